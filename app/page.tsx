@@ -1,0 +1,29 @@
+import { getRuntime } from '../server/runtime';
+import { getHealth } from '../server/services/health';
+
+export const dynamic = 'force-dynamic';
+
+export default async function Home() {
+  const rt = await getRuntime();
+  const health = await getHealth(rt.database, rt);
+  return (
+    <main style={{ maxWidth: 720, margin: '4rem auto', padding: '0 1rem', lineHeight: 1.5 }}>
+      <h1>Archon</h1>
+      <p>Knowledge base, projects and tasks for AI coding assistants.</p>
+      <ul>
+        <li>
+          Status: <strong data-testid="status">{health.status}</strong> (version {health.version})
+        </li>
+        <li>
+          Database: {health.database.mode === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'}{' '}
+          {health.database.serverVersion}, pgvector {health.database.pgvector}
+        </li>
+        <li>Migrations: {health.migrations?.current ? 'up to date' : 'pending'}</li>
+      </ul>
+      <p>
+        The tRPC API is served at <code>/api/trpc</code> (HTTP) and <code>/api/trpc-ws</code> (WebSocket); health at{' '}
+        <code>/api/health</code>.
+      </p>
+    </main>
+  );
+}

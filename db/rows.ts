@@ -1,0 +1,9 @@
+import type { SQL } from 'drizzle-orm';
+import type { Database } from './types';
+
+/** Runs raw SQL and returns its rows; PGlite wraps rows in `{ rows }`, postgres.js returns an array. */
+export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

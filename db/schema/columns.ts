@@ -1,0 +1,25 @@
+import { customType, timestamp } from 'drizzle-orm/pg-core';
+import pgvector from 'pgvector';
+
+/**
+ * A `vector` column without a fixed dimension. The configured dimension is
+ * enforced per row (`embedding_dim`) and indexed with a partial expression index
+ * per dimension (see db/vector-index.ts), so changing models never needs a
+ * destructive ALTER and never silently mismatches.
+ */
+export const vector = customType<{ data: number[]; driverData: string }>({
+  dataType: () => 'vector',
+  toDriver: (value) => pgvector.toSql(value),
+  fromDriver: (value) => pgvector.fromSql(value) as number[],
+});
+
+export const tsvector = customType<{ data: string }>({
+  dataType: () => 'tsvector',
+});
+
+export const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+export const updatedAt = () =>
+  timestamp('updated_at', { withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());

@@ -1,0 +1,5 @@
+export * from './knowledge';
+export * from './jobs';
+export * from './projects';
+export * from './tasks';
+export * from './accounts';

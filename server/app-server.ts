@@ -1,0 +1,67 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import next from 'next';
+import type { Runtime } from './runtime';
+import { createTrpcWss, WS_PATH } from './ws';
+
+export type ArchonServer = {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+};
+
+/**
+ * One HTTP server on one port: Next.js (pages and route handlers, including
+ * tRPC over HTTP) plus tRPC over WebSocket on the upgrade path.
+ */
+export async function startServer(runtime: Runtime): Promise<ArchonServer> {
+  const { config, logger } = runtime;
+  const app = next({ dev: config.NODE_ENV === 'development', dir: process.cwd(), hostname: config.HOST, port: config.PORT });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const nextUpgrade = app.getUpgradeHandler();
+  const trpcWs = createTrpcWss({ maxPayload: config.WS_MAX_PAYLOAD_BYTES, logger });
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error('request failed', { url: req.url, error: err as Error });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('Internal server error');
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === WS_PATH) trpcWs.handleUpgrade(req, socket, head);
+    else if (config.NODE_ENV === 'development') void nextUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('shutting down: no new connections, finishing in-flight requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await trpcWs.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+      const timedOut = await Promise.race([
+        drained.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), config.SHUTDOWN_TIMEOUT_MS).unref()),
+      ]);
+      if (timedOut) {
+        logger.warn('shutdown timeout reached; closing remaining connections', { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+        server.closeAllConnections();
+      }
+      await app.close().catch(() => {});
+      await runtime.close();
+      logger.info('shutdown complete');
+    })());
+
+  return { url: `http://${host}:${port}`, port, close };
+}

@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig } from './config';
+import { DatabaseSetupError } from '../db/errors';
+import { createLogger } from './logger';
+import { startServer } from './app-server';
+import { setRuntime, startRuntime } from './runtime';
+
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const runtime = await startRuntime(config, logger);
+  setRuntime(runtime);
+  const server = await startServer(runtime);
+  const mode = runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
+  console.log(`Archon ${runtime.version} is ready at ${server.url} (${mode})`);
+
+  let stoppingSince = 0;
+  const stop = (signal: string) => {
+    if (stoppingSince) {
+      // Wrappers (npm, timeout, tsx) may relay the same signal; only a later one means "now".
+      if (Date.now() - stoppingSince < 1000) return;
+      logger.warn(`${signal} again: exiting immediately`);
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    logger.info(`${signal} received`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { error: err as Error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof DatabaseSetupError) {
+    console.error(`Archon cannot start.\n${err.message}`);
+  } else {
+    console.error('Archon failed to start:', err);
+  }
+  process.exit(1);
+});

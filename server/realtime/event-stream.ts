@@ -1,0 +1,79 @@
+import { tracked, type TrackedEnvelope } from '@trpc/server';
+import type { Channel } from './channels';
+import { parseNotice } from './channels';
+import type { PubSub } from './pubsub';
+
+type Wakeup = { notify(): void; wait(signal: AbortSignal | undefined, timeoutMs: number): Promise<void> };
+
+function createWakeup(): Wakeup {
+  let pending = false;
+  let release: (() => void) | null = null;
+  return {
+    notify() {
+      pending = true;
+      release?.();
+    },
+    async wait(signal, timeoutMs) {
+      if (!pending && !signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            release = null;
+            resolve();
+          };
+          const timer = setTimeout(done, timeoutMs);
+          signal?.addEventListener('abort', done, { once: true });
+          release = done;
+        });
+      }
+      pending = false;
+    },
+  };
+}
+
+export type StreamOptions<T extends { id: number }> = {
+  pubsub: PubSub;
+  channel: Channel;
+  /** Only notifications for this key wake the stream; undefined wakes on all. */
+  key?: string;
+  lastEventId?: string | null;
+  /** Cursor to start from when the client sends no lastEventId. */
+  initialCursor: () => Promise<number>;
+  fetchAfter: (cursor: number, limit: number) => Promise<T[]>;
+  signal?: AbortSignal;
+  /** Safety net: re-read the table this often even without a notification. */
+  pollMs?: number;
+  batchSize?: number;
+};
+
+/**
+ * Yields rows of an append-only event table as tracked events, resuming after
+ * `lastEventId`. It subscribes before the first read so nothing committed in
+ * between is missed; the table, not the notification, is the source of truth,
+ * which makes a resume gap-free and duplicate-free.
+ */
+export async function* streamEvents<T extends { id: number }>(
+  opts: StreamOptions<T>,
+): AsyncGenerator<TrackedEnvelope<T>, void, unknown> {
+  const wakeup = createWakeup();
+  const unsubscribe = await opts.pubsub.subscribe(opts.channel, (payload) => {
+    if (opts.key === undefined || parseNotice(payload)?.key === opts.key) wakeup.notify();
+  });
+  const batch = opts.batchSize ?? 200;
+  try {
+    let cursor =
+      opts.lastEventId != null && /^\d+$/.test(opts.lastEventId) ? Number(opts.lastEventId) : await opts.initialCursor();
+    while (!opts.signal?.aborted) {
+      const rows = await opts.fetchAfter(cursor, batch);
+      for (const row of rows) {
+        if (opts.signal?.aborted) return;
+        cursor = row.id;
+        yield tracked(String(row.id), row);
+      }
+      if (rows.length < batch) await wakeup.wait(opts.signal, opts.pollMs ?? 5_000);
+    }
+  } finally {
+    unsubscribe();
+  }
+}

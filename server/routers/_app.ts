@@ -1,0 +1,20 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { createCallerFactory, router } from '../trpc/init';
+import { documentsRouter } from './documents';
+import { projectsRouter } from './projects';
+import { systemRouter } from './system';
+import { tasksRouter } from './tasks';
+import { versionsRouter } from './versions';
+
+export const appRouter = router({
+  system: systemRouter,
+  projects: projectsRouter,
+  documents: documentsRouter,
+  versions: versionsRouter,
+  tasks: tasksRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,22 @@
+import {
+  createProjectSchema,
+  linkSourceSchema,
+  listProjectsSchema,
+  projectIdSchema,
+  unlinkSourceSchema,
+  updateProjectSchema,
+} from '../schemas/projects';
+import * as projects from '../services/projects';
+import { readProcedure, router, writeProcedure } from '../trpc/init';
+
+export const projectsRouter = router({
+  list: readProcedure.input(listProjectsSchema).query(({ ctx, input }) => projects.listProjects(ctx.db, input)),
+  byId: readProcedure.input(projectIdSchema).query(({ ctx, input }) => projects.getProject(ctx.db, input.id)),
+  create: writeProcedure.input(createProjectSchema).mutation(({ ctx, input }) => projects.createProject(ctx.db, input)),
+  update: writeProcedure.input(updateProjectSchema).mutation(({ ctx, input }) => projects.updateProject(ctx.db, input)),
+  delete: writeProcedure.input(projectIdSchema).mutation(({ ctx, input }) => projects.deleteProject(ctx.db, input.id)),
+  features: readProcedure.input(projectIdSchema).query(({ ctx, input }) => projects.getProjectFeatures(ctx.db, input.id)),
+  sources: readProcedure.input(projectIdSchema).query(({ ctx, input }) => projects.listProjectSources(ctx.db, input.id)),
+  linkSource: writeProcedure.input(linkSourceSchema).mutation(({ ctx, input }) => projects.linkSource(ctx.db, input)),
+  unlinkSource: writeProcedure.input(unlinkSourceSchema).mutation(({ ctx, input }) => projects.unlinkSource(ctx.db, input)),
+});

@@ -1,0 +1,42 @@
+import {
+  archiveTaskSchema,
+  createTaskSchema,
+  listTasksSchema,
+  moveTaskSchema,
+  onTaskChangeSchema,
+  taskCountsSchema,
+  taskIdSchema,
+  updateTaskSchema,
+} from '../schemas/tasks';
+import { streamEvents } from '../realtime/event-stream';
+import { CHANNELS } from '../realtime/channels';
+import { getProject } from '../services/projects';
+import { latestTaskEventId, taskEventsAfter } from '../services/task-events';
+import * as tasks from '../services/tasks';
+import { readProcedure, router, writeProcedure } from '../trpc/init';
+
+export const tasksRouter = router({
+  list: readProcedure.input(listTasksSchema).query(({ ctx, input }) => tasks.listTasks(ctx.db, input)),
+  byId: readProcedure.input(taskIdSchema).query(({ ctx, input }) => tasks.getTask(ctx.db, input.id)),
+  counts: readProcedure.input(taskCountsSchema).query(({ ctx, input }) => tasks.countTasks(ctx.db, input)),
+  create: writeProcedure.input(createTaskSchema).mutation(({ ctx, input }) => tasks.createTask(ctx.db, input)),
+  update: writeProcedure.input(updateTaskSchema).mutation(({ ctx, input }) => tasks.updateTask(ctx.db, input)),
+  move: writeProcedure.input(moveTaskSchema).mutation(({ ctx, input }) => tasks.moveTask(ctx.db, input)),
+  archive: writeProcedure.input(archiveTaskSchema).mutation(({ ctx, input }) => tasks.archiveTask(ctx.db, input)),
+  unarchive: writeProcedure.input(taskIdSchema).mutation(({ ctx, input }) => tasks.unarchiveTask(ctx.db, input)),
+  delete: writeProcedure.input(taskIdSchema).mutation(({ ctx, input }) => tasks.deleteTask(ctx.db, input.id)),
+
+  /** Every change to the project's tasks, resumable with `lastEventId`. */
+  onChange: readProcedure.input(onTaskChangeSchema).subscription(async function* ({ ctx, input, signal }) {
+    await getProject(ctx.db, input.projectId);
+    yield* streamEvents({
+      pubsub: ctx.pubsub,
+      channel: CHANNELS.tasks,
+      key: input.projectId,
+      lastEventId: input.lastEventId,
+      initialCursor: () => latestTaskEventId(ctx.db, input.projectId),
+      fetchAfter: (cursor, limit) => taskEventsAfter(ctx.db, input.projectId, cursor, limit),
+      signal,
+    });
+  }),
+});

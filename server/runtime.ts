@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDatabase } from '../db';
+import type { DatabaseHandle } from '../db/types';
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { createPubSub, type PubSub } from './realtime/pubsub';
+
+/** Everything a request needs that outlives it. One per process. */
+export type Runtime = {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  pubsub: PubSub;
+  version: string;
+  startedAt: Date;
+  close(): Promise<void>;
+};
+
+export function readVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(process.cwd(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function startRuntime(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<Runtime> {
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.ARCHON_DATA_DIR === 'memory' ? null : config.ARCHON_DATA_DIR,
+    poolMax: config.DATABASE_POOL_MAX,
+    embeddingDimensions: config.EMBEDDING_DIMENSIONS,
+  });
+  const pubsub = createPubSub(database.listen, logger);
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    logger,
+    database,
+    pubsub,
+    version: readVersion(),
+    startedAt: new Date(),
+    close: () =>
+      (closing ??= (async () => {
+        await pubsub.close();
+        await database.close();
+      })()),
+  };
+}
+
+// Next bundles route handlers separately from the custom server, so module
+// state is not shared between them; globalThis is.
+const KEY = Symbol.for('archon.runtime');
+type Holder = { [KEY]?: Promise<Runtime> };
+
+export function setRuntime(runtime: Runtime | Promise<Runtime>): void {
+  (globalThis as Holder)[KEY] = Promise.resolve(runtime);
+}
+
+export function clearRuntime(): void {
+  delete (globalThis as Holder)[KEY];
+}
+
+/** The process's runtime; started from the environment on first use when no server set one up. */
+export function getRuntime(): Promise<Runtime> {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= startRuntime(loadConfig());
+  return holder[KEY];
+}

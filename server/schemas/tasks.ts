@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { TASK_PRIORITIES, TASK_STATUSES } from '../../db/schema/tasks';
+import { lastEventIdSchema, paginationSchema, textSchema, titleSchema, uuidSchema } from './common';
+
+export const taskStatusSchema = z.enum(TASK_STATUSES);
+export const taskPrioritySchema = z.enum(TASK_PRIORITIES);
+
+const linksSchema = {
+  sourceIds: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+  codeExampleIds: z.array(z.number().int().positive()).max(100).optional(),
+};
+
+export const createTaskSchema = z.object({
+  projectId: uuidSchema,
+  parentId: uuidSchema.nullish(),
+  title: titleSchema(500),
+  description: textSchema(100_000).default(''),
+  status: taskStatusSchema.default('todo'),
+  assignee: titleSchema(100).default('User'),
+  priority: taskPrioritySchema.default('medium'),
+  feature: titleSchema(100).nullish(),
+  ...linksSchema,
+});
+
+export const updateTaskSchema = z
+  .object({
+    id: uuidSchema,
+    /** When given, the update fails with CONFLICT if someone else changed the task since. */
+    expectedVersion: z.number().int().positive().optional(),
+    title: titleSchema(500).optional(),
+    description: textSchema(100_000).optional(),
+    status: taskStatusSchema.optional(),
+    assignee: titleSchema(100).optional(),
+    priority: taskPrioritySchema.optional(),
+    feature: titleSchema(100).nullable().optional(),
+    ...linksSchema,
+  })
+  .refine(
+    (v) => Object.entries(v).some(([k, val]) => !['id', 'expectedVersion'].includes(k) && val !== undefined),
+    { message: 'nothing to update' },
+  );
+
+/** Drop a task into a column, right after `afterId` or right before `beforeId`; neither means the end. */
+export const moveTaskSchema = z.object({
+  id: uuidSchema,
+  status: taskStatusSchema,
+  afterId: uuidSchema.nullish(),
+  beforeId: uuidSchema.nullish(),
+  expectedVersion: z.number().int().positive().optional(),
+});
+
+export const taskIdSchema = z.object({ id: uuidSchema });
+export const archiveTaskSchema = z.object({ id: uuidSchema, archivedBy: titleSchema(100).default('User') });
+
+export const listTasksSchema = paginationSchema.extend({
+  projectId: uuidSchema.optional(),
+  status: z.union([taskStatusSchema, z.array(taskStatusSchema).min(1).max(4)]).optional(),
+  assignee: titleSchema(100).optional(),
+  query: textSchema(200).trim().optional(),
+  /** A task id lists its subtasks; null lists top-level tasks only. */
+  parentId: uuidSchema.nullable().optional(),
+  feature: titleSchema(100).optional(),
+  includeArchived: z.boolean().default(false),
+});
+
+export const taskCountsSchema = z.object({ projectId: uuidSchema.optional() }).default({});
+
+export const onTaskChangeSchema = z.object({
+  projectId: uuidSchema,
+  lastEventId: lastEventIdSchema,
+});
+
+export type CreateTaskInput = z.infer<typeof createTaskSchema>;
+export type UpdateTaskInput = z.infer<typeof updateTaskSchema>;
+export type MoveTaskInput = z.infer<typeof moveTaskSchema>;
+export type ListTasksInput = z.infer<typeof listTasksSchema>;

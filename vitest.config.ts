@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+
+// With TEST_DATABASE_URL set, the database-level suites (test/db, test/e2e) run
+// a second time against that PostgreSQL server; everything runs on PGlite.
+const serverUrl = process.env.TEST_DATABASE_URL;
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'pglite', include: ['test/**/*.test.ts'], env: { ARCHON_TEST_DB: 'pglite' } },
+      },
+      ...(serverUrl
+        ? [
+            {
+              extends: true,
+              test: {
+                name: 'postgres',
+                include: ['test/db/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+                env: { ARCHON_TEST_DB: 'postgres' },
+              },
+            },
+          ]
+        : []),
+    ],
+  },
+});
