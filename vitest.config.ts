@@ -13,13 +13,13 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       {
-        extends: true,
+        extends: true as const,
         test: { name: 'pglite', include: ['test/**/*.test.ts'], env: { ARCHON_TEST_DB: 'pglite' } },
       },
       ...(serverUrl
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: {
                 name: 'postgres',
                 include: ['test/db/**/*.test.ts', 'test/e2e/**/*.test.ts'],
