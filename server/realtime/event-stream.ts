@@ -48,32 +48,44 @@ export type StreamOptions<T extends { id: number }> = {
 };
 
 /**
- * Yields rows of an append-only event table as tracked events, resuming after
- * `lastEventId`. It subscribes before the first read so nothing committed in
- * between is missed; the table, not the notification, is the source of truth,
- * which makes a resume gap-free and duplicate-free.
+ * Opens a stream over an append-only event table, resuming after
+ * `lastEventId`. The subscription and the starting cursor are set up before
+ * this resolves, so an event committed right after the client is told the
+ * subscription started is never missed. The table, not the notification, is
+ * the source of truth, which makes a resume gap-free and duplicate-free.
  */
-export async function* streamEvents<T extends { id: number }>(
+export async function openEventStream<T extends { id: number }>(
   opts: StreamOptions<T>,
-): AsyncGenerator<TrackedEnvelope<T>, void, unknown> {
+): Promise<AsyncGenerator<TrackedEnvelope<T>, void, unknown>> {
   const wakeup = createWakeup();
   const unsubscribe = await opts.pubsub.subscribe(opts.channel, (payload) => {
     if (opts.key === undefined || parseNotice(payload)?.key === opts.key) wakeup.notify();
   });
-  const batch = opts.batchSize ?? 200;
+  let cursor: number;
   try {
-    let cursor =
+    cursor =
       opts.lastEventId != null && /^\d+$/.test(opts.lastEventId) ? Number(opts.lastEventId) : await opts.initialCursor();
-    while (!opts.signal?.aborted) {
-      const rows = await opts.fetchAfter(cursor, batch);
-      for (const row of rows) {
-        if (opts.signal?.aborted) return;
-        cursor = row.id;
-        yield tracked(String(row.id), row);
-      }
-      if (rows.length < batch) await wakeup.wait(opts.signal, opts.pollMs ?? 5_000);
-    }
-  } finally {
+  } catch (err) {
     unsubscribe();
+    throw err;
   }
+  // A generator that is never started never runs its finally block.
+  opts.signal?.addEventListener('abort', unsubscribe, { once: true });
+  const batch = opts.batchSize ?? 200;
+
+  return (async function* stream() {
+    try {
+      while (!opts.signal?.aborted) {
+        const rows = await opts.fetchAfter(cursor, batch);
+        for (const row of rows) {
+          if (opts.signal?.aborted) return;
+          cursor = row.id;
+          yield tracked(String(row.id), row);
+        }
+        if (rows.length < batch) await wakeup.wait(opts.signal, opts.pollMs ?? 5_000);
+      }
+    } finally {
+      unsubscribe();
+    }
+  })();
 }

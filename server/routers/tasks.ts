@@ -8,7 +8,7 @@ import {
   taskIdSchema,
   updateTaskSchema,
 } from '../schemas/tasks';
-import { streamEvents } from '../realtime/event-stream';
+import { openEventStream } from '../realtime/event-stream';
 import { CHANNELS } from '../realtime/channels';
 import { getProject } from '../services/projects';
 import { latestTaskEventId, taskEventsAfter } from '../services/task-events';
@@ -27,9 +27,10 @@ export const tasksRouter = router({
   delete: writeProcedure.input(taskIdSchema).mutation(({ ctx, input }) => tasks.deleteTask(ctx.db, input.id)),
 
   /** Every change to the project's tasks, resumable with `lastEventId`. */
-  onChange: readProcedure.input(onTaskChangeSchema).subscription(async function* ({ ctx, input, signal }) {
+  onChange: readProcedure.input(onTaskChangeSchema).subscription(async ({ ctx, input, signal }) => {
+    // Checked before the stream starts, so a bad project is NOT_FOUND rather than a failed stream.
     await getProject(ctx.db, input.projectId);
-    yield* streamEvents({
+    return openEventStream({
       pubsub: ctx.pubsub,
       channel: CHANNELS.tasks,
       key: input.projectId,

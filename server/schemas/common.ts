@@ -29,6 +29,28 @@ export const textSchema = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 
+/** Ids of knowledge sources: 16 hex digits for crawled sites, longer for uploads. */
+export const sourceIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[A-Za-z0-9._:-]+$/, 'must be a source id');
+
+/** Positive integers that fit the database's int4 columns (version numbers and the like). */
+export const int4Schema = z.number().int().positive().max(2_147_483_647);
+
+const hasNul = (v: unknown, depth = 0): boolean => {
+  if (depth > 64) return true;
+  if (typeof v === 'string') return v.includes('\0');
+  if (Array.isArray(v)) return v.some((x) => hasNul(x, depth + 1));
+  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\0') || hasNul(x, depth + 1));
+  return false;
+};
+
+/** Any JSON value Postgres can store: no NUL characters in strings or keys, at most 64 levels deep. */
+export const jsonValueSchema = z.unknown().refine((v) => !hasNul(v), 'must be JSON without NUL characters, at most 64 levels deep');
+
 export const tagsSchema = z
   .array(titleSchema(64))
   .max(50, 'at most 50 tags')

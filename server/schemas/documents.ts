@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginationSchema, tagsSchema, textSchema, titleSchema, uuidSchema } from './common';
+import { int4Schema, paginationSchema, tagsSchema, textSchema, titleSchema, uuidSchema } from './common';
 
 export const MAX_DOCUMENT_CHARS = 2_000_000;
 
@@ -16,7 +16,7 @@ export const createDocumentSchema = z.object({
 export const updateDocumentSchema = z
   .object({
     id: uuidSchema,
-    expectedVersion: z.number().int().positive().optional(),
+    expectedVersion: int4Schema.optional(),
     title: titleSchema(300).optional(),
     documentType: titleSchema(50).optional(),
     content: textSchema(MAX_DOCUMENT_CHARS).optional(),
@@ -61,13 +61,13 @@ const requireTarget = (v: z.infer<typeof versionTarget>, ctx: z.RefinementCtx) =
 export const versionTargetSchema = versionTarget.superRefine(requireTarget);
 export const listVersionsSchema = versionTarget.extend(paginationSchema.shape).superRefine(requireTarget);
 export const getVersionSchema = versionTarget
-  .extend({ versionNumber: z.number().int().positive() })
+  .extend({ versionNumber: int4Schema })
   .superRefine(requireTarget);
 export const createVersionSchema = versionTarget
   .extend({ changeSummary: textSchema(1000).optional(), createdBy: titleSchema(100).default('User') })
   .superRefine(requireTarget);
 export const restoreVersionSchema = versionTarget
-  .extend({ versionNumber: z.number().int().positive(), restoredBy: titleSchema(100).default('User') })
+  .extend({ versionNumber: int4Schema, restoredBy: titleSchema(100).default('User') })
   .superRefine(requireTarget);
 
 export type CreateDocumentInput = z.infer<typeof createDocumentSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginationSchema, textSchema, titleSchema, uuidSchema } from './common';
+import { jsonValueSchema, paginationSchema, sourceIdSchema, textSchema, titleSchema, uuidSchema } from './common';
 
 const GITHUB_REPO = /^https:\/\/github\.com\/[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
 
@@ -14,7 +14,7 @@ export const githubRepoSchema = z
   })
   .refine((url) => GITHUB_REPO.test(url), 'must be a GitHub repository URL or owner/repo');
 
-const jsonList = z.array(z.unknown()).max(1000, 'at most 1000 entries');
+const jsonList = z.array(jsonValueSchema).max(1000, 'at most 1000 entries');
 
 export const createProjectSchema = z.object({
   title: titleSchema(200),
@@ -47,7 +47,7 @@ export const listProjectsSchema = paginationSchema.extend({
 
 export const linkSourceSchema = z.object({
   projectId: uuidSchema,
-  sourceId: z.string().trim().min(1).max(200),
+  sourceId: sourceIdSchema,
   linkType: z.enum(['technical', 'business']).default('technical'),
 });
 export const unlinkSourceSchema = linkSourceSchema.pick({ projectId: true, sourceId: true });

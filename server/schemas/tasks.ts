@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { TASK_PRIORITIES, TASK_STATUSES } from '../../db/schema/tasks';
-import { lastEventIdSchema, paginationSchema, textSchema, titleSchema, uuidSchema } from './common';
+import { int4Schema, lastEventIdSchema, paginationSchema, sourceIdSchema, textSchema, titleSchema, uuidSchema } from './common';
 
 export const taskStatusSchema = z.enum(TASK_STATUSES);
 export const taskPrioritySchema = z.enum(TASK_PRIORITIES);
 
 const linksSchema = {
-  sourceIds: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
-  codeExampleIds: z.array(z.number().int().positive()).max(100).optional(),
+  sourceIds: z.array(sourceIdSchema).max(100).optional(),
+  codeExampleIds: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).max(100).optional(),
 };
 
 export const createTaskSchema = z.object({
@@ -26,7 +26,7 @@ export const updateTaskSchema = z
   .object({
     id: uuidSchema,
     /** When given, the update fails with CONFLICT if someone else changed the task since. */
-    expectedVersion: z.number().int().positive().optional(),
+    expectedVersion: int4Schema.optional(),
     title: titleSchema(500).optional(),
     description: textSchema(100_000).optional(),
     status: taskStatusSchema.optional(),
@@ -46,7 +46,7 @@ export const moveTaskSchema = z.object({
   status: taskStatusSchema,
   afterId: uuidSchema.nullish(),
   beforeId: uuidSchema.nullish(),
-  expectedVersion: z.number().int().positive().optional(),
+  expectedVersion: int4Schema.optional(),
 });
 
 export const taskIdSchema = z.object({ id: uuidSchema });

@@ -4,7 +4,7 @@ import type { Database } from '../../db/types';
 import { conflict, notFound } from '../errors';
 import type { Page } from '../schemas/common';
 import type { CreateDocumentInput, ListDocumentsInput, UpdateDocumentInput } from '../schemas/documents';
-import { lockProject } from './projects';
+import { getProject, lockProject } from './projects';
 import { escapeLike } from './sql-helpers';
 import { getVersion, snapshotDocument } from './versions';
 
@@ -78,6 +78,7 @@ export async function deleteDocument(db: Database, id: string) {
 }
 
 export async function listDocuments(db: Database, input: ListDocumentsInput): Promise<Page<Omit<ProjectDocument, 'content'>>> {
+  await getProject(db, input.projectId);
   const text = input.query ? `%${escapeLike(input.query)}%` : null;
   const where = and(
     eq(projectDocuments.projectId, input.projectId),

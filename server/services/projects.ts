@@ -117,6 +117,7 @@ export async function linkSource(db: Database, input: LinkSourceInput) {
 }
 
 export async function unlinkSource(db: Database, input: { projectId: string; sourceId: string }) {
+  await getProject(db, input.projectId);
   await db
     .delete(projectSources)
     .where(and(eq(projectSources.projectId, input.projectId), eq(projectSources.sourceId, input.sourceId)));
@@ -124,6 +125,7 @@ export async function unlinkSource(db: Database, input: { projectId: string; sou
 }
 
 export async function listProjectSources(db: Database, projectId: string) {
+  await getProject(db, projectId);
   return db
     .select({ sourceId: projectSources.sourceId, linkType: projectSources.linkType, title: sources.title, url: sources.url })
     .from(projectSources)

@@ -247,7 +247,10 @@ export async function archiveTask(db: Database, input: { id: string; archivedBy:
   });
 }
 
-/** Unarchives a task and the subtasks that were archived together with it. */
+/**
+ * Unarchives a task and the subtasks that were archived together with it. They
+ * return at the end of their columns: their old places may have been taken.
+ */
 export async function unarchiveTask(db: Database, input: { id: string }) {
   return db.transaction(async (tx) => {
     const current = await lockTask(tx, input.id);
@@ -256,17 +259,27 @@ export async function unarchiveTask(db: Database, input: { id: string }) {
       const parent = await findTask(tx, current.parentId);
       if (parent.archived) throw conflict('The parent task is archived; unarchive the parent first');
     }
-    const rows = await tx
-      .update(tasks)
-      .set({ archived: false, archivedAt: null, archivedBy: null, version: sql`${tasks.version} + 1`, updatedAt: new Date() })
+    const returning = await tx
+      .select({ id: tasks.id, status: tasks.status })
+      .from(tasks)
       .where(
         or(
           eq(tasks.id, input.id),
           and(eq(tasks.parentId, input.id), eq(tasks.archived, true), eq(tasks.archivedAt, current.archivedAt!)),
         ),
       )
-      .returning(taskColumns);
-    for (const row of rows) await emit(tx, 'unarchived', row);
+      .orderBy(asc(tasks.position), asc(tasks.id));
+    const rows: TaskRow[] = [];
+    for (const t of returning) {
+      const position = await endOfColumn(tx, current.projectId, t.status);
+      const [row] = await tx
+        .update(tasks)
+        .set({ archived: false, archivedAt: null, archivedBy: null, position, version: sql`${tasks.version} + 1`, updatedAt: new Date() })
+        .where(eq(tasks.id, t.id))
+        .returning(taskColumns);
+      rows.push(row!);
+      await emit(tx, 'unarchived', row!);
+    }
     return { unarchived: rows.map((r) => r.id) };
   });
 }
@@ -299,7 +312,8 @@ export async function listTasks(db: Database, input: ListTasksInput): Promise<Pa
     input.includeArchived ? undefined : eq(tasks.archived, false),
     text ? or(ilike(tasks.title, text), ilike(tasks.description, text)) : undefined,
   );
-  const subtaskCount = sql<number>`(select count(*) from ${tasks} as sub where sub.parent_id = ${tasks.id} and not sub.archived)`.mapWith(Number);
+  // Spelled out: inside a select list drizzle renders ${tasks.id} as a bare "id", which the subquery would capture.
+  const subtaskCount = sql<number>`(select count(*) from tasks as sub where sub.parent_id = "tasks"."id" and not sub.archived)`.mapWith(Number);
   const order = input.projectId
     ? [asc(tasks.status), asc(tasks.position), asc(tasks.id)]
     : [desc(tasks.updatedAt), asc(tasks.id)];
