@@ -1,4 +1,5 @@
-import { customType, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { check, customType, integer, text, timestamp, type PgColumn } from 'drizzle-orm/pg-core';
 import pgvector from 'pgvector';
 
 /**
@@ -23,3 +24,13 @@ export const updatedAt = () =>
     .notNull()
     .defaultNow()
     .$onUpdate(() => new Date());
+
+/** The embedding of a row, with the model and dimension that produced it. */
+export const embeddingColumns = () => ({
+  embedding: vector('embedding'),
+  embeddingModel: text('embedding_model'),
+  embeddingDim: integer('embedding_dim'),
+});
+
+export const embeddingDimCheck = (name: string, t: { embedding: PgColumn; embeddingDim: PgColumn }) =>
+  check(name, sql`(${t.embedding} is null and ${t.embeddingDim} is null) or vector_dims(${t.embedding}) = ${t.embeddingDim}`);

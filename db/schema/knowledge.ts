@@ -11,7 +11,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { createdAt, tsvector, updatedAt, vector } from './columns';
+import { createdAt, embeddingColumns, embeddingDimCheck, tsvector, updatedAt } from './columns';
 
 export const KNOWLEDGE_TYPES = ['technical', 'business'] as const;
 export type KnowledgeType = (typeof KNOWLEDGE_TYPES)[number];
@@ -91,9 +91,7 @@ export const chunks = pgTable(
     context: text('context'),
     charCount: integer('char_count').notNull(),
     contentHash: text('content_hash').notNull(),
-    embedding: vector('embedding'),
-    embeddingModel: text('embedding_model'),
-    embeddingDim: integer('embedding_dim'),
+    ...embeddingColumns(),
     search: tsvector('search')
       .notNull()
       .generatedAlwaysAs(
@@ -107,10 +105,7 @@ export const chunks = pgTable(
     index('chunks_source_idx').on(t.sourceId),
     index('chunks_search_idx').using('gin', t.search),
     index('chunks_content_hash_idx').on(t.sourceId, t.contentHash),
-    check(
-      'chunks_embedding_dim_check',
-      sql`(${t.embedding} is null and ${t.embeddingDim} is null) or vector_dims(${t.embedding}) = ${t.embeddingDim}`,
-    ),
+    embeddingDimCheck('chunks_embedding_dim_check', t),
   ],
 );
 
@@ -131,9 +126,7 @@ export const codeExamples = pgTable(
     code: text('code').notNull(),
     headingPath: jsonb('heading_path').$type<string[]>().notNull().default([]),
     contentHash: text('content_hash').notNull(),
-    embedding: vector('embedding'),
-    embeddingModel: text('embedding_model'),
-    embeddingDim: integer('embedding_dim'),
+    ...embeddingColumns(),
     search: tsvector('search')
       .notNull()
       .generatedAlwaysAs(
@@ -146,9 +139,6 @@ export const codeExamples = pgTable(
     unique('code_examples_page_index_key').on(t.pageId, t.exampleIndex),
     index('code_examples_source_idx').on(t.sourceId),
     index('code_examples_search_idx').using('gin', t.search),
-    check(
-      'code_examples_embedding_dim_check',
-      sql`(${t.embedding} is null and ${t.embeddingDim} is null) or vector_dims(${t.embedding}) = ${t.embeddingDim}`,
-    ),
+    embeddingDimCheck('code_examples_embedding_dim_check', t),
   ],
 );

@@ -113,18 +113,23 @@ export async function getVersion(db: Database, input: VersionTarget & { versionN
   return row;
 }
 
+async function lockProjectFields(tx: Database, projectId: string) {
+  const [project] = await tx
+    .select({ features: projects.features, data: projects.data })
+    .from(projects)
+    .where(eq(projects.id, projectId))
+    .for('no key update');
+  if (!project) throw notFound('Project', projectId);
+  return project;
+}
+
 /** A manual snapshot of a project field's current content (documents are snapshotted on every write). */
 export async function createFieldVersion(
   db: Database,
   input: { projectId: string; fieldName: 'features' | 'data'; changeSummary?: string; createdBy: string },
 ) {
   return db.transaction(async (tx) => {
-    const [project] = await tx
-      .select({ features: projects.features, data: projects.data })
-      .from(projects)
-      .where(eq(projects.id, input.projectId))
-      .for('no key update');
-    if (!project) throw notFound('Project', input.projectId);
+    const project = await lockProjectFields(tx, input.projectId);
     return snapshotProjectField(tx, input.projectId, input.fieldName, project[input.fieldName], 'manual', {
       changeSummary: input.changeSummary,
       createdBy: input.createdBy,
@@ -138,12 +143,7 @@ export async function restoreFieldVersion(
   input: { projectId: string; fieldName: 'features' | 'data'; versionNumber: number; restoredBy: string },
 ) {
   return db.transaction(async (tx) => {
-    const [project] = await tx
-      .select({ features: projects.features, data: projects.data })
-      .from(projects)
-      .where(eq(projects.id, input.projectId))
-      .for('no key update');
-    if (!project) throw notFound('Project', input.projectId);
+    const project = await lockProjectFields(tx, input.projectId);
     const version = await getVersion(tx, input);
     if (!Array.isArray(version.content)) throw notFound('Version', input.versionNumber);
     await snapshotProjectField(tx, input.projectId, input.fieldName, project[input.fieldName], 'backup', {
