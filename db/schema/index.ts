@@ -3,3 +3,5 @@ export * from './jobs';
 export * from './projects';
 export * from './tasks';
 export * from './accounts';
+export * from './crawl';
+export * from './runner';

@@ -31,6 +31,8 @@ export const jobs = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    /** When the last progress event was written; progress events are throttled per job. */
+    lastEventAt: timestamp('last_event_at', { withTimezone: true }),
   },
   (t) => [
     index('jobs_status_idx').on(t.status, t.createdAt),

@@ -1,0 +1,27 @@
+import { bigint, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt } from './columns';
+import { jobs } from './jobs';
+import { pages } from './knowledge';
+
+export const CRAWL_URL_STATUSES = ['pending', 'done', 'skipped', 'failed'] as const;
+export type CrawlUrlStatus = (typeof CRAWL_URL_STATUSES)[number];
+
+/** A crawl job's frontier: every URL it discovered, with what became of it. */
+export const crawlUrls = pgTable(
+  'crawl_urls',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    depth: integer('depth').notNull(),
+    status: text('status').$type<CrawlUrlStatus>().notNull().default('pending'),
+    reason: text('reason'),
+    httpStatus: integer('http_status'),
+    pageId: uuid('page_id').references(() => pages.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('crawl_urls_job_url_key').on(t.jobId, t.url), index('crawl_urls_job_status_idx').on(t.jobId, t.status)],
+);

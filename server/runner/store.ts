@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { runnerEvents, runnerRuns } from '../../db/schema';
+import type { Database } from '../../db/types';
+import { queryRows } from '../../db/rows';
+import type { MemoEntry } from './protocol';
+
+export type IncomingEvent = { id?: string; name: string; data?: Record<string, unknown>; ts?: number };
+export type StoredEvent = { id: string; name: string; data: Record<string, unknown>; ts: number };
+export type NewRun = { functionId: string; event: StoredEvent; concurrencyKey: string | null; concurrencyLimit: number | null };
+export type ClaimedRun = {
+  id: string;
+  functionId: string;
+  event: StoredEvent;
+  steps: Record<string, MemoEntry>;
+  stack: string[];
+  attempt: number;
+};
+
+const CLAIM_LOCK = 0x52554e; // "RUN"
+
+/** Stores events; returns only those not seen before (an event id is delivered once). */
+export async function insertEvents(db: Database, events: IncomingEvent[]): Promise<StoredEvent[]> {
+  if (events.length === 0) return [];
+  const rows = events.map((e) => ({
+    eventId: e.id ?? randomUUID(),
+    name: e.name,
+    data: e.data ?? {},
+    ts: e.ts ?? Date.now(),
+  }));
+  const inserted = await db
+    .insert(runnerEvents)
+    .values(rows)
+    .onConflictDoNothing({ target: runnerEvents.eventId })
+    .returning({ id: runnerEvents.eventId, name: runnerEvents.name, data: runnerEvents.data, ts: runnerEvents.ts });
+  return inserted;
+}
+
+export async function insertRuns(db: Database, runs: NewRun[]): Promise<void> {
+  if (runs.length === 0) return;
+  await db.insert(runnerRuns).values(runs);
+}
+
+export async function activeRuns(db: Database, functionIds: string[]) {
+  if (functionIds.length === 0) return [];
+  return db
+    .select({ id: runnerRuns.id, functionId: runnerRuns.functionId, event: runnerRuns.event })
+    .from(runnerRuns)
+    .where(and(inArray(runnerRuns.functionId, functionIds), inArray(runnerRuns.status, ['queued', 'running'])));
+}
+
+export async function cancelRuns(db: Database, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(runnerRuns)
+    .set({ status: 'cancelled', finishedAt: new Date(), leaseOwner: null, leaseUntil: null })
+    .where(and(inArray(runnerRuns.id, ids), inArray(runnerRuns.status, ['queued', 'running'])));
+}
+
+/**
+ * Leases one due run whose concurrency key has a free slot. A cluster-wide
+ * lock serialises claims (they are short), which keeps concurrency limits
+ * exact across processes; SKIP LOCKED keeps claimers from waiting on rows.
+ */
+export async function claimRun(db: Database, owner: string, leaseMs: number): Promise<ClaimedRun | null> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`);
+    const due = or(
+      and(eq(runnerRuns.status, 'queued'), lte(runnerRuns.nextAt, sql`now()`)),
+      and(eq(runnerRuns.status, 'running'), lte(runnerRuns.leaseUntil, sql`now()`)),
+    );
+    const candidates = await tx
+      .select({ id: runnerRuns.id, key: runnerRuns.concurrencyKey, limit: runnerRuns.concurrencyLimit })
+      .from(runnerRuns)
+      .where(due)
+      .orderBy(asc(runnerRuns.nextAt), asc(runnerRuns.createdAt))
+      .limit(50)
+      .for('update', { skipLocked: true });
+    const keys = [...new Set(candidates.map((c) => c.key).filter((k): k is string => k !== null))];
+    const busy = new Map<string, number>();
+    if (keys.length) {
+      const rows = await queryRows<{ key: string; n: string | number }>(
+        tx,
+        sql`select concurrency_key as key, count(*) as n from runner_runs
+            where status = 'running' and lease_until > now() and concurrency_key in ${keys} group by concurrency_key`,
+      );
+      for (const r of rows) busy.set(r.key, Number(r.n));
+    }
+    const pick = candidates.find((c) => c.key === null || c.limit === null || (busy.get(c.key) ?? 0) < c.limit);
+    if (!pick) return null;
+    const [row] = await tx
+      .update(runnerRuns)
+      .set({ status: 'running', leaseOwner: owner, leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+      .where(eq(runnerRuns.id, pick.id))
+      .returning({
+        id: runnerRuns.id,
+        functionId: runnerRuns.functionId,
+        event: runnerRuns.event,
+        steps: runnerRuns.steps,
+        stack: runnerRuns.stack,
+        attempt: runnerRuns.attempt,
+      });
+    return row ? ({ ...row, event: row.event as StoredEvent, steps: row.steps as Record<string, MemoEntry> } as ClaimedRun) : null;
+  });
+}
+
+export async function countRunning(db: Database): Promise<number> {
+  const [row] = await queryRows<{ n: string | number }>(db, sql`select count(*) as n from runner_runs where status = 'running'`);
+  return Number(row?.n ?? 0);
+}
+
+/** Milliseconds until the next queued run is due, or null when nothing is queued. */
+export async function nextDueInMs(db: Database): Promise<number | null> {
+  const [row] = await queryRows<{ ms: string | number | null }>(
+    db,
+    sql`select extract(epoch from (min(next_at) - now())) * 1000 as ms from runner_runs where status = 'queued'`,
+  );
+  return row?.ms == null ? null : Math.max(0, Number(row.ms));
+}
+
+type Progress = { steps: Record<string, MemoEntry>; stack: string[]; attempt: number };
+const mine = (id: string, owner: string) =>
+  and(eq(runnerRuns.id, id), eq(runnerRuns.leaseOwner, owner), eq(runnerRuns.status, 'running'));
+
+/** Saves the memo. False means the run is no longer ours (cancelled, or the lease was lost). */
+export async function saveProgress(db: Database, id: string, owner: string, p: Progress): Promise<boolean> {
+  const rows = await db.update(runnerRuns).set(p).where(mine(id, owner)).returning({ id: runnerRuns.id });
+  return rows.length > 0;
+}
+
+export async function reschedule(db: Database, id: string, owner: string, p: Progress, at: Date): Promise<boolean> {
+  const rows = await db
+    .update(runnerRuns)
+    .set({ ...p, status: 'queued', nextAt: at, leaseOwner: null, leaseUntil: null })
+    .where(mine(id, owner))
+    .returning({ id: runnerRuns.id });
+  return rows.length > 0;
+}
+
+export async function finishRun(
+  db: Database,
+  id: string,
+  owner: string,
+  result: { status: 'completed'; output: unknown } | { status: 'failed'; error: unknown },
+): Promise<boolean> {
+  const rows = await db
+    .update(runnerRuns)
+    .set({
+      status: result.status,
+      output: result.status === 'completed' ? (result.output ?? null) : null,
+      error: result.status === 'failed' ? (result.error ?? null) : null,
+      finishedAt: new Date(),
+      leaseOwner: null,
+      leaseUntil: null,
+    })
+    .where(mine(id, owner))
+    .returning({ id: runnerRuns.id });
+  return rows.length > 0;
+}
+
+export async function renewLeases(db: Database, ids: string[], owner: string, leaseMs: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(runnerRuns)
+    .set({ leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+    .where(and(inArray(runnerRuns.id, ids), eq(runnerRuns.leaseOwner, owner), eq(runnerRuns.status, 'running')));
+}
+
+/** Hands runs back to the queue at once, for a clean stop or when no other process can hold them. */
+export async function releaseLeases(db: Database, owner?: string): Promise<void> {
+  await db
+    .update(runnerRuns)
+    .set({ status: 'queued', leaseOwner: null, leaseUntil: null, nextAt: sql`now()` })
+    .where(and(eq(runnerRuns.status, 'running'), owner ? eq(runnerRuns.leaseOwner, owner) : undefined));
+}

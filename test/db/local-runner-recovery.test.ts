@@ -1,0 +1,82 @@
+import { eventType } from 'inngest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { DatabaseHandle } from '../../db/types';
+import type { LocalRunner } from '../../server/runner/local-runner';
+import { createTestDatabase } from '../helpers/db';
+import { createTestInngest, runsOf, startTestRunner, waitForRuns } from '../helpers/test-runner';
+
+const { client, bind } = createTestInngest('recovery');
+const executions = new Map<string, number>();
+const bump = (k: string) => executions.set(k, (executions.get(k) ?? 0) + 1);
+const seen = (k: string) => executions.get(k) ?? 0;
+
+const resumable = client.createFunction(
+  { id: 'resumable', triggers: [eventType('test/resume', { schema: z.object({ key: z.string() }) })] },
+  async ({ event, step }) => {
+    const k = event.data.key;
+    await step.run('one', () => bump(`${k}:one`));
+    await step.run('two', async () => {
+      bump(`${k}:two`);
+      // The first attempt hangs, like a process that dies mid-step.
+      if (seen(`${k}:two`) === 1) await new Promise(() => {});
+    });
+    await step.run('three', () => bump(`${k}:three`));
+    return 'done';
+  },
+);
+const job = client.createFunction(
+  { id: 'job', triggers: [eventType('test/job', { schema: z.object({ i: z.number() }) })] },
+  async ({ event, step }) => {
+    await step.run('work', async () => {
+      bump(`job:${event.data.i}`);
+      await new Promise((r) => setTimeout(r, 20));
+    });
+  },
+);
+
+let handle: DatabaseHandle;
+const runners: LocalRunner[] = [];
+beforeAll(async () => {
+  handle = await createTestDatabase({ poolMax: 8 });
+});
+afterAll(async () => {
+  for (const r of runners) await r.stop(200);
+  await handle?.close();
+});
+
+describe('local runner recovery', () => {
+  it('resumes a run abandoned by a crashed runner from its last saved step, on another runner', async () => {
+    const first = startTestRunner(handle.db, client, [resumable, job], { leaseMs: 400 });
+    bind(first);
+    await first.start();
+    await client.send({ name: 'test/resume', data: { key: 'crash' } });
+    await waitForRuns(handle.db, 'recovery-resumable', () => seen('crash:two') === 1);
+    first.abandon();
+
+    const second = startTestRunner(handle.db, client, [resumable, job], { leaseMs: 400 });
+    runners.push(second);
+    bind(second);
+    await second.start();
+    const [run] = await waitForRuns(handle.db, 'recovery-resumable', (rs) => rs.some((r) => r.status === 'completed'));
+    expect(run!.output).toBe('done');
+    expect(seen('crash:one')).toBe(1);
+    expect(seen('crash:two')).toBe(2);
+    expect(seen('crash:three')).toBe(1);
+  });
+
+  it('shares work between two runners on one database, running each run exactly once', async () => {
+    const a = startTestRunner(handle.db, client, [resumable, job], { slots: 3 });
+    const b = startTestRunner(handle.db, client, [resumable, job], { slots: 3 });
+    runners.push(a, b);
+    // The SDK registers its functions with whichever runner the client's fetch reaches.
+    bind(b);
+    await b.start();
+    bind(a);
+    await a.start();
+    await client.send(Array.from({ length: 30 }, (_, i) => ({ name: 'test/job', data: { i } })));
+    await waitForRuns(handle.db, 'recovery-job', (rs) => rs.length === 30 && rs.every((r) => r.status === 'completed'), 20_000);
+    expect(Array.from({ length: 30 }, (_, i) => seen(`job:${i}`))).toEqual(Array(30).fill(1));
+    expect((await runsOf(handle.db, 'recovery-job')).every((r) => r.leaseOwner === null)).toBe(true);
+  });
+});
