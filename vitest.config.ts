@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Jobs run in the built-in runner even if the shell has Inngest variables set.
+    env: { ARCHON_RUNNER: 'local' },
     maxWorkers: 2,
     projects: [
       {

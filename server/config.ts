@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_INDEXED_DIMENSIONS } from '../db/vector-index';
+import { parseAllowedHost } from './services/crawl/ssrf';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().optional());
@@ -33,6 +34,44 @@ export const configSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
   WS_MAX_PAYLOAD_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
   ARCHON_PUBLIC_URL: str(),
+
+  // Background jobs: the local runner unless an Inngest server is configured.
+  ARCHON_RUNNER: z.preprocess(emptyToUndefined, z.enum(['local', 'inngest']).optional()),
+  RUNNER_SLOTS: int(4, 1, 64),
+  /** How long a run claimed by a process that died stays blocked before another process takes it over. */
+  RUNNER_LEASE_MS: int(30_000, 500, 600_000),
+
+  // Embeddings: any OpenAI-compatible endpoint; with neither key nor URL, the offline embedder.
+  EMBEDDING_BASE_URL: z.preprocess(emptyToUndefined, z.url({ message: 'must be a URL' }).optional()),
+  EMBEDDING_API_KEY: str(),
+  OPENAI_API_KEY: str(),
+  EMBEDDING_MODEL: str(),
+  EMBEDDING_SEND_DIMENSIONS: z.preprocess(
+    emptyToUndefined,
+    z.enum(['true', 'false', '1', '0']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  ),
+  EMBEDDING_BATCH_SIZE: int(100, 1, 2048),
+  EMBEDDING_CONCURRENCY: int(2, 1, 32),
+
+  // Crawling: the SSRF guard refuses private and loopback addresses unless allowed here.
+  CRAWL_ALLOW_PRIVATE_NETWORK: bool(false),
+  CRAWL_ALLOWED_HOSTS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+      .superRefine((hosts, ctx) => {
+        for (const host of hosts) {
+          try {
+            parseAllowedHost(host);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          }
+        }
+      }),
+  ),
+  CRAWL_USER_AGENT: z.preprocess(emptyToUndefined, z.string().default('ArchonBot/0.1 (+https://github.com/coleam00/Archon)')),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -3,12 +3,15 @@ import { DatabaseSetupError } from '../db/errors';
 import { createLogger } from './logger';
 import { startServer } from './app-server';
 import { setRuntime, startRuntime } from './runtime';
+import { resolveRunnerMode } from './runner/mode';
+import { startLocalRunner } from './runner/start-local-runner';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const runtime = await startRuntime(config, logger);
   setRuntime(runtime);
+  if (resolveRunnerMode(process.env) === 'local') await startLocalRunner(runtime);
   const server = await startServer(runtime);
   const mode = runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
   console.log(`Archon ${runtime.version} is ready at ${server.url} (${mode})`);

@@ -5,6 +5,9 @@ import type { DatabaseHandle } from '../db/types';
 import { loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { createPubSub, type PubSub } from './realtime/pubsub';
+import type { LocalRunner } from './runner/local-runner';
+import type { CrawlDeps } from './services/crawl/crawl-deps';
+import { createEmbedder } from './services/embeddings/create-embedder';
 
 /** Everything a request needs that outlives it. One per process. */
 export type Runtime = {
@@ -12,10 +15,33 @@ export type Runtime = {
   logger: Logger;
   database: DatabaseHandle;
   pubsub: PubSub;
+  /** Dependencies of the ingestion services (crawl, upload, re-embed). */
+  crawl: CrawlDeps;
+  /** The in-process job runner, when no Inngest server is configured and this process runs jobs. */
+  runner?: LocalRunner;
   version: string;
   startedAt: Date;
   close(): Promise<void>;
 };
+
+export function createCrawlDeps(config: Config, database: DatabaseHandle, logger: Logger): CrawlDeps {
+  return {
+    db: database.db,
+    embedder: createEmbedder({
+      baseURL: config.EMBEDDING_BASE_URL,
+      apiKey: config.EMBEDDING_API_KEY ?? config.OPENAI_API_KEY,
+      model: config.EMBEDDING_MODEL,
+      dimensions: config.EMBEDDING_DIMENSIONS,
+      sendDimensions: config.EMBEDDING_SEND_DIMENSIONS,
+    }),
+    embedding: { batchSize: config.EMBEDDING_BATCH_SIZE, concurrency: config.EMBEDDING_CONCURRENCY },
+    network: {
+      policy: { allowPrivate: config.CRAWL_ALLOW_PRIVATE_NETWORK, allowedHosts: config.CRAWL_ALLOWED_HOSTS },
+      userAgent: config.CRAWL_USER_AGENT,
+    },
+    logger,
+  };
+}
 
 export function readVersion(): string {
   try {
@@ -34,19 +60,22 @@ export async function startRuntime(config: Config, logger: Logger = createLogger
   });
   const pubsub = createPubSub(database.listen, logger);
   let closing: Promise<void> | null = null;
-  return {
+  const runtime: Runtime = {
     config,
     logger,
     database,
     pubsub,
+    crawl: createCrawlDeps(config, database, logger),
     version: readVersion(),
     startedAt: new Date(),
     close: () =>
       (closing ??= (async () => {
+        await runtime.runner?.stop(config.SHUTDOWN_TIMEOUT_MS);
         await pubsub.close();
         await database.close();
       })()),
   };
+  return runtime;
 }
 
 // Next bundles route handlers separately from the custom server, so module

@@ -2,6 +2,7 @@ CREATE TABLE "crawl_urls" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "crawl_urls_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"job_id" uuid NOT NULL,
 	"url" text NOT NULL,
+	"kind" text DEFAULT 'page' NOT NULL,
 	"depth" integer NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"reason" text,
@@ -42,6 +43,7 @@ CREATE TABLE "runner_runs" (
 	"finished_at" timestamp with time zone
 );
 --> statement-breakpoint
+ALTER TABLE "sources" ADD COLUMN "title_edited" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "jobs" ADD COLUMN "last_event_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "crawl_urls" ADD CONSTRAINT "crawl_urls_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "crawl_urls" ADD CONSTRAINT "crawl_urls_page_id_pages_id_fk" FOREIGN KEY ("page_id") REFERENCES "public"."pages"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint

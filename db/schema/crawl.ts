@@ -5,6 +5,9 @@ import { pages } from './knowledge';
 
 export const CRAWL_URL_STATUSES = ['pending', 'done', 'skipped', 'failed'] as const;
 export type CrawlUrlStatus = (typeof CRAWL_URL_STATUSES)[number];
+/** What a frontier URL is expected to be: a page to index, or a file that lists pages. */
+export const CRAWL_URL_KINDS = ['page', 'sitemap', 'llms', 'llms-full'] as const;
+export type CrawlUrlKind = (typeof CRAWL_URL_KINDS)[number];
 
 /** A crawl job's frontier: every URL it discovered, with what became of it. */
 export const crawlUrls = pgTable(
@@ -15,6 +18,7 @@ export const crawlUrls = pgTable(
       .notNull()
       .references(() => jobs.id, { onDelete: 'cascade' }),
     url: text('url').notNull(),
+    kind: text('kind').$type<CrawlUrlKind>().notNull().default('page'),
     depth: integer('depth').notNull(),
     status: text('status').$type<CrawlUrlStatus>().notNull().default('pending'),
     reason: text('reason'),

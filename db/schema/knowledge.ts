@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   index,
   integer,
@@ -26,6 +27,8 @@ export const sources = pgTable(
     kind: text('kind').$type<SourceKind>().notNull(),
     url: text('url'),
     title: text('title').notNull(),
+    /** Set when a person renamed the source; crawls then never retitle it. */
+    titleEdited: boolean('title_edited').notNull().default(false),
     summary: text('summary'),
     knowledgeType: text('knowledge_type').$type<KnowledgeType>().notNull().default('technical'),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),

@@ -5,6 +5,8 @@ import type { Database } from '../../db/types';
 export const CHANNELS = {
   tasks: 'archon_tasks',
   jobs: 'archon_jobs',
+  /** Wakes local runners in other processes when work is queued. */
+  runner: 'archon_runner',
 } as const;
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 

@@ -1,6 +1,8 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createCallerFactory, router } from '../trpc/init';
 import { documentsRouter } from './documents';
+import { jobsRouter } from './jobs';
+import { knowledgeRouter } from './knowledge';
 import { projectsRouter } from './projects';
 import { systemRouter } from './system';
 import { tasksRouter } from './tasks';
@@ -12,6 +14,8 @@ export const appRouter = router({
   documents: documentsRouter,
   versions: versionsRouter,
   tasks: tasksRouter,
+  knowledge: knowledgeRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,8 @@ import type { Database } from '../../db/types';
 import type { Logger } from '../logger';
 import type { PubSub } from '../realtime/pubsub';
 import { getRuntime, type Runtime } from '../runtime';
+import type { Dispatch } from '../schemas/job-events';
+import { dispatch as inngestDispatch } from '../../inngest/dispatch';
 
 export type Context = {
   db: Database;
@@ -11,6 +13,8 @@ export type Context = {
   config: Config;
   logger: Logger;
   runtime: Runtime;
+  /** Queues background jobs (Inngest, or the local runner). */
+  dispatch: Dispatch;
   transport: 'http' | 'ws' | 'internal';
   headers: Headers;
 };
@@ -20,6 +24,7 @@ export function createContextInner(opts: {
   runtime: Runtime;
   transport?: Context['transport'];
   headers?: Headers;
+  dispatch?: Dispatch;
 }): Context {
   const { runtime } = opts;
   return {
@@ -28,6 +33,7 @@ export function createContextInner(opts: {
     config: runtime.config,
     logger: runtime.logger,
     runtime,
+    dispatch: opts.dispatch ?? inngestDispatch,
     transport: opts.transport ?? 'internal',
     headers: opts.headers ?? new Headers(),
   };

@@ -2,31 +2,43 @@ import { loadConfig, type Config } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { createPubSub } from '../../server/realtime/pubsub';
 import { createCaller } from '../../server/routers/_app';
-import type { Runtime } from '../../server/runtime';
+import { createCrawlDeps, setRuntime, type Runtime } from '../../server/runtime';
+import { startLocalRunner } from '../../server/runner/start-local-runner';
 import { createContextInner } from '../../server/trpc/context';
 import type { DatabaseHandle } from '../../db/types';
 import { createTestDatabase } from './db';
 
 export type TestRuntime = Runtime & { caller: ReturnType<typeof createCaller> };
 
-/** A runtime over a fresh test database, and a tRPC caller bound to it. */
+/**
+ * A runtime over a fresh test database, and a tRPC caller bound to it. With
+ * `runner`, it becomes the process's runtime and runs Archon's real Inngest
+ * functions through the local runner, as the server does.
+ */
 export async function createTestRuntime(
-  opts: { env?: Record<string, string>; database?: DatabaseHandle; poolMax?: number } = {},
+  opts: { env?: Record<string, string>; database?: DatabaseHandle; poolMax?: number; runner?: boolean } = {},
 ): Promise<TestRuntime> {
   const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ARCHON_DATA_DIR: 'memory', ...opts.env });
   const database = opts.database ?? (await createTestDatabase({ poolMax: opts.poolMax }));
   const pubsub = createPubSub(database.listen);
+  const logger = createLogger(config.LOG_LEVEL);
   const runtime: Runtime = {
     config,
-    logger: createLogger('silent'),
+    logger,
     database,
     pubsub,
+    crawl: createCrawlDeps(config, database, logger),
     version: 'test',
     startedAt: new Date(),
     close: async () => {
+      await runtime.runner?.stop(2_000);
       await pubsub.close();
       await database.close();
     },
   };
-  return { ...runtime, caller: createCaller(createContextInner({ runtime })) };
+  if (opts.runner) {
+    setRuntime(runtime);
+    await startLocalRunner(runtime, { retryBaseMs: 100 });
+  }
+  return Object.assign(runtime, { caller: createCaller(createContextInner({ runtime })) });
 }

@@ -1,0 +1,23 @@
+import type { Dispatch } from '../server/schemas/job-events';
+import { inngest } from './client';
+
+const SEND_TIMEOUT_MS = 15_000;
+
+/**
+ * Sends job events to the executor. `inngest.send` can hang forever on a port
+ * that accepts but never answers, so it is bounded.
+ */
+export const dispatch: Dispatch = async (events) => {
+  const list = Array.isArray(events) ? events : [events];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      inngest.send(list),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer from the Inngest event API within ${SEND_TIMEOUT_MS / 1000} s`)), SEND_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+};

@@ -1,0 +1,39 @@
+import { getRuntime } from '../../server/runtime';
+import { toBatches } from '../../server/services/crawl/frontier';
+import { processCrawlBatch } from '../../server/services/crawl/process-batch';
+import { abandonBatch, isCrawlDrained } from '../../server/services/crawl/run-crawl';
+import { inngest } from '../client';
+import { cancelOnJob, crawlFinalize, crawlPages } from '../events';
+
+/**
+ * Crawls one batch of URLs, fans out the links it found, and asks for the
+ * crawl to be finalised once nothing is pending. Every step returns ids only.
+ */
+export const crawlPagesFn = inngest.createFunction(
+  {
+    id: 'crawl-pages',
+    triggers: [crawlPages],
+    retries: 3,
+    concurrency: { limit: 2, key: 'event.data.jobId' },
+    cancelOn: cancelOnJob,
+    onFailure: async ({ event, error, step }) => {
+      const { jobId, urlIds } = event.data.event.data;
+      await step.run('fail-batch', async () => abandonBatch((await getRuntime()).crawl, jobId, urlIds, error.message));
+      const drained = await step.run('check-drained', async () => isCrawlDrained((await getRuntime()).crawl, jobId));
+      if (drained) await step.sendEvent('finalize', crawlFinalize.create({ jobId }, { id: `crawl-finalize-${jobId}` }));
+    },
+  },
+  async ({ event, step }) => {
+    const { jobId, urlIds } = event.data;
+    const { newUrlIds } = await step.run('crawl-batch', async () => processCrawlBatch((await getRuntime()).crawl, jobId, urlIds));
+    if (newUrlIds.length) {
+      await step.sendEvent(
+        'fan-out',
+        toBatches(newUrlIds).map((ids) => crawlPages.create({ jobId, urlIds: ids }, { id: `crawl-pages-${jobId}-${ids[0]}` })),
+      );
+    }
+    const drained = await step.run('check-drained', async () => isCrawlDrained((await getRuntime()).crawl, jobId));
+    if (drained) await step.sendEvent('finalize', crawlFinalize.create({ jobId }, { id: `crawl-finalize-${jobId}` }));
+    return { found: newUrlIds.length };
+  },
+);

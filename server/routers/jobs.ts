@@ -1,0 +1,29 @@
+import { jobIdSchema, listJobsSchema, onJobProgressSchema } from '../schemas/jobs';
+import { openEventStream } from '../realtime/event-stream';
+import { CHANNELS } from '../realtime/channels';
+import { cancelJob, getJob, jobEventsAfter, latestJobEventId, listJobs } from '../services/jobs';
+import { readProcedure, router, writeProcedure } from '../trpc/init';
+
+export const jobsRouter = router({
+  list: readProcedure.input(listJobsSchema).query(({ ctx, input }) => listJobs(ctx.db, input)),
+  get: readProcedure.input(jobIdSchema).query(({ ctx, input }) => getJob(ctx.db, input.id)),
+  cancel: writeProcedure.input(jobIdSchema).mutation(({ ctx, input }) => cancelJob(ctx.db, ctx.dispatch, input.id)),
+
+  /**
+   * Progress events of one job (from its first event) or of all jobs (from
+   * now), resumable with `lastEventId`.
+   */
+  onProgress: readProcedure.input(onJobProgressSchema).subscription(async ({ ctx, input, signal }) => {
+    const { jobId } = input;
+    if (jobId) await getJob(ctx.db, jobId);
+    return openEventStream({
+      pubsub: ctx.pubsub,
+      channel: CHANNELS.jobs,
+      key: jobId,
+      lastEventId: input.lastEventId,
+      initialCursor: async () => (jobId ? 0 : latestJobEventId(ctx.db)),
+      fetchAfter: (cursor, limit) => jobEventsAfter(ctx.db, jobId, cursor, limit),
+      signal,
+    });
+  }),
+});

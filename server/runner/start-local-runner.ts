@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { serve } from 'inngest/edge';
+import { inngest } from '../../inngest/client';
+import { functions } from '../../inngest/functions';
+import { CHANNELS } from '../realtime/channels';
+import type { Runtime } from '../runtime';
+import { setLocalRunner } from './global';
+import { createLocalRunner, type LocalRunner } from './local-runner';
+import { releaseLeases } from './store';
+
+/** Starts the in-process runner over Archon's real functions and makes it the SDK's destination. */
+export async function startLocalRunner(runtime: Runtime, opts: { retryBaseMs?: number } = {}): Promise<LocalRunner> {
+  const { db } = runtime.database;
+  const handler = serve({ client: inngest, functions });
+  const runner = createLocalRunner({
+    db,
+    handler: (req) => handler(req),
+    logger: runtime.logger,
+    slots: runtime.config.RUNNER_SLOTS,
+    leaseMs: runtime.config.RUNNER_LEASE_MS,
+    retryBaseMs: opts.retryBaseMs,
+    subscribeWakeups: (wake) => runtime.pubsub.subscribe(CHANNELS.runner, wake),
+    announce: async () => {
+      await db.execute(sql`select pg_notify(${CHANNELS.runner}, '')`);
+    },
+  });
+  // The embedded database belongs to this process alone, so any run marked
+  // running was interrupted by a crash and can resume at once.
+  if (runtime.database.mode === 'embedded') await releaseLeases(db);
+  setLocalRunner(runner);
+  await runner.start();
+  runtime.runner = runner;
+  return runner;
+}

@@ -1,0 +1,128 @@
+// What a fetched body is and how to turn its bytes into text. The declared
+// mime type wins; servers that send none or application/octet-stream (raw
+// file hosts, misconfigured object stores) get their bytes sniffed.
+
+export type ContentKind = 'html' | 'markdown' | 'text' | 'xml' | 'binary';
+
+const GENERIC_MIMES = new Set([
+  '', 'application/octet-stream', 'binary/octet-stream', 'application/unknown', 'application/x-unknown',
+  'unknown/unknown', 'application/download', 'application/force-download', '*/*',
+]);
+const TEXTUAL_APPLICATION_MIMES = new Set([
+  'application/json', 'application/ld+json', 'application/javascript', 'application/x-javascript',
+  'application/ecmascript', 'application/x-yaml', 'application/yaml', 'application/toml', 'application/x-sh',
+  'application/sql', 'application/graphql',
+]);
+const SNIFF_BYTES = 1024;
+const META_CHARSET_BYTES = 2048;
+
+function mimeOf(contentType: string): string {
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname.toLowerCase();
+  } catch {
+    return url.split(/[?#]/)[0]!.toLowerCase();
+  }
+}
+
+function isMarkdownPath(url: string): boolean {
+  return /\.(?:md|mdx|markdown)$/.test(pathOf(url));
+}
+
+// Formats whose first bytes give them away even without a NUL among them.
+const MAGIC: number[][] = [
+  [0x25, 0x50, 0x44, 0x46, 0x2d], // %PDF-
+  [0x50, 0x4b, 0x03, 0x04], // zip, docx, jar
+  [0x1f, 0x8b], // gzip
+  [0x89, 0x50, 0x4e, 0x47], // png
+  [0x47, 0x49, 0x46, 0x38], // gif
+  [0xff, 0xd8, 0xff], // jpeg
+];
+
+function sniff(url: string, body: Buffer): ContentKind {
+  const head = body.subarray(0, SNIFF_BYTES);
+  if (head.includes(0) || MAGIC.some((m) => m.every((b, i) => head[i] === b))) return 'binary';
+  const start = head.toString('latin1').replace(/^(?:\xef\xbb\xbf|\ufeff)/, '').trimStart().toLowerCase();
+  const htmlMarker = /<!doctype html|<html[\s>]/;
+  if (start.startsWith('<?xml')) return htmlMarker.test(start) ? 'html' : 'xml';
+  if (/^(?:<!--[\s\S]*?-->\s*)*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])/.test(start)) return 'html';
+  if (/^<(?:urlset|sitemapindex|rss|feed)[\s>]/.test(start)) return 'xml';
+  if (isMarkdownPath(url)) return 'markdown';
+  return 'text';
+}
+
+export function classifyContent(contentType: string, url: string, body: Buffer): ContentKind {
+  const mime = mimeOf(contentType ?? '');
+  if (mime === 'text/html' || mime === 'application/xhtml+xml') return 'html';
+  if (mime === 'text/markdown' || mime === 'text/x-markdown') return 'markdown';
+  if (mime === 'text/plain') return isMarkdownPath(url) ? 'markdown' : 'text';
+  if (mime === 'text/xml' || mime === 'application/xml' || mime.endsWith('+xml')) return 'xml';
+  if (GENERIC_MIMES.has(mime)) return sniff(url, body);
+  if (mime.startsWith('text/') || TEXTUAL_APPLICATION_MIMES.has(mime)) return 'text';
+  return 'binary';
+}
+
+function bomEncoding(body: Buffer): { label: string; skip: number } | null {
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return { label: 'utf-8', skip: 3 };
+  if (body[0] === 0xff && body[1] === 0xfe) return { label: 'utf-16le', skip: 2 };
+  if (body[0] === 0xfe && body[1] === 0xff) return { label: 'utf-16be', skip: 2 };
+  return null;
+}
+
+/** `<meta charset>` or `<meta http-equiv=Content-Type content="…; charset=…">` near the top of an HTML page. */
+function metaCharset(body: Buffer): string | null {
+  const head = body.subarray(0, META_CHARSET_BYTES).toString('latin1');
+  const m = /<meta[^>]+charset\s*=\s*["']?\s*([\w:.-]+)/i.exec(head);
+  if (!m) return null;
+  // A page that says UTF-16 in ASCII-readable markup is not UTF-16 (HTML spec).
+  return /^utf-16/i.test(m[1]!) ? 'utf-8' : m[1]!;
+}
+
+/** `<?xml … encoding="…"?>` at the start of an XML document. */
+function xmlEncoding(body: Buffer): string | null {
+  const head = body.subarray(0, 200).toString('latin1');
+  return /^\s*<\?xml[^>]*\sencoding\s*=\s*["']([\w:.-]+)["']/i.exec(head)?.[1] ?? null;
+}
+
+// Node 20's TextDecoder decodes windows-1252 (also what the labels latin1 and
+// iso-8859-1 mean on the web) as ISO-8859-1, turning 0x80–0x9F into control
+// characters instead of €, curly quotes and dashes. This maps them back.
+const CP1252_C1 =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+function decode(decoder: TextDecoder, bytes: Buffer): string {
+  const text = decoder.decode(bytes);
+  if (decoder.encoding !== 'windows-1252') return text;
+  return text.replace(/[\u0080-\u009f]/g, (ch) => CP1252_C1[ch.charCodeAt(0) - 0x80]!);
+}
+
+function decoderFor(label: string | null): TextDecoder | null {
+  if (!label) return null;
+  try {
+    return new TextDecoder(label.trim().toLowerCase());
+  } catch {
+    return null; // unknown label
+  }
+}
+
+/**
+ * Decodes a body: a byte-order mark wins, then the charset from the
+ * Content-Type header, then (HTML) a <meta> charset in the first 2 KiB or
+ * (XML) the declaration's encoding, else UTF-8. Unknown labels fall back to
+ * UTF-8. Invalid bytes become U+FFFD rather than failing the page; NUL
+ * characters are dropped.
+ */
+export function decodeBody(body: Buffer, charset: string | null, kind: ContentKind): string {
+  const bom = bomEncoding(body);
+  if (bom) return new TextDecoder(bom.label).decode(body.subarray(bom.skip)).replace(/\u0000/g, '');
+  const decoder =
+    decoderFor(charset) ??
+    (kind === 'html' ? decoderFor(metaCharset(body)) : kind === 'xml' ? decoderFor(xmlEncoding(body)) : null) ??
+    new TextDecoder('utf-8');
+  // PostgreSQL text cannot hold NUL; a stray one must not fail the whole page.
+  return decode(decoder, body).replace(/^\ufeff/, '').replace(/\u0000/g, '');
+}

@@ -1,0 +1,58 @@
+import type { CrawlDeps } from './crawl-deps';
+import { fetchUrl, type FetchOptions, type FetchResult } from './fetcher';
+import type { CrawlJobInput } from './job-input';
+import { createHostPacer } from './limits';
+import { createRobotsCache, ROBOTS_MAX_BYTES, type RobotsCache } from './robots';
+import { createUrlFilter, type UrlVerdict } from './url';
+
+/** Everything needed to fetch URLs for one crawl job in this process. */
+export type CrawlContext = {
+  deps: CrawlDeps;
+  input: CrawlJobInput;
+  filter: (url: string) => UrlVerdict;
+  robots: RobotsCache;
+  pace: (host: string, delayMs: number) => Promise<void>;
+  fetch: (url: string, extra?: Partial<FetchOptions>) => Promise<FetchResult>;
+};
+
+// Robots files and host spacing are shared by all jobs of one runtime.
+const shared = new WeakMap<CrawlDeps, { robots: RobotsCache; pace: ReturnType<typeof createHostPacer> }>();
+
+export function crawlContext(deps: CrawlDeps, input: CrawlJobInput): CrawlContext {
+  const fetchOptions = (extra?: Partial<FetchOptions>): FetchOptions => ({
+    policy: deps.network.policy,
+    userAgent: deps.network.userAgent,
+    timeoutMs: input.timeoutMs,
+    maxBytes: input.maxBytes,
+    maxRedirects: input.maxRedirects,
+    ...extra,
+  });
+  let common = shared.get(deps);
+  if (!common) {
+    common = {
+      robots: createRobotsCache({
+        // Fixed limits: the cache outlives the job that first filled it.
+        fetch: (url) =>
+          fetchUrl(url, {
+            policy: deps.network.policy,
+            userAgent: deps.network.userAgent,
+            accept: 'text/plain, */*;q=0.1',
+            timeoutMs: 10_000,
+            maxBytes: 4 * ROBOTS_MAX_BYTES,
+            maxRedirects: 5,
+          }),
+        userAgent: deps.network.userAgent,
+      }),
+      pace: createHostPacer(),
+    };
+    shared.set(deps, common);
+  }
+  return {
+    deps,
+    input,
+    filter: createUrlFilter({ startUrl: input.startUrl, scope: input.scope, include: input.include, exclude: input.exclude }),
+    robots: common.robots,
+    pace: common.pace,
+    fetch: (url, extra) => fetchUrl(url, fetchOptions(extra)),
+  };
+}

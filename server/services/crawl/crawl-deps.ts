@@ -1,0 +1,13 @@
+import type { Database } from '../../../db/types';
+import type { Logger } from '../../logger';
+import type { Embedder } from '../embeddings/types';
+import type { NetworkPolicy } from './ssrf';
+
+/** What crawl services need from the process, passed in so they stay testable. */
+export type CrawlDeps = {
+  db: Database;
+  embedder: Embedder;
+  embedding: { batchSize: number; concurrency: number };
+  network: { policy: NetworkPolicy; userAgent: string };
+  logger: Logger;
+};

@@ -1,0 +1,87 @@
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import { crawlUrls, jobs } from '../../../db/schema';
+import type { CrawlUrlKind, CrawlUrlStatus } from '../../../db/schema/crawl';
+import type { Database } from '../../../db/types';
+
+export type FrontierEntry = { url: string; depth: number; kind: CrawlUrlKind };
+export type FrontierRow = FrontierEntry & { id: number; status: CrawlUrlStatus };
+
+/**
+ * Adds URLs the job has not seen, up to its page budget, and returns the new
+ * ids. The job row lock makes concurrent batches respect the budget exactly.
+ * Listing files (sitemaps, llms.txt) do not count as pages.
+ */
+export async function enqueueUrls(db: Database, jobId: string, entries: FrontierEntry[], maxPages: number): Promise<number[]> {
+  if (entries.length === 0) return [];
+  return db.transaction(async (tx) => {
+    await tx.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, jobId)).for('update');
+    const unique = [...new Map(entries.map((e) => [e.url, e])).values()];
+    const known = await tx
+      .select({ url: crawlUrls.url })
+      .from(crawlUrls)
+      .where(and(eq(crawlUrls.jobId, jobId), inArray(crawlUrls.url, unique.map((e) => e.url))));
+    const seen = new Set(known.map((k) => k.url));
+    const fresh = unique.filter((e) => !seen.has(e.url));
+    const [{ pages } = { pages: 0 }] = await tx
+      .select({ pages: count() })
+      .from(crawlUrls)
+      .where(and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.kind, 'page')));
+    let budget = Math.max(0, maxPages - pages);
+    const accepted = fresh.filter((e) => e.kind !== 'page' || budget-- > 0);
+    if (accepted.length === 0) return [];
+    const rows = await tx
+      .insert(crawlUrls)
+      .values(accepted.map((e) => ({ jobId, url: e.url, depth: e.depth, kind: e.kind })))
+      .onConflictDoNothing()
+      .returning({ id: crawlUrls.id, kind: crawlUrls.kind });
+    const newPages = rows.filter((r) => r.kind === 'page').length;
+    if (newPages) await tx.update(jobs).set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${newPages}` }).where(eq(jobs.id, jobId));
+    return rows.map((r) => r.id);
+  });
+}
+
+export async function loadPending(db: Database, jobId: string, ids: number[]): Promise<FrontierRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: crawlUrls.id, url: crawlUrls.url, depth: crawlUrls.depth, kind: crawlUrls.kind, status: crawlUrls.status })
+    .from(crawlUrls)
+    .where(and(eq(crawlUrls.jobId, jobId), inArray(crawlUrls.id, ids), eq(crawlUrls.status, 'pending')));
+}
+
+export type UrlOutcome = { id: number; status: Exclude<CrawlUrlStatus, 'pending'>; reason?: string | null; httpStatus?: number | null; pageId?: string | null };
+
+export async function recordOutcomes(db: Database, outcomes: UrlOutcome[]): Promise<void> {
+  for (const o of outcomes) {
+    await db
+      .update(crawlUrls)
+      .set({ status: o.status, reason: o.reason ?? null, httpStatus: o.httpStatus ?? null, pageId: o.pageId ?? null, updatedAt: new Date() })
+      .where(eq(crawlUrls.id, o.id));
+  }
+}
+
+/** Marks still-pending URLs as failed, e.g. when the run processing them gave up. */
+export async function failPending(db: Database, jobId: string, ids: number[], reason: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await db
+    .update(crawlUrls)
+    .set({ status: 'failed', reason, updatedAt: new Date() })
+    .where(and(eq(crawlUrls.jobId, jobId), inArray(crawlUrls.id, ids), eq(crawlUrls.status, 'pending')))
+    .returning({ id: crawlUrls.id });
+  return rows.length;
+}
+
+export async function pendingCount(db: Database, jobId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(crawlUrls)
+    .where(and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.status, 'pending')));
+  return row?.n ?? 0;
+}
+
+export const BATCH_SIZE = 10;
+
+export function toBatches(ids: number[], size = BATCH_SIZE): number[][] {
+  const batches: number[][] = [];
+  for (let i = 0; i < ids.length; i += size) batches.push(ids.slice(i, i + size));
+  return batches;
+}

@@ -1,0 +1,69 @@
+import { classifyContent, decodeBody } from './content-type';
+import type { CrawlContext } from './crawl-context';
+import type { FrontierEntry } from './frontier';
+import type { ResolvedCrawlMode } from './job-input';
+import { isLinkCollection } from './llms-txt';
+import { isSitemapUrl, parseSitemap } from './sitemap';
+
+const lastSegment = (url: string) => new URL(url).pathname.split('/').pop()?.toLowerCase() ?? '';
+const isDirectory = (url: string) => new URL(url).pathname.endsWith('/');
+
+async function probe(ctx: CrawlContext, url: string, want: 'llms' | 'sitemap'): Promise<boolean> {
+  try {
+    const res = await ctx.fetch(url, { maxRedirects: 3, timeoutMs: Math.min(ctx.input.timeoutMs, 10_000) });
+    if (res.status !== 200) return false;
+    if (want === 'sitemap') {
+      parseSitemap(res.body);
+      return true;
+    }
+    const kind = classifyContent(res.contentType, url, res.body);
+    return (kind === 'markdown' || kind === 'text') && isLinkCollection(url, decodeBody(res.body, res.charset, kind));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decides how to crawl and where to start, as Archon v1 does: listing files
+ * and text URLs are recognised by name; a directory-like start URL is probed
+ * for an llms.txt, then a sitemap (also those robots.txt names), before
+ * falling back to a recursive crawl. A page URL is never replaced by a
+ * listing found elsewhere on the site: the user asked for that page.
+ */
+export async function planSeeds(ctx: CrawlContext): Promise<{ mode: ResolvedCrawlMode; seeds: FrontierEntry[] }> {
+  const { startUrl, mode, maxDepth } = ctx.input;
+  const name = lastSegment(startUrl);
+  const as = (m: ResolvedCrawlMode, kind: FrontierEntry['kind'], depth = 1) => ({ mode: m, seeds: [{ url: startUrl, kind, depth }] });
+  switch (mode) {
+    case 'single':
+    case 'text':
+      return as(mode, 'page');
+    case 'recursive':
+      return as('recursive', 'page');
+    case 'sitemap':
+      return as('sitemap', 'sitemap', 0);
+    case 'llms-txt':
+      return as('llms-txt', 'llms', 0);
+    case 'llms-full':
+      return as('llms-full', 'llms-full', 0);
+  }
+  if (isSitemapUrl(startUrl)) return as('sitemap', 'sitemap', 0);
+  if (name.includes('llms') && name.includes('full')) return as('llms-full', 'llms-full', 0);
+  if (/\.(md|mdx|markdown|txt)$/.test(name)) {
+    return /^(llms|links|resources|references)(-[\w-]+)?\.txt$/.test(name) ? as('llms-txt', 'llms', 0) : as('text', 'page');
+  }
+  if (maxDepth === 1) return as('single', 'page');
+  if (isDirectory(startUrl)) {
+    const here = new URL('llms.txt', startUrl).toString();
+    const root = new URL('/llms.txt', startUrl).toString();
+    for (const candidate of [...new Set([here, root])]) {
+      if (await probe(ctx, candidate, 'llms')) return { mode: 'llms-txt', seeds: [{ url: candidate, kind: 'llms', depth: 0 }] };
+    }
+    const fromRobots = ctx.input.respectRobots ? await ctx.robots.sitemaps(startUrl).catch(() => []) : [];
+    const sitemaps = [new URL('sitemap.xml', startUrl).toString(), new URL('/sitemap.xml', startUrl).toString(), ...fromRobots];
+    for (const candidate of [...new Set(sitemaps)]) {
+      if (await probe(ctx, candidate, 'sitemap')) return { mode: 'sitemap', seeds: [{ url: candidate, kind: 'sitemap', depth: 0 }] };
+    }
+  }
+  return as('recursive', 'page');
+}

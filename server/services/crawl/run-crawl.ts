@@ -1,0 +1,76 @@
+import { and, count, eq, sql } from 'drizzle-orm';
+import { crawlUrls, pages, sources } from '../../../db/schema';
+import { appendJobLog } from '../job-log';
+import { getJob, isTerminal, setJobStatus } from '../jobs';
+import { crawlContext } from './crawl-context';
+import type { CrawlDeps } from './crawl-deps';
+import { enqueueUrls, failPending, pendingCount, toBatches } from './frontier';
+import type { CrawlJobInput } from './job-input';
+import { planSeeds } from './plan-seeds';
+import { recordResolvedMode } from './start-crawl';
+
+/** First step of a crawl: decide the mode, seed the frontier, return the batches to fan out. */
+export async function beginCrawl(deps: CrawlDeps, jobId: string): Promise<{ batches: number[][] }> {
+  const { db } = deps;
+  const job = await getJob(db, jobId);
+  if (isTerminal(job.status)) return { batches: [] };
+  await setJobStatus(db, jobId, 'running');
+  const input = job.input as CrawlJobInput;
+  const { mode, seeds } = await planSeeds(crawlContext(deps, input));
+  await recordResolvedMode(db, jobId, mode);
+  await appendJobLog(db, jobId, 'info', `Crawling ${input.startUrl} as ${mode}${seeds[0]?.url !== input.startUrl ? ` via ${seeds[0]?.url}` : ''}`);
+  const ids = await enqueueUrls(db, jobId, seeds, input.maxPages);
+  return { batches: toBatches(ids) };
+}
+
+export async function isCrawlDrained(deps: CrawlDeps, jobId: string): Promise<boolean> {
+  return (await pendingCount(deps.db, jobId)) === 0;
+}
+
+/** When a batch's run gave up for good, its URLs count as failed so the crawl can still finish. */
+export async function abandonBatch(deps: CrawlDeps, jobId: string, urlIds: number[], reason: string) {
+  const n = await failPending(deps.db, jobId, urlIds, reason);
+  if (n) await appendJobLog(deps.db, jobId, 'error', `${n} URL(s) failed after retries: ${reason}`);
+}
+
+/**
+ * Last step: the frontier is drained. The job completes (with a summary of
+ * failures) unless nothing at all could be stored, which is a failure.
+ */
+export async function finalizeCrawl(deps: CrawlDeps, jobId: string) {
+  const { db } = deps;
+  const job = await getJob(db, jobId);
+  if (isTerminal(job.status)) return job;
+  const input = job.input as CrawlJobInput;
+  const reasons = await db
+    .select({ reason: crawlUrls.reason, n: count() })
+    .from(crawlUrls)
+    .where(and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.status, 'failed')))
+    .groupBy(crawlUrls.reason)
+    .orderBy(sql`count(*) desc`)
+    .limit(5);
+  const [start] = await db
+    .select({ title: pages.title })
+    .from(pages)
+    .where(and(eq(pages.sourceId, input.sourceId), eq(pages.url, input.startUrl)));
+  await db
+    .update(sources)
+    .set({
+      lastCrawledAt: new Date(),
+      updatedAt: new Date(),
+      ...(start?.title ? { title: sql`case when ${sources.titleEdited} then ${sources.title} else ${start.title} end` } : {}),
+    })
+    .where(eq(sources.id, input.sourceId));
+  const [{ failedCount } = { failedCount: 0 }] = await db
+    .select({ failedCount: count() })
+    .from(crawlUrls)
+    .where(and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.status, 'failed')));
+  const listed = reasons.reduce((n, r) => n + r.n, 0);
+  const summary = failedCount
+    ? `${failedCount} URL(s) failed: ${reasons.map((r) => `${r.reason} (${r.n})`).join('; ')}${failedCount > listed ? '; …' : ''}`
+    : null;
+  if (job.pagesFetched === 0 && job.chunksStored === 0) {
+    return setJobStatus(db, jobId, 'failed', summary ?? 'No page could be crawled');
+  }
+  return setJobStatus(db, jobId, 'completed', summary);
+}

@@ -1,0 +1,88 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { jobs, sources } from '../../../db/schema';
+import type { Database } from '../../../db/types';
+import { AppError, badRequest, conflict } from '../../errors';
+import type { Dispatch } from '../../schemas/job-events';
+import type { CrawlInput } from '../../schemas/knowledge';
+import { createJob, getJob, setJobStatus } from '../jobs';
+import { crawlOptionsSchema } from '../../schemas/knowledge';
+import type { CrawlJobInput } from './job-input';
+import { createUrlFilter, normalizeUrl, sourceIdFor } from './url';
+
+const placeholderTitle = (url: string) => {
+  const u = new URL(url);
+  return `${u.hostname}${u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '')}`;
+};
+
+/**
+ * Registers a crawl: the source (identified by its canonical start URL) and a
+ * queued job, then hands the job to the background executor. One crawl per
+ * source runs at a time.
+ */
+export async function startCrawl(
+  db: Database,
+  dispatch: Dispatch,
+  input: CrawlInput,
+  createdBy?: string | null,
+) {
+  const startUrl = normalizeUrl(input.url);
+  if (!startUrl) throw badRequest('url: must be an http:// or https:// URL', { field: 'url' });
+  try {
+    createUrlFilter({ startUrl, scope: input.scope, include: input.include, exclude: input.exclude });
+  } catch (err) {
+    throw badRequest(`Invalid include/exclude pattern: ${(err as Error).message}`, { field: 'include' });
+  }
+  const sourceId = sourceIdFor(startUrl);
+  const options = crawlOptionsSchema.parse(input);
+
+  const job = await db.transaction(async (tx) => {
+    await tx
+      .insert(sources)
+      .values({
+        id: sourceId,
+        kind: 'url',
+        url: startUrl,
+        title: input.title ?? placeholderTitle(startUrl),
+        titleEdited: input.title !== undefined,
+        knowledgeType: input.knowledgeType ?? 'technical',
+        tags: input.tags ?? [],
+        crawlOptions: options,
+        createdBy: createdBy ?? null,
+      })
+      .onConflictDoUpdate({
+        target: sources.id,
+        set: {
+          crawlOptions: options,
+          ...(input.title !== undefined ? { title: input.title, titleEdited: true } : {}),
+          ...(input.knowledgeType !== undefined ? { knowledgeType: input.knowledgeType } : {}),
+          ...(input.tags !== undefined ? { tags: input.tags } : {}),
+          updatedAt: new Date(),
+        },
+      });
+    // Serialises crawl starts per source, so two requests cannot both pass the check below.
+    await tx.select({ id: sources.id }).from(sources).where(eq(sources.id, sourceId)).for('update');
+    const [active] = await tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.sourceId, sourceId), inArray(jobs.status, ['queued', 'running'])));
+    if (active) throw conflict(`A crawl of this source is already running (job ${active.id}); cancel it or wait for it to finish`, { jobId: active.id });
+    const jobInput: CrawlJobInput = { ...input, ...options, startUrl, sourceId };
+    return createJob(tx, { kind: 'crawl', sourceId, input: jobInput, createdBy });
+  });
+
+  try {
+    await dispatch({ name: 'archon/crawl.requested', data: { jobId: job.id }, id: `crawl-requested-${job.id}` });
+  } catch (err) {
+    await setJobStatus(db, job.id, 'failed', `Could not queue the crawl: ${(err as Error).message}`);
+    throw new AppError('SERVICE_UNAVAILABLE', `The background job executor did not accept the crawl: ${(err as Error).message}`);
+  }
+  return getJob(db, job.id);
+}
+
+/** Stores the mode the crawl settled on, for the job's record. */
+export async function recordResolvedMode(db: Database, jobId: string, mode: string) {
+  await db
+    .update(jobs)
+    .set({ input: sql`${jobs.input} || ${JSON.stringify({ resolvedMode: mode })}::jsonb` })
+    .where(eq(jobs.id, jobId));
+}

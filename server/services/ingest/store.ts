@@ -1,0 +1,85 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { chunks, pages } from '../../../db/schema';
+import type { Database } from '../../../db/types';
+import type { PreparedDocument } from './prepare';
+
+const INSERT_BATCH = 100;
+const wordCount = (text: string) => (text.match(/\S+/g) ?? []).length;
+
+/**
+ * Writes prepared documents in one transaction: each page is upserted by
+ * (source, url) and its chunks replaced, so storing the same document twice
+ * (a retried step, a re-crawl) never duplicates chunks.
+ */
+export async function storeDocuments(
+  db: Database,
+  sourceId: string,
+  embeddingModel: string,
+  documents: PreparedDocument[],
+): Promise<{ pageIds: Map<string, string>; chunksStored: number }> {
+  const pageIds = new Map<string, string>();
+  let chunksStored = 0;
+  // Two URLs that redirect to one page arrive as one document twice; the last wins.
+  documents = [...new Map(documents.map((d) => [d.url, d])).values()];
+  if (documents.length === 0) return { pageIds, chunksStored };
+  await db.transaction(async (tx) => {
+    const now = new Date();
+    const rows = await tx
+      .insert(pages)
+      .values(
+        documents.map((d) => ({
+          sourceId,
+          url: d.url,
+          title: d.title,
+          content: d.markdown,
+          contentHash: d.contentHash,
+          charCount: d.markdown.length,
+          wordCount: wordCount(d.markdown),
+          chunkCount: d.chunks.length,
+          etag: d.etag ?? null,
+          lastModified: d.lastModified ?? null,
+          metadata: d.metadata ?? {},
+          fetchedAt: now,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: [pages.sourceId, pages.url],
+        set: {
+          title: sql`excluded.title`,
+          content: sql`excluded.content`,
+          contentHash: sql`excluded.content_hash`,
+          charCount: sql`excluded.char_count`,
+          wordCount: sql`excluded.word_count`,
+          chunkCount: sql`excluded.chunk_count`,
+          etag: sql`excluded.etag`,
+          lastModified: sql`excluded.last_modified`,
+          metadata: sql`excluded.metadata`,
+          fetchedAt: sql`excluded.fetched_at`,
+          updatedAt: now,
+        },
+      })
+      .returning({ id: pages.id, url: pages.url });
+    for (const r of rows) pageIds.set(r.url, r.id);
+    await tx.delete(chunks).where(and(eq(chunks.sourceId, sourceId), inArray(chunks.pageId, rows.map((r) => r.id))));
+    const values = documents.flatMap((d) =>
+      d.chunks.map((c) => ({
+        sourceId,
+        pageId: pageIds.get(d.url)!,
+        chunkIndex: c.index,
+        title: d.title,
+        headingPath: c.headingPath,
+        content: c.content,
+        charCount: c.charCount,
+        contentHash: c.contentHash,
+        embedding: c.embedding,
+        embeddingModel: c.embedding ? embeddingModel : null,
+        embeddingDim: c.embedding ? c.embedding.length : null,
+      })),
+    );
+    for (let i = 0; i < values.length; i += INSERT_BATCH) {
+      await tx.insert(chunks).values(values.slice(i, i + INSERT_BATCH));
+    }
+    chunksStored = values.length;
+  });
+  return { pageIds, chunksStored };
+}
