@@ -114,14 +114,18 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
         if (running) logger.error('claiming a run failed', { error: err as Error });
       }
       if (!run) {
+        // A run due now that could not be claimed is waiting for a concurrency
+        // slot: wait for a run to finish (wake) rather than re-claim in a loop.
         const due = await nextDueInMs(db).catch(() => null);
-        await sleep(Math.min(idlePollMs, due ?? idlePollMs));
+        await sleep(due !== null && due > 0 ? Math.min(idlePollMs, due) : idlePollMs);
         continue;
       }
       const work = execute(run).catch((err: unknown) => logger.error('run execution crashed', { run: run!.id, error: err as Error }));
       inFlight.set(run.id, work);
       await work;
       inFlight.delete(run.id);
+      wake();
+      await opts.announce?.().catch(() => {});
     }
   }
 

@@ -1,7 +1,7 @@
 import { getErrorShape, TRPCError } from '@trpc/server';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentVersions, projectDocuments, projects, sources, taskEvents, tasks } from '../../db/schema';
+import { documentVersions, jobs, projectDocuments, projects, runnerEvents, sources, taskEvents, tasks } from '../../db/schema';
 import { appRouter } from '../../server/routers/_app';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
@@ -13,7 +13,7 @@ const procedures = appRouter._def.procedures as unknown as Record<
   string,
   { _def: { type: ProcedureType; inputs: unknown[] } }
 >;
-const NO_INPUT = ['system.health'];
+const NO_INPUT = ['system.health', 'knowledge.sources'];
 const SQLISH = "1' OR '1'='1";
 const DROP = "00000000-0000-0000-0000-000000000000'; DROP TABLE projects;--";
 const long = (n: number) => 'x'.repeat(n);
@@ -231,6 +231,25 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...badUuid('projectId')({}),
       ...bad('lastEventId', 'abc', '-1', '1.5', ' 1', '1 OR 1=1', SQLISH, '1'.repeat(19), '', 5)({ projectId: s.project }),
     ],
+    'knowledge.crawl': [
+      ...notAnObject,
+      { input: {}, field: 'url' },
+      ...bad('url', '', 'not a url', 'ftp://example.com/', 'javascript:alert(1)', 'file:///etc/passwd', `https://x.test/${long(2050)}`, 5)({}),
+      ...bad('maxDepth', 0, 101, 1.5, '2')({ url: 'https://example.com/' }),
+      ...bad('maxPages', 0, 100_001)({ url: 'https://example.com/' }),
+      ...bad('mode', 'everything', '')({ url: 'https://example.com/' }),
+      ...bad('scope', 'planet')({ url: 'https://example.com/' }),
+      ...bad('include', 'docs/**', [''], Array(51).fill('a'))({ url: 'https://example.com/' }),
+      ...bad('concurrency', 0, 33)({ url: 'https://example.com/' }),
+      ...bad('timeoutMs', 10, 10_000_000)({ url: 'https://example.com/' }),
+      ...bad('knowledgeType', 'fiction')({ url: 'https://example.com/' }),
+      ...bad('tags', 'x', ['a\0b'])({ url: 'https://example.com/' }),
+    ],
+    'knowledge.source': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
+    'jobs.list': [...notAnObject, ...badPage({}), ...badOffset({}), ...bad('status', 'done', ['running', 'nope'], [])({}), ...bad('kind', 'scrape')({})],
+    'jobs.get': idOnly(s.project),
+    'jobs.cancel': idOnly(s.project),
+    'jobs.onProgress': [...notAnObject.slice(0, 3), ...badUuid('jobId')({}), ...bad('lastEventId', 'x', '-2', SQLISH)({})],
   };
 }
 
@@ -261,7 +280,7 @@ let seed: Seed;
 let countsBefore: Record<string, number>;
 let rowsBefore: unknown[];
 
-const tables = { projects, tasks, project_documents: projectDocuments, document_versions: documentVersions, task_events: taskEvents };
+const tables = { projects, tasks, project_documents: projectDocuments, document_versions: documentVersions, task_events: taskEvents, sources, jobs, runnerEvents };
 
 async function rowCounts(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

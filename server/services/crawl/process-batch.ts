@@ -1,5 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
-import { jobs } from '../../../db/schema';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { crawlUrls, jobs, pages } from '../../../db/schema';
 import { prepareDocuments } from '../ingest/prepare';
 import { storeDocuments } from '../ingest/store';
 import { appendJobLog } from '../job-log';
@@ -11,6 +11,31 @@ import { enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './fro
 import type { CrawlJobInput } from './job-input';
 import { mapLimit } from './limits';
 import { processUrl, type UrlResult } from './process-url';
+
+/**
+ * Aliases (redirects, mirrors) can lead several URLs to one page. The page is
+ * stored and counted once: later arrivals, in this batch or an earlier one,
+ * are marked skipped as duplicates.
+ */
+async function dropDuplicates(deps: CrawlDeps, jobId: string, results: (UrlResult | null)[]) {
+  const urls = results.flatMap((r) => (r?.status === 'done' ? r.documents.map((d) => d.url) : []));
+  if (urls.length === 0) return;
+  const stored = await deps.db
+    .select({ url: pages.url })
+    .from(crawlUrls)
+    .innerJoin(pages, eq(pages.id, crawlUrls.pageId))
+    .where(and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.status, 'done'), inArray(pages.url, urls)));
+  const seen = new Set(stored.map((s) => s.url));
+  for (const r of results) {
+    if (r?.status !== 'done' || r.documents.length !== 1) continue;
+    const url = r.documents[0]!.url;
+    if (seen.has(url)) {
+      Object.assign(r, { status: 'skipped', reason: `duplicate of ${url}`, documents: [] });
+    } else {
+      seen.add(url);
+    }
+  }
+}
 
 const summarise = (items: string[], max = 5) =>
   items.slice(0, max).join('; ') + (items.length > max ? `; and ${items.length - max} more` : '');
@@ -40,6 +65,7 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     }
   });
 
+  await dropDuplicates(deps, jobId, results);
   const documents = results.flatMap((r) => r?.documents ?? []);
   let prepared;
   try {

@@ -27,10 +27,12 @@ export async function startCrawl(
 ) {
   const startUrl = normalizeUrl(input.url);
   if (!startUrl) throw badRequest('url: must be an http:// or https:// URL', { field: 'url' });
-  try {
-    createUrlFilter({ startUrl, scope: input.scope, include: input.include, exclude: input.exclude });
-  } catch (err) {
-    throw badRequest(`Invalid include/exclude pattern: ${(err as Error).message}`, { field: 'include' });
+  for (const field of ['include', 'exclude'] as const) {
+    try {
+      createUrlFilter({ startUrl, scope: input.scope, [field]: input[field] });
+    } catch (err) {
+      throw badRequest(`${field}: ${(err as Error).message}`, { field });
+    }
   }
   const sourceId = sourceIdFor(startUrl);
   const options = crawlOptionsSchema.parse(input);
