@@ -47,11 +47,12 @@ async function run(mode: 'embedded' | 'postgres') {
     LOG_LEVEL: 'warn',
     ARCHON_DATA_DIR: dataDir,
     CRAWL_ALLOWED_HOSTS: site.host,
+    ...Object.fromEntries(['HNSW_M', 'HNSW_EF_CONSTRUCTION', 'EMBEDDING_DIMENSIONS', 'RUNNER_SLOTS'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
     ...(mode === 'postgres' ? { DATABASE_URL: await freshServerDatabase(serverUrl!) } : {}),
   };
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir, embeddingDimensions: config.EMBEDDING_DIMENSIONS });
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir, embeddingDimensions: config.EMBEDDING_DIMENSIONS, hnsw: { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION } });
   const pubsub = createPubSub(database.listen, logger);
   const runtime: Runtime = {
     config, logger, database, pubsub,
@@ -64,6 +65,8 @@ async function run(mode: 'embedded' | 'postgres') {
 
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  const cpuStat = () => fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const sys0 = cpuStat(); const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const job = await startCrawl(database.db, dispatch, { url: `${site.url}/index.html`, mode: 'recursive', maxDepth: 100, maxPages: 5000, scope: 'prefix', include: [], exclude: [], respectRobots: true, concurrency: 8, delayMs: 0, timeoutMs: 30_000, maxBytes: 10 * 1024 * 1024, maxRedirects: 5 });
   let final = await getJob(database.db, job.id);
@@ -72,6 +75,8 @@ async function run(mode: 'embedded' | 'postgres') {
     final = await getJob(database.db, job.id);
   }
   const seconds = (performance.now() - t0) / 1000;
+  { const sys1 = cpuStat(); const busy = (a: number[]) => a.reduce((x, y) => x + y, 0) - a[3]! - a[4]!; const c = process.cpuUsage(cpu0); console.log('cpu: node', ((c.user + c.system) / 1e6).toFixed(1), 's, whole machine busy', ((busy(sys1) - busy(sys0)) / 100).toFixed(1), 's'); }
+  console.log('stages', JSON.stringify(Object.fromEntries(Object.entries((globalThis as any).__T ?? {}).map(([k, v]) => [k, Math.round(v as number)]))), 'batches', (globalThis as any).__B);
   clearInterval(sampler);
   await runtime.close();
   await site.close();

@@ -3,7 +3,7 @@ import { runMigrations } from './migrate';
 import { openEmbedded } from './pglite';
 import { openServer } from './postgres';
 import type { DatabaseHandle } from './types';
-import { ensureVectorIndexes } from './vector-index';
+import { ensureVectorIndexes, type HnswParams } from './vector-index';
 
 export type OpenDatabaseOptions = {
   /** postgres:// URL; when absent the embedded PGlite database is used. */
@@ -12,6 +12,7 @@ export type OpenDatabaseOptions = {
   dataDir: string | null;
   poolMax?: number;
   embeddingDimensions: number;
+  hnsw?: HnswParams;
 };
 
 /** Opens, checks and migrates the database. Throws DatabaseSetupError with a remedy on any problem. */
@@ -19,7 +20,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
   const handle = opts.url ? await openServer(opts.url, opts.poolMax ?? 10) : await openEmbedded(opts.dataDir);
   try {
     await runMigrations(handle);
-    await ensureVectorIndexes(handle.db, opts.embeddingDimensions);
+    await ensureVectorIndexes(handle.db, opts.embeddingDimensions, opts.hnsw);
     return handle;
   } catch (err) {
     await handle.close().catch(() => {});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_INDEXED_DIMENSIONS } from '../db/vector-index';
+import { DEFAULT_HNSW, MAX_INDEXED_DIMENSIONS } from '../db/vector-index';
 import { parseAllowedHost } from './services/crawl/ssrf';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -30,6 +30,9 @@ export const configSchema = z.object({
   DATABASE_POOL_MAX: int(10, 1, 200),
   ARCHON_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./.data')),
   EMBEDDING_DIMENSIONS: int(1536, 1, MAX_INDEXED_DIMENSIONS),
+  /** HNSW build parameters; they apply when the index for a dimension is first created. */
+  HNSW_M: int(DEFAULT_HNSW.m, 2, 100),
+  HNSW_EF_CONSTRUCTION: int(DEFAULT_HNSW.efConstruction, 4, 1000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
   WS_MAX_PAYLOAD_BYTES: int(1_048_576, 1024, 100 * 1_048_576),

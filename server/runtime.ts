@@ -57,6 +57,7 @@ export async function startRuntime(config: Config, logger: Logger = createLogger
     dataDir: config.ARCHON_DATA_DIR === 'memory' ? null : config.ARCHON_DATA_DIR,
     poolMax: config.DATABASE_POOL_MAX,
     embeddingDimensions: config.EMBEDDING_DIMENSIONS,
+    hnsw: { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
   });
   const pubsub = createPubSub(database.listen, logger);
   let closing: Promise<void> | null = null;

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, customType, integer, text, timestamp, type PgColumn } from 'drizzle-orm/pg-core';
 import pgvector from 'pgvector';
+import { vectorToText } from '../vector-text';
 
 /**
  * A `vector` column without a fixed dimension. The configured dimension is
@@ -10,7 +11,7 @@ import pgvector from 'pgvector';
  */
 export const vector = customType<{ data: number[]; driverData: string }>({
   dataType: () => 'vector',
-  toDriver: (value) => pgvector.toSql(value),
+  toDriver: (value) => vectorToText(value),
   fromDriver: (value) => pgvector.fromSql(value) as number[],
 });
 

@@ -50,13 +50,17 @@ export async function loadPending(db: Database, jobId: string, ids: number[]): P
 
 export type UrlOutcome = { id: number; status: Exclude<CrawlUrlStatus, 'pending'>; reason?: string | null; httpStatus?: number | null; pageId?: string | null };
 
+/** One statement for the whole batch: `update … from (values …)`. */
 export async function recordOutcomes(db: Database, outcomes: UrlOutcome[]): Promise<void> {
-  for (const o of outcomes) {
-    await db
-      .update(crawlUrls)
-      .set({ status: o.status, reason: o.reason ?? null, httpStatus: o.httpStatus ?? null, pageId: o.pageId ?? null, updatedAt: new Date() })
-      .where(eq(crawlUrls.id, o.id));
-  }
+  if (outcomes.length === 0) return;
+  const rows = sql.join(
+    outcomes.map((o) => sql`(${o.id}::bigint, ${o.status}, ${o.reason ?? null}::text, ${o.httpStatus ?? null}::int, ${o.pageId ?? null}::uuid)`),
+    sql`, `,
+  );
+  await db.execute(sql`
+    update crawl_urls as c set status = v.status, reason = v.reason, http_status = v.http_status, page_id = v.page_id, updated_at = now()
+    from (values ${rows}) as v(id, status, reason, http_status, page_id)
+    where c.id = v.id`);
 }
 
 /** Marks still-pending URLs as failed, e.g. when the run processing them gave up. */

@@ -52,7 +52,8 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
   if (isTerminal(job.status)) return { newUrlIds: [] };
   const input = job.input as CrawlJobInput;
   const ctx = crawlContext(deps, input);
-  const rows = await loadPending(db, jobId, urlIds);
+  const T: Record<string, number> = {}; let t = performance.now(); const t00 = t; const lap = (k: string) => { const n = performance.now(); T[k] = (T[k] ?? 0) + n - t; t = n; };
+  const rows = await loadPending(db, jobId, urlIds); lap('load');
 
   const results = await mapLimit(rows, input.concurrency, async (row): Promise<UrlResult | null> => {
     // Checked per URL so a cancel stops the batch promptly; unvisited URLs stay pending.
@@ -65,7 +66,8 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     }
   });
 
-  await dropDuplicates(deps, jobId, results);
+  lap('fetch+convert');
+  await dropDuplicates(deps, jobId, results); lap('dedupe');
   const documents = results.flatMap((r) => r?.documents ?? []);
   let prepared;
   try {
@@ -76,7 +78,8 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     await setJobStatus(db, jobId, 'failed', err.message);
     return { newUrlIds: [] };
   }
-  const { pageIds, chunksStored } = await storeDocuments(db, input.sourceId, deps.embedder.model, prepared.documents);
+  lap('prepare');
+  const { pageIds, chunksStored } = await storeDocuments(db, input.sourceId, deps.embedder.model, prepared.documents); lap('store');
 
   const outcomes: UrlOutcome[] = [];
   rows.forEach((row, i) => {
@@ -86,7 +89,8 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     outcomes.push({ id: row.id, status: r.status, reason: r.reason, httpStatus: r.httpStatus, pageId: firstUrl ? pageIds.get(firstUrl) : null });
   });
   await recordOutcomes(db, outcomes);
-  const newUrlIds = await enqueueUrls(db, jobId, results.flatMap((r) => r?.enqueue ?? []), input.maxPages);
+  lap('outcomes');
+  const newUrlIds = await enqueueUrls(db, jobId, results.flatMap((r) => r?.enqueue ?? []), input.maxPages); lap('enqueue');
 
   // Sections of an llms-full.txt are pages the frontier never listed.
   const sectionPages = rows.reduce((n, row, i) => n + (row.kind === 'llms-full' ? (results[i]?.documents.length ?? 0) : 0), 0);
@@ -111,5 +115,7 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     const messages = [...new Set(prepared.failed.map((f) => f.message))];
     await appendJobLog(db, jobId, 'warn', `${prepared.failed.length} chunk(s) could not be embedded and are searchable by text only: ${summarise(messages, 2)}`);
   }
+  lap('progress');
+  const g = globalThis as any; g.__T ??= {}; for (const k in T) g.__T[k] = (g.__T[k] ?? 0) + T[k]!; g.__T.total = (g.__T.total ?? 0) + performance.now() - t00; g.__B = (g.__B ?? 0) + 1;
   return { newUrlIds };
 }

@@ -1,0 +1,84 @@
+import type { Sql } from 'postgres';
+import type { Database } from './types';
+
+/**
+ * PostgreSQL's binary COPY format, for bulk loads where per-row INSERT
+ * parameters and vector text dominate the cost (bench/ingest.ts: chunk writes
+ * of a crawl). Each value is written in its type's binary "send" format.
+ */
+export type CopyValue =
+  | { type: 'text'; value: string | null }
+  | { type: 'int4'; value: number | null }
+  | { type: 'uuid'; value: string | null }
+  | { type: 'jsonb'; value: unknown }
+  | { type: 'vector'; value: ArrayLike<number> | null };
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+function encodeValue(v: CopyValue): Buffer | null {
+  switch (v.type) {
+    case 'text':
+      return v.value === null ? null : Buffer.from(v.value, 'utf8');
+    case 'int4': {
+      if (v.value === null) return null;
+      const b = Buffer.allocUnsafe(4);
+      b.writeInt32BE(v.value);
+      return b;
+    }
+    case 'uuid':
+      return v.value === null ? null : Buffer.from(v.value.replace(/-/g, ''), 'hex');
+    case 'jsonb':
+      // Version byte 1, then the JSON text.
+      return v.value === null || v.value === undefined ? null : Buffer.concat([Buffer.from([1]), Buffer.from(JSON.stringify(v.value), 'utf8')]);
+    case 'vector': {
+      if (v.value === null) return null;
+      // pgvector's vector_recv: int16 dimensions, int16 unused, then float4 values.
+      const dim = v.value.length;
+      const b = Buffer.allocUnsafe(4 + 4 * dim);
+      b.writeInt16BE(dim, 0);
+      b.writeInt16BE(0, 2);
+      for (let i = 0; i < dim; i++) b.writeFloatBE(v.value[i]!, 4 + 4 * i);
+      return b;
+    }
+  }
+}
+
+export function encodeCopyBinary(rows: CopyValue[][]): Buffer {
+  const parts: Buffer[] = [SIGNATURE, Buffer.alloc(8)];
+  for (const row of rows) {
+    const count = Buffer.allocUnsafe(2);
+    count.writeInt16BE(row.length);
+    parts.push(count);
+    for (const cell of row) {
+      const data = encodeValue(cell);
+      const len = Buffer.allocUnsafe(4);
+      len.writeInt32BE(data === null ? -1 : data.length);
+      parts.push(len);
+      if (data) parts.push(data);
+    }
+  }
+  const trailer = Buffer.allocUnsafe(2);
+  trailer.writeInt16BE(-1);
+  parts.push(trailer);
+  return Buffer.concat(parts);
+}
+
+/** The postgres.js connection behind a drizzle database or transaction; null on PGlite. */
+export function postgresClient(db: Database): Sql | null {
+  const client = (db as unknown as { session?: { client?: unknown } }).session?.client as Sql | undefined;
+  return client && typeof (client as { unsafe?: unknown }).unsafe === 'function' ? client : null;
+}
+
+/** Streams rows into `table (columns)` with COPY … FORMAT binary on a postgres.js connection. */
+export async function copyRows(sql: Sql, table: string, columns: string[], rows: CopyValue[][]): Promise<void> {
+  if (rows.length === 0) return;
+  const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const stream = await sql
+    .unsafe(`copy ${ident(table)} (${columns.map(ident).join(', ')}) from stdin with (format binary)`)
+    .writable();
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', () => resolve());
+    stream.end(encodeCopyBinary(rows));
+  });
+}
