@@ -11,7 +11,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Jobs run in the built-in runner even if the shell has Inngest variables set.
-    env: { ARCHON_RUNNER: 'local' },
+    env: { ARCHON_RUNNER: 'local', LOG_LEVEL: 'silent' },
     maxWorkers: 2,
     projects: [
       {

@@ -2,6 +2,7 @@ import { Inngest } from 'inngest';
 import { localRunnerEndpoint } from '../server/runner/global';
 import { createLocalFetch } from '../server/runner/local-fetch';
 import { resolveRunnerMode } from '../server/runner/mode';
+import { inngestLogger } from './logger';
 
 export const runnerMode = resolveRunnerMode(process.env);
 
@@ -12,5 +13,6 @@ export const runnerMode = resolveRunnerMode(process.env);
  */
 export const inngest = new Inngest({
   id: 'archon',
+  logger: inngestLogger,
   ...(runnerMode === 'local' ? { isDev: true, checkpointing: false, fetch: createLocalFetch(localRunnerEndpoint) } : {}),
 });

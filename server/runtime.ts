@@ -86,10 +86,18 @@ type Holder = { [KEY]?: Promise<Runtime> };
 
 export function setRuntime(runtime: Runtime | Promise<Runtime>): void {
   (globalThis as Holder)[KEY] = Promise.resolve(runtime);
+  void Promise.resolve(runtime).then((rt) => (settledLogger = rt.logger));
 }
 
 export function clearRuntime(): void {
   delete (globalThis as Holder)[KEY];
+}
+
+let settledLogger: Logger | undefined;
+
+/** The running process's logger, for code that cannot wait for the runtime (library callbacks). */
+export function currentLogger(): Logger {
+  return settledLogger ?? createLogger((process.env.LOG_LEVEL as Parameters<typeof createLogger>[0]) || 'info');
 }
 
 /** The process's runtime; started from the environment on first use when no server set one up. */

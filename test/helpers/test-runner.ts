@@ -11,7 +11,8 @@ import { waitFor } from './wait';
 /** An Inngest client whose sends reach whichever local runner `bind` set. */
 export function createTestInngest(id = 'test-app') {
   let target: LocalRunner | undefined;
-  const client = new Inngest({ id, isDev: true, checkpointing: false, fetch: createLocalFetch(() => target) });
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const client = new Inngest({ id, isDev: true, checkpointing: false, fetch: createLocalFetch(() => target), logger: quiet });
   return { client, bind: (runner: LocalRunner) => (target = runner) };
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { isEmbeddingConfigError, type Embedder } from './types';
 import { validateVector } from './validate';
 
@@ -60,6 +61,8 @@ export async function embedInBatches(
 
   // One controller for the whole run: the caller's abort and our own stop on a config error both cancel requests in flight.
   const stop = new AbortController();
+  // Every request in flight (and the SDK's retries) listens on this signal.
+  setMaxListeners(Math.max(10, concurrency * 8), stop.signal);
   const onAbort = () => stop.abort(opts.signal!.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
