@@ -13,11 +13,12 @@ export type OpenDatabaseOptions = {
   poolMax?: number;
   embeddingDimensions: number;
   hnsw?: HnswParams;
+  efSearch?: number;
 };
 
 /** Opens, checks and migrates the database. Throws DatabaseSetupError with a remedy on any problem. */
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseHandle> {
-  const handle = opts.url ? await openServer(opts.url, opts.poolMax ?? 10) : await openEmbedded(opts.dataDir);
+  const handle = opts.url ? await openServer(opts.url, opts.poolMax ?? 10, opts.efSearch) : await openEmbedded(opts.dataDir, opts.efSearch);
   try {
     await runMigrations(handle);
     await ensureVectorIndexes(handle.db, opts.embeddingDimensions, opts.hnsw);

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { DatabaseSetupError, redactUrl } from './errors';
+import { searchSessionSettings } from './session-settings';
 import * as schema from './schema';
 import type { Database, DatabaseHandle } from './types';
 
@@ -41,12 +42,12 @@ export function checkServer(facts: ServerFacts): void {
   }
 }
 
-export async function openServer(url: string, poolMax: number): Promise<DatabaseHandle> {
+export async function openServer(url: string, poolMax: number, efSearch?: number): Promise<DatabaseHandle> {
   const sql = postgres(url, {
     max: poolMax,
     onnotice: () => {},
     connect_timeout: 10,
-    connection: { application_name: 'archon' },
+    connection: { application_name: 'archon', ...searchSessionSettings(efSearch) },
   });
   try {
     const [facts] = await sql<

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 const root = process.cwd();
 const buildId = path.join(root, '.next', 'BUILD_ID');
-const watched = ['app', 'server', 'db', 'inngest', 'next.config.ts', 'package-lock.json', 'tsconfig.json'];
+const watched = ['app', 'server', 'db', 'inngest', 'next.config.ts', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 
 function newestMtime(p) {
   if (!fs.existsSync(p)) return 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_EF_SEARCH } from '../db/session-settings';
 import { DEFAULT_HNSW, MAX_INDEXED_DIMENSIONS } from '../db/vector-index';
 import { parseAllowedHost } from './services/crawl/ssrf';
 
@@ -33,6 +34,7 @@ export const configSchema = z.object({
   /** HNSW build parameters; they apply when the index for a dimension is first created. */
   HNSW_M: int(DEFAULT_HNSW.m, 2, 100),
   HNSW_EF_CONSTRUCTION: int(DEFAULT_HNSW.efConstruction, 4, 1000),
+  HNSW_EF_SEARCH: int(DEFAULT_EF_SEARCH, 1, 1000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
   WS_MAX_PAYLOAD_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
@@ -55,6 +57,20 @@ export const configSchema = z.object({
   ),
   EMBEDDING_BATCH_SIZE: int(100, 1, 2048),
   EMBEDDING_CONCURRENCY: int(2, 1, 32),
+
+  // Chat model (OpenAI-compatible), used by contextual embeddings and, later, summaries.
+  CHAT_BASE_URL: z.preprocess(emptyToUndefined, z.url({ message: 'must be a URL' }).optional()),
+  CHAT_API_KEY: str(),
+  CHAT_MODEL: str(),
+  CONTEXTUAL_EMBEDDINGS: bool(false),
+  CONTEXTUAL_CONCURRENCY: int(3, 1, 32),
+
+  // Reranking (off by default): a /rerank endpoint (Cohere, Jina, TEI) or an OpenAI-compatible chat model.
+  RERANK_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['none', 'endpoint', 'chat']).default('none')),
+  RERANK_BASE_URL: z.preprocess(emptyToUndefined, z.url({ message: 'must be a URL' }).optional()),
+  RERANK_API_KEY: str(),
+  RERANK_MODEL: str(),
+  RERANK_CANDIDATES: int(20, 2, 100),
 
   // Crawling: the SSRF guard refuses private and loopback addresses unless allowed here.
   CRAWL_ALLOW_PRIVATE_NETWORK: bool(false),

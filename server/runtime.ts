@@ -2,12 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../db';
 import type { DatabaseHandle } from '../db/types';
-import { loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './logger';
 import { createPubSub, type PubSub } from './realtime/pubsub';
 import type { LocalRunner } from './runner/local-runner';
 import type { CrawlDeps } from './services/crawl/crawl-deps';
 import { createEmbedder } from './services/embeddings/create-embedder';
+import { createContextualizer } from './services/ingest/contextualize';
+import { createReranker, type RerankSettings } from './services/search/rerank';
+import type { SearchDeps } from './services/search/search-knowledge';
+import { createTermStats } from './services/search/term-stats';
 
 /** Everything a request needs that outlives it. One per process. */
 export type Runtime = {
@@ -17,12 +21,43 @@ export type Runtime = {
   pubsub: PubSub;
   /** Dependencies of the ingestion services (crawl, upload, re-embed). */
   crawl: CrawlDeps;
+  search: SearchDeps;
   /** The in-process job runner, when no Inngest server is configured and this process runs jobs. */
   runner?: LocalRunner;
   version: string;
   startedAt: Date;
   close(): Promise<void>;
 };
+
+export function createSearchDeps(config: Config, crawl: CrawlDeps): SearchDeps {
+  const rerank: RerankSettings | null =
+    config.RERANK_PROVIDER === 'none' || !config.RERANK_BASE_URL || !config.RERANK_MODEL
+      ? null
+      : { kind: config.RERANK_PROVIDER, baseURL: config.RERANK_BASE_URL, apiKey: config.RERANK_API_KEY, model: config.RERANK_MODEL };
+  return {
+    db: crawl.db,
+    embedder: crawl.embedder,
+    termStats: createTermStats(crawl.db),
+    reranker: createReranker(rerank),
+    rerankCandidates: config.RERANK_CANDIDATES,
+    logger: crawl.logger,
+  };
+}
+
+/** Contextual embeddings need both the switch and a chat model; asking for them without one is a configuration error. */
+function createChatContextualizer(config: Config) {
+  if (!config.CONTEXTUAL_EMBEDDINGS) return null;
+  const baseURL = config.CHAT_BASE_URL ?? (config.CHAT_API_KEY ?? config.OPENAI_API_KEY ? 'https://api.openai.com/v1' : undefined);
+  if (!baseURL || !config.CHAT_MODEL) {
+    throw new ConfigError([{ variable: 'CONTEXTUAL_EMBEDDINGS', message: 'needs CHAT_MODEL and CHAT_BASE_URL (or an API key) to be set' }]);
+  }
+  return createContextualizer({
+    baseURL,
+    apiKey: config.CHAT_API_KEY ?? config.OPENAI_API_KEY,
+    model: config.CHAT_MODEL,
+    concurrency: config.CONTEXTUAL_CONCURRENCY,
+  });
+}
 
 export function createCrawlDeps(config: Config, database: DatabaseHandle, logger: Logger): CrawlDeps {
   return {
@@ -35,6 +70,7 @@ export function createCrawlDeps(config: Config, database: DatabaseHandle, logger
       sendDimensions: config.EMBEDDING_SEND_DIMENSIONS,
     }),
     embedding: { batchSize: config.EMBEDDING_BATCH_SIZE, concurrency: config.EMBEDDING_CONCURRENCY },
+    contextualizer: createChatContextualizer(config),
     network: {
       policy: { allowPrivate: config.CRAWL_ALLOW_PRIVATE_NETWORK, allowedHosts: config.CRAWL_ALLOWED_HOSTS },
       userAgent: config.CRAWL_USER_AGENT,
@@ -58,7 +94,15 @@ export async function startRuntime(config: Config, logger: Logger = createLogger
     poolMax: config.DATABASE_POOL_MAX,
     embeddingDimensions: config.EMBEDDING_DIMENSIONS,
     hnsw: { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
+    efSearch: config.HNSW_EF_SEARCH,
   });
+  let crawl: CrawlDeps;
+  try {
+    crawl = createCrawlDeps(config, database, logger);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   const pubsub = createPubSub(database.listen, logger);
   let closing: Promise<void> | null = null;
   const runtime: Runtime = {
@@ -66,7 +110,8 @@ export async function startRuntime(config: Config, logger: Logger = createLogger
     logger,
     database,
     pubsub,
-    crawl: createCrawlDeps(config, database, logger),
+    crawl,
+    search: createSearchDeps(config, crawl),
     version: readVersion(),
     startedAt: new Date(),
     close: () =>

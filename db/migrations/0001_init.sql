@@ -14,7 +14,7 @@ CREATE TABLE "chunks" (
 	"embedding" vector,
 	"embedding_model" text,
 	"embedding_dim" integer,
-	"search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', "chunks"."title"), 'A') || setweight(to_tsvector('english', "chunks"."heading_path"), 'B') || setweight(to_tsvector('english', coalesce("chunks"."context", '')), 'C') || setweight(to_tsvector('english', "chunks"."content"), 'D')) STORED NOT NULL,
+	"search" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('english', "chunks"."title"), 'A') || setweight(to_tsvector('english', "chunks"."heading_path"), 'B') || setweight(to_tsvector('english', coalesce("chunks"."context", '')), 'C') || setweight(to_tsvector('english', regexp_replace("chunks"."content", '\]\([^)]*\)', ']', 'g')), 'D')) STORED NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "chunks_page_index_key" UNIQUE("page_id","chunk_index"),
 	CONSTRAINT "chunks_embedding_dim_check" CHECK (("chunks"."embedding" is null and "chunks"."embedding_dim" is null) or vector_dims("chunks"."embedding") = "chunks"."embedding_dim")
@@ -64,6 +64,7 @@ CREATE TABLE "sources" (
 	"kind" text NOT NULL,
 	"url" text,
 	"title" text NOT NULL,
+	"title_edited" boolean DEFAULT false NOT NULL,
 	"summary" text,
 	"knowledge_type" text DEFAULT 'technical' NOT NULL,
 	"tags" text[] DEFAULT '{}'::text[] NOT NULL,
@@ -106,6 +107,7 @@ CREATE TABLE "jobs" (
 	"started_at" timestamp with time zone,
 	"finished_at" timestamp with time zone,
 	"cancel_requested_at" timestamp with time zone,
+	"last_event_at" timestamp with time zone,
 	CONSTRAINT "jobs_kind_check" CHECK ("jobs"."kind" in ('crawl', 'upload', 'refresh', 'reembed')),
 	CONSTRAINT "jobs_status_check" CHECK ("jobs"."status" in ('queued', 'running', 'completed', 'failed', 'cancelled'))
 );
@@ -235,6 +237,51 @@ CREATE TABLE "users" (
 	CONSTRAINT "users_role_check" CHECK ("users"."role" in ('owner', 'admin', 'member', 'viewer'))
 );
 --> statement-breakpoint
+CREATE TABLE "crawl_urls" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "crawl_urls_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"job_id" uuid NOT NULL,
+	"url" text NOT NULL,
+	"kind" text DEFAULT 'page' NOT NULL,
+	"depth" integer NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"reason" text,
+	"http_status" integer,
+	"page_id" uuid,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "crawl_urls_job_url_key" UNIQUE("job_id","url")
+);
+--> statement-breakpoint
+CREATE TABLE "runner_events" (
+	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "runner_events_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"event_id" text NOT NULL,
+	"name" text NOT NULL,
+	"data" jsonb NOT NULL,
+	"ts" bigint NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "runner_events_event_id_unique" UNIQUE("event_id")
+);
+--> statement-breakpoint
+CREATE TABLE "runner_runs" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"function_id" text NOT NULL,
+	"event" jsonb NOT NULL,
+	"status" text DEFAULT 'queued' NOT NULL,
+	"steps" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"stack" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"attempt" integer DEFAULT 0 NOT NULL,
+	"concurrency_key" text,
+	"concurrency_limit" integer,
+	"next_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"lease_owner" text,
+	"lease_until" timestamp with time zone,
+	"output" jsonb,
+	"error" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"finished_at" timestamp with time zone
+);
+--> statement-breakpoint
 ALTER TABLE "chunks" ADD CONSTRAINT "chunks_source_id_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."sources"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "chunks" ADD CONSTRAINT "chunks_page_id_pages_id_fk" FOREIGN KEY ("page_id") REFERENCES "public"."pages"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "code_examples" ADD CONSTRAINT "code_examples_source_id_sources_id_fk" FOREIGN KEY ("source_id") REFERENCES "public"."sources"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -255,6 +302,8 @@ ALTER TABLE "task_sources" ADD CONSTRAINT "task_sources_source_id_sources_id_fk"
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_parent_id_tasks_id_fk" FOREIGN KEY ("parent_id") REFERENCES "public"."tasks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "crawl_urls" ADD CONSTRAINT "crawl_urls_job_id_jobs_id_fk" FOREIGN KEY ("job_id") REFERENCES "public"."jobs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "crawl_urls" ADD CONSTRAINT "crawl_urls_page_id_pages_id_fk" FOREIGN KEY ("page_id") REFERENCES "public"."pages"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "chunks_source_idx" ON "chunks" USING btree ("source_id");--> statement-breakpoint
 CREATE INDEX "chunks_search_idx" ON "chunks" USING gin ("search");--> statement-breakpoint
 CREATE INDEX "chunks_content_hash_idx" ON "chunks" USING btree ("source_id","content_hash");--> statement-breakpoint
@@ -271,4 +320,8 @@ CREATE INDEX "task_events_project_idx" ON "task_events" USING btree ("project_id
 CREATE INDEX "tasks_column_idx" ON "tasks" USING btree ("project_id","status","position");--> statement-breakpoint
 CREATE INDEX "tasks_parent_idx" ON "tasks" USING btree ("parent_id");--> statement-breakpoint
 CREATE INDEX "tasks_assignee_idx" ON "tasks" USING btree ("assignee");--> statement-breakpoint
-CREATE INDEX "api_keys_user_idx" ON "api_keys" USING btree ("user_id");
+CREATE INDEX "api_keys_user_idx" ON "api_keys" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "crawl_urls_job_status_idx" ON "crawl_urls" USING btree ("job_id","status");--> statement-breakpoint
+CREATE INDEX "runner_runs_due_idx" ON "runner_runs" USING btree ("next_at") WHERE "runner_runs"."status" in ('queued', 'running');--> statement-breakpoint
+CREATE INDEX "runner_runs_concurrency_idx" ON "runner_runs" USING btree ("concurrency_key") WHERE "runner_runs"."status" = 'running';--> statement-breakpoint
+CREATE INDEX "runner_runs_function_idx" ON "runner_runs" USING btree ("function_id","status");

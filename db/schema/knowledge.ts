@@ -75,7 +75,9 @@ export const pages = pgTable(
 
 /**
  * Retrieval units. Search weighs the page title (A) and heading path (B) above
- * the contextual line (C) and the body (D).
+ * the contextual line (C) and the body (D). Link targets are left out of the
+ * body's lexemes: every page links to dozens of URLs, and their host and path
+ * words would otherwise match everything.
  */
 export const chunks = pgTable(
   'chunks',
@@ -99,7 +101,7 @@ export const chunks = pgTable(
       .notNull()
       .generatedAlwaysAs(
         (): SQL =>
-          sql`setweight(to_tsvector('english', ${chunks.title}), 'A') || setweight(to_tsvector('english', ${chunks.headingPath}), 'B') || setweight(to_tsvector('english', coalesce(${chunks.context}, '')), 'C') || setweight(to_tsvector('english', ${chunks.content}), 'D')`,
+          sql`setweight(to_tsvector('english', ${chunks.title}), 'A') || setweight(to_tsvector('english', ${chunks.headingPath}), 'B') || setweight(to_tsvector('english', coalesce(${chunks.context}, '')), 'C') || setweight(to_tsvector('english', regexp_replace(${chunks.content}, '\\]\\([^)]*\\)', ']', 'g')), 'D')`,
       ),
     createdAt: createdAt(),
   },

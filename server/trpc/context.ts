@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { PubSub } from '../realtime/pubsub';
 import { getRuntime, type Runtime } from '../runtime';
 import type { Dispatch } from '../schemas/job-events';
+import type { SearchDeps } from '../services/search/search-knowledge';
 import { dispatch as inngestDispatch } from '../../inngest/dispatch';
 
 export type Context = {
@@ -13,6 +14,8 @@ export type Context = {
   config: Config;
   logger: Logger;
   runtime: Runtime;
+  /** Dependencies of search: database, query embedder, optional reranker. */
+  search: SearchDeps;
   /** Queues background jobs (Inngest, or the local runner). */
   dispatch: Dispatch;
   transport: 'http' | 'ws' | 'internal';
@@ -34,6 +37,7 @@ export function createContextInner(opts: {
     logger: runtime.logger,
     runtime,
     dispatch: opts.dispatch ?? inngestDispatch,
+    search: runtime.search,
     transport: opts.transport ?? 'internal',
     headers: opts.headers ?? new Headers(),
   };

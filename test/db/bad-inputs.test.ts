@@ -37,6 +37,12 @@ const badOffset = bad('offset', -1, 1_000_001, 2 ** 53, 0.5, '0');
 const badQuery = bad('query', 'a\0b', long(201), 5);
 const badVersionNumber = bad('versionNumber', 0, -1, 1.5, '1', null, 2 ** 40);
 const badExpectedVersion = bad('expectedVersion', 0, -3, 1.5, '1');
+const badSearchQuery = bad('query', '', '   ', '\n\t', long(2001), 'a\0b', 5, null, ['x'], { q: 'x' });
+const badSearchFilters = (base: object): BadCase[] => [
+  ...bad('sourceIds', 'src', [], [''], ['   '], ['a b'], [SQLISH], [long(201)], Array(101).fill('s'), [1], ['a\0b'])(base),
+  ...bad('tags', 'x', [], [''], ['a\nb'], ['a\0b'], [long(65)], Array.from({ length: 51 }, (_, i) => `t${i}`))(base),
+  ...bad('knowledgeType', 'fiction', 'TECHNICAL', '', 1)(base),
+];
 
 function idOnly(id: string): BadCase[] {
   return [...notAnObject, { input: undefined, field: '' }, { input: {}, field: 'id' }, ...badUuid('id')({ id })];
@@ -50,6 +56,7 @@ function cases(s: Seed): Record<string, BadCase[]> {
   const link = { projectId: s.project, sourceId: s.source };
   const field = { projectId: s.project, fieldName: 'features' };
   const docTarget = { documentId: s.document };
+  const search = { query: 'frobnicator' };
   const badTarget = (base: object): BadCase[] => [
     { input: { ...base }, field: 'documentId' },
     { input: { ...base, projectId: s.project }, field: 'documentId' },
@@ -246,6 +253,46 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...bad('tags', 'x', ['a\0b'])({ url: 'https://example.com/' }),
     ],
     'knowledge.source': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
+    'knowledge.search': [
+      ...notAnObject,
+      { input: {}, field: 'query' },
+      ...badSearchQuery({}),
+      ...bad('mode', 'semantic', 'HYBRID', '', 1)(search),
+      ...bad('limit', 0, 51, -1, 1.5, '5', Number.NaN, Infinity)(search),
+      ...bad('returnMode', 'page', 'documents', '')(search),
+      ...bad('expandContext', -1, 6, 1.5, '1', true)(search),
+      ...bad('fusion', 'rrf', [], { k: 0 }, { k: 1001 }, { k: 1.5 }, { k: '60' }, { vectorWeight: -1 }, { textWeight: 11 }, { textWeight: Number.NaN })(search),
+      ...bad('rerank', 'yes', 1, null)(search),
+      ...badSearchFilters(search),
+    ],
+    'knowledge.searchCode': [
+      ...notAnObject,
+      { input: {}, field: 'query' },
+      ...badSearchQuery({}),
+      ...bad('mode', 'semantic', '')(search),
+      ...bad('limit', 0, 51, 2.5)(search),
+      ...badTitle('language', 40)(search),
+      ...bad('fusion', { k: 0 }, { vectorWeight: 10.5 })(search),
+      ...badSearchFilters(search),
+    ],
+    'knowledge.listPages': [
+      ...notAnObject,
+      { input: {}, field: 'sourceId' },
+      ...bad('sourceId', '', '   ', SQLISH, 'a b', long(201), 7, null, 'a\0b')({}),
+      ...badPage({ sourceId: s.source }),
+      ...badOffset({ sourceId: s.source }),
+      ...badQuery({ sourceId: s.source }),
+    ],
+    'knowledge.readPage': [
+      ...notAnObject,
+      { input: {}, field: 'pageId' },
+      { input: { pageId: s.project, url: 'https://example.com/' }, field: 'pageId' },
+      { input: { offset: 0, maxChars: 1000 }, field: 'pageId' },
+      ...badUuid('pageId')({}),
+      ...bad('url', '', '   ', long(4097), 5, null)({}),
+      ...bad('offset', -1, 1.5, '0', 100_000_001, Number.NaN)({ url: 'https://example.com/' }),
+      ...bad('maxChars', 0, 99, 200_001, 1.5, '100')({ pageId: s.project }),
+    ],
     'jobs.list': [...notAnObject, ...badPage({}), ...badOffset({}), ...bad('status', 'done', ['running', 'nope'], [])({}), ...bad('kind', 'scrape')({})],
     'jobs.get': idOnly(s.project),
     'jobs.cancel': idOnly(s.project),

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunks } from '../../db/schema';
+import { chunks, codeExamples } from '../../db/schema';
 import { embeddingText } from '../../server/services/crawl/chunker';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { fakeEmbedding, startFakeOpenAI, type FakeOpenAI, type FakeRequest } from '../fixtures/fake-openai';
@@ -86,9 +86,16 @@ describe('crawling with an OpenAI-compatible embedding provider', () => {
       expect(r.body.input.length).toBeLessThanOrEqual(BATCH);
       expect(r.headers.authorization).toBe('Bearer test');
     }
-    // Every chunk was embedded exactly once, from exactly the text the stored vector belongs to.
+    // Every chunk and code example was embedded exactly once, from exactly the text its stored vector belongs to.
+    const examples = await rt.database.db.select().from(codeExamples).where(eq(codeExamples.sourceId, job.sourceId!));
+    expect(examples.length).toBeGreaterThan(0);
     const sent = requests.flatMap((r) => r.body.input as string[]).sort();
-    expect(sent).toEqual(rows.map((row) => embeddingText({ ...row, index: row.chunkIndex }, row.title)).sort());
+    expect(sent).toEqual(
+      [
+        ...rows.map((row) => embeddingText({ ...row, index: row.chunkIndex }, row.title)),
+        ...examples.map((e) => `${e.code}\n\nSummary: ${e.summary}`),
+      ].sort(),
+    );
   });
 
   it('gives identical texts identical vectors', async () => {

@@ -54,7 +54,7 @@ describe('crawling a documentation site', () => {
 
     const chunkRows = await rt.database.db.select().from(chunks).where(eq(chunks.sourceId, job.sourceId!));
     expect(chunkRows.length).toBe(job.chunksStored);
-    expect(chunkRows.every((c) => c.embedding?.length === 256 && c.embeddingDim === 256 && c.embeddingModel === 'archon-hash-v1')).toBe(true);
+    expect(chunkRows.every((c) => c.embedding?.length === 256 && c.embeddingDim === 256 && c.embeddingModel === 'archon-hash-v2')).toBe(true);
     expect(job).toMatchObject({ pagesFailed: 0, embeddingsFailed: 0 });
     expect(job.pagesFetched).toBe(urls.filter((u) => u.status === 'done').length);
   });

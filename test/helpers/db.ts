@@ -5,6 +5,7 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle } from 'drizzle-orm/pglite';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+import { applySearchSettings } from '../../db/pglite';
 import { openServer } from '../../db/postgres';
 import * as schema from '../../db/schema';
 import type { Database, DatabaseHandle } from '../../db/types';
@@ -49,6 +50,7 @@ export async function createServerDatabase(): Promise<{ url: string; drop(): Pro
 async function openTemplatePglite(): Promise<DatabaseHandle> {
   const dump = fs.readFileSync(inject('pgliteTemplate'));
   const client = await PGlite.create({ loadDataDir: new Blob([dump]), extensions: { vector } });
+  await applySearchSettings(client);
   return {
     db: drizzle({ client, schema }) as unknown as Database,
     mode: 'embedded',

@@ -2,7 +2,7 @@ import { loadConfig, type Config } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { createPubSub } from '../../server/realtime/pubsub';
 import { createCaller } from '../../server/routers/_app';
-import { createCrawlDeps, setRuntime, type Runtime } from '../../server/runtime';
+import { createCrawlDeps, createSearchDeps, setRuntime, type Runtime } from '../../server/runtime';
 import { startLocalRunner } from '../../server/runner/start-local-runner';
 import { createContextInner } from '../../server/trpc/context';
 import type { DatabaseHandle } from '../../db/types';
@@ -22,12 +22,20 @@ export async function createTestRuntime(
   const database = opts.database ?? (await createTestDatabase({ poolMax: opts.poolMax }));
   const pubsub = createPubSub(database.listen);
   const logger = createLogger(config.LOG_LEVEL);
+  let crawl;
+  try {
+    crawl = createCrawlDeps(config, database, logger);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   const runtime: Runtime = {
     config,
     logger,
     database,
     pubsub,
-    crawl: createCrawlDeps(config, database, logger),
+    crawl,
+    search: createSearchDeps(config, crawl),
     version: 'test',
     startedAt: new Date(),
     close: async () => {

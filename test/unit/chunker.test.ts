@@ -63,18 +63,24 @@ describe('chunkMarkdown: basics', () => {
 });
 
 describe('chunkMarkdown: merging', () => {
-  it('merges small sections forward up to preferredChars and keeps the first path', () => {
+  it('merges small sections forward up to preferredChars, across H2, and keeps the first path', () => {
     const md = '## Options\n\nShort.\n\n### a\n\nAlpha.\n\n### b\n\nBeta.\n\n## Next\n\nGamma.';
     const chunks = chunkMarkdown(md);
-    expect(chunks).toHaveLength(2);
-    expect(chunks[0]).toMatchObject({ headingPath: ['Options'], content: '## Options\n\nShort.\n\n### a\n\nAlpha.\n\n### b\n\nBeta.' });
-    expect(chunks[1]).toMatchObject({ headingPath: ['Next'] });
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toMatchObject({ headingPath: ['Options'], content: md });
   });
 
-  it('never merges across an H1 or H2', () => {
+  it('never merges across an H1', () => {
     const chunks = chunkMarkdown('# One\n\nA.\n\n# Two\n\nB.\n\n## Three\n\nC.\n\n### Four\n\nD.');
-    expect(chunks.map((c) => c.headingPath)).toEqual([['One'], ['Two'], ['Two', 'Three']]);
-    expect(chunks[2]!.content).toBe('## Three\n\nC.\n\n### Four\n\nD.');
+    expect(chunks.map((c) => c.headingPath)).toEqual([['One'], ['Two']]);
+    expect(chunks[1]!.content).toBe('# Two\n\nB.\n\n## Three\n\nC.\n\n### Four\n\nD.');
+  });
+
+  it('joins a small section that cannot merge forward to the chunk before it', () => {
+    const long = `## Usage\n\n${'Use it well. '.repeat(60).trim()}`;
+    const chunks = chunkMarkdown(`${long}\n\n### Note\n\nMind the gap.\n\n# Next chapter\n\n${'More text. '.repeat(60)}`);
+    expect(chunks[0]!.content).toBe(`${long}\n\n### Note\n\nMind the gap.`);
+    expect(chunks[1]!.headingPath).toEqual(['Next chapter']);
   });
 
   it('stops merging once the chunk reaches minChars or would pass preferredChars', () => {
@@ -84,8 +90,8 @@ describe('chunkMarkdown: merging', () => {
     const md = [a, b, c].join('\n\n');
     expect(a.length).toBeLessThan(300);
     expect(a.length + 2 + b.length).toBeGreaterThan(300);
-    // a is small, a+b fits: merged; a+b has reached minChars: c starts anew.
-    expect(chunkMarkdown(md, { minChars: 300, preferredChars: 600 }).map((ch) => ch.content)).toEqual([`${a}\n\n${b}`, c]);
+    // a is small, a+b fits: merged; a+b has reached minChars; c, small and last, joins it.
+    expect(chunkMarkdown(md, { minChars: 300, preferredChars: 600 }).map((ch) => ch.content)).toEqual([`${a}\n\n${b}\n\n${c}`]);
     // a+b would pass preferredChars: a stays alone, b (small) takes c.
     expect(chunkMarkdown(md, { minChars: 300, preferredChars: 300 }).map((ch) => ch.content)).toEqual([a, `${b}\n\n${c}`]);
   });

@@ -69,7 +69,7 @@ describe('createEmbedder', () => {
 
   it('builds the hash embedder offline', async () => {
     const e = createEmbedder({ dimensions: 32 });
-    expect(e.model).toBe('archon-hash-v1');
+    expect(e.model).toBe('archon-hash-v2');
     expect(e.dimensions).toBe(32);
     expect(await e.embed(['offline text'])).toEqual(await createHashEmbedder(32).embed(['offline text']));
     expect(fake.requests).toHaveLength(0);

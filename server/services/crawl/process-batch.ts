@@ -71,7 +71,11 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
   const documents = results.flatMap((r) => r?.documents ?? []);
   let prepared;
   try {
-    prepared = await prepareDocuments(db, { sourceId: input.sourceId, embedder: deps.embedder, ...deps.embedding }, documents);
+    prepared = await prepareDocuments(
+      db,
+      { sourceId: input.sourceId, embedder: deps.embedder, contextualizer: deps.contextualizer, ...deps.embedding },
+      documents,
+    );
   } catch (err) {
     // A misconfigured provider fails every batch the same way: stop the job and say what to fix.
     if (!isEmbeddingConfigError(err)) throw err;

@@ -1,3 +1,4 @@
+import { ENGLISH_STOPWORDS } from './stopwords';
 import { EmbeddingConfigError, type Embedder } from './types';
 
 /**
@@ -9,7 +10,7 @@ import { EmbeddingConfigError, type Embedder } from './types';
  * Change any of them and bump the model name, so rows embedded by the old
  * version are recognised and re-embedded instead of silently mismatching.
  */
-export const HASH_EMBEDDER_MODEL = 'archon-hash-v1';
+export const HASH_EMBEDDER_MODEL = 'archon-hash-v2';
 
 // Whole words dominate; bigrams add phrase order; char trigrams only nudge
 // (a word has as many trigrams as letters) so typos and inflections still overlap.
@@ -145,6 +146,8 @@ function collectFeatures(text: string, features: FeatureCounts): void {
     const raw = match[0];
     const word = raw.toLowerCase();
     if (word.charCodeAt(0) === 0x5f && /^_+$/.test(word)) continue;
+    // v2: function words carry no topic; bigrams join the words around them.
+    if (ENGLISH_STOPWORDS.has(word)) continue;
     features.add(UNIGRAM, fnvString(UNIGRAM_SEED, word));
     for (const part of identifierParts(raw)) features.add(UNIGRAM, fnvString(UNIGRAM_SEED, part));
     if (prev !== null) features.add(BIGRAM, fnvString(fnv(fnvString(BIGRAM_SEED, prev), SPACE), word));

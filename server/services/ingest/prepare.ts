@@ -4,6 +4,8 @@ import { chunks, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { chunkMarkdown, embeddingText, type MarkdownChunk } from '../crawl/chunker';
 import { embedInBatches } from '../embeddings/embed-in-batches';
+import { codeEmbeddingText, extractCodeExamples, type CodeExample } from './code-examples';
+import type { Contextualizer } from './contextualize';
 import type { Embedder } from '../embeddings/types';
 
 /** A page's worth of Markdown from any source: a crawled page, an llms-full section, an uploaded file. */
@@ -16,18 +18,19 @@ export type IngestDocument = {
   metadata?: Record<string, unknown>;
 };
 
-export type PreparedChunk = MarkdownChunk & { embedding: number[] | null };
-export type PreparedDocument = IngestDocument & { contentHash: string; chunks: PreparedChunk[] };
+export type PreparedChunk = MarkdownChunk & { embedding: number[] | null; context: string | null };
+export type PreparedCode = CodeExample & { embedding: number[] | null };
+export type PreparedDocument = IngestDocument & { contentHash: string; chunks: PreparedChunk[]; codeExamples: PreparedCode[] };
 export type PrepareResult = { documents: PreparedDocument[]; embedded: number; reused: number; failed: { url: string; message: string }[] };
 
 export const contentHash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Embeddings already stored for these pages by the current model, keyed by url then chunk hash. */
 async function reusableEmbeddings(db: Database, sourceId: string, urls: string[], embedder: Embedder) {
-  const byUrl = new Map<string, Map<string, number[]>>();
+  const byUrl = new Map<string, Map<string, { embedding: number[]; context: string | null }>>();
   if (urls.length === 0) return byUrl;
   const rows = await db
-    .select({ url: pages.url, hash: chunks.contentHash, embedding: chunks.embedding })
+    .select({ url: pages.url, hash: chunks.contentHash, embedding: chunks.embedding, context: chunks.context })
     .from(chunks)
     .innerJoin(pages, eq(pages.id, chunks.pageId))
     .where(
@@ -41,7 +44,7 @@ async function reusableEmbeddings(db: Database, sourceId: string, urls: string[]
     );
   for (const row of rows) {
     if (!byUrl.has(row.url)) byUrl.set(row.url, new Map());
-    byUrl.get(row.url)!.set(row.hash, row.embedding!);
+    byUrl.get(row.url)!.set(row.hash, { embedding: row.embedding!, context: row.context });
   }
   return byUrl;
 }
@@ -54,27 +57,51 @@ async function reusableEmbeddings(db: Database, sourceId: string, urls: string[]
  */
 export async function prepareDocuments(
   db: Database,
-  opts: { sourceId: string; embedder: Embedder; batchSize: number; concurrency: number; signal?: AbortSignal },
+  opts: {
+    sourceId: string;
+    embedder: Embedder;
+    batchSize: number;
+    concurrency: number;
+    contextualizer?: Contextualizer | null;
+    signal?: AbortSignal;
+  },
   docs: IngestDocument[],
 ): Promise<PrepareResult> {
   const reuse = await reusableEmbeddings(db, opts.sourceId, docs.map((d) => d.url), opts.embedder);
   const documents: PreparedDocument[] = docs.map((doc) => ({
     ...doc,
     contentHash: contentHash(doc.markdown),
-    chunks: chunkMarkdown(doc.markdown).map((chunk) => ({ ...chunk, embedding: reuse.get(doc.url)?.get(chunk.contentHash) ?? null })),
+    chunks: chunkMarkdown(doc.markdown).map((chunk) => {
+      const kept = reuse.get(doc.url)?.get(chunk.contentHash);
+      return { ...chunk, embedding: kept?.embedding ?? null, context: kept?.context ?? null };
+    }),
+    codeExamples: extractCodeExamples(doc.markdown, doc.title).map((e) => ({ ...e, embedding: null })),
   }));
   const missing = documents.flatMap((doc) => doc.chunks.filter((c) => !c.embedding).map((chunk) => ({ doc, chunk })));
+  const code = documents.flatMap((doc) => doc.codeExamples.map((example) => ({ doc, example })));
   const reused = documents.reduce((n, d) => n + d.chunks.length, 0) - missing.length;
+  if (opts.contextualizer) {
+    for (const doc of documents) {
+      const pending = doc.chunks.filter((c) => !c.embedding);
+      if (pending.length === 0) continue;
+      const lines = await opts.contextualizer.contextualize(doc, pending.map((c) => c.content));
+      pending.forEach((c, i) => (c.context = lines[i] ?? null));
+    }
+  }
   const { vectors, failures } = await embedInBatches(
     opts.embedder,
-    missing.map(({ doc, chunk }) => embeddingText(chunk, doc.title)),
+    [
+      ...missing.map(({ doc, chunk }) => (chunk.context ? `${chunk.context}\n${embeddingText(chunk, doc.title)}` : embeddingText(chunk, doc.title))),
+      ...code.map(({ example }) => codeEmbeddingText(example)),
+    ],
     { batchSize: opts.batchSize, concurrency: opts.concurrency, signal: opts.signal },
   );
   missing.forEach((m, i) => (m.chunk.embedding = vectors[i] ?? null));
+  code.forEach((c, i) => (c.example.embedding = vectors[missing.length + i] ?? null));
   return {
     documents,
-    embedded: vectors.filter(Boolean).length,
+    embedded: vectors.slice(0, missing.length).filter(Boolean).length,
     reused,
-    failed: failures.map((f) => ({ url: missing[f.index]!.doc.url, message: f.message })),
+    failed: failures.filter((f) => f.index < missing.length).map((f) => ({ url: missing[f.index]!.doc.url, message: f.message })),
   };
 }

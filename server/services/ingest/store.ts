@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { chunks, pages } from '../../../db/schema';
+import { chunks, codeExamples, pages } from '../../../db/schema';
 import { copyRows, postgresClient, type CopyValue } from '../../../db/copy-binary';
 import type { Database } from '../../../db/types';
 import type { PreparedDocument } from './prepare';
@@ -9,7 +9,7 @@ const INSERT_BATCH = 100;
 // On PostgreSQL, chunks go in with binary COPY: a crawl's cost is dominated by
 // these writes, and binary vectors skip both text formatting and parsing.
 const CHUNK_COPY_COLUMNS = [
-  'source_id', 'page_id', 'chunk_index', 'title', 'heading_path', 'content',
+  'source_id', 'page_id', 'chunk_index', 'title', 'heading_path', 'content', 'context',
   'char_count', 'content_hash', 'embedding', 'embedding_model', 'embedding_dim',
 ];
 type ChunkRow = typeof chunks.$inferInsert;
@@ -20,6 +20,7 @@ const chunkCopyRow = (c: ChunkRow): CopyValue[] => [
   { type: 'text', value: c.title ?? '' },
   { type: 'jsonb', value: c.headingPath ?? [] },
   { type: 'text', value: c.content },
+  { type: 'text', value: c.context ?? null },
   { type: 'int4', value: c.charCount },
   { type: 'text', value: c.contentHash },
   { type: 'vector', value: c.embedding ?? null },
@@ -94,6 +95,7 @@ export async function storeDocuments(
         title: d.title,
         headingPath: c.headingPath,
         content: c.content,
+        context: c.context,
         charCount: c.charCount,
         contentHash: c.contentHash,
         embedding: c.embedding,
@@ -108,6 +110,24 @@ export async function storeDocuments(
       for (let i = 0; i < values.length; i += INSERT_BATCH) await tx.insert(chunks).values(values.slice(i, i + INSERT_BATCH));
     }
     chunksStored = values.length;
+    await tx.delete(codeExamples).where(and(eq(codeExamples.sourceId, sourceId), inArray(codeExamples.pageId, rows.map((r) => r.id))));
+    const examples = documents.flatMap((d) =>
+      d.codeExamples.map((e) => ({
+        sourceId,
+        pageId: pageIds.get(d.url)!,
+        exampleIndex: e.index,
+        language: e.language,
+        name: e.name,
+        summary: e.summary,
+        code: e.code,
+        headingPath: e.headingPath,
+        contentHash: e.contentHash,
+        embedding: e.embedding,
+        embeddingModel: e.embedding ? embeddingModel : null,
+        embeddingDim: e.embedding ? e.embedding.length : null,
+      })),
+    );
+    for (let i = 0; i < examples.length; i += INSERT_BATCH) await tx.insert(codeExamples).values(examples.slice(i, i + INSERT_BATCH));
   });
   return { pageIds, chunksStored };
 }

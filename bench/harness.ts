@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { openDatabase } from '../db';
+import { dispatch } from '../inngest/dispatch';
+import { loadConfig } from '../server/config';
+import { createLogger } from '../server/logger';
+import { createPubSub } from '../server/realtime/pubsub';
+import { startLocalRunner } from '../server/runner/start-local-runner';
+import { createCrawlDeps, createSearchDeps, setRuntime, type Runtime } from '../server/runtime';
+import { startCrawl } from '../server/services/crawl/start-crawl';
+import { getJob, type Job } from '../server/services/jobs';
+import { serveDirectory } from './static-server';
+
+export const MANUAL_DIR = '/usr/share/doc/postgresql-doc-15/html';
+export type BenchMode = 'embedded' | 'postgres';
+
+export function requireManual(dir = MANUAL_DIR) {
+  if (!fs.existsSync(dir)) {
+    console.error(`${dir} not found. On Debian: apt-get install postgresql-doc-15`);
+    process.exit(1);
+  }
+}
+
+export const serverUrl = () => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+
+async function freshServerDatabase(url: string): Promise<string> {
+  const name = `archon_bench_${Date.now()}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function dropServerDatabase(url: string) {
+  const name = new URL(url).pathname.slice(1);
+  const admin = postgres(serverUrl()!, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}
+
+/** Variables a benchmark passes through from the shell (tuning knobs). */
+const PASSED = ['HNSW_M', 'HNSW_EF_CONSTRUCTION', 'HNSW_EF_SEARCH', 'EMBEDDING_DIMENSIONS', 'RUNNER_SLOTS', 'RERANK_PROVIDER', 'RERANK_BASE_URL', 'RERANK_API_KEY', 'RERANK_MODEL', 'EMBEDDING_BASE_URL', 'EMBEDDING_API_KEY', 'EMBEDDING_MODEL'];
+
+/** A runtime like the server's (local runner, real functions) over a fresh database, or over `databaseUrl` when given. */
+export async function startBenchRuntime(mode: BenchMode, extraEnv: Record<string, string> = {}, databaseUrl?: string, keep = Boolean(process.env.BENCH_KEEP)) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-bench-'));
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    ARCHON_DATA_DIR: dataDir,
+    ...Object.fromEntries(PASSED.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
+    ...(mode === 'postgres' ? { DATABASE_URL: databaseUrl ?? (await freshServerDatabase(serverUrl()!)) } : {}),
+    ...extraEnv,
+  };
+  const config = loadConfig(env);
+  const logger = createLogger(config.LOG_LEVEL);
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir,
+    embeddingDimensions: config.EMBEDDING_DIMENSIONS,
+    hnsw: { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
+    efSearch: config.HNSW_EF_SEARCH,
+  });
+  const pubsub = createPubSub(database.listen, logger);
+  const crawl = createCrawlDeps(config, database, logger);
+  const runtime: Runtime = {
+    config,
+    logger,
+    database,
+    pubsub,
+    crawl,
+    search: createSearchDeps(config, crawl),
+    version: 'bench',
+    startedAt: new Date(),
+    close: async () => {
+      await runtime.runner?.stop(5_000);
+      await pubsub.close();
+      await database.close();
+      if (!keep) fs.rmSync(dataDir, { recursive: true, force: true });
+      if (mode === 'postgres' && !databaseUrl && !keep) await dropServerDatabase(config.DATABASE_URL!);
+    },
+  };
+  setRuntime(runtime);
+  await startLocalRunner(runtime);
+  return Object.assign(runtime, { env, dataDir, dropDatabase: () => (mode === 'postgres' && !databaseUrl ? dropServerDatabase(config.DATABASE_URL!) : Promise.resolve()) });
+}
+
+/** Crawls the manual from a local HTTP server and waits for the job to finish. */
+export async function indexManual(runtime: Runtime, dir = MANUAL_DIR): Promise<{ job: Job; seconds: number; close(): Promise<void> }> {
+  const site = await serveDirectory(dir);
+  runtime.crawl.network.policy.allowedHosts.push(site.host);
+  const t0 = performance.now();
+  const started = await startCrawl(runtime.database.db, dispatch, {
+    url: `${site.url}/index.html`,
+    mode: 'recursive',
+    maxDepth: 100,
+    maxPages: 5000,
+    scope: 'prefix',
+    include: [],
+    exclude: [],
+    respectRobots: true,
+    concurrency: 8,
+    delayMs: 0,
+    timeoutMs: 30_000,
+    maxBytes: 10 * 1024 * 1024,
+    maxRedirects: 5,
+  });
+  let job = await getJob(runtime.database.db, started.id);
+  while (!['completed', 'failed', 'cancelled'].includes(job.status)) {
+    await new Promise((r) => setTimeout(r, 100));
+    job = await getJob(runtime.database.db, started.id);
+  }
+  return { job, seconds: (performance.now() - t0) / 1000, close: () => site.close() };
+}

@@ -1,0 +1,90 @@
+// Search latency through the real tRPC HTTP API: indexes the PostgreSQL 15
+// manual, starts Archon's server as its own process on that database (as it
+// runs in production), and times hybrid, vector and full-text queries one at
+// a time (p50/p95) and from 8 concurrent clients (queries per second). Also
+// prints the query plans, which must use the HNSW and GIN indexes.
+//   npm run bench:search [-- --db embedded|postgres] [-- --queries FILE]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import { sql } from 'drizzle-orm';
+import superjson from 'superjson';
+import { queryRows } from '../db/rows';
+import { embeddingExpr, queryVectorParam } from '../db/vector-index';
+import { indexManual, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
+import { percentile } from './metrics';
+
+const args = process.argv.slice(2);
+const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const db = (option('--db') as BenchMode | undefined) ?? (serverUrl() ? 'postgres' : 'embedded');
+const queries = (JSON.parse(fs.readFileSync(option('--queries') ?? 'eval/queries/postgres-manual.json', 'utf8')) as { query: string }[]).map((q) => q.query);
+requireManual();
+
+const runtime = await startBenchRuntime(db, {}, undefined, true);
+const { job, close } = await indexManual(runtime);
+console.log(`${db}: ${job.chunksStored} chunks indexed; ${queries.length} distinct queries`);
+
+// Query plans, as the search service runs them (index scans forced for the vector side).
+const [vector] = await runtime.crawl.embedder.embed([queries[0]!]);
+const dim = vector!.length;
+const plans = await runtime.database.db.transaction(async (tx) => {
+  await tx.execute(sql`set local enable_seqscan = off`);
+  const v = await queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
+    where embedding_dim = ${sql.raw(String(dim))} and embedding_model = ${runtime.crawl.embedder.model}
+    order by ${embeddingExpr('chunks', dim)} <=> ${queryVectorParam(vector!)} limit 40`);
+  const t = await queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
+    where search @@ to_tsquery('simple', 'cancel | backend') limit 40`);
+  return { vector: v, text: t };
+});
+await close();
+await runtime.close();
+
+const env = { ...process.env, ...runtime.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ARCHON_RUNNER: 'local' };
+const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const base = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    const m = /is ready at (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]!);
+  });
+  proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+});
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+const search = (query: string, mode: string) =>
+  new Promise<void>((resolve, reject) => {
+    const input = encodeURIComponent(JSON.stringify(superjson.serialize({ query, mode, limit: 5 })));
+    http
+      .get(`${base}/api/trpc/knowledge.search?input=${input}`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+
+for (const mode of ['hybrid', 'vector', 'fulltext'] as const) {
+  for (const q of queries.slice(0, 20)) await search(q, mode);
+  const times: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const q of queries) {
+      const t0 = performance.now();
+      await search(q, mode);
+      times.push(performance.now() - t0);
+    }
+  }
+  const clients = 8;
+  let next = 0;
+  const total = queries.length * 3;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: clients }, async () => { while (next < total) await search(queries[next++ % queries.length]!, mode); }));
+  const qps = total / ((performance.now() - t0) / 1000);
+  console.log(`${mode.padEnd(8)} sequential p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms; ${clients} concurrent clients: ${qps.toFixed(0)} queries/s`);
+}
+console.log(`--- vector plan\n${plans.vector.map((p) => p['QUERY PLAN']).filter((l) => !l.includes('Order By')).join('\n')}`);
+console.log(`--- full-text plan\n${plans.text.map((p) => p['QUERY PLAN']).join('\n')}`);
+proc.kill('SIGTERM');
+await new Promise((r) => proc.once('exit', r));
+await runtime.dropDatabase();
+fs.rmSync(runtime.dataDir, { recursive: true, force: true });
+process.exit(0);

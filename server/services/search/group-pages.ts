@@ -1,0 +1,43 @@
+import type { ChunkHit } from './hits';
+
+export type PageHit = {
+  pageId: string;
+  url: string;
+  title: string;
+  sourceId: string;
+  sourceTitle: string;
+  score: number;
+  chunkMatches: number;
+  best: { chunkId: number; url: string; headingPath: string[]; excerpt: string };
+};
+
+const EXCERPT_CHARS = 400;
+
+/**
+ * Groups chunk hits by page, as Archon v1's MCP default does: a page scores
+ * its best chunk, nudged up (at most 20 %) for every further matching chunk.
+ */
+export function groupByPage(hits: ChunkHit[], limit: number): PageHit[] {
+  const pages = new Map<string, PageHit>();
+  for (const hit of hits) {
+    const page = pages.get(hit.pageId);
+    if (page) {
+      page.chunkMatches += 1;
+      continue;
+    }
+    pages.set(hit.pageId, {
+      pageId: hit.pageId,
+      url: hit.pageUrl,
+      title: hit.pageTitle,
+      sourceId: hit.sourceId,
+      sourceTitle: hit.sourceTitle,
+      score: hit.score.rerank ?? hit.score.fused,
+      chunkMatches: 1,
+      best: { chunkId: hit.chunkId, url: hit.url, headingPath: hit.headingPath, excerpt: hit.content.slice(0, EXCERPT_CHARS) },
+    });
+  }
+  return [...pages.values()]
+    .map((p) => ({ ...p, score: p.score * (1 + Math.min(0.2, 0.05 * (p.chunkMatches - 1))) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit);
+}

@@ -1,0 +1,93 @@
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../../db/rows';
+import type { Database } from '../../../db/types';
+import type { FusedRow } from './fused-query';
+
+export type ScoreParts = {
+  fused: number;
+  vectorRank: number | null;
+  textRank: number | null;
+  vectorSimilarity: number | null;
+  textScore: number | null;
+  rerank?: number;
+};
+
+export type ChunkHit = {
+  chunkId: number;
+  chunkIndex: number;
+  content: string;
+  /** The page URL, with the section's anchor when the page has one. */
+  url: string;
+  pageUrl: string;
+  pageId: string;
+  pageTitle: string;
+  headingPath: string[];
+  sourceId: string;
+  sourceTitle: string;
+  score: ScoreParts;
+};
+
+type Anchor = { id: string; text: string; level: number };
+type Row = {
+  id: string | number;
+  chunk_index: number;
+  content: string;
+  heading_path: string[];
+  page_id: string;
+  url: string;
+  page_title: string;
+  anchors: Anchor[] | null;
+  source_id: string;
+  source_title: string;
+};
+
+const plain = (s: string) => s.replace(/[`*_[\]()#]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
+
+/** Links to the deepest heading of the chunk's section path that has an id on the page. */
+export function anchorUrl(pageUrl: string, headingPath: string[], anchors: Anchor[] | null): string {
+  if (!anchors?.length || pageUrl.includes('#')) return pageUrl;
+  for (let i = headingPath.length - 1; i >= 0; i--) {
+    const wanted = plain(headingPath[i]!);
+    const anchor = anchors.find((a) => a.id && plain(a.text) === wanted);
+    if (anchor) return `${pageUrl}#${encodeURIComponent(anchor.id)}`;
+  }
+  return pageUrl;
+}
+
+/** Loads what a result shows for each fused row, keeping the fused order. */
+export async function hydrateChunkHits(db: Database, rows: FusedRow[]): Promise<ChunkHit[]> {
+  if (rows.length === 0) return [];
+  const details = await queryRows<Row>(
+    db,
+    sql`select c.id, c.chunk_index, c.content, c.heading_path, c.page_id, p.url, p.title as page_title,
+               p.metadata->'anchors' as anchors, c.source_id, s.title as source_title
+        from chunks c join pages p on p.id = c.page_id join sources s on s.id = c.source_id
+        where c.id in ${rows.map((r) => r.id)}`,
+  );
+  const byId = new Map(details.map((d) => [Number(d.id), d]));
+  return rows.flatMap((r) => {
+    const d = byId.get(r.id);
+    if (!d) return [];
+    return [
+      {
+        chunkId: r.id,
+        chunkIndex: d.chunk_index,
+        content: d.content,
+        url: anchorUrl(d.url, d.heading_path, d.anchors),
+        pageUrl: d.url,
+        pageId: d.page_id,
+        pageTitle: d.page_title,
+        headingPath: d.heading_path,
+        sourceId: d.source_id,
+        sourceTitle: d.source_title,
+        score: {
+          fused: r.score,
+          vectorRank: r.vector_rank,
+          textRank: r.text_rank,
+          vectorSimilarity: r.vector_distance === null ? null : 1 - r.vector_distance,
+          textScore: r.text_score,
+        },
+      },
+    ];
+  });
+}

@@ -1,0 +1,115 @@
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../../db/rows';
+import type { Database } from '../../../db/types';
+import { AppError } from '../../errors';
+import type { Logger } from '../../logger';
+import type { Fusion, SearchInput } from '../../schemas/search';
+import type { Embedder } from '../embeddings/types';
+import { expandContext } from './expand-context';
+import { fusedSearch } from './fused-query';
+import { groupByPage, type PageHit } from './group-pages';
+import { hydrateChunkHits, type ChunkHit } from './hits';
+import type { Reranker } from './rerank';
+import { bm25Query, type TermStatsCache } from './term-stats';
+
+export type SearchDeps = {
+  db: Database;
+  embedder: Embedder;
+  termStats: TermStatsCache;
+  reranker?: Reranker | null;
+  rerankCandidates?: number;
+  logger?: Logger;
+};
+
+/** The query's lexemes as Postgres's English configuration sees them. */
+async function queryLexemes(db: Database, text: string): Promise<string[]> {
+  const rows = await queryRows<{ lexeme: string }>(db, sql`select lexeme from unnest(to_tsvector('english', ${text})) limit 64`);
+  return rows.map((r) => r.lexeme);
+}
+
+export type SearchResult =
+  | { returnMode: 'chunks'; mode: SearchInput['mode']; results: ChunkHit[]; reranked: boolean; warnings: string[] }
+  | { returnMode: 'pages'; mode: SearchInput['mode']; results: PageHit[]; reranked: boolean; warnings: string[] };
+
+const EMBED_QUERY_CHARS = 8000;
+
+/**
+ * Fusion defaults, tuned on the PostgreSQL-manual evaluation (docs/benchmarks.md).
+ * The offline embedder is lexical and weaker than BM25, so its list counts half
+ * and top ranks count more (k = 20); a semantic embedding model gets the usual
+ * equal weights and k = 60.
+ */
+export function defaultFusion(embedder: Embedder): Fusion {
+  return embedder.model.startsWith('archon-hash') ? { k: 20, vectorWeight: 0.5, textWeight: 1 } : { k: 60, vectorWeight: 1, textWeight: 1 };
+}
+
+export const resolveFusion = (embedder: Embedder, given: Partial<Fusion> | undefined): Fusion => ({ ...defaultFusion(embedder), ...given });
+
+/** Punctuation alone matches nothing meaningful; answering with arbitrary nearest vectors would mislead. */
+export const hasSearchableText = (query: string) => /[\p{L}\p{N}]/u.test(query);
+
+/** Embeds the query; on failure, hybrid search carries on with the text side and says so. */
+export async function embedQuery(deps: SearchDeps, query: string, mode: SearchInput['mode'], warnings: string[]) {
+  if (mode === 'fulltext') return null;
+  try {
+    const [vector] = await deps.embedder.embed([query.slice(0, EMBED_QUERY_CHARS)]);
+    return vector ?? null;
+  } catch (err) {
+    const message = `vector search unavailable: ${(err as Error).message}`;
+    if (mode === 'vector') throw new AppError('SERVICE_UNAVAILABLE', `${message}; try mode 'fulltext' or 'hybrid'`);
+    deps.logger?.warn('query embedding failed; searching text only', { error: err as Error });
+    warnings.push(`${message}; results come from full-text search only`);
+    return null;
+  }
+}
+
+async function rerankHits(deps: SearchDeps, query: string, hits: ChunkHit[], warnings: string[]): Promise<boolean> {
+  if (!deps.reranker || hits.length < 2) return false;
+  try {
+    const scores = await deps.reranker.rerank(query, hits.map((h) => h.content));
+    hits.forEach((h, i) => (h.score.rerank = scores[i]!));
+    hits.sort((a, b) => b.score.rerank! - a.score.rerank! || b.score.fused - a.score.fused);
+    return true;
+  } catch (err) {
+    warnings.push(`reranking skipped: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/**
+ * Hybrid retrieval over the knowledge base: vector and full-text candidates
+ * fused by Reciprocal Rank Fusion, optionally reranked, returned as chunks
+ * (optionally with neighbouring context) or grouped by page.
+ */
+export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Promise<SearchResult> {
+  const warnings: string[] = [];
+  if (!hasSearchableText(input.query)) {
+    warnings.push('the query has no letters or digits to search for');
+    return { returnMode: input.returnMode, mode: input.mode, results: [], reranked: false, warnings } as SearchResult;
+  }
+  const [vector, bm25] = await Promise.all([
+    embedQuery(deps, input.query, input.mode, warnings),
+    input.mode === 'vector' ? null : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s)),
+  ]);
+  const rerank = Boolean(deps.reranker) && input.rerank !== false;
+  const pages = input.returnMode === 'pages';
+  const pool = pages ? Math.min(200, Math.max(100, input.limit * 10)) : rerank ? Math.max(input.limit, deps.rerankCandidates ?? 20) : input.limit;
+  const rows = await fusedSearch(deps.db, {
+    table: 'chunks',
+    text: input.query,
+    vector,
+    model: deps.embedder.model,
+    useVector: input.mode !== 'fulltext',
+    useText: input.mode !== 'vector',
+    candidates: Math.min(200, Math.max(40, pool * 2)),
+    limit: pool,
+    fusion: resolveFusion(deps.embedder, input.fusion),
+    filters: input,
+    bm25,
+  });
+  let hits = await hydrateChunkHits(deps.db, rows);
+  const reranked = rerank ? await rerankHits(deps, input.query, hits, warnings) : false;
+  if (pages) return { returnMode: 'pages', mode: input.mode, results: groupByPage(hits, input.limit), reranked, warnings };
+  hits = await expandContext(deps.db, hits.slice(0, input.limit), input.expandContext);
+  return { returnMode: 'chunks', mode: input.mode, results: hits, reranked, warnings };
+}
