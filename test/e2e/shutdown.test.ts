@@ -96,5 +96,5 @@ describe.skipIf(testDbKind() === 'postgres')('embedded data directory', () => {
     cleanups.push(() => second.stop('SIGKILL'));
     const health = await (await fetch(`${second.url}/api/health`)).json();
     expect(health.database.mode).toBe('embedded');
-  });
+  }, 150_000); // three embedded boots in a row; each can take tens of seconds on a loaded CI machine
 });
