@@ -5,6 +5,8 @@ import { startServer } from './app-server';
 import { setRuntime, startRuntime } from './runtime';
 import { resolveRunnerMode } from './runner/mode';
 import { startLocalRunner } from './runner/start-local-runner';
+import { reembedIfModelChanged } from './services/reembed';
+import { dispatch } from '../inngest/dispatch';
 
 async function main() {
   const config = loadConfig();
@@ -12,6 +14,10 @@ async function main() {
   const runtime = await startRuntime(config, logger);
   setRuntime(runtime);
   if (resolveRunnerMode(process.env) === 'local') await startLocalRunner(runtime);
+  await reembedIfModelChanged(runtime.database.db, dispatch, runtime.crawl.embedder).then(
+    (job) => job && logger.warn('stored embeddings come from another model or dimension; re-embedding them', { job: job.id, model: runtime.crawl.embedder.model }),
+    (err: unknown) => logger.error('could not start re-embedding', { error: err as Error }),
+  );
   const server = await startServer(runtime);
   const mode = runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
   console.log(`Archon ${runtime.version} is ready at ${server.url} (${mode})`);

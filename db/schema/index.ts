@@ -5,3 +5,4 @@ export * from './tasks';
 export * from './accounts';
 export * from './crawl';
 export * from './runner';
+export * from './uploads';

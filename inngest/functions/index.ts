@@ -1,6 +1,8 @@
 import { crawlFinalizeFn } from './crawl-finalize';
 import { crawlPagesFn } from './crawl-pages';
 import { crawlStart } from './crawl-start';
+import { reembedFn } from './reembed';
+import { refreshScheduler } from './refresh-scheduler';
 
 /** Every Inngest function; the serve route and the local runner both use exactly this list. */
-export const functions = [crawlStart, crawlPagesFn, crawlFinalizeFn];
+export const functions = [crawlStart, crawlPagesFn, crawlFinalizeFn, reembedFn, refreshScheduler];

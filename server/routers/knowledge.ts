@@ -1,19 +1,28 @@
-import { z } from 'zod';
-import { sourceIdSchema } from '../schemas/common';
 import { crawlInputSchema } from '../schemas/knowledge';
 import { listPagesSchema, readPageSchema, searchCodeInputSchema, searchInputSchema } from '../schemas/search';
 import { listPages, readPage } from '../services/pages';
 import { searchCode } from '../services/search/search-code';
 import { searchKnowledge } from '../services/search/search-knowledge';
-import { startCrawl } from '../services/crawl/start-crawl';
-import { getSource, listSources } from '../services/sources';
+import { startCrawl, startRefresh } from '../services/crawl/start-crawl';
+import { embeddingStatus, startReembed } from '../services/reembed';
+import { deleteSource, getSource, listChunks, listSources, updateSource } from '../services/sources';
+import { listChunksSchema, listSourcesSchema, sourceIdInputSchema, updateSourceSchema } from '../schemas/sources';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const knowledgeRouter = router({
   /** Starts crawling a site; returns the queued job, whose progress `jobs.onProgress` streams. */
   crawl: writeProcedure.input(crawlInputSchema).mutation(({ ctx, input }) => startCrawl(ctx.db, ctx.dispatch, input)),
-  sources: readProcedure.query(({ ctx }) => listSources(ctx.db)),
-  source: readProcedure.input(z.object({ id: sourceIdSchema })).query(({ ctx, input }) => getSource(ctx.db, input.id)),
+  /** Re-crawls a source with its own options: unchanged pages are skipped, vanished ones removed. */
+  refresh: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id)),
+  /** Embeds again what a previous model or dimension embedded, or what failed. */
+  reembed: writeProcedure.mutation(({ ctx }) => startReembed(ctx.db, ctx.dispatch, ctx.runtime.crawl.embedder)),
+  /** The configured embedding model, how many rows another model embedded (or none did), and the re-embedding job. */
+  embeddingStatus: readProcedure.query(({ ctx }) => embeddingStatus(ctx.db, ctx.runtime.crawl.embedder)),
+  sources: readProcedure.input(listSourcesSchema).query(({ ctx, input }) => listSources(ctx.db, input)),
+  source: readProcedure.input(sourceIdInputSchema).query(({ ctx, input }) => getSource(ctx.db, input.id)),
+  updateSource: writeProcedure.input(updateSourceSchema).mutation(({ ctx, input }) => updateSource(ctx.db, input)),
+  deleteSource: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => deleteSource(ctx.db, ctx.dispatch, input.id)),
+  listChunks: readProcedure.input(listChunksSchema).query(({ ctx, input }) => listChunks(ctx.db, input)),
   /** Hybrid (default), vector or full-text search over chunks, as chunks or grouped by page. */
   search: readProcedure.input(searchInputSchema).query(({ ctx, input }) => searchKnowledge(ctx.search, input)),
   searchCode: readProcedure.input(searchCodeInputSchema).query(({ ctx, input }) => searchCode(ctx.search, input)),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/types';
 import type { Logger } from '../logger';
 import { driveRun, type ServeHandler } from './executor';
+import { lastFireTime } from './cron';
 import { SERVE_URL } from './protocol';
 import { createRegistry, type Registry, type SyncedFunction } from './registry';
 import {
@@ -33,6 +34,9 @@ export type LocalRunnerOptions = {
   subscribeWakeups?: (wake: () => void) => Promise<() => void>;
   /** Tells other processes there is new work. */
   announce?: () => Promise<void>;
+  /** The clock cron triggers read (tests move it). */
+  now?: () => number;
+  cronTickMs?: number;
 };
 
 export type LocalRunner = {
@@ -49,6 +53,8 @@ export type LocalRunner = {
   idle(timeoutMs?: number): Promise<void>;
   /** Stops without handing runs back, as a crash would (tests). */
   abandon(): void;
+  /** Starts the runs of cron triggers due at the runner's clock (called on a timer; tests call it directly). */
+  tickCron(): Promise<void>;
 };
 
 export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
@@ -66,6 +72,33 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
   let stopListening: (() => void) | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   const loops: Promise<void>[] = [];
+  const now = opts.now ?? Date.now;
+  let startedAt = 0;
+  let cronTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Each cron slot becomes one event with an id derived from the function and
+   * the slot, so it fires once however many processes tick, and never for
+   * slots that passed before this runner started (an Inngest server does not
+   * catch up on missed slots either).
+   */
+  async function tickCron() {
+    const at = new Date(now());
+    for (const fn of registry.all()) {
+      for (const trigger of fn.triggers) {
+        if (!trigger.cron) continue;
+        const slot = lastFireTime(trigger.cron, at);
+        if (slot.getTime() < startedAt) continue;
+        await db.transaction(async (tx) => {
+          const [event] = await insertEvents(tx, [
+            { id: `cron:${fn.id}:${slot.toISOString()}`, name: 'inngest/scheduled.timer', data: { cron: trigger.cron }, ts: slot.getTime() },
+          ]);
+          if (event) await insertRuns(tx, [{ functionId: fn.id, event, concurrencyKey: null, concurrencyLimit: null }]);
+        });
+      }
+    }
+    wake();
+  }
 
   const wake = () => {
     const waiters = wakeWaiters;
@@ -178,7 +211,12 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
       if (!res.ok) throw new Error(`The Inngest SDK refused to register its functions: HTTP ${res.status} ${await res.text()}`);
       if (registry.all().length === 0) throw new Error('The Inngest SDK registered no functions with the local runner');
       running = true;
+      startedAt = now();
       stopListening = (await opts.subscribeWakeups?.(wake)) ?? null;
+      cronTimer = setInterval(() => {
+        tickCron().catch((err: unknown) => logger.warn('cron tick failed', { error: err as Error }));
+      }, opts.cronTickMs ?? 15_000);
+      cronTimer.unref();
       heartbeat = setInterval(() => {
         renewLeases(db, [...inFlight.keys()], owner, leaseMs).catch((err: unknown) =>
           logger.warn('lease renewal failed', { error: err as Error }),
@@ -192,15 +230,18 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
       running = false;
       wake();
       stopListening?.();
+      if (cronTimer) clearInterval(cronTimer);
       const finished = Promise.all(loops.splice(0));
       await Promise.race([finished, new Promise((r) => setTimeout(r, graceMs).unref())]);
       if (heartbeat) clearInterval(heartbeat);
       await releaseLeases(db, owner).catch(() => {});
     },
+    tickCron,
     abandon() {
       running = false;
       wake();
       stopListening?.();
+      if (cronTimer) clearInterval(cronTimer);
       if (heartbeat) clearInterval(heartbeat);
     },
     async idle(timeoutMs = 60_000) {

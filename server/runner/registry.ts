@@ -1,4 +1,5 @@
 import type { Logger } from '../logger';
+import { checkCron } from './cron';
 import { compileExpression } from './expressions';
 
 type Scope = Record<string, unknown>;
@@ -43,11 +44,10 @@ export function compileFunction(config: SyncedFunction, logger?: Logger): Regist
   const attempts = Object.values(config.steps ?? {})[0]?.retries?.attempts ?? 3;
   return {
     id: config.id,
-    triggers: (config.triggers ?? []).map((t) => ({
-      event: t.event,
-      cron: t.cron,
-      matches: t.expression ? compileExpression(t.expression) : undefined,
-    })),
+    triggers: (config.triggers ?? []).map((t) => {
+      if (t.cron) checkCron(t.cron);
+      return { event: t.event, cron: t.cron, matches: t.expression ? compileExpression(t.expression) : undefined };
+    }),
     maxAttempts: attempts + 1,
     concurrency: compileConcurrency(config.id, config.concurrency, logger),
     cancel: (config.cancel ?? []).map((c) => ({ event: c.event, matches: c.if ? compileExpression(c.if) : undefined })),

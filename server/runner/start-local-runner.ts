@@ -9,7 +9,10 @@ import { createLocalRunner, type LocalRunner } from './local-runner';
 import { releaseLeases } from './store';
 
 /** Starts the in-process runner over Archon's real functions and makes it the SDK's destination. */
-export async function startLocalRunner(runtime: Runtime, opts: { retryBaseMs?: number } = {}): Promise<LocalRunner> {
+export async function startLocalRunner(
+  runtime: Runtime,
+  opts: { retryBaseMs?: number; now?: () => number; cronTickMs?: number } = {},
+): Promise<LocalRunner> {
   const { db } = runtime.database;
   const handler = serve({ client: inngest, functions });
   const runner = createLocalRunner({
@@ -19,6 +22,8 @@ export async function startLocalRunner(runtime: Runtime, opts: { retryBaseMs?: n
     slots: runtime.config.RUNNER_SLOTS,
     leaseMs: runtime.config.RUNNER_LEASE_MS,
     retryBaseMs: opts.retryBaseMs,
+    now: opts.now,
+    cronTickMs: opts.cronTickMs,
     subscribeWakeups: (wake) => runtime.pubsub.subscribe(CHANNELS.runner, wake),
     announce: async () => {
       await db.execute(sql`select pg_notify(${CHANNELS.runner}, '')`);

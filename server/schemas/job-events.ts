@@ -10,6 +10,8 @@ export const JOB_EVENT_SCHEMAS = {
   'archon/crawl.pages': z.object({ jobId: z.uuid(), urlIds: z.array(z.number().int().positive()).min(1).max(100) }),
   'archon/crawl.finalize': z.object({ jobId: z.uuid() }),
   'archon/job.cancelled': z.object({ jobId: z.uuid() }),
+  'archon/reembed.requested': z.object({ jobId: z.uuid() }),
+  'archon/upload.file': z.object({ jobId: z.uuid(), fileId: z.uuid() }),
 } as const;
 
 export type JobEventName = keyof typeof JOB_EVENT_SCHEMAS;

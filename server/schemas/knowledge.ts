@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES } from '../../db/schema/knowledge';
 import { tagsSchema, titleSchema } from './common';
+import { REFRESH_INTERVALS } from './refresh-interval';
 
 export const CRAWL_MODES = ['auto', 'single', 'recursive', 'sitemap', 'llms-txt', 'llms-full', 'text'] as const;
 
@@ -41,6 +42,8 @@ export const crawlInputSchema = crawlOptionsSchema.extend({
   /** Left out, an existing source keeps its type and tags; a new one is 'technical' with none. */
   knowledgeType: z.enum(KNOWLEDGE_TYPES).optional(),
   tags: tagsSchema.optional(),
+  /** How often the source is re-crawled; left out, an existing source keeps its schedule and a new one has none. */
+  refreshInterval: z.enum(REFRESH_INTERVALS).optional(),
 });
 
 export type CrawlOptions = z.infer<typeof crawlOptionsSchema>;

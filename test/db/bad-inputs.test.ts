@@ -13,7 +13,7 @@ const procedures = appRouter._def.procedures as unknown as Record<
   string,
   { _def: { type: ProcedureType; inputs: unknown[] } }
 >;
-const NO_INPUT = ['system.health', 'knowledge.sources'];
+const NO_INPUT = ['system.health', 'knowledge.reembed', 'knowledge.embeddingStatus'];
 const SQLISH = "1' OR '1'='1";
 const DROP = "00000000-0000-0000-0000-000000000000'; DROP TABLE projects;--";
 const long = (n: number) => 'x'.repeat(n);
@@ -251,8 +251,40 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...bad('timeoutMs', 10, 10_000_000)({ url: 'https://example.com/' }),
       ...bad('knowledgeType', 'fiction')({ url: 'https://example.com/' }),
       ...bad('tags', 'x', ['a\0b'])({ url: 'https://example.com/' }),
+      ...bad('refreshInterval', 'yearly', '')({ url: 'https://example.com/' }),
     ],
     'knowledge.source': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
+    'knowledge.refresh': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
+    'knowledge.deleteSource': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
+    'knowledge.sources': [
+      ...notAnObject.slice(0, 3),
+      ...badPage({}),
+      ...badOffset({}),
+      ...badQuery({}),
+      ...bad('knowledgeType', 'fiction', '')({}),
+      ...bad('kind', 'file')({}),
+      ...bad('tags', 'x', [], ['a\0b'], [''], Array(51).fill('t'))({}),
+    ],
+    'knowledge.updateSource': [
+      ...notAnObject,
+      { input: {}, field: 'id' },
+      { input: { id: s.source }, field: '' },
+      ...bad('id', '', SQLISH, long(201), 7)({ title: 'x' }),
+      ...badTitle('title', 200)({ id: s.source }),
+      ...bad('tags', 'x', ['a\0b'])({ id: s.source }),
+      ...bad('knowledgeType', 'fiction')({ id: s.source }),
+      ...bad('refreshInterval', 'yearly', '', 1)({ id: s.source }),
+      ...bad('summary', 'a\0b', long(2001), 5)({ id: s.source }),
+    ],
+    'knowledge.listChunks': [
+      ...notAnObject,
+      { input: {}, field: 'sourceId' },
+      { input: { sourceId: s.source, pageId: s.project }, field: 'sourceId' },
+      ...bad('sourceId', '', SQLISH, long(201), 7)({}),
+      ...badUuid('pageId')({}),
+      ...badPage({ sourceId: s.source }),
+      ...badOffset({ sourceId: s.source }),
+    ],
     'knowledge.search': [
       ...notAnObject,
       { input: {}, field: 'query' },

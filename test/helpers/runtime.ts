@@ -16,7 +16,14 @@ export type TestRuntime = Runtime & { caller: ReturnType<typeof createCaller> };
  * functions through the local runner, as the server does.
  */
 export async function createTestRuntime(
-  opts: { env?: Record<string, string>; database?: DatabaseHandle; poolMax?: number; runner?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    database?: DatabaseHandle;
+    poolMax?: number;
+    runner?: boolean;
+    /** The runner's clock for cron triggers, and how often it looks at it. */
+    clock?: { now: () => number; cronTickMs?: number };
+  } = {},
 ): Promise<TestRuntime> {
   const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ARCHON_DATA_DIR: 'memory', ...opts.env });
   const database = opts.database ?? (await createTestDatabase({ poolMax: opts.poolMax }));
@@ -46,7 +53,7 @@ export async function createTestRuntime(
   };
   if (opts.runner) {
     setRuntime(runtime);
-    await startLocalRunner(runtime, { retryBaseMs: 100 });
+    await startLocalRunner(runtime, { retryBaseMs: 100, ...opts.clock });
   }
   return Object.assign(runtime, { caller: createCaller(createContextInner({ runtime })) });
 }

@@ -7,4 +7,6 @@ export type CrawlJobInput = CrawlInput & {
   startUrl: string;
   sourceId: string;
   resolvedMode?: ResolvedCrawlMode;
+  /** A refresh re-crawls an existing source: conditional requests, and pages that vanished are deleted. */
+  refresh?: boolean;
 };

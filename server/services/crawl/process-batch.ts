@@ -10,7 +10,7 @@ import type { CrawlDeps } from './crawl-deps';
 import { enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
 import type { CrawlJobInput } from './job-input';
 import { mapLimit } from './limits';
-import { processUrl, type UrlResult } from './process-url';
+import { processUrl, type PreviousPage, type UrlResult } from './process-url';
 
 /**
  * Aliases (redirects, mirrors) can lead several URLs to one page. The page is
@@ -37,6 +37,18 @@ async function dropDuplicates(deps: CrawlDeps, jobId: string, results: (UrlResul
   }
 }
 
+type StoredPage = PreviousPage & { id: string };
+
+/** What the source already holds for these URLs: validators for conditional requests, and stored links. */
+async function storedPages(db: CrawlDeps['db'], sourceId: string, urls: string[]): Promise<Map<string, StoredPage>> {
+  if (urls.length === 0) return new Map();
+  const rows = await db
+    .select({ id: pages.id, url: pages.url, etag: pages.etag, lastModified: pages.lastModified, links: sql<string[] | null>`${pages.metadata}->'links'` })
+    .from(pages)
+    .where(and(eq(pages.sourceId, sourceId), inArray(pages.url, urls)));
+  return new Map(rows.map((r) => [r.url, { id: r.id, etag: r.etag, lastModified: r.lastModified, links: Array.isArray(r.links) ? r.links : [] }]));
+}
+
 const summarise = (items: string[], max = 5) =>
   items.slice(0, max).join('; ') + (items.length > max ? `; and ${items.length - max} more` : '');
 
@@ -52,22 +64,22 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
   if (isTerminal(job.status)) return { newUrlIds: [] };
   const input = job.input as CrawlJobInput;
   const ctx = crawlContext(deps, input);
-  const T: Record<string, number> = {}; let t = performance.now(); const t00 = t; const lap = (k: string) => { const n = performance.now(); T[k] = (T[k] ?? 0) + n - t; t = n; };
-  const rows = await loadPending(db, jobId, urlIds); lap('load');
+  const rows = await loadPending(db, jobId, urlIds);
+  const previous = input.refresh ? await storedPages(db, input.sourceId, rows.map((r) => r.url)) : new Map<string, StoredPage>();
 
   const results = await mapLimit(rows, input.concurrency, async (row): Promise<UrlResult | null> => {
     // Checked per URL so a cancel stops the batch promptly; unvisited URLs stay pending.
     if (!(await isJobActive(db, jobId))) return null;
     try {
-      return await processUrl(ctx, row);
+      return await processUrl(ctx, row, previous.get(row.url));
     } catch (err) {
       deps.logger.warn('crawling a URL failed', { url: row.url, error: err as Error });
       return { status: 'failed', reason: (err as Error).message, documents: [], enqueue: [] };
     }
   });
 
-  lap('fetch+convert');
-  await dropDuplicates(deps, jobId, results); lap('dedupe');
+ 
+  await dropDuplicates(deps, jobId, results);
   const documents = results.flatMap((r) => r?.documents ?? []);
   let prepared;
   try {
@@ -82,19 +94,30 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     await setJobStatus(db, jobId, 'failed', err.message);
     return { newUrlIds: [] };
   }
-  lap('prepare');
-  const { pageIds, chunksStored } = await storeDocuments(db, input.sourceId, deps.embedder.model, prepared.documents); lap('store');
+ 
+  const { pageIds, chunksStored } = await storeDocuments(db, input.sourceId, deps.embedder.model, prepared.documents);
 
+  // A refresh drops pages the site says are gone; an unchanged page keeps its row.
+  if (input.refresh) {
+    const gone = rows.filter((row, i) => [404, 410].includes(results[i]?.httpStatus ?? 0) && previous.has(row.url));
+    if (gone.length) {
+      await db.delete(pages).where(and(eq(pages.sourceId, input.sourceId), inArray(pages.url, gone.map((g) => g.url))));
+      await appendJobLog(db, jobId, 'info', `${gone.length} page(s) removed: the site answered 404 or 410 (${summarise(gone.map((g) => g.url))})`);
+    }
+  }
+  const unchanged = results.flatMap((r) => (r?.unchangedUrl ? [previous.get(r.unchangedUrl)!.id] : []));
+  if (unchanged.length) await db.update(pages).set({ fetchedAt: new Date() }).where(inArray(pages.id, unchanged));
   const outcomes: UrlOutcome[] = [];
   rows.forEach((row, i) => {
     const r = results[i];
     if (!r) return;
     const firstUrl = r.documents[0]?.url;
-    outcomes.push({ id: row.id, status: r.status, reason: r.reason, httpStatus: r.httpStatus, pageId: firstUrl ? pageIds.get(firstUrl) : null });
+    const pageId = firstUrl ? pageIds.get(firstUrl) : r.unchangedUrl ? previous.get(r.unchangedUrl)?.id : null;
+    outcomes.push({ id: row.id, status: r.status, reason: r.reason, httpStatus: r.httpStatus, pageId });
   });
   await recordOutcomes(db, outcomes);
-  lap('outcomes');
-  const newUrlIds = await enqueueUrls(db, jobId, results.flatMap((r) => r?.enqueue ?? []), input.maxPages); lap('enqueue');
+ 
+  const newUrlIds = await enqueueUrls(db, jobId, results.flatMap((r) => r?.enqueue ?? []), input.maxPages);
 
   // Sections of an llms-full.txt are pages the frontier never listed.
   const sectionPages = rows.reduce((n, row, i) => n + (row.kind === 'llms-full' ? (results[i]?.documents.length ?? 0) : 0), 0);
@@ -119,7 +142,6 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     const messages = [...new Set(prepared.failed.map((f) => f.message))];
     await appendJobLog(db, jobId, 'warn', `${prepared.failed.length} chunk(s) could not be embedded and are searchable by text only: ${summarise(messages, 2)}`);
   }
-  lap('progress');
-  const g = globalThis as any; g.__T ??= {}; for (const k in T) g.__T[k] = (g.__T[k] ?? 0) + T[k]!; g.__T.total = (g.__T.total ?? 0) + performance.now() - t00; g.__B = (g.__B ?? 0) + 1;
+ 
   return { newUrlIds };
 }

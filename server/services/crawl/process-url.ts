@@ -14,7 +14,19 @@ export type UrlResult = {
   httpStatus?: number;
   documents: IngestDocument[];
   enqueue: FrontierEntry[];
+  /** A stored page this URL confirmed unchanged (a refresh's 304). */
+  unchangedUrl?: string;
 };
+
+/** What the last crawl stored for a URL, for conditional requests on refresh. */
+export type PreviousPage = { etag: string | null; lastModified: string | null; links: string[] };
+
+// Enough to re-walk a site from pages that did not change; the index page of a
+// large manual links to about a thousand pages.
+const MAX_STORED_LINKS = 5000;
+
+/** The frontier reason of a URL a refresh found unchanged. */
+export const NOT_MODIFIED = 'not modified';
 
 // A Crawl-delay of a day would stall the crawl; politeness is capped here.
 const MAX_CRAWL_DELAY_MS = 30_000;
@@ -40,7 +52,7 @@ function titleFromMarkdown(markdown: string, url: string): string {
 }
 
 /** Fetches one frontier URL and turns it into documents to store and URLs to enqueue. */
-export async function processUrl(ctx: CrawlContext, row: FrontierRow): Promise<UrlResult> {
+export async function processUrl(ctx: CrawlContext, row: FrontierRow, previous?: PreviousPage): Promise<UrlResult> {
   const { input } = ctx;
   const target = toRawGithubUrl(row.url) ?? row.url;
   let delay = input.delayMs;
@@ -53,12 +65,17 @@ export async function processUrl(ctx: CrawlContext, row: FrontierRow): Promise<U
 
   let res;
   try {
-    res = await ctx.fetch(target);
+    res = await ctx.fetch(target, previous ? { ifNoneMatch: previous.etag ?? undefined, ifModifiedSince: previous.lastModified ?? undefined } : undefined);
   } catch (err) {
     if (err instanceof FetchError) return failed(err.message);
     throw err;
   }
-  if (res.notModified) return skipped('not modified', res.status);
+  if (res.notModified) {
+    // Unchanged: keep the stored page, and walk on from the links it had.
+    const follow = input.resolvedMode === 'recursive' && row.depth < input.maxDepth;
+    const enqueue = follow && previous ? followable(ctx, previous.links, row.url).map((url) => ({ url, depth: row.depth + 1, kind: 'page' as const })) : [];
+    return { ...skipped(NOT_MODIFIED, res.status), enqueue, unchangedUrl: row.url };
+  }
   if (res.status >= 400) return failed(`HTTP ${res.status}`, res.status);
   const finalUrl = normalizeUrl(res.finalUrl) ?? row.url;
   if (row.kind === 'page' && finalUrl !== row.url && !ctx.filter(finalUrl).ok) {
@@ -105,7 +122,7 @@ export async function processUrl(ctx: CrawlContext, row: FrontierRow): Promise<U
       url: finalUrl,
       title: page.title || titleFromMarkdown(page.markdown, finalUrl),
       markdown: page.markdown,
-      metadata: { anchors: page.anchors, description: page.description },
+      metadata: { anchors: page.anchors, description: page.description, links: page.links.slice(0, MAX_STORED_LINKS) },
       ...http,
     };
     links = page.links;

@@ -1,8 +1,11 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import { crawlUrls, pages, sources } from '../../../db/schema';
 import { appendJobLog } from '../job-log';
-import { getJob, isTerminal, setJobStatus } from '../jobs';
+import { getJob, isTerminal, setJobStatus, type Job } from '../jobs';
+import { nextRefresh } from '../sources';
+import type { RefreshInterval } from '../../schemas/sources';
 import { crawlContext } from './crawl-context';
+import { NOT_MODIFIED } from './process-url';
 import type { CrawlDeps } from './crawl-deps';
 import { enqueueUrls, failPending, pendingCount, toBatches } from './frontier';
 import type { CrawlJobInput } from './job-input';
@@ -25,6 +28,44 @@ export async function beginCrawl(deps: CrawlDeps, jobId: string): Promise<{ batc
 
 export async function isCrawlDrained(deps: CrawlDeps, jobId: string): Promise<boolean> {
   return (await pendingCount(deps.db, jobId)) === 0;
+}
+
+/**
+ * After a refresh, pages the crawl no longer reached are deleted, unless the
+ * crawl looks broken (its start failed, most URLs failed, or it hit its page
+ * budget): then keeping stale pages is safer than deleting good ones.
+ */
+async function removeVanishedPages(deps: CrawlDeps, job: Job) {
+  const { db } = deps;
+  const input = job.input as CrawlJobInput;
+  const [stats] = await db
+    .select({
+      pages: sql<number>`count(*) filter (where ${crawlUrls.kind} = 'page')`.mapWith(Number),
+      failed: sql<number>`count(*) filter (where ${crawlUrls.status} = 'failed')`.mapWith(Number),
+      startFailed: sql<number>`count(*) filter (where ${crawlUrls.status} = 'failed' and ${crawlUrls.depth} <= 1)`.mapWith(Number),
+    })
+    .from(crawlUrls)
+    .where(eq(crawlUrls.jobId, job.id));
+  const broken = !stats || stats.startFailed > 0 || stats.failed * 2 > stats.pages || stats.pages >= input.maxPages;
+  if (broken) {
+    await appendJobLog(db, job.id, 'warn', 'Pages no longer linked were kept: the refresh did not reach the whole site');
+    return;
+  }
+  const removed = await db
+    .delete(pages)
+    .where(
+      and(
+        eq(pages.sourceId, input.sourceId),
+        // Every page this refresh stored or confirmed unchanged was stamped when it did.
+        sql`(${pages.fetchedAt} is null or ${pages.fetchedAt} < ${(job.startedAt ?? job.createdAt).toISOString()}::timestamptz)`,
+        // A page the refresh reached but could not fetch (a timeout, a 500) is kept: that may pass.
+        sql`not exists (select 1 from ${crawlUrls} where ${crawlUrls.jobId} = ${job.id} and ${crawlUrls.url} = ${pages.url})`,
+      ),
+    )
+    .returning({ url: pages.url });
+  if (removed.length) {
+    await appendJobLog(db, job.id, 'info', `${removed.length} page(s) removed: no longer linked from the site (${removed.slice(0, 5).map((r) => r.url).join('; ')}${removed.length > 5 ? '; …' : ''})`);
+  }
 }
 
 /** When a batch's run gave up for good, its URLs count as failed so the crawl can still finish. */
@@ -53,11 +94,15 @@ export async function finalizeCrawl(deps: CrawlDeps, jobId: string) {
     .select({ title: pages.title })
     .from(pages)
     .where(and(eq(pages.sourceId, input.sourceId), eq(pages.url, input.startUrl)));
+  if (input.refresh) await removeVanishedPages(deps, job);
+  const [source] = await db.select({ interval: sources.refreshInterval }).from(sources).where(eq(sources.id, input.sourceId));
+  const now = new Date();
   await db
     .update(sources)
     .set({
-      lastCrawledAt: new Date(),
-      updatedAt: new Date(),
+      lastCrawledAt: now,
+      updatedAt: now,
+      nextRefreshAt: nextRefresh((source?.interval ?? 'off') as RefreshInterval, now, now),
       ...(start?.title ? { title: sql`case when ${sources.titleEdited} then ${sources.title} else ${start.title} end` } : {}),
     })
     .where(eq(sources.id, input.sourceId));
@@ -69,7 +114,11 @@ export async function finalizeCrawl(deps: CrawlDeps, jobId: string) {
   const summary = failedCount
     ? `${failedCount} URL(s) failed: ${reasons.map((r) => `${r.reason} (${r.n})`).join('; ')}${failedCount > listed ? '; …' : ''}`
     : null;
-  if (job.pagesFetched === 0 && job.chunksStored === 0) {
+  // A refresh that found every page unchanged did its job.
+  const unchanged = input.refresh
+    ? await db.$count(crawlUrls, and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.reason, NOT_MODIFIED)))
+    : 0;
+  if (job.pagesFetched === 0 && job.chunksStored === 0 && unchanged === 0) {
     return setJobStatus(db, jobId, 'failed', summary ?? 'No page could be crawled');
   }
   return setJobStatus(db, jobId, 'completed', summary);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { jobs, sources } from '../../../db/schema';
 import type { Database } from '../../../db/types';
-import { AppError, badRequest, conflict } from '../../errors';
+import { AppError, badRequest, conflict, notFound } from '../../errors';
 import type { Dispatch } from '../../schemas/job-events';
 import type { CrawlInput } from '../../schemas/knowledge';
 import { createJob, getJob, setJobStatus } from '../jobs';
@@ -49,6 +49,7 @@ export async function startCrawl(
         knowledgeType: input.knowledgeType ?? 'technical',
         tags: input.tags ?? [],
         crawlOptions: options,
+        refreshInterval: input.refreshInterval ?? 'off',
         createdBy: createdBy ?? null,
       })
       .onConflictDoUpdate({
@@ -58,6 +59,7 @@ export async function startCrawl(
           ...(input.title !== undefined ? { title: input.title, titleEdited: true } : {}),
           ...(input.knowledgeType !== undefined ? { knowledgeType: input.knowledgeType } : {}),
           ...(input.tags !== undefined ? { tags: input.tags } : {}),
+          ...(input.refreshInterval !== undefined ? { refreshInterval: input.refreshInterval } : {}),
           updatedAt: new Date(),
         },
       });
@@ -77,6 +79,34 @@ export async function startCrawl(
   } catch (err) {
     await setJobStatus(db, job.id, 'failed', `Could not queue the crawl: ${(err as Error).message}`);
     throw new AppError('SERVICE_UNAVAILABLE', `The background job executor did not accept the crawl: ${(err as Error).message}`);
+  }
+  return getJob(db, job.id);
+}
+
+/**
+ * Re-crawls a URL source with the options it was created with: conditional
+ * requests skip unchanged pages, unchanged chunks keep their embeddings, and
+ * pages that are gone are removed. Title, tags and type stay as people set them.
+ */
+export async function startRefresh(db: Database, dispatch: Dispatch, sourceId: string, createdBy?: string | null) {
+  const job = await db.transaction(async (tx) => {
+    const [source] = await tx.select().from(sources).where(eq(sources.id, sourceId)).for('update');
+    if (!source) throw notFound('Source', sourceId);
+    if (source.kind !== 'url' || !source.url) throw badRequest(`Source '${sourceId}' was uploaded, not crawled; upload the files again to update it`);
+    const [active] = await tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.sourceId, sourceId), inArray(jobs.status, ['queued', 'running'])));
+    if (active) throw conflict(`A crawl of this source is already running (job ${active.id})`, { jobId: active.id });
+    const options = crawlOptionsSchema.parse(source.crawlOptions);
+    const jobInput: CrawlJobInput = { ...options, url: source.url, startUrl: source.url, sourceId, refresh: true };
+    return createJob(tx, { kind: 'refresh', sourceId, input: jobInput, createdBy });
+  });
+  try {
+    await dispatch({ name: 'archon/crawl.requested', data: { jobId: job.id }, id: `crawl-requested-${job.id}` });
+  } catch (err) {
+    await setJobStatus(db, job.id, 'failed', `Could not queue the refresh: ${(err as Error).message}`);
+    throw new AppError('SERVICE_UNAVAILABLE', `The background job executor did not accept the refresh: ${(err as Error).message}`);
   }
   return getJob(db, job.id);
 }

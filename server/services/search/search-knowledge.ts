@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { jobs } from '../../../db/schema';
 import { queryRows } from '../../../db/rows';
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
@@ -76,6 +77,12 @@ async function rerankHits(deps: SearchDeps, query: string, hits: ChunkHit[], war
   }
 }
 
+/** Whether a re-embedding job is under way (vectors of the current model are then incomplete). */
+async function isReembedding(db: SearchDeps['db']) {
+  const [row] = await db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.kind, 'reembed'), inArray(jobs.status, ['queued', 'running']))).limit(1);
+  return Boolean(row);
+}
+
 /**
  * Hybrid retrieval over the knowledge base: vector and full-text candidates
  * fused by Reciprocal Rank Fusion, optionally reranked, returned as chunks
@@ -87,10 +94,12 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     warnings.push('the query has no letters or digits to search for');
     return { returnMode: input.returnMode, mode: input.mode, results: [], reranked: false, warnings } as SearchResult;
   }
-  const [vector, bm25] = await Promise.all([
+  const [vector, bm25, reembedding] = await Promise.all([
     embedQuery(deps, input.query, input.mode, warnings),
     input.mode === 'vector' ? null : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s)),
+    input.mode === 'fulltext' ? false : isReembedding(deps.db),
   ]);
+  if (reembedding) warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
   const rerank = Boolean(deps.reranker) && input.rerank !== false;
   const pages = input.returnMode === 'pages';
   const pool = pages ? Math.min(200, Math.max(100, input.limit * 10)) : rerank ? Math.max(input.limit, deps.rerankCandidates ?? 20) : input.limit;

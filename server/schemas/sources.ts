@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { KNOWLEDGE_TYPES, SOURCE_KINDS } from '../../db/schema/knowledge';
+import { paginationSchema, sourceIdSchema, tagsSchema, textSchema, titleSchema, uuidSchema } from './common';
+
+import { REFRESH_INTERVALS } from './refresh-interval';
+export { REFRESH_INTERVALS, type RefreshInterval } from './refresh-interval';
+
+export const listSourcesSchema = paginationSchema
+  .extend({
+    query: textSchema(200).trim().optional(),
+    knowledgeType: z.enum(KNOWLEDGE_TYPES).optional(),
+    kind: z.enum(SOURCE_KINDS).optional(),
+    /** Sources with any of these tags, as in search filters. */
+    tags: z.array(titleSchema(64)).min(1).max(50).optional(),
+  })
+  .default({ limit: 50, offset: 0 });
+
+export const sourceIdInputSchema = z.object({ id: sourceIdSchema });
+
+export const updateSourceSchema = z
+  .object({
+    id: sourceIdSchema,
+    title: titleSchema(200).optional(),
+    tags: tagsSchema.optional(),
+    knowledgeType: z.enum(KNOWLEDGE_TYPES).optional(),
+    summary: textSchema(2000).optional(),
+    refreshInterval: z.enum(REFRESH_INTERVALS).optional(),
+  })
+  .refine((v) => Object.entries(v).some(([k, val]) => k !== 'id' && val !== undefined), { message: 'nothing to update' });
+
+export const listChunksSchema = paginationSchema
+  .extend({ sourceId: sourceIdSchema.optional(), pageId: uuidSchema.optional() })
+  .refine((v) => (v.sourceId === undefined) !== (v.pageId === undefined), { message: 'give either sourceId or pageId', path: ['sourceId'] });
+
+export type ListSourcesInput = z.infer<typeof listSourcesSchema>;
+export type UpdateSourceInput = z.infer<typeof updateSourceSchema>;
+export type ListChunksInput = z.infer<typeof listChunksSchema>;
