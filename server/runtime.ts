@@ -9,6 +9,7 @@ import type { LocalRunner } from './runner/local-runner';
 import type { CrawlDeps } from './services/crawl/crawl-deps';
 import { createEmbedder } from './services/embeddings/create-embedder';
 import { createContextualizer } from './services/ingest/contextualize';
+import { createSummarizer } from './services/ingest/summarizer';
 import { createReranker, type RerankSettings } from './services/search/rerank';
 import type { SearchDeps } from './services/search/search-knowledge';
 import { createTermStats } from './services/search/term-stats';
@@ -71,6 +72,7 @@ export function createCrawlDeps(config: Config, database: DatabaseHandle, logger
     }),
     embedding: { batchSize: config.EMBEDDING_BATCH_SIZE, concurrency: config.EMBEDDING_CONCURRENCY },
     contextualizer: createChatContextualizer(config),
+    summarizer: createSummarizer(config, { logger }),
     network: {
       policy: { allowPrivate: config.CRAWL_ALLOW_PRIVATE_NETWORK, allowedHosts: config.CRAWL_ALLOWED_HOSTS },
       userAgent: config.CRAWL_USER_AGENT,

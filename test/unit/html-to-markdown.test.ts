@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { htmlToMarkdown } from '../../server/services/crawl/html-to-markdown';
+import { extractCodeExamples } from '../../server/services/ingest/code-examples';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../fixtures/html', name), 'utf8');
 const page = (body: string, head = '') => `<!doctype html><html><head>${head}</head><body>${body}</body></html>`;
@@ -262,6 +263,19 @@ describe('htmlToMarkdown: code', () => {
 
   it('renders inline code with backticks, padding when the code itself has one', () => {
     expect(md('<p>Run <code>npm  test</code>, type <code>`</code> or <kbd>Ctrl</kbd>+<kbd>C</kbd>.</p>')).toBe('Run `npm test`, type `` ` `` or `Ctrl`+`C`.');
+  });
+
+  it('hands the class language to code-example extraction, normalised, and detection covers <pre> without one', () => {
+    const shell = 'frob level --trays 12 --tolerance 0.5 --log /var/log/frob.log';
+    const html =
+      '<h2>Use</h2><p>Arrange them:</p><pre class="language-ts"><code>const result: Result = frobnicate({ widgets: 12 });</code></pre>' +
+      `<div class="highlight highlight-source-shell"><pre>${shell}</pre></div>` +
+      '<pre><code class="lang-py">def arrange(widgets):\n    return sorted(widgets)</code></pre>' +
+      '<pre>SELECT id, name FROM widgets WHERE weight &gt; 10 ORDER BY name;</pre>';
+    const examples = extractCodeExamples(md(html), 'Page');
+    expect(examples.map((e) => e.language)).toEqual(['typescript', 'bash', 'python', 'sql']);
+    expect(examples[0]).toMatchObject({ name: 'Use', summary: 'Arrange them.' });
+    expect(examples[3]!.code).toContain('weight > 10');
   });
 });
 

@@ -78,14 +78,13 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     }
   });
 
- 
   await dropDuplicates(deps, jobId, results);
   const documents = results.flatMap((r) => r?.documents ?? []);
   let prepared;
   try {
     prepared = await prepareDocuments(
       db,
-      { sourceId: input.sourceId, embedder: deps.embedder, contextualizer: deps.contextualizer, ...deps.embedding },
+      { sourceId: input.sourceId, embedder: deps.embedder, contextualizer: deps.contextualizer, summarizer: deps.summarizer, ...deps.embedding },
       documents,
     );
   } catch (err) {
@@ -94,7 +93,7 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     await setJobStatus(db, jobId, 'failed', err.message);
     return { newUrlIds: [] };
   }
- 
+
   const { pageIds, chunksStored } = await storeDocuments(db, input.sourceId, deps.embedder.model, prepared.documents);
 
   // A refresh drops pages the site says are gone; an unchanged page keeps its row.
@@ -116,7 +115,7 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     outcomes.push({ id: row.id, status: r.status, reason: r.reason, httpStatus: r.httpStatus, pageId });
   });
   await recordOutcomes(db, outcomes);
- 
+
   const newUrlIds = await enqueueUrls(db, jobId, results.flatMap((r) => r?.enqueue ?? []), input.maxPages);
 
   // Sections of an llms-full.txt are pages the frontier never listed.
@@ -142,6 +141,6 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     const messages = [...new Set(prepared.failed.map((f) => f.message))];
     await appendJobLog(db, jobId, 'warn', `${prepared.failed.length} chunk(s) could not be embedded and are searchable by text only: ${summarise(messages, 2)}`);
   }
- 
+
   return { newUrlIds };
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { chunks, pages } from '../../../db/schema';
+import { chunks, codeExamples, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { chunkMarkdown, embeddingText, type MarkdownChunk } from '../crawl/chunker';
 import { embedInBatches } from '../embeddings/embed-in-batches';
-import { codeEmbeddingText, extractCodeExamples, type CodeExample } from './code-examples';
+import { codeEmbeddingText, dropDuplicatesAcross, extractCodeExamples, type CodeExample } from './code-examples';
 import type { Contextualizer } from './contextualize';
+import type { Summarizer } from './summarizer';
 import type { Embedder } from '../embeddings/types';
 
 /** A page's worth of Markdown from any source: a crawled page, an llms-full section, an uploaded file. */
@@ -50,6 +51,34 @@ async function reusableEmbeddings(db: Database, sourceId: string, urls: string[]
 }
 
 /**
+ * Code examples already stored for these pages with a vector of the current
+ * model, keyed by url then code hash: an unchanged example keeps its name,
+ * summary and vector, so a re-crawl neither re-summarises nor re-embeds it.
+ */
+async function reusableCodeExamples(db: Database, sourceId: string, urls: string[], embedder: Embedder) {
+  const byUrl = new Map<string, Map<string, { name: string; summary: string; embedding: number[] }>>();
+  if (urls.length === 0) return byUrl;
+  const rows = await db
+    .select({ url: pages.url, hash: codeExamples.contentHash, name: codeExamples.name, summary: codeExamples.summary, embedding: codeExamples.embedding })
+    .from(codeExamples)
+    .innerJoin(pages, eq(pages.id, codeExamples.pageId))
+    .where(
+      and(
+        eq(pages.sourceId, sourceId),
+        inArray(pages.url, urls),
+        eq(codeExamples.embeddingModel, embedder.model),
+        eq(codeExamples.embeddingDim, embedder.dimensions),
+        sql`${codeExamples.embedding} is not null`,
+      ),
+    );
+  for (const row of rows) {
+    if (!byUrl.has(row.url)) byUrl.set(row.url, new Map());
+    byUrl.get(row.url)!.set(row.hash, { name: row.name, summary: row.summary, embedding: row.embedding! });
+  }
+  return byUrl;
+}
+
+/**
  * Chunks documents and embeds the chunks in provider-sized batches across all
  * of them. Chunks whose content is unchanged keep their stored embedding;
  * chunks whose embedding failed keep `null` (still found by full-text search)
@@ -63,11 +92,17 @@ export async function prepareDocuments(
     batchSize: number;
     concurrency: number;
     contextualizer?: Contextualizer | null;
+    /** Names and summarises code examples before they are embedded; without one they keep their deterministic text. */
+    summarizer?: Summarizer | null;
     signal?: AbortSignal;
   },
   docs: IngestDocument[],
 ): Promise<PrepareResult> {
-  const reuse = await reusableEmbeddings(db, opts.sourceId, docs.map((d) => d.url), opts.embedder);
+  const urls = docs.map((d) => d.url);
+  const [reuse, reuseCode] = await Promise.all([
+    reusableEmbeddings(db, opts.sourceId, urls, opts.embedder),
+    reusableCodeExamples(db, opts.sourceId, urls, opts.embedder),
+  ]);
   const documents: PreparedDocument[] = docs.map((doc) => ({
     ...doc,
     contentHash: contentHash(doc.markdown),
@@ -75,10 +110,20 @@ export async function prepareDocuments(
       const kept = reuse.get(doc.url)?.get(chunk.contentHash);
       return { ...chunk, embedding: kept?.embedding ?? null, context: kept?.context ?? null };
     }),
-    codeExamples: extractCodeExamples(doc.markdown, doc.title).map((e) => ({ ...e, embedding: null })),
+    codeExamples: extractCodeExamples(doc.markdown, doc.title).map((e) => {
+      const kept = reuseCode.get(doc.url)?.get(e.contentHash);
+      return kept ? { ...e, ...kept } : { ...e, embedding: null };
+    }),
   }));
+  // The same snippet on many pages of a batch (install commands, a shared setup) is stored once.
+  dropDuplicatesAcross(documents);
   const missing = documents.flatMap((doc) => doc.chunks.filter((c) => !c.embedding).map((chunk) => ({ doc, chunk })));
-  const code = documents.flatMap((doc) => doc.codeExamples.map((example) => ({ doc, example })));
+  const code = documents.flatMap((doc) => doc.codeExamples.filter((e) => !e.embedding).map((example) => ({ doc, example })));
+  if (opts.summarizer && code.length) {
+    // Before embedding: the summary is part of what is embedded.
+    const written = await opts.summarizer.summarizeCode(code.map(({ example }) => example), { signal: opts.signal });
+    code.forEach(({ example }, i) => Object.assign(example, written[i] ?? {}));
+  }
   const reused = documents.reduce((n, d) => n + d.chunks.length, 0) - missing.length;
   if (opts.contextualizer) {
     for (const doc of documents) {
