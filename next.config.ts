@@ -3,7 +3,8 @@ import type { NextConfig } from 'next';
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   // These must load from node_modules, not the bundle: PGlite ships wasm and data
-  // files, and the custom server shares database handles with route handlers.
+  // files, the custom server shares database handles with route handlers, and the
+  // document converters load files of their own.
   serverExternalPackages: [
     '@electric-sql/pglite',
     '@electric-sql/pglite-pgvector',
@@ -12,6 +13,8 @@ const nextConfig: NextConfig = {
     'inngest',
     'openai',
     'ws',
+    'pdfjs-dist',
+    'mammoth',
   ],
   // The build checks the app's own code; `npm run typecheck` checks everything, tests included.
   typescript: { ignoreBuildErrors: false, tsconfigPath: 'tsconfig.build.json' },

@@ -46,6 +46,10 @@ export const configSchema = z.object({
   /** How long a run claimed by a process that died stays blocked before another process takes it over. */
   RUNNER_LEASE_MS: int(30_000, 500, 600_000),
 
+  // Uploads: a file over the size limit is rejected on its own; a request over the count limit as a whole.
+  UPLOAD_MAX_FILE_BYTES: int(50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  UPLOAD_MAX_FILES: int(100, 1, 1000),
+
   // Embeddings: any OpenAI-compatible endpoint; with neither key nor URL, the offline embedder.
   EMBEDDING_BASE_URL: z.preprocess(emptyToUndefined, z.url({ message: 'must be a URL' }).optional()),
   EMBEDDING_API_KEY: str(),

@@ -7,11 +7,24 @@ import { startCrawl, startRefresh } from '../services/crawl/start-crawl';
 import { embeddingStatus, startReembed } from '../services/reembed';
 import { deleteSource, getSource, listChunks, listSources, updateSource } from '../services/sources';
 import { listChunksSchema, listSourcesSchema, sourceIdInputSchema, updateSourceSchema } from '../schemas/sources';
+import { uploadInputSchema } from '../schemas/uploads';
+import { startUpload } from '../services/uploads/start-upload';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const knowledgeRouter = router({
   /** Starts crawling a site; returns the queued job, whose progress `jobs.onProgress` streams. */
   crawl: writeProcedure.input(crawlInputSchema).mutation(({ ctx, input }) => startCrawl(ctx.db, ctx.dispatch, input)),
+  /** Uploads files (base64) into a new source, or into an earlier upload's; returns the job, whose progress `jobs.onProgress` streams. */
+  upload: writeProcedure.input(uploadInputSchema).mutation(({ ctx, input }) => {
+    const { files, ...meta } = input;
+    return startUpload(
+      ctx.db,
+      ctx.dispatch,
+      files.map((f) => ({ name: f.name, bytes: Buffer.from(f.contentBase64, 'base64') })),
+      meta,
+      { maxFileBytes: ctx.runtime.config.UPLOAD_MAX_FILE_BYTES, maxFiles: ctx.runtime.config.UPLOAD_MAX_FILES },
+    );
+  }),
   /** Re-crawls a source with its own options: unchanged pages are skipped, vanished ones removed. */
   refresh: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id)),
   /** Embeds again what a previous model or dimension embedded, or what failed. */

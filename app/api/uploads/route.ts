@@ -1,0 +1,25 @@
+import { dispatch } from '../../../inngest/dispatch';
+import { errorResponse } from '../../../server/http/error-response';
+import { readUploadForm } from '../../../server/http/upload-form';
+import { getRuntime } from '../../../server/runtime';
+import { startUpload } from '../../../server/services/uploads/start-upload';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/**
+ * Uploads documents as multipart/form-data (fields `file`, `title`,
+ * `knowledgeType`, `tags`, `sourceId`). Answers 202 with the job; its progress
+ * streams over `jobs.onProgress` like a crawl's.
+ */
+export async function POST(req: Request) {
+  const rt = await getRuntime();
+  try {
+    const limits = { maxFileBytes: rt.config.UPLOAD_MAX_FILE_BYTES, maxFiles: rt.config.UPLOAD_MAX_FILES };
+    const { files, meta } = await readUploadForm(req, limits);
+    const job = await startUpload(rt.database.db, dispatch, files, meta, limits);
+    return Response.json(job, { status: 202 });
+  } catch (err) {
+    return errorResponse(err, rt.logger);
+  }
+}

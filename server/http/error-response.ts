@@ -1,0 +1,35 @@
+import { AppError, fromDatabaseError, isAppError, type AppErrorCode } from '../errors';
+import type { Logger } from '../logger';
+
+const HTTP_STATUS: Record<AppErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE_CONTENT: 422,
+  TOO_MANY_REQUESTS: 429,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+export type ErrorBody = { error: { code: AppErrorCode | 'INTERNAL_SERVER_ERROR'; message: string; details?: Record<string, unknown> } };
+
+/**
+ * The one place where domain and database errors become HTTP responses for
+ * plain route handlers (tRPC has its own, server/trpc/error-mapping.ts).
+ * Anything else is a 500 whose message is logged, not sent.
+ */
+export function errorResponse(err: unknown, logger: Logger): Response {
+  const appError: AppError | null = isAppError(err) ? err : fromDatabaseError(err);
+  if (!appError) {
+    logger.error('request failed', { error: err as Error });
+    const body: ErrorBody = { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } };
+    return Response.json(body, { status: 500 });
+  }
+  const body: ErrorBody = {
+    error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
+  };
+  return Response.json(body, { status: HTTP_STATUS[appError.code], headers: { 'cache-control': 'no-store' } });
+}

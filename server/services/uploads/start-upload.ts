@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, inArray } from 'drizzle-orm';
+import { jobs, sources, uploadFiles } from '../../../db/schema';
+import type { Database } from '../../../db/types';
+import { AppError, badRequest, conflict, notFound } from '../../errors';
+import type { Dispatch } from '../../schemas/job-events';
+import type { UploadMeta } from '../../schemas/uploads';
+import { DocumentRejected, formatBytes } from '../documents/document-rejected';
+import { inspectDocument } from '../documents/to-markdown';
+import { appendJobLog } from '../job-log';
+import { createJob, getJob, recordJobProgress, setJobStatus } from '../jobs';
+import { baseName, stem } from './file-name';
+
+export type UploadedFile = { name: string; bytes: Buffer };
+export type UploadLimits = { maxFileBytes: number; maxFiles: number };
+type Checked = { name: string; bytes: Buffer; rejection: string | null };
+
+/** "a.md", "a (2).md": two files with one name in one upload would otherwise be one page. */
+function uniqueNames(files: UploadedFile[]): string[] {
+  const seen = new Map<string, number>();
+  return files.map((f) => {
+    const name = baseName(f.name);
+    const n = (seen.get(name.toLowerCase()) ?? 0) + 1;
+    seen.set(name.toLowerCase(), n);
+    if (n === 1) return name;
+    const dot = name.lastIndexOf('.');
+    return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+  });
+}
+
+/** Checks that need no conversion: size, emptiness, type, encryption, zip bombs. */
+async function check(files: UploadedFile[], limits: UploadLimits): Promise<Checked[]> {
+  const names = uniqueNames(files);
+  const out: Checked[] = [];
+  for (const [i, file] of files.entries()) {
+    const name = names[i]!;
+    let rejection: string | null = null;
+    if (file.bytes.length > limits.maxFileBytes) {
+      rejection = `${name} is ${formatBytes(file.bytes.length)}, over the ${formatBytes(limits.maxFileBytes)} limit per file`;
+    } else {
+      try {
+        await inspectDocument(name, file.bytes);
+      } catch (err) {
+        if (!(err instanceof DocumentRejected)) throw err;
+        rejection = err.reason;
+      }
+    }
+    out.push({ name, bytes: file.bytes, rejection });
+  }
+  return out;
+}
+
+/**
+ * Registers an upload: the files are checked and stored first, then one event
+ * per accepted file hands them to the background executor. A file that fails
+ * a check is recorded in the job with its reason; the others go on.
+ */
+export async function startUpload(
+  db: Database,
+  dispatch: Dispatch,
+  files: UploadedFile[],
+  meta: UploadMeta,
+  limits: UploadLimits,
+  createdBy?: string | null,
+) {
+  if (files.length === 0) throw badRequest('files: must hold at least one file', { field: 'files' });
+  if (files.length > limits.maxFiles) {
+    throw badRequest(`files: at most ${limits.maxFiles} files per upload, got ${files.length}`, { field: 'files' });
+  }
+  const checked = await check(files, limits);
+  const rejected = checked.filter((f) => f.rejection);
+
+  const { job, fileIds } = await db.transaction(async (tx) => {
+    let sourceId = meta.sourceId;
+    if (sourceId) {
+      const [source] = await tx.select().from(sources).where(eq(sources.id, sourceId)).for('update');
+      if (!source) throw notFound('Source', sourceId);
+      if (source.kind !== 'upload') throw badRequest(`sourceId: source '${sourceId}' was crawled; files can only be added to an upload`, { field: 'sourceId' });
+      const [active] = await tx
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(eq(jobs.sourceId, sourceId), inArray(jobs.status, ['queued', 'running'])));
+      if (active) throw conflict(`An upload into this source is still running (job ${active.id})`, { jobId: active.id });
+      await tx
+        .update(sources)
+        .set({
+          ...(meta.title !== undefined ? { title: meta.title, titleEdited: true } : {}),
+          ...(meta.knowledgeType !== undefined ? { knowledgeType: meta.knowledgeType } : {}),
+          ...(meta.tags !== undefined ? { tags: meta.tags } : {}),
+          updatedAt: new Date(),
+        })
+        .where(eq(sources.id, sourceId));
+    } else {
+      sourceId = `upload-${randomUUID()}`;
+      await tx.insert(sources).values({
+        id: sourceId,
+        kind: 'upload',
+        url: null,
+        title: meta.title ?? (checked.length === 1 ? stem(checked[0]!.name) : `${checked.length} uploaded files`),
+        titleEdited: meta.title !== undefined,
+        knowledgeType: meta.knowledgeType ?? 'technical',
+        tags: meta.tags ?? [],
+        createdBy: createdBy ?? null,
+      });
+    }
+    const job = await createJob(tx, {
+      kind: 'upload',
+      sourceId,
+      input: { sourceId, files: checked.map((f) => ({ name: f.name, size: f.bytes.length })), ...meta },
+      createdBy,
+    });
+    const rows = await tx
+      .insert(uploadFiles)
+      .values(
+        checked.map((f) => ({
+          jobId: job.id,
+          name: f.name,
+          size: f.bytes.length,
+          content: f.rejection ? null : f.bytes,
+          status: f.rejection ? ('failed' as const) : ('pending' as const),
+          error: f.rejection,
+        })),
+      )
+      .returning({ id: uploadFiles.id, status: uploadFiles.status });
+    return { job, fileIds: rows.filter((r) => r.status === 'pending').map((r) => r.id) };
+  });
+
+  await recordJobProgress(db, job.id, { pagesDiscovered: checked.length, pagesFailed: rejected.length });
+  for (const f of rejected) await appendJobLog(db, job.id, 'error', f.rejection!);
+  if (fileIds.length === 0) {
+    await setJobStatus(db, job.id, 'failed', rejected.length === 1 ? rejected[0]!.rejection : `All ${rejected.length} files were rejected`);
+    return getJob(db, job.id);
+  }
+  try {
+    await dispatch(fileIds.map((fileId) => ({ name: 'archon/upload.file' as const, data: { jobId: job.id, fileId }, id: `upload-file-${fileId}` })));
+  } catch (err) {
+    await setJobStatus(db, job.id, 'failed', `Could not queue the upload: ${(err as Error).message}`);
+    throw new AppError('SERVICE_UNAVAILABLE', `The background job executor did not accept the upload: ${(err as Error).message}`);
+  }
+  return getJob(db, job.id);
+}

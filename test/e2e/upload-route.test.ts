@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServerDatabase, testDbKind } from '../helpers/db';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { createArchonClient } from '../helpers/trpc-client';
+import { makePdf } from '../fixtures/sample-files';
+
+/**
+ * Uploading through the multipart route of the real server, with the job's
+ * progress followed over the WebSocket subscription as a dashboard would.
+ */
+let server: ServerProcess;
+let dropDb: (() => Promise<void>) | undefined;
+let archon: ReturnType<typeof createArchonClient>;
+
+beforeAll(async () => {
+  const env: Record<string, string> = { EMBEDDING_DIMENSIONS: '64', UPLOAD_MAX_FILE_BYTES: '100000', UPLOAD_MAX_FILES: '3', LOG_LEVEL: 'warn' };
+  if (testDbKind() === 'postgres') {
+    const db = await createServerDatabase();
+    env.DATABASE_URL = db.url;
+    dropDb = db.drop;
+  }
+  server = await startServerProcess(env);
+  archon = createArchonClient(server.url);
+});
+afterAll(async () => {
+  await archon?.wsClient.close();
+  await server?.stop('SIGKILL');
+  await dropDb?.();
+});
+
+const form = (files: [string, string | Buffer][], fields: Record<string, string> = {}) => {
+  const body = new FormData();
+  for (const [name, content] of files) body.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), name);
+  for (const [k, v] of Object.entries(fields)) body.append(k, v);
+  return body;
+};
+
+describe('POST /api/uploads', () => {
+  it('accepts files, answers 202 with the job, and streams its progress to the end', async () => {
+    const pdf = await makePdf([{ heading: 'Ratchet guide', lines: ['Ratchets click forward and lock backward.'] }]);
+    const res = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      body: form(
+        [
+          ['ratchet.pdf', pdf],
+          ['pawl.md', '# Pawl\n\nThe pawl engages the ratchet teeth.'],
+        ],
+        { title: 'Ratchets', tags: 'tools, mechanics', knowledgeType: 'technical' },
+      ),
+    });
+    expect(res.status).toBe(202);
+    const job = await res.json();
+    expect(job).toMatchObject({ kind: 'upload', pagesDiscovered: 2 });
+
+    const statuses: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no end of job; saw ${statuses.join(',')}`)), 30_000);
+      const sub = archon.client.jobs.onProgress.subscribe(
+        { jobId: job.id },
+        {
+          onData: ({ data }) => {
+            if (data.kind === 'status') statuses.push(String(data.payload.status));
+            if (['completed', 'failed', 'cancelled'].includes(String(data.payload.status))) {
+              clearTimeout(timer);
+              sub.unsubscribe();
+              resolve();
+            }
+          },
+          onError: reject,
+        },
+      );
+    });
+    expect(statuses).toEqual(expect.arrayContaining(['queued', 'running', 'completed']));
+    const source = await archon.client.knowledge.source.query({ id: job.sourceId });
+    expect(source).toMatchObject({ title: 'Ratchets', tags: ['tools', 'mechanics'], pageCount: 2 });
+    const hits = await archon.client.knowledge.search.query({ query: 'ratchets click forward', sourceIds: [job.sourceId] });
+    expect(hits.results[0]?.url).toMatch(/^file:\/\/ratchet\.pdf/);
+  });
+
+  it('answers bad requests with a JSON error naming the problem', async () => {
+    const notMultipart = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(notMultipart.status).toBe(400);
+    expect((await notMultipart.json()).error.message).toMatch(/multipart\/form-data/);
+
+    const noFiles = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: form([], { title: 'x' }) });
+    expect(noFiles.status).toBe(400);
+    expect((await noFiles.json()).error.message).toMatch(/at least one file/);
+
+    const tooMany = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: form([['a.md', '# A'], ['b.md', '# B'], ['c.md', '# C'], ['d.md', '# D']]) });
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json()).error.message).toMatch(/at most 3 files/);
+
+    const badType = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: form([['a.md', '# A\n\nText.']], { knowledgeType: 'fiction' }) });
+    expect(badType.status).toBe(400);
+    expect((await badType.json()).error.message).toMatch(/knowledgeType/);
+
+    const huge = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: form([['big.txt', Buffer.alloc(1_500_000, 'a')]]) });
+    expect(huge.status).toBe(413);
+    expect((await huge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
