@@ -254,6 +254,17 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...bad('refreshInterval', 'yearly', '')({ url: 'https://example.com/' }),
     ],
     'knowledge.source': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
+    'knowledge.upload': [
+      ...notAnObject,
+      { input: {}, field: 'files' },
+      ...bad('files', [], 'x', [{}], [{ name: 'a.md' }], [{ contentBase64: 'YQ==' }], null)({}),
+      ...bad('files', [{ name: '', contentBase64: 'YQ==' }], [{ name: 'a\0b', contentBase64: 'YQ==' }], [{ name: 'a\nb', contentBase64: 'YQ==' }], [{ name: long(256), contentBase64: 'YQ==' }])({}),
+      ...bad('files', [{ name: 'a.md', contentBase64: 'not base64!' }], [{ name: 'a.md', contentBase64: 5 }])({}),
+      ...badTitle('title', 200)({ files: [{ name: 'a.md', contentBase64: 'YQ==' }] }),
+      ...bad('knowledgeType', 'fiction')({ files: [{ name: 'a.md', contentBase64: 'YQ==' }] }),
+      ...bad('tags', 'x', ['a\0b'])({ files: [{ name: 'a.md', contentBase64: 'YQ==' }] }),
+      ...bad('sourceId', '', SQLISH, long(201))({ files: [{ name: 'a.md', contentBase64: 'YQ==' }] }),
+    ],
     'knowledge.refresh': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
     'knowledge.deleteSource': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
     'knowledge.sources': [
