@@ -1,0 +1,37 @@
+import { createReadStream } from 'node:fs';
+import { errorResponse } from '../../../../server/http/error-response';
+import { importQuerySchema, MAX_IMPORT_BYTES, parseQuery } from '../../../../server/http/archive-query';
+import { multipartBoundary, multipartField } from '../../../../server/http/multipart-field';
+import { spoolBody } from '../../../../server/http/spool-body';
+import { getRuntime } from '../../../../server/runtime';
+import { archiveLines } from '../../../../server/services/archive/archive-stream';
+import { importSource } from '../../../../server/services/archive/import-source';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+/**
+ * Imports a source archive sent as the raw body (application/gzip) or as the
+ * multipart field `file`. `?onConflict=error|replace|copy` says what happens
+ * when the source already exists.
+ */
+export async function POST(req: Request) {
+  const rt = await getRuntime();
+  try {
+    const { onConflict } = parseQuery(req, importQuerySchema);
+    const boundary = multipartBoundary(req.headers.get('content-type'));
+    const body = await spoolBody(req, MAX_IMPORT_BYTES);
+    const file = createReadStream(body.path);
+    try {
+      const bytes = boundary ? multipartField(file, boundary, 'file') : file;
+      const { model, dimensions } = rt.crawl.embedder;
+      const result = await importSource(rt.database.db, archiveLines(bytes), { embedder: { model, dimensions }, onConflict });
+      return Response.json(result, { status: 201 });
+    } finally {
+      file.destroy();
+      await body.remove();
+    }
+  } catch (err) {
+    return errorResponse(err, rt.logger);
+  }
+}

@@ -1,0 +1,150 @@
+import { sql } from 'drizzle-orm';
+import { chunks, codeExamples, pages } from '../../../db/schema';
+import { copyRows, postgresClient, type CopyValue } from '../../../db/copy-binary';
+import type { Database } from '../../../db/types';
+import { exactVectorText, type EmbeddingInfo } from './format';
+import type { ArchiveChunk, ArchiveCode, ArchivePage } from './read-archive';
+
+export type PageWriteCounts = {
+  pages: number;
+  chunks: number;
+  codeExamples: number;
+  /** Rows stored with the archive's vector. */
+  embeddingsKept: number;
+  /** Rows whose archive vector was of another model or dimension, stored without one for re-embedding. */
+  embeddingsDropped: number;
+};
+
+const INSERT_BATCH = 100;
+
+const CHUNK_COLUMNS = [
+  'source_id', 'page_id', 'chunk_index', 'title', 'heading_path', 'content', 'context',
+  'char_count', 'content_hash', 'embedding', 'embedding_model', 'embedding_dim',
+];
+const CODE_COLUMNS = [
+  'source_id', 'page_id', 'example_index', 'language', 'name', 'summary', 'code',
+  'heading_path', 'content_hash', 'embedding', 'embedding_model', 'embedding_dim',
+];
+
+type Row<T> = { sourceId: string; pageId: string; item: T; vector: number[] | null };
+
+const vectorCells = (vector: number[] | null, embedding: EmbeddingInfo | null): CopyValue[] => [
+  { type: 'vector', value: vector },
+  { type: 'text', value: vector ? embedding!.model : null },
+  { type: 'int4', value: vector ? embedding!.dimensions : null },
+];
+
+const chunkCopyRow = ({ sourceId, pageId, item: c, vector }: Row<ArchiveChunk>, embedding: EmbeddingInfo | null): CopyValue[] => [
+  { type: 'text', value: sourceId },
+  { type: 'uuid', value: pageId },
+  { type: 'int4', value: c.chunkIndex },
+  { type: 'text', value: c.title },
+  { type: 'jsonb', value: c.headingPath },
+  { type: 'text', value: c.content },
+  { type: 'text', value: c.context },
+  { type: 'int4', value: c.charCount },
+  { type: 'text', value: c.contentHash },
+  ...vectorCells(vector, embedding),
+];
+
+const codeCopyRow = ({ sourceId, pageId, item: e, vector }: Row<ArchiveCode>, embedding: EmbeddingInfo | null): CopyValue[] => [
+  { type: 'text', value: sourceId },
+  { type: 'uuid', value: pageId },
+  { type: 'int4', value: e.exampleIndex },
+  { type: 'text', value: e.language },
+  { type: 'text', value: e.name },
+  { type: 'text', value: e.summary },
+  { type: 'text', value: e.code },
+  { type: 'jsonb', value: e.headingPath },
+  { type: 'text', value: e.contentHash },
+  ...vectorCells(vector, embedding),
+];
+
+// The column type's own encoder rounds to seven decimals (db/vector-text.ts);
+// a copy keeps every float32 digit so similarity scores match the original.
+const insertVector = (vector: number[] | null, embedding: EmbeddingInfo | null) =>
+  vector
+    ? { embedding: sql`${exactVectorText(vector)}::vector`, embeddingModel: embedding!.model, embeddingDim: embedding!.dimensions }
+    : { embedding: null, embeddingModel: null, embeddingDim: null };
+
+async function insertInBatches<T>(items: T[], write: (batch: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += INSERT_BATCH) await write(items.slice(i, i + INSERT_BATCH));
+}
+
+/**
+ * Writes archive pages with their chunks and code examples into a source the
+ * importer has just created (so plain inserts, no upserts). `embedding` is the
+ * archive's model when its vectors are usable here, else null: the rows are
+ * then stored without vectors, which the re-embedding job fills in later.
+ * On PostgreSQL chunks and code examples go in with binary COPY, which is both
+ * faster and carries float32 vectors bit for bit.
+ */
+export async function writePages(
+  db: Database,
+  sourceId: string,
+  batch: ArchivePage[],
+  embedding: EmbeddingInfo | null,
+): Promise<PageWriteCounts> {
+  const counts: PageWriteCounts = { pages: 0, chunks: 0, codeExamples: 0, embeddingsKept: 0, embeddingsDropped: 0 };
+  if (batch.length === 0) return counts;
+
+  const pageIds = new Map<string, string>();
+  await insertInBatches(batch, async (slice) => {
+    const rows = await db
+      .insert(pages)
+      .values(
+        slice.map(({ page: p }) => ({
+          sourceId,
+          url: p.url,
+          title: p.title,
+          content: p.content,
+          contentHash: p.contentHash,
+          charCount: p.charCount,
+          wordCount: p.wordCount,
+          chunkCount: p.chunkCount,
+          etag: p.etag,
+          lastModified: p.lastModified,
+          metadata: p.metadata,
+          fetchedAt: p.fetchedAt === null ? null : new Date(p.fetchedAt),
+        })),
+      )
+      .returning({ id: pages.id, url: pages.url });
+    for (const r of rows) pageIds.set(r.url, r.id);
+  });
+  counts.pages = pageIds.size;
+
+  const vectorOf = (item: { embedding: number[] | null }): number[] | null => {
+    if (!item.embedding) return null;
+    if (!embedding) {
+      counts.embeddingsDropped++;
+      return null;
+    }
+    counts.embeddingsKept++;
+    return item.embedding;
+  };
+  const chunkRows: Row<ArchiveChunk>[] = [];
+  const codeRows: Row<ArchiveCode>[] = [];
+  batch.forEach((p) => {
+    const pageId = pageIds.get(p.page.url)!;
+    for (const c of p.chunks) chunkRows.push({ sourceId, pageId, item: c, vector: vectorOf(c) });
+    for (const e of p.codeExamples) codeRows.push({ sourceId, pageId, item: e, vector: vectorOf(e) });
+  });
+
+  const pg = postgresClient(db);
+  if (pg) {
+    await copyRows(pg, 'chunks', CHUNK_COLUMNS, chunkRows.map((r) => chunkCopyRow(r, embedding)));
+    await copyRows(pg, 'code_examples', CODE_COLUMNS, codeRows.map((r) => codeCopyRow(r, embedding)));
+  } else {
+    await insertInBatches(chunkRows, (slice) =>
+      db.insert(chunks).values(
+        slice.map(({ pageId, item: { embedding: _e, ...c }, vector }) => ({ sourceId, pageId, ...c, ...insertVector(vector, embedding) })),
+      ),
+    );
+    await insertInBatches(codeRows, (slice) =>
+      db.insert(codeExamples).values(slice.map(({ pageId, item: { embedding: _e, ...e }, vector }) => ({ sourceId, pageId, ...e, ...insertVector(vector, embedding) }))),
+    );
+  }
+  counts.chunks = chunkRows.length;
+  counts.codeExamples = codeRows.length;
+  return counts;
+}
