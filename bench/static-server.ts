@@ -3,10 +3,22 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-/** Serves a directory of files on 127.0.0.1 (a documentation site for benchmarks). */
-export async function serveDirectory(dir: string): Promise<{ url: string; host: string; close(): Promise<void> }> {
+export type Validators = 'etag' | 'last-modified' | 'none';
+
+/**
+ * Serves a directory of files on 127.0.0.1 (a documentation site for
+ * benchmarks), answering conditional requests from each file's mtime and size
+ * as nginx does; `validators` can be switched while it runs.
+ */
+export async function serveDirectory(
+  dir: string,
+  opts: { validators?: Validators } = {},
+): Promise<{ url: string; host: string; requests: { total: number; notModified: number }; setValidators(v: Validators): void; close(): Promise<void> }> {
   const root = path.resolve(dir);
+  let validators: Validators = opts.validators ?? 'none';
+  const requests = { total: 0, notModified: 0 };
   const server = http.createServer((req, res) => {
+    requests.total++;
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = path.join(root, rel.endsWith('/') ? `${rel}index.html` : rel);
     if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
@@ -14,7 +26,19 @@ export async function serveDirectory(dir: string): Promise<{ url: string; host: 
       return;
     }
     const type = file.endsWith('.html') ? 'text/html; charset=utf-8' : file.endsWith('.css') ? 'text/css' : 'application/octet-stream';
-    res.writeHead(200, { 'content-type': type });
+    const stat = fs.statSync(file);
+    const headers: Record<string, string> = { 'content-type': type };
+    if (validators === 'etag') headers.etag = `"${Math.floor(stat.mtimeMs).toString(16)}-${stat.size.toString(16)}"`;
+    if (validators === 'last-modified') headers['last-modified'] = stat.mtime.toUTCString();
+    const fresh =
+      (headers.etag && req.headers['if-none-match'] === headers.etag) ||
+      (headers['last-modified'] && Date.parse(String(req.headers['if-modified-since'])) >= Math.floor(stat.mtimeMs / 1000) * 1000);
+    if (fresh) {
+      requests.notModified++;
+      res.writeHead(304, headers).end();
+      return;
+    }
+    res.writeHead(200, headers);
     fs.createReadStream(file).pipe(res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -22,6 +46,8 @@ export async function serveDirectory(dir: string): Promise<{ url: string; host: 
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
+    requests,
+    setValidators: (v) => (validators = v),
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }
