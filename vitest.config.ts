@@ -7,7 +7,8 @@ const serverUrl = process.env.TEST_DATABASE_URL;
 export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
+    // Server-process tests boot Next.js and a database; on a loaded 2-core CI machine that alone can take 30 s.
+    testTimeout: 90_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // Jobs run in the built-in runner even if the shell has Inngest variables set.

@@ -1,10 +1,13 @@
+import { redirect } from 'next/navigation';
 import { getRuntime } from '../server/runtime';
+import { needsSetup } from '../server/services/auth/accounts';
 import { getHealth } from '../server/services/health';
 
 export const dynamic = 'force-dynamic';
 
 export default async function Home() {
   const rt = await getRuntime();
+  if (await needsSetup(rt.database.db)) redirect('/setup');
   const health = await getHealth(rt.database, rt);
   return (
     <main style={{ maxWidth: 720, margin: '4rem auto', padding: '0 1rem', lineHeight: 1.5 }}>
@@ -22,7 +25,7 @@ export default async function Home() {
       </ul>
       <p>
         The tRPC API is served at <code>/api/trpc</code> (HTTP) and <code>/api/trpc-ws</code> (WebSocket); health at{' '}
-        <code>/api/health</code>.
+        <code>/api/health</code>. <a href="/login">Sign in</a>.
       </p>
     </main>
   );

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { createSecretBox } from '../server/services/security/secret-box';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +71,8 @@ export async function startBenchRuntime(mode: BenchMode, extraEnv: Record<string
   const crawl = createCrawlDeps(config, database, logger);
   const runtime: Runtime = {
     config,
+    baseConfig: config,
+    secretBox: createSecretBox({ current: randomBytes(36).toString('base64url') }),
     logger,
     database,
     pubsub,

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import next from 'next';
 import type { Runtime } from './runtime';
+import { CLIENT_IP_HEADER } from './services/auth/client-ip';
 import { createTrpcWss, WS_PATH } from './ws';
 
 export type ArchonServer = {
@@ -20,9 +21,11 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
   await app.prepare();
   const handle = app.getRequestHandler();
   const nextUpgrade = app.getUpgradeHandler();
-  const trpcWs = createTrpcWss({ maxPayload: config.WS_MAX_PAYLOAD_BYTES, logger });
+  const trpcWs = await createTrpcWss({ maxPayload: config.WS_MAX_PAYLOAD_BYTES, logger, pubsub: runtime.pubsub });
 
   const server = http.createServer((req, res) => {
+    // Route handlers see only headers; this one is always ours, never the client's.
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? '';
     handle(req, res).catch((err: unknown) => {
       logger.error('request failed', { url: req.url, error: err as Error });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

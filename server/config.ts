@@ -39,6 +39,22 @@ export const configSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
   WS_MAX_PAYLOAD_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
   ARCHON_PUBLIC_URL: str(),
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (otherwise anyone could claim any address). */
+  TRUST_PROXY: bool(false),
+
+  // Accounts and secrets.
+  /** Encrypts stored provider keys (at least 32 characters). Unset with the embedded database: generated in the data directory. */
+  ARCHON_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  /** Comma-separated earlier values of ARCHON_SECRET, still accepted for decryption while rotating. */
+  ARCHON_SECRET_PREVIOUS: str(),
+  /** Creates the owner account on first start instead of the dashboard's setup page. */
+  ARCHON_OWNER_EMAIL: z.preprocess(emptyToUndefined, z.email('must be an email address').optional()),
+  ARCHON_OWNER_PASSWORD: str(),
+  /** Registers this admin key for the owner (ak_<12 hex>_<43 base64url>); for automation that needs a key known in advance. */
+  ARCHON_OWNER_API_KEY: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^ak_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/, 'must look like ak_<12 hex digits>_<43 base64url characters>').optional(),
+  ),
 
   // Background jobs: the local runner unless an Inngest server is configured.
   ARCHON_RUNNER: z.preprocess(emptyToUndefined, z.enum(['local', 'inngest']).optional()),

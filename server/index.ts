@@ -7,12 +7,25 @@ import { resolveRunnerMode } from './runner/mode';
 import { startLocalRunner } from './runner/start-local-runner';
 import { reembedIfModelChanged } from './services/reembed';
 import { dispatch } from '../inngest/dispatch';
+import { isAppError } from './errors';
+import { needsSetup } from './services/auth/accounts';
+import { bootstrapOwner } from './services/auth/owner-bootstrap';
+import { resealAll } from './services/provider-settings';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const runtime = await startRuntime(config, logger);
   setRuntime(runtime);
+  if (config.ARCHON_SECRET_PREVIOUS) {
+    const resealed = await resealAll(runtime.database.db, runtime.secretBox);
+    logger.info(`re-encrypted ${resealed} stored secret(s) under the current ARCHON_SECRET; ARCHON_SECRET_PREVIOUS can now be removed`);
+  }
+  await bootstrapOwner(runtime.database.db, {
+    email: config.ARCHON_OWNER_EMAIL,
+    password: config.ARCHON_OWNER_PASSWORD,
+    apiKey: config.ARCHON_OWNER_API_KEY,
+  });
   if (resolveRunnerMode(process.env) === 'local') await startLocalRunner(runtime);
   await reembedIfModelChanged(runtime.database.db, dispatch, runtime.crawl.embedder).then(
     (job) => job && logger.warn('stored embeddings come from another model or dimension; re-embedding them', { job: job.id, model: runtime.crawl.embedder.model }),
@@ -21,6 +34,7 @@ async function main() {
   const server = await startServer(runtime);
   const mode = runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
   console.log(`Archon ${runtime.version} is ready at ${server.url} (${mode})`);
+  if (await needsSetup(runtime.database.db)) console.log(`No account yet: open ${server.url} to create the owner, or set ARCHON_OWNER_EMAIL and ARCHON_OWNER_PASSWORD`);
 
   let stoppingSince = 0;
   const stop = (signal: string) => {
@@ -45,8 +59,8 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof DatabaseSetupError) {
-    console.error(`Archon cannot start.\n${err.message}`);
+  if (err instanceof ConfigError || err instanceof DatabaseSetupError || isAppError(err)) {
+    console.error(`Archon cannot start.\n${(err as Error).message}`);
   } else {
     console.error('Archon failed to start:', err);
   }

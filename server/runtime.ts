@@ -13,6 +13,11 @@ import { createSummarizer } from './services/ingest/summarizer';
 import { createReranker, type RerankSettings } from './services/search/rerank';
 import type { SearchDeps } from './services/search/search-knowledge';
 import { createTermStats } from './services/search/term-stats';
+import { ensureVectorIndexes } from '../db/vector-index';
+import { CHANNELS } from './realtime/channels';
+import { withProviderSettings } from './services/provider-config';
+import { createSecretBox, type SecretBox } from './services/security/secret-box';
+import { loadOrCreateSecret } from './services/security/secret-file';
 
 /** Everything a request needs that outlives it. One per process. */
 export type Runtime = {
@@ -27,6 +32,10 @@ export type Runtime = {
   runner?: LocalRunner;
   version: string;
   startedAt: Date;
+  /** Encrypts and decrypts stored provider keys (ARCHON_SECRET, or the data directory's generated secret). */
+  secretBox: SecretBox;
+  /** The configuration from the environment; `config` is this with the saved provider settings laid over it. */
+  baseConfig: Config;
   close(): Promise<void>;
 };
 
@@ -89,6 +98,37 @@ export function readVersion(): string {
   }
 }
 
+/** ARCHON_SECRET when set; otherwise a secret generated once into the data directory (mode 0600). */
+export function createRuntimeSecretBox(config: Config, logger: Logger): SecretBox {
+  let current = config.ARCHON_SECRET;
+  if (!current) {
+    const loaded = loadOrCreateSecret(config.ARCHON_DATA_DIR);
+    if (loaded.warning) logger.warn(loaded.warning);
+    if (loaded.created && config.DATABASE_URL) {
+      logger.warn('ARCHON_SECRET is not set: generated one in the data directory; every Archon process on this database needs the same secret');
+    }
+    current = loaded.secret;
+  }
+  const previous = (config.ARCHON_SECRET_PREVIOUS ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  return createSecretBox({ current, previous });
+}
+
+/**
+ * Rebuilds the provider-dependent parts of the runtime (embedder, chat model,
+ * search) from the environment and the saved settings. Every process calls
+ * it when settings change (NOTIFY), so all of them embed with the same model.
+ */
+export async function reloadProviders(runtime: Runtime): Promise<void> {
+  const config = await withProviderSettings(runtime.database.db, runtime.secretBox, runtime.baseConfig, runtime.logger);
+  if (config.EMBEDDING_DIMENSIONS !== runtime.config.EMBEDDING_DIMENSIONS) {
+    await ensureVectorIndexes(runtime.database.db, config.EMBEDDING_DIMENSIONS, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION });
+  }
+  const crawl = createCrawlDeps(config, runtime.database, runtime.logger);
+  runtime.config = config;
+  runtime.crawl = crawl;
+  runtime.search = createSearchDeps(config, crawl);
+}
+
 export async function startRuntime(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<Runtime> {
   const database = await openDatabase({
     url: config.DATABASE_URL,
@@ -99,8 +139,15 @@ export async function startRuntime(config: Config, logger: Logger = createLogger
     efSearch: config.HNSW_EF_SEARCH,
   });
   let crawl: CrawlDeps;
+  let secretBox: SecretBox;
+  let effective: Config;
   try {
-    crawl = createCrawlDeps(config, database, logger);
+    secretBox = createRuntimeSecretBox(config, logger);
+    effective = await withProviderSettings(database.db, secretBox, config, logger);
+    if (effective.EMBEDDING_DIMENSIONS !== config.EMBEDDING_DIMENSIONS) {
+      await ensureVectorIndexes(database.db, effective.EMBEDDING_DIMENSIONS, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION });
+    }
+    crawl = createCrawlDeps(effective, database, logger);
   } catch (err) {
     await database.close();
     throw err;
@@ -108,12 +155,14 @@ export async function startRuntime(config: Config, logger: Logger = createLogger
   const pubsub = createPubSub(database.listen, logger);
   let closing: Promise<void> | null = null;
   const runtime: Runtime = {
-    config,
+    config: effective,
+    baseConfig: config,
+    secretBox,
     logger,
     database,
     pubsub,
     crawl,
-    search: createSearchDeps(config, crawl),
+    search: createSearchDeps(effective, crawl),
     version: readVersion(),
     startedAt: new Date(),
     close: () =>
@@ -123,6 +172,9 @@ export async function startRuntime(config: Config, logger: Logger = createLogger
         await database.close();
       })()),
   };
+  await pubsub.subscribe(CHANNELS.settings, () => {
+    reloadProviders(runtime).catch((err: unknown) => logger.error('could not apply changed provider settings', { error: err as Error }));
+  });
   return runtime;
 }
 

@@ -1,20 +1,44 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CHANNELS } from './realtime/channels';
+import type { PubSub } from './realtime/pubsub';
+import { isRevoked, parseRevocation } from './realtime/revocations';
+import type { Principal } from './services/auth/principal';
 import { appRouter } from './routers/_app';
 import { createContext } from './trpc/context';
 import type { Logger } from './logger';
 
 export const WS_PATH = '/api/trpc-ws';
 
-/** tRPC over WebSocket, attached to an existing HTTP server's upgrade event. */
-export function createTrpcWss(opts: { maxPayload: number; logger: Logger }) {
+/** Close code for a connection whose credentials were revoked (1008: policy violation). */
+export const REVOKED_CLOSE_CODE = 1008;
+
+/**
+ * tRPC over WebSocket, attached to an existing HTTP server's upgrade event.
+ * Each connection remembers who authenticated it, so revoking a key, a
+ * session or a user closes that user's open connections at once.
+ */
+export async function createTrpcWss(opts: { maxPayload: number; logger: Logger; pubsub: PubSub }) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload });
+  const principals = new WeakMap<WebSocket, Principal>();
+  const stopListening = await opts.pubsub.subscribe(CHANNELS.revocations, (payload) => {
+    const revocation = parseRevocation(payload);
+    if (!revocation) return;
+    for (const client of wss.clients) {
+      const principal = principals.get(client);
+      if (principal && isRevoked(principal, revocation)) client.close(REVOKED_CLOSE_CODE, 'credentials revoked');
+    }
+  });
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext,
+    createContext: async (o) => {
+      const ctx = await createContext(o);
+      if (ctx.principal) principals.set(o.res, ctx.principal);
+      return ctx;
+    },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') opts.logger.error('tRPC ws request failed', { path, error: error.cause ?? error });
@@ -29,6 +53,7 @@ export function createTrpcWss(opts: { maxPayload: number; logger: Logger }) {
     async shutdown(graceMs: number) {
       handler.broadcastReconnectNotification();
       await new Promise((r) => setTimeout(r, Math.min(graceMs, 250)));
+      stopListening();
       for (const client of wss.clients) client.close(1012, 'server restarting');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

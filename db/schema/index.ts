@@ -6,3 +6,4 @@ export * from './accounts';
 export * from './crawl';
 export * from './runner';
 export * from './uploads';
+export * from './security';

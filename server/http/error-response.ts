@@ -31,5 +31,8 @@ export function errorResponse(err: unknown, logger: Logger): Response {
   const body: ErrorBody = {
     error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
   };
-  return Response.json(body, { status: HTTP_STATUS[appError.code], headers: { 'cache-control': 'no-store' } });
+  const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (appError.code === 'TOO_MANY_REQUESTS' && typeof retryAfter === 'number') headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfter)));
+  return Response.json(body, { status: HTTP_STATUS[appError.code], headers });
 }

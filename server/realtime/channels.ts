@@ -7,6 +7,10 @@ export const CHANNELS = {
   jobs: 'archon_jobs',
   /** Wakes local runners in other processes when work is queued. */
   runner: 'archon_runner',
+  /** Credentials that stopped being valid: WebSocket connections using them are closed. */
+  revocations: 'archon_revocations',
+  /** Provider settings changed: every process rebuilds its embedder and chat model. */
+  settings: 'archon_settings',
 } as const;
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 

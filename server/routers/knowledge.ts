@@ -9,13 +9,13 @@ import { deleteSource, getSource, listChunks, listSources, updateSource } from '
 import { listChunksSchema, listSourcesSchema, sourceIdInputSchema, updateSourceSchema } from '../schemas/sources';
 import { uploadInputSchema } from '../schemas/uploads';
 import { startUpload } from '../services/uploads/start-upload';
-import { readProcedure, router, writeProcedure } from '../trpc/init';
+import { rateLimit, readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const knowledgeRouter = router({
   /** Starts crawling a site; returns the queued job, whose progress `jobs.onProgress` streams. */
-  crawl: writeProcedure.input(crawlInputSchema).mutation(({ ctx, input }) => startCrawl(ctx.db, ctx.dispatch, input)),
+  crawl: writeProcedure.use(rateLimit('crawl')).input(crawlInputSchema).mutation(({ ctx, input }) => startCrawl(ctx.db, ctx.dispatch, input)),
   /** Uploads files (base64) into a new source, or into an earlier upload's; returns the job, whose progress `jobs.onProgress` streams. */
-  upload: writeProcedure.input(uploadInputSchema).mutation(({ ctx, input }) => {
+  upload: writeProcedure.use(rateLimit('upload')).input(uploadInputSchema).mutation(({ ctx, input }) => {
     const { files, ...meta } = input;
     return startUpload(
       ctx.db,
@@ -34,11 +34,11 @@ export const knowledgeRouter = router({
   sources: readProcedure.input(listSourcesSchema).query(({ ctx, input }) => listSources(ctx.db, input)),
   source: readProcedure.input(sourceIdInputSchema).query(({ ctx, input }) => getSource(ctx.db, input.id)),
   updateSource: writeProcedure.input(updateSourceSchema).mutation(({ ctx, input }) => updateSource(ctx.db, input)),
-  deleteSource: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => deleteSource(ctx.db, ctx.dispatch, input.id)),
+  deleteSource: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => deleteSource(ctx.db, ctx.dispatch, input.id, { principal: ctx.principal!, ip: ctx.ip })),
   listChunks: readProcedure.input(listChunksSchema).query(({ ctx, input }) => listChunks(ctx.db, input)),
   /** Hybrid (default), vector or full-text search over chunks, as chunks or grouped by page. */
-  search: readProcedure.input(searchInputSchema).query(({ ctx, input }) => searchKnowledge(ctx.search, input)),
-  searchCode: readProcedure.input(searchCodeInputSchema).query(({ ctx, input }) => searchCode(ctx.search, input)),
+  search: readProcedure.use(rateLimit('search')).input(searchInputSchema).query(({ ctx, input }) => searchKnowledge(ctx.search, input)),
+  searchCode: readProcedure.use(rateLimit('search')).input(searchCodeInputSchema).query(({ ctx, input }) => searchCode(ctx.search, input)),
   listPages: readProcedure.input(listPagesSchema).query(({ ctx, input }) => listPages(ctx.db, input)),
   readPage: readProcedure.input(readPageSchema).query(({ ctx, input }) => readPage(ctx.db, input)),
 });

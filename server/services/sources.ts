@@ -1,3 +1,5 @@
+import { recordAudit } from './audit';
+import type { Principal } from './auth/principal';
 import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { chunks, codeExamples, jobs, pages, sources } from '../../db/schema';
 import type { Database } from '../../db/types';
@@ -87,7 +89,7 @@ export async function updateSource(db: Database, input: UpdateSourceInput) {
 }
 
 /** Deletes a source with everything it holds; its running jobs are cancelled first. */
-export async function deleteSource(db: Database, dispatch: Dispatch, id: string) {
+export async function deleteSource(db: Database, dispatch: Dispatch, id: string, actor?: { principal: Principal; ip: string | null }) {
   const source = await getSource(db, id);
   const active = await db
     .select({ id: jobs.id })
@@ -95,6 +97,14 @@ export async function deleteSource(db: Database, dispatch: Dispatch, id: string)
     .where(and(eq(jobs.sourceId, id), inArray(jobs.status, ['queued', 'running'])));
   for (const job of active) await cancelJob(db, dispatch, job.id).catch(() => {});
   await db.delete(sources).where(eq(sources.id, id));
+  await recordAudit(db, {
+    action: 'source.deleted',
+    actorUserId: actor?.principal.userId ?? null,
+    actorKeyId: actor?.principal.keyId ?? null,
+    ip: actor?.ip ?? null,
+    target: source.id,
+    details: { title: source.title, pages: source.pageCount, chunks: source.chunkCount },
+  });
   return { id: source.id, pages: source.pageCount, chunks: source.chunkCount };
 }
 

@@ -7,6 +7,9 @@ import { getRuntime, type Runtime } from '../runtime';
 import type { Dispatch } from '../schemas/job-events';
 import type { SearchDeps } from '../services/search/search-knowledge';
 import { dispatch as inngestDispatch } from '../../inngest/dispatch';
+import { authenticate } from '../services/auth/authenticate';
+import { clientIp } from '../services/auth/client-ip';
+import { SYSTEM_PRINCIPAL, type Principal } from '../services/auth/principal';
 
 export type Context = {
   db: Database;
@@ -20,6 +23,10 @@ export type Context = {
   dispatch: Dispatch;
   transport: 'http' | 'ws' | 'internal';
   headers: Headers;
+  /** Who is calling; null for anonymous calls, which only public procedures accept. */
+  principal: Principal | null;
+  /** The caller's address, for rate limits and the audit log. */
+  ip: string | null;
 };
 
 /** Builds a context from a runtime alone; tests and server-side callers use this directly. */
@@ -28,6 +35,9 @@ export function createContextInner(opts: {
   transport?: Context['transport'];
   headers?: Headers;
   dispatch?: Dispatch;
+  /** In-process callers act as the system unless they say otherwise (tests pass a user, or null). */
+  principal?: Principal | null;
+  ip?: string | null;
 }): Context {
   const { runtime } = opts;
   return {
@@ -40,6 +50,8 @@ export function createContextInner(opts: {
     search: runtime.search,
     transport: opts.transport ?? 'internal',
     headers: opts.headers ?? new Headers(),
+    principal: opts.principal === undefined ? SYSTEM_PRINCIPAL : opts.principal,
+    ip: opts.ip ?? null,
   };
 }
 
@@ -54,6 +66,14 @@ function headersOf(req: { headers: Record<string, string | string[] | undefined>
 /** One context factory for both transports: the fetch adapter (HTTP) and the WebSocket adapter. */
 export async function createContext(opts: { req: Request } | CreateWSSContextFnOptions): Promise<Context> {
   const runtime = await getRuntime();
-  if (opts.req instanceof Request) return createContextInner({ runtime, transport: 'http', headers: opts.req.headers });
-  return createContextInner({ runtime, transport: 'ws', headers: headersOf(opts.req) });
+  const publicUrl = runtime.config.ARCHON_PUBLIC_URL;
+  if (opts.req instanceof Request) {
+    const headers = opts.req.headers;
+    const principal = await authenticate(runtime.database.db, { headers, publicUrl });
+    return createContextInner({ runtime, transport: 'http', headers, principal, ip: clientIp(headers, runtime.config.TRUST_PROXY) });
+  }
+  const ws = opts as CreateWSSContextFnOptions;
+  const headers = headersOf(ws.req);
+  const principal = await authenticate(runtime.database.db, { headers, connectionParams: ws.info.connectionParams, publicUrl });
+  return createContextInner({ runtime, transport: 'ws', headers, principal, ip: clientIp(headers, runtime.config.TRUST_PROXY, ws.req.socket.remoteAddress) });
 }

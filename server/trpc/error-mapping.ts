@@ -40,7 +40,13 @@ export function fieldErrorsOf(cause: unknown): Record<string, string[]> | null {
   const issues = zodIssues(cause);
   if (!issues) return null;
   const out: Record<string, string[]> = {};
-  for (const issue of issues) (out[issue.path.map(String).join('.')] ??= []).push(issue.message);
+  for (const issue of issues) {
+    const at = issue.path.map(String);
+    // An unknown key is the key's own fault, so it is reported under its name.
+    const keys = (issue as { code?: string; keys?: string[] }).code === 'unrecognized_keys' ? ((issue as { keys?: string[] }).keys ?? []) : [];
+    const paths = keys.length ? keys.map((k) => [...at, k].join('.')) : [at.join('.')];
+    for (const path of paths) (out[path] ??= []).push(keys.length ? 'is not a known field' : issue.message);
+  }
   return out;
 }
 
@@ -49,3 +55,7 @@ export function describeFieldErrors(fields: Record<string, string[]>): string {
     .map(([field, messages]) => `${field || 'input'}: ${messages.join(', ')}`)
     .join('; ')}`;
 }
+
+/** Seconds a rate-limited caller should wait, carried by the AppError behind a TOO_MANY_REQUESTS. */
+export const retryAfterOf = (e: { cause?: unknown }): number | null =>
+  isAppError(e.cause) && e.cause.code === 'TOO_MANY_REQUESTS' ? Number(e.cause.details?.retryAfterSeconds) || null : null;

@@ -13,7 +13,7 @@ const procedures = appRouter._def.procedures as unknown as Record<
   string,
   { _def: { type: ProcedureType; inputs: unknown[] } }
 >;
-const NO_INPUT = ['system.health', 'knowledge.reembed', 'knowledge.embeddingStatus'];
+const NO_INPUT = ['system.health', 'knowledge.reembed', 'knowledge.embeddingStatus', 'auth.status', 'auth.me', 'users.list', 'settings.providers'];
 const SQLISH = "1' OR '1'='1";
 const DROP = "00000000-0000-0000-0000-000000000000'; DROP TABLE projects;--";
 const long = (n: number) => 'x'.repeat(n);
@@ -254,6 +254,30 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...bad('refreshInterval', 'yearly', '')({ url: 'https://example.com/' }),
     ],
     'knowledge.source': [...notAnObject, { input: {}, field: 'id' }, ...bad('id', '', SQLISH, long(201), 7)({})],
+    'auth.apiKeys.list': [...notAnObject.slice(0, 3), ...bad('allUsers', 'yes', 1)({})],
+    'auth.apiKeys.create': [
+      ...notAnObject,
+      { input: {}, field: 'name' },
+      ...badTitle('name', 100)({ scopes: ['read'] }),
+      ...bad('scopes', [], ['root'], 'read', ['read', 'write', 'admin', 'read'], null)({ name: 'k' }),
+      ...bad('expiresAt', 'tomorrow', 5, {})({ name: 'k', scopes: ['read'] }),
+    ],
+    'auth.apiKeys.revoke': idOnly(s.project),
+    'users.invite': [
+      ...notAnObject,
+      { input: {}, field: 'email' },
+      ...bad('email', '', 'x', 'a@', `${long(300)}@example.com`, 5, 'a@b.co\0')({ role: 'member' }),
+      ...bad('role', 'owner', 'god', '')({ email: 'a@example.com' }),
+    ],
+    'users.setRole': [...notAnObject, ...badUuid('id')({ role: 'member' }), ...bad('role', 'owner', 'x')({ id: s.project })],
+    'users.setDisabled': [...notAnObject, ...badUuid('id')({ disabled: true }), ...bad('disabled', 'yes', 1, null)({ id: s.project })],
+    'users.audit': [...notAnObject.slice(0, 3), ...badPage({}), ...badOffset({}), ...bad('action', 'nope', 5)({})],
+    'settings.updateProviders': [
+      ...notAnObject,
+      ...bad('embedding', 'x', { baseUrl: 'ftp://x.example' }, { baseUrl: 'https://user:pw@x.example' }, { model: '' }, { dimensions: 0 }, { dimensions: 5000 }, { dimensions: 1.5 }, { other: 1 }, { apiKey: 5 }, { apiKey: 'a\0b' })({}),
+      ...bad('chat', { dimensions: 8 }, { model: long(201) }, { baseUrl: 'not a url' })({}),
+      ...bad('other', {})({}),
+    ],
     'knowledge.upload': [
       ...notAnObject,
       { input: {}, field: 'files' },

@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEmbedding } from '../../server/services/archive/format';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 
 let server: ServerProcess;
@@ -57,7 +57,7 @@ const ARCHIVE = gzipSync(`${ARCHIVE_LINES.join('\n')}\n`);
 
 const importUrl = (onConflict?: string) => `${server.url}/api/sources/import${onConflict ? `?onConflict=${onConflict}` : ''}`;
 const postRaw = (body: Uint8Array, onConflict?: string) =>
-  fetch(importUrl(onConflict), { method: 'POST', headers: { 'content-type': 'application/gzip' }, body: new Blob([new Uint8Array(body)]) });
+  fetch(importUrl(onConflict), { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/gzip' }, body: new Blob([new Uint8Array(body)]) });
 
 async function sourceIds(): Promise<string[]> {
   const { client, wsClient } = createArchonClient(server.url);
@@ -92,7 +92,7 @@ describe('archive routes on the real server', () => {
   });
 
   it('exports it back as the same archive, vectors bit for bit, as a gzip download', async () => {
-    const res = await fetch(`${server.url}/api/sources/${SOURCE_ID}/export`);
+    const res = await fetch(`${server.url}/api/sources/${SOURCE_ID}/export`, { headers: AUTH_HEADERS });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/gzip');
     expect(res.headers.get('content-disposition')).toContain(`attachment; filename="${SOURCE_ID}.archon.jsonl.gz"`);
@@ -102,7 +102,7 @@ describe('archive routes on the real server', () => {
     expect(header.archon).toMatch(/^\d+\.\d+\.\d+/);
     expect(lines.slice(1)).toEqual(ARCHIVE_LINES.slice(1));
 
-    const plain = await fetch(`${server.url}/api/sources/${SOURCE_ID}/export?embeddings=0`);
+    const plain = await fetch(`${server.url}/api/sources/${SOURCE_ID}/export?embeddings=0`, { headers: AUTH_HEADERS });
     const plainLines = gunzipSync(Buffer.from(await plain.arrayBuffer())).toString('utf8');
     expect(plainLines).not.toContain('"embedding":"');
     expect(JSON.parse(plainLines.split('\n')[0]!)).toMatchObject({ embedding: null });
@@ -116,7 +116,7 @@ describe('archive routes on the real server', () => {
     const form = new FormData();
     form.append('note', 'a field before the file');
     form.append('file', new Blob([ARCHIVE], { type: 'application/gzip' }), 'archive.archon.jsonl.gz');
-    const res = await fetch(importUrl('copy'), { method: 'POST', body: form });
+    const res = await fetch(importUrl('copy'), { method: 'POST', headers: AUTH_HEADERS, body: form });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ sourceId: `${SOURCE_ID}-copy-1`, copied: true, pages: 2, codeExamples: 1 });
     expect(await sourceIds()).toEqual([SOURCE_ID, `${SOURCE_ID}-copy-1`]);
@@ -125,7 +125,7 @@ describe('archive routes on the real server', () => {
   it('rejects a multipart body without the file field', async () => {
     const form = new FormData();
     form.append('archive', new Blob([ARCHIVE]), 'a.gz');
-    const res = await fetch(importUrl('copy'), { method: 'POST', body: form });
+    const res = await fetch(importUrl('copy'), { method: 'POST', headers: AUTH_HEADERS, body: form });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'BAD_REQUEST', message: 'The multipart body has no "file" field' } });
   });
@@ -139,17 +139,17 @@ describe('archive routes on the real server', () => {
 
   it('validates query parameters and answers an unknown source with 404', async () => {
     expect((await postRaw(ARCHIVE, 'overwrite')).status).toBe(400);
-    const bad = await fetch(`${server.url}/api/sources/${SOURCE_ID}/export?embeddings=maybe`);
+    const bad = await fetch(`${server.url}/api/sources/${SOURCE_ID}/export?embeddings=maybe`, { headers: AUTH_HEADERS });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('embeddings') } });
-    const missing = await fetch(`${server.url}/api/sources/no-such-source/export`);
+    const missing = await fetch(`${server.url}/api/sources/no-such-source/export`, { headers: AUTH_HEADERS });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
   it('refuses a body declared larger than the limit before reading it', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(importUrl(), { method: 'POST', headers: { 'content-type': 'application/gzip', 'content-length': String(3 * 1024 ** 3) } }, (res) => {
+      const req = http.request(importUrl(), { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/gzip', 'content-length': String(3 * 1024 ** 3) } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
         req.destroy();

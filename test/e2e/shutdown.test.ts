@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { waitFor } from '../helpers/wait';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -32,7 +32,7 @@ function slowRequest(url: string, body: string) {
   });
   const req = http.request(target, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
   });
   req.on('response', (res) => {
     let text = '';

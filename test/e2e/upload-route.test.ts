@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 import { makePdf } from '../fixtures/sample-files';
 
@@ -40,6 +40,7 @@ describe('POST /api/uploads', () => {
     const pdf = await makePdf([{ heading: 'Ratchet guide', lines: ['Ratchets click forward and lock backward.'] }]);
     const res = await fetch(`${server.url}/api/uploads`, {
       method: 'POST',
+      headers: AUTH_HEADERS,
       body: form(
         [
           ['ratchet.pdf', pdf],
@@ -78,23 +79,23 @@ describe('POST /api/uploads', () => {
   });
 
   it('answers bad requests with a JSON error naming the problem', async () => {
-    const notMultipart = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const notMultipart = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: '{}' });
     expect(notMultipart.status).toBe(400);
     expect((await notMultipart.json()).error.message).toMatch(/multipart\/form-data/);
 
-    const noFiles = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: form([], { title: 'x' }) });
+    const noFiles = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([], { title: 'x' }) });
     expect(noFiles.status).toBe(400);
     expect((await noFiles.json()).error.message).toMatch(/at least one file/);
 
-    const tooMany = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: form([['a.md', '# A'], ['b.md', '# B'], ['c.md', '# C'], ['d.md', '# D']]) });
+    const tooMany = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['a.md', '# A'], ['b.md', '# B'], ['c.md', '# C'], ['d.md', '# D']]) });
     expect(tooMany.status).toBe(400);
     expect((await tooMany.json()).error.message).toMatch(/at most 3 files/);
 
-    const badType = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: form([['a.md', '# A\n\nText.']], { knowledgeType: 'fiction' }) });
+    const badType = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['a.md', '# A\n\nText.']], { knowledgeType: 'fiction' }) });
     expect(badType.status).toBe(400);
     expect((await badType.json()).error.message).toMatch(/knowledgeType/);
 
-    const huge = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: form([['big.txt', Buffer.alloc(1_500_000, 'a')]]) });
+    const huge = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['big.txt', Buffer.alloc(1_500_000, 'a')]]) });
     expect(huge.status).toBe(413);
     expect((await huge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
   });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { createSecretBox } from '../../server/services/security/secret-box';
 import { loadConfig, type Config } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { createPubSub } from '../../server/realtime/pubsub';
@@ -38,6 +40,8 @@ export async function createTestRuntime(
   }
   const runtime: Runtime = {
     config,
+    baseConfig: config,
+    secretBox: createSecretBox({ current: randomBytes(36).toString('base64url') }),
     logger,
     database,
     pubsub,

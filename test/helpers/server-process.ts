@@ -3,6 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/** The owner every test server starts with, and an admin key of theirs (ARCHON_OWNER_API_KEY). */
+export const TEST_OWNER = { email: 'owner@archon.test', password: 'correct horse battery staple' };
+export const TEST_API_KEY = 'ak_0123456789ab_' + 'A'.repeat(43);
+export const AUTH_HEADERS = { authorization: `Bearer ${TEST_API_KEY}` };
+
 export type ServerProcess = {
   url: string;
   proc: ChildProcess;
@@ -33,6 +38,9 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
       LOG_LEVEL: 'info',
       NEXT_TELEMETRY_DISABLED: '1',
       ARCHON_DATA_DIR: dataDir,
+      ARCHON_OWNER_EMAIL: TEST_OWNER.email,
+      ARCHON_OWNER_PASSWORD: TEST_OWNER.password,
+      ARCHON_OWNER_API_KEY: TEST_API_KEY,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

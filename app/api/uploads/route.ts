@@ -1,4 +1,5 @@
 import { dispatch } from '../../../inngest/dispatch';
+import { authorize } from '../../../server/http/authorize';
 import { errorResponse } from '../../../server/http/error-response';
 import { readUploadForm } from '../../../server/http/upload-form';
 import { getRuntime } from '../../../server/runtime';
@@ -15,6 +16,7 @@ export const dynamic = 'force-dynamic';
 export async function POST(req: Request) {
   const rt = await getRuntime();
   try {
+    await authorize(rt, req, 'write');
     const limits = { maxFileBytes: rt.config.UPLOAD_MAX_FILE_BYTES, maxFiles: rt.config.UPLOAD_MAX_FILES };
     const { files, meta } = await readUploadForm(req, limits);
     const job = await startUpload(rt.database.db, dispatch, files, meta, limits);

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { authorize } from '../../../../server/http/authorize';
 import { errorResponse } from '../../../../server/http/error-response';
 import { importQuerySchema, MAX_IMPORT_BYTES, parseQuery } from '../../../../server/http/archive-query';
 import { multipartBoundary, multipartField } from '../../../../server/http/multipart-field';
@@ -18,6 +19,7 @@ export const dynamic = 'force-dynamic';
 export async function POST(req: Request) {
   const rt = await getRuntime();
   try {
+    await authorize(rt, req, 'write');
     const { onConflict } = parseQuery(req, importQuerySchema);
     const boundary = multipartBoundary(req.headers.get('content-type'));
     const body = await spoolBody(req, MAX_IMPORT_BYTES);

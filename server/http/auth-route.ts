@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import { AppError, badRequest } from '../errors';
+import { getRuntime, type Runtime } from '../runtime';
+import { authenticate, sameOrigin } from '../services/auth/authenticate';
+import { clientIp, CLIENT_IP_HEADER } from '../services/auth/client-ip';
+import type { Principal } from '../services/auth/principal';
+import type { RequestMeta } from '../services/auth/sign-in';
+import { readBodyWithin } from './body-limit';
+import { errorResponse } from './error-response';
+import { isHttps } from './session-cookies';
+
+// Credentials and a name: nothing legitimate comes near this.
+const MAX_BODY_BYTES = 16 * 1024;
+
+export type AuthRouteContext<T> = { rt: Runtime; input: T; meta: RequestMeta; secure: boolean; principal: Principal | null };
+
+async function readJson(req: Request): Promise<unknown> {
+  const text = new TextDecoder().decode(await readBodyWithin(req, MAX_BODY_BYTES));
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('The body must be JSON');
+  }
+}
+
+/**
+ * A sign-in route: JSON body checked with `schema`, refused from other
+ * origins (a foreign page must not sign a visitor in or out), answered with
+ * JSON and whatever cookies the handler sets.
+ */
+export function authRoute<S extends z.ZodType>(
+  schema: S,
+  handler: (ctx: AuthRouteContext<z.output<S>>) => Promise<{ body: unknown; cookies?: string[]; status?: number }>,
+) {
+  return async (req: Request) => {
+    const rt = await getRuntime();
+    try {
+      const publicUrl = rt.config.ARCHON_PUBLIC_URL;
+      if (!sameOrigin(req.headers, publicUrl)) throw new AppError('FORBIDDEN', 'Cross-origin requests cannot sign in or out');
+      const length = Number(req.headers.get('content-length'));
+      if (Number.isFinite(length) && length > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes`);
+      const parsed = schema.safeParse(await readJson(req));
+      if (!parsed.success) {
+        throw badRequest(parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`).join('; '));
+      }
+      const meta: RequestMeta = {
+        ip: clientIp(req.headers, rt.config.TRUST_PROXY, req.headers.get(CLIENT_IP_HEADER)),
+        userAgent: req.headers.get('user-agent'),
+      };
+      const principal = await authenticate(rt.database.db, { headers: req.headers, publicUrl });
+      const secure = isHttps(req, { trustProxy: rt.config.TRUST_PROXY, publicUrl });
+      const result = await handler({ rt, input: parsed.data, meta, secure, principal });
+      const headers = new Headers({ 'cache-control': 'no-store' });
+      for (const c of result.cookies ?? []) headers.append('set-cookie', c);
+      return Response.json(result.body, { status: result.status ?? 200, headers });
+    } catch (err) {
+      return errorResponse(err, rt.logger);
+    }
+  };
+}

@@ -1,0 +1,18 @@
+import { inviteUserSchema, setDisabledSchema, setRoleSchema } from '../schemas/auth';
+import { listAuditSchema } from '../schemas/audit';
+import { listUsers } from '../services/auth/accounts';
+import { changeDisabled, changeRole, invite } from '../services/auth/manage-users';
+import { listAudit } from '../services/audit';
+import { adminProcedure, router } from '../trpc/init';
+
+/** People and the audit log: admins only. */
+export const usersRouter = router({
+  list: adminProcedure.query(({ ctx }) => listUsers(ctx.db)),
+  /** Returns the invitation and its one-time token, to send to the person. */
+  invite: adminProcedure.input(inviteUserSchema).mutation(({ ctx, input }) => invite(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input)),
+  setRole: adminProcedure.input(setRoleSchema).mutation(({ ctx, input }) => changeRole(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input.id, input.role)),
+  setDisabled: adminProcedure
+    .input(setDisabledSchema)
+    .mutation(({ ctx, input }) => changeDisabled(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input.id, input.disabled)),
+  audit: adminProcedure.input(listAuditSchema).query(({ ctx, input }) => listAudit(ctx.db, input)),
+});

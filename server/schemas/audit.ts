@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { paginationSchema, uuidSchema } from './common';
+
+/** Everything the audit log records. Names are `<subject>.<what happened>`. */
+export const AUDIT_ACTIONS = [
+  'auth.setup',
+  'auth.login',
+  'auth.login_failed',
+  'auth.logout',
+  'user.invited',
+  'user.joined',
+  'user.role_changed',
+  'user.disabled',
+  'api_key.created',
+  'api_key.revoked',
+  'source.deleted',
+  'settings.changed',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const listAuditSchema = paginationSchema
+  .extend({
+    action: z.enum(AUDIT_ACTIONS).optional(),
+    actorUserId: uuidSchema.optional(),
+    /** Only entries older than this; keeps pages stable while new entries arrive. */
+    before: z.coerce.date().optional(),
+  })
+  .default({ limit: 50, offset: 0 });
+
+export type ListAuditInput = z.infer<typeof listAuditSchema>;

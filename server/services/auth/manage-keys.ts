@@ -1,0 +1,40 @@
+import type { ApiKeyScope } from '../../../db/schema/accounts';
+import type { Database } from '../../../db/types';
+import { AppError } from '../../errors';
+import { announceRevocation } from '../../realtime/revocations';
+import { recordAudit } from '../audit';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
+import { can, type Principal } from './principal';
+
+type Actor = { principal: Principal; ip: string | null };
+const actorOf = (a: Actor) => ({ actorUserId: a.principal.userId, actorKeyId: a.principal.keyId ?? null, ip: a.ip });
+
+function requireUser(principal: Principal): string {
+  if (!principal.userId) throw new AppError('FORBIDDEN', 'API keys belong to people; sign in as one');
+  return principal.userId;
+}
+
+/** Creates a key for the caller. A key can never be given more than the caller can do. */
+export async function createOwnKey(db: Database, actor: Actor, input: { name: string; scopes: ApiKeyScope[]; expiresAt?: Date }) {
+  const userId = requireUser(actor.principal);
+  const beyond = input.scopes.filter((s) => !can(actor.principal, s));
+  if (beyond.length) throw new AppError('FORBIDDEN', `You cannot give a key the ${beyond.join(', ')} scope: your role does not have it`);
+  const created = await createApiKey(db, userId, input);
+  await recordAudit(db, { action: 'api_key.created', ...actorOf(actor), target: created.apiKey.prefix, details: { name: input.name, scopes: input.scopes } });
+  return created;
+}
+
+/** The caller's keys, or everyone's for admins who ask. */
+export async function listKeys(db: Database, principal: Principal, allUsers: boolean) {
+  if (allUsers && !can(principal, 'admin')) throw new AppError('FORBIDDEN', "Listing other people's keys needs admin access");
+  return listApiKeys(db, allUsers ? {} : { userId: requireUser(principal) });
+}
+
+/** Revokes a key: one's own, or anyone's for admins. Open connections using it are closed at once. */
+export async function revokeKey(db: Database, actor: Actor, id: string) {
+  const ownerOnly = can(actor.principal, 'admin') ? undefined : requireUser(actor.principal);
+  const key = await revokeApiKey(db, id, ownerOnly);
+  await announceRevocation(db, { keyId: key.id });
+  await recordAudit(db, { action: 'api_key.revoked', ...actorOf(actor), target: key.prefix });
+  return key;
+}

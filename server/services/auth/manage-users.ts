@@ -1,0 +1,37 @@
+import type { Database } from '../../../db/types';
+import { announceRevocation } from '../../realtime/revocations';
+import { recordAudit } from '../audit';
+import { inviteUser, setUserDisabled, setUserRole } from './accounts';
+import type { Principal } from './principal';
+import { revokeUserSessions } from './sessions';
+
+type Actor = { principal: Principal; ip: string | null };
+type InvitableRole = 'admin' | 'member' | 'viewer';
+const actorOf = (a: Actor) => ({ actorUserId: a.principal.userId, actorKeyId: a.principal.keyId ?? null, ip: a.ip });
+
+export async function invite(db: Database, actor: Actor, input: { email: string; role: InvitableRole }) {
+  const result = await inviteUser(db, input, actor.principal.userId);
+  await recordAudit(db, { action: 'user.invited', ...actorOf(actor), target: result.invitation.email, details: { role: input.role } });
+  return result;
+}
+
+/** A role change applies to the next request at once; open WebSocket connections are closed so they re-authenticate. */
+export async function changeRole(db: Database, actor: Actor, id: string, role: InvitableRole) {
+  const { before, user } = await setUserRole(db, id, role);
+  if (before !== role) {
+    await announceRevocation(db, { userId: id });
+    await recordAudit(db, { action: 'user.role_changed', ...actorOf(actor), target: user.email, details: { from: before, to: role } });
+  }
+  return user;
+}
+
+/** Disabling ends every session and stops every key of the user. */
+export async function changeDisabled(db: Database, actor: Actor, id: string, disabled: boolean) {
+  const user = await setUserDisabled(db, id, disabled);
+  if (disabled) {
+    await revokeUserSessions(db, id);
+    await announceRevocation(db, { userId: id });
+  }
+  await recordAudit(db, { action: 'user.disabled', ...actorOf(actor), target: user.email, details: { disabled } });
+  return user;
+}

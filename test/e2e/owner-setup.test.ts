@@ -1,0 +1,75 @@
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServerDatabase, testDbKind } from '../helpers/db';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+
+/**
+ * First start in a browser: with no account and no ARCHON_OWNER_* variables,
+ * every page leads to the owner setup form; the form creates the owner and
+ * signs them in with an httpOnly cookie; afterwards setup is closed.
+ */
+let server: ServerProcess;
+let browser: Browser;
+let dropDb: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  const env: Record<string, string> = { EMBEDDING_DIMENSIONS: '64', ARCHON_OWNER_EMAIL: '', ARCHON_OWNER_PASSWORD: '', ARCHON_OWNER_API_KEY: '' };
+  if (testDbKind() === 'postgres') {
+    const db = await createServerDatabase();
+    env.DATABASE_URL = db.url;
+    dropDb = db.drop;
+  }
+  server = await startServerProcess(env);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop('SIGKILL');
+  await dropDb?.();
+});
+
+describe('owner setup in the browser', () => {
+  it('asks for the owner on first start, signs them in, then closes setup', async () => {
+    expect(server.output()).toMatch(/No account yet: open http/);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    expect(new URL(page.url()).pathname).toBe('/setup');
+
+    // A weak password is refused with the server's reason, and nothing is created.
+    await page.fill('input[name=email]', 'founder@example.com');
+    await page.fill('input[name=password]', 'aaaaaaaaaaaa');
+    await page.click('button[type=submit]');
+    await expect(page.locator('form [role=alert]').textContent({ timeout: 10_000 })).resolves.toMatch(/password/i);
+
+    await page.fill('input[name=name]', 'Founder');
+    await page.fill('input[name=password]', 'a much better pass phrase');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${server.url}/`, { timeout: 15_000 });
+    await expect(page.locator('[data-testid=status]').textContent()).resolves.toBe('ok');
+
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'archon_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    // Scripts cannot read the session cookie, only the CSRF one.
+    const visible = await page.evaluate(() => document.cookie);
+    expect(visible).toMatch(/archon_csrf=/);
+    expect(visible).not.toMatch(/archon_session=/);
+    const me = await page.evaluate(async () => (await fetch('/api/trpc/auth.me')).json());
+    expect(me.result.data.json).toMatchObject({ email: 'founder@example.com', role: 'owner' });
+
+    // Setup is now closed, for this browser and any other.
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(`${server.url}/setup`);
+    expect(new URL(other.url()).pathname).toBe('/login');
+    const again = await fetch(`${server.url}/api/auth/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'intruder@example.com', password: 'another long password' }),
+    });
+    expect(again.status).toBe(409);
+  });
+});
