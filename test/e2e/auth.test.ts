@@ -162,26 +162,51 @@ describe('signing in with a password', () => {
     expect((await known.json()).error.message).toBe((await unknown.json()).error.message);
   });
 
-  it('limits password guessing: after ten attempts from an address the answer is 429 with Retry-After', async () => {
-    const email = 'guess-target@example.com';
-    const attempt = () =>
-      fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'not the password' }) });
-    // Earlier tests in this file signed in from the same address, so fewer than ten guesses may be left.
-    const statuses: number[] = [];
-    let refused: Response | null = null;
-    for (let i = 0; i < 11 && !refused; i++) {
-      const res = await attempt();
-      statuses.push(res.status);
-      if (res.status !== 401) refused = res;
-    }
-    expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
-    expect(statuses.length).toBeGreaterThan(1);
-    expect(refused?.status).toBe(429);
-    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await refused!.json()).error.code).toBe('TOO_MANY_REQUESTS');
-    // The limit holds for the right password too, until the window passes.
-    const right = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_OWNER) });
-    expect(right.status).toBe(429);
+});
+
+describe('sessions over WebSocket', () => {
+  it('accept the session cookie from the same origin and ignore it from another site', async () => {
+    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_OWNER) });
+    expect(login.status).toBe(200);
+    const cookie = `archon_session=${cookiesOf(login).archon_session}`;
+    const ask = (origin: string) =>
+      new Promise<string>((resolve, reject) => {
+        const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/trpc-ws`, { headers: { cookie, origin } });
+        const timer = setTimeout(() => reject(new Error('no answer')), 10_000);
+        ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'auth.me', input: { json: {} } } })));
+        ws.on('message', (m: Buffer) => {
+          const msg = JSON.parse(m.toString());
+          if (msg.id !== 1) return;
+          clearTimeout(timer);
+          ws.close();
+          resolve(msg.error ? (msg.error.json?.data?.code ?? JSON.stringify(msg.error)) : msg.result.data.json.email);
+        });
+        ws.on('error', reject);
+      });
+    expect(await ask(server.url)).toBe(TEST_OWNER.email);
+    // Cross-site WebSocket hijacking: a page elsewhere opening a socket with the visitor's cookie gets nothing.
+    expect(await ask('https://evil.example')).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('invitations', () => {
+  it('turn into an account signed in with a cookie, once', async () => {
+    const owner = createArchonClient(server.url);
+    const { token } = await owner.client.users.invite.mutate({ email: 'new.member@example.com', role: 'member' });
+    owner.wsClient.close();
+    const join = () =>
+      fetch(`${server.url}/api/auth/accept-invite`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token, password: 'member pass phrase 42', name: 'New Member' }),
+      });
+    const joined = await join();
+    expect(joined.status).toBe(201);
+    expect((await joined.json()).user).toMatchObject({ email: 'new.member@example.com', role: 'member' });
+    const cookie = `archon_session=${cookiesOf(joined).archon_session}`;
+    const me = await callHttp('auth.me', 'query', { cookie });
+    expect(me.body.result.data.json).toMatchObject({ role: 'member', capabilities: ['read', 'write'] });
+    expect((await join()).status).toBe(404);
   });
 });
 
@@ -209,5 +234,30 @@ describe('API keys over WebSocket', () => {
     owner.wsClient.close();
     // The owner's own key was untouched.
     expect((await fetch(`${trpcUrl('auth.me')}`, { headers: AUTH_HEADERS })).status).toBe(200);
+  });
+});
+
+// Last: it uses up this address's sign-in budget.
+describe('password guessing', () => {
+  it('limits password guessing: after ten attempts from an address the answer is 429 with Retry-After', async () => {
+    const email = 'guess-target@example.com';
+    const attempt = () =>
+      fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'not the password' }) });
+    // Earlier tests in this file signed in from the same address, so fewer than ten guesses may be left.
+    const statuses: number[] = [];
+    let refused: Response | null = null;
+    for (let i = 0; i < 11 && !refused; i++) {
+      const res = await attempt();
+      statuses.push(res.status);
+      if (res.status !== 401) refused = res;
+    }
+    expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
+    expect(statuses.length).toBeGreaterThan(1);
+    expect(refused?.status).toBe(429);
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await refused!.json()).error.code).toBe('TOO_MANY_REQUESTS');
+    // The limit holds for the right password too, until the window passes.
+    const right = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_OWNER) });
+    expect(right.status).toBe(429);
   });
 });
