@@ -237,6 +237,19 @@ describe('API keys over WebSocket', () => {
   });
 });
 
+describe('WebSocket limits', () => {
+  it('closes a connection that sends a message over WS_MAX_PAYLOAD_BYTES (1 MiB by default)', async () => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/trpc-ws`);
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    ws.on('error', () => {});
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'system.health', input: { json: { pad: 'x'.repeat(1_200_000) } } } }));
+    expect(await closed).toBe(1009);
+    // The server itself is fine.
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  });
+});
+
 // Last: it uses up this address's sign-in budget.
 describe('password guessing', () => {
   it('limits password guessing: after ten attempts from an address the answer is 429 with Retry-After', async () => {
