@@ -65,7 +65,9 @@ describe('scheduled refresh', () => {
     expect(await refreshJobs(daily.sourceId!)).toHaveLength(0);
 
     // A day on: the daily source is refreshed; the manual one is not.
-    const later = due + 20 * 60_000;
+    // One minute into the first quarter-hour slot after the source is due, so the next tick stays in that slot.
+    const SLOT = 15 * 60_000;
+    const later = Math.ceil(due / SLOT) * SLOT + 60_000;
     expect(await tickAt(later)).toBe(1);
     const [job] = await refreshJobs(daily.sourceId!);
     expect(job).toBeDefined();

@@ -52,7 +52,9 @@ describe('listing sources', () => {
     expect((await rt.caller.knowledge.sources({ tags: ['frob'] })).items.map((s) => s.id).sort()).toEqual([ids.a, ids.b].sort());
     // Any of the tags, as in search filters.
     expect((await rt.caller.knowledge.sources({ tags: ['config', 'nothing'] })).items.map((s) => s.id)).toEqual([ids.a]);
-    expect((await rt.caller.knowledge.sources({ query: 'installing' })).items.map((s) => s.id)).toEqual([ids.b]);
+    expect((await rt.caller.knowledge.sources({ query: 'installing frob' })).items.map((s) => s.id)).toEqual([ids.b]);
+    // The text filter also looks at summaries: the site's home page talks about installing.
+    expect((await rt.caller.knowledge.sources({ query: 'installing' })).items.map((s) => s.id).sort()).toEqual([ids.b, ids.site].sort());
     expect((await rt.caller.knowledge.sources({ query: '100%_' })).items).toEqual([]);
     const first = await rt.caller.knowledge.sources({ limit: 2, offset: 0 });
     const second = await rt.caller.knowledge.sources({ limit: 2, offset: 2 });
