@@ -4,7 +4,7 @@ import { CHANNELS } from '../realtime/channels';
 import type { Dispatch } from '../schemas/job-events';
 import type { UpdateProviderSettingsInput } from '../schemas/provider-settings';
 import { recordAudit } from './audit';
-import type { Principal } from './auth/principal';
+import { auditActor, type Actor } from './auth/actor';
 import type { Embedder } from './embeddings/types';
 import { updateProviderSettings } from './provider-settings';
 import { reembedIfModelChanged } from './reembed';
@@ -22,7 +22,7 @@ function touched(input: UpdateProviderSettingsInput): string[] {
  */
 export async function changeProviderSettings(
   deps: { db: Database; box: SecretBox; dispatch: Dispatch; reload: () => Promise<Embedder> },
-  actor: { principal: Principal; ip: string | null },
+  actor: Actor,
   input: UpdateProviderSettingsInput,
 ) {
   const { changed: _changed, ...view } = await updateProviderSettings(deps.db, deps.box, input, actor.principal.userId);
@@ -31,9 +31,7 @@ export async function changeProviderSettings(
   const reembedJob = await reembedIfModelChanged(deps.db, deps.dispatch, embedder);
   await recordAudit(deps.db, {
     action: 'settings.changed',
-    actorUserId: actor.principal.userId,
-    actorKeyId: actor.principal.keyId ?? null,
-    ip: actor.ip,
+    ...auditActor(actor),
     target: 'providers',
     details: { fields: touched(input), reembedJobId: reembedJob?.id ?? null },
   });

@@ -1,5 +1,5 @@
 import { recordAudit } from './audit';
-import type { Principal } from './auth/principal';
+import { auditActor, type Actor } from './auth/actor';
 import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { chunks, codeExamples, jobs, pages, sources } from '../../db/schema';
 import type { Database } from '../../db/types';
@@ -89,7 +89,7 @@ export async function updateSource(db: Database, input: UpdateSourceInput) {
 }
 
 /** Deletes a source with everything it holds; its running jobs are cancelled first. */
-export async function deleteSource(db: Database, dispatch: Dispatch, id: string, actor?: { principal: Principal; ip: string | null }) {
+export async function deleteSource(db: Database, dispatch: Dispatch, id: string, actor?: Actor) {
   const source = await getSource(db, id);
   const active = await db
     .select({ id: jobs.id })
@@ -99,9 +99,7 @@ export async function deleteSource(db: Database, dispatch: Dispatch, id: string,
   await db.delete(sources).where(eq(sources.id, id));
   await recordAudit(db, {
     action: 'source.deleted',
-    actorUserId: actor?.principal.userId ?? null,
-    actorKeyId: actor?.principal.keyId ?? null,
-    ip: actor?.ip ?? null,
+    ...(actor ? auditActor(actor) : {}),
     target: source.id,
     details: { title: source.title, pages: source.pageCount, chunks: source.chunkCount },
   });

@@ -3,11 +3,10 @@ import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
 import { announceRevocation } from '../../realtime/revocations';
 import { recordAudit } from '../audit';
+import { auditActor, type Actor } from './actor';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
 import { can, type Principal } from './principal';
 
-type Actor = { principal: Principal; ip: string | null };
-const actorOf = (a: Actor) => ({ actorUserId: a.principal.userId, actorKeyId: a.principal.keyId ?? null, ip: a.ip });
 
 function requireUser(principal: Principal): string {
   if (!principal.userId) throw new AppError('FORBIDDEN', 'API keys belong to people; sign in as one');
@@ -20,7 +19,7 @@ export async function createOwnKey(db: Database, actor: Actor, input: { name: st
   const beyond = input.scopes.filter((s) => !can(actor.principal, s));
   if (beyond.length) throw new AppError('FORBIDDEN', `You cannot give a key the ${beyond.join(', ')} scope: your role does not have it`);
   const created = await createApiKey(db, userId, input);
-  await recordAudit(db, { action: 'api_key.created', ...actorOf(actor), target: created.apiKey.prefix, details: { name: input.name, scopes: input.scopes } });
+  await recordAudit(db, { action: 'api_key.created', ...auditActor(actor), target: created.apiKey.prefix, details: { name: input.name, scopes: input.scopes } });
   return created;
 }
 
@@ -35,6 +34,6 @@ export async function revokeKey(db: Database, actor: Actor, id: string) {
   const ownerOnly = can(actor.principal, 'admin') ? undefined : requireUser(actor.principal);
   const key = await revokeApiKey(db, id, ownerOnly);
   await announceRevocation(db, { keyId: key.id });
-  await recordAudit(db, { action: 'api_key.revoked', ...actorOf(actor), target: key.prefix });
+  await recordAudit(db, { action: 'api_key.revoked', ...auditActor(actor), target: key.prefix });
   return key;
 }

@@ -1,17 +1,15 @@
 import type { Database } from '../../../db/types';
 import { announceRevocation } from '../../realtime/revocations';
 import { recordAudit } from '../audit';
+import { auditActor, type Actor } from './actor';
 import { inviteUser, setUserDisabled, setUserRole } from './accounts';
-import type { Principal } from './principal';
 import { revokeUserSessions } from './sessions';
 
-type Actor = { principal: Principal; ip: string | null };
 type InvitableRole = 'admin' | 'member' | 'viewer';
-const actorOf = (a: Actor) => ({ actorUserId: a.principal.userId, actorKeyId: a.principal.keyId ?? null, ip: a.ip });
 
 export async function invite(db: Database, actor: Actor, input: { email: string; role: InvitableRole }) {
   const result = await inviteUser(db, input, actor.principal.userId);
-  await recordAudit(db, { action: 'user.invited', ...actorOf(actor), target: result.invitation.email, details: { role: input.role } });
+  await recordAudit(db, { action: 'user.invited', ...auditActor(actor), target: result.invitation.email, details: { role: input.role } });
   return result;
 }
 
@@ -20,7 +18,7 @@ export async function changeRole(db: Database, actor: Actor, id: string, role: I
   const { before, user } = await setUserRole(db, id, role);
   if (before !== role) {
     await announceRevocation(db, { userId: id });
-    await recordAudit(db, { action: 'user.role_changed', ...actorOf(actor), target: user.email, details: { from: before, to: role } });
+    await recordAudit(db, { action: 'user.role_changed', ...auditActor(actor), target: user.email, details: { from: before, to: role } });
   }
   return user;
 }
@@ -32,6 +30,6 @@ export async function changeDisabled(db: Database, actor: Actor, id: string, dis
     await revokeUserSessions(db, id);
     await announceRevocation(db, { userId: id });
   }
-  await recordAudit(db, { action: 'user.disabled', ...actorOf(actor), target: user.email, details: { disabled } });
+  await recordAudit(db, { action: 'user.disabled', ...auditActor(actor), target: user.email, details: { disabled } });
   return user;
 }
