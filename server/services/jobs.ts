@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, inArray, max, sql } from 'drizzle-orm';
-import { jobEvents, jobs } from '../../db/schema';
+import { jobEvents, jobs, uploadFiles } from '../../db/schema';
 import type { JobKind, JobStatus } from '../../db/schema/jobs';
 import type { Database } from '../../db/types';
 import { conflict, notFound } from '../errors';
@@ -145,6 +145,11 @@ export async function cancelJob(db: Database, dispatch: Dispatch, id: string) {
   const job = await getJob(db, id);
   if (isTerminal(job.status)) throw conflict(`Job '${id}' already ${job.status}`);
   const cancelled = await setJobStatus(db, id, 'cancelled');
+  // Uploaded files that will now never be processed need not keep their bytes.
+  await db
+    .update(uploadFiles)
+    .set({ status: 'failed', error: 'cancelled before it was processed', content: null, updatedAt: new Date() })
+    .where(and(eq(uploadFiles.jobId, id), eq(uploadFiles.status, 'pending')));
   await dispatch({ name: 'archon/job.cancelled', data: { jobId: id }, id: `job-cancelled-${id}` });
   return cancelled;
 }

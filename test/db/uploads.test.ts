@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeExamples, jobEvents, jobs, pages, sources, uploadFiles } from '../../db/schema';
 import { isTerminalEvent, openJobStream } from '../helpers/job-stream';
+import { startLocalRunner } from '../../server/runner/start-local-runner';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 import { makeDocx, makePdf, PNG_BYTES } from '../fixtures/sample-files';
@@ -148,6 +149,19 @@ describe('uploading documents', () => {
     await expect(rt.caller.knowledge.upload({ files: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(rt.caller.knowledge.upload({ files: [{ name: 'x.md', contentBase64: 'not base64!' }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(await Promise.all([rt.database.db.$count(jobs), rt.database.db.$count(sources), rt.database.db.$count(uploadFiles)])).toEqual(before);
+  });
+
+  it('drops the bytes of files a cancelled upload never processed', async () => {
+    await rt.runner!.stop(2_000);
+    try {
+      const job = await rt.caller.knowledge.upload({ files: [file('later.md', '# Later\n\nNever processed.')] });
+      expect(job.status).toBe('queued');
+      await rt.caller.jobs.cancel({ id: job.id });
+      const [row] = await rt.database.db.select().from(uploadFiles).where(eq(uploadFiles.jobId, job.id));
+      expect(row).toMatchObject({ status: 'failed', content: null, error: expect.stringMatching(/cancelled/) });
+    } finally {
+      await startLocalRunner(rt, { retryBaseMs: 100 });
+    }
   });
 
   it('adds files to an earlier upload, replacing a file of the same name, and keeps names unique within one upload', async () => {
