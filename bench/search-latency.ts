@@ -39,7 +39,20 @@ const plans = await runtime.database.db.transaction(async (tx) => {
 await close();
 await runtime.close();
 
-const env = { ...process.env, ...runtime.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ARCHON_RUNNER: 'local' };
+// The server needs an owner and a key to answer; the rate limit must not shape the measurement.
+const BENCH_KEY = 'ak_0000000000be_' + 'b'.repeat(43);
+const env = {
+  ...process.env,
+  ...runtime.env,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  ARCHON_RUNNER: 'local',
+  ARCHON_OWNER_EMAIL: 'bench@archon.local',
+  ARCHON_OWNER_PASSWORD: 'benchmark pass phrase',
+  ARCHON_OWNER_API_KEY: BENCH_KEY,
+  RATE_LIMIT_SEARCH_PER_MINUTE: '1000000',
+};
 const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 const base = await new Promise<string>((resolve, reject) => {
   let out = '';
@@ -56,7 +69,7 @@ const search = (query: string, mode: string) =>
   new Promise<void>((resolve, reject) => {
     const input = encodeURIComponent(JSON.stringify(superjson.serialize({ query, mode, limit: 5 })));
     http
-      .get(`${base}/api/trpc/knowledge.search?input=${input}`, { agent }, (res) => {
+      .get(`${base}/api/trpc/knowledge.search?input=${input}`, { agent, headers: { authorization: `Bearer ${BENCH_KEY}` } }, (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
       })

@@ -41,6 +41,10 @@ export const configSchema = z.object({
   ARCHON_PUBLIC_URL: str(),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (otherwise anyone could claim any address). */
   TRUST_PROXY: bool(false),
+  /** Calls per minute per API key or user; over it the answer is 429 with Retry-After. */
+  RATE_LIMIT_SEARCH_PER_MINUTE: int(600, 1, 1_000_000),
+  RATE_LIMIT_CRAWL_PER_MINUTE: int(30, 1, 1_000_000),
+  RATE_LIMIT_UPLOAD_PER_MINUTE: int(30, 1, 1_000_000),
 
   // Accounts and secrets.
   /** Encrypts stored provider keys (at least 32 characters). Unset with the embedded database: generated in the data directory. */

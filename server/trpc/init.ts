@@ -75,7 +75,9 @@ export const rateLimit = (rule: Exclude<DefaultRuleName, 'login' | 'login-accoun
     const p = ctx.principal;
     if (p && p.kind !== 'system') {
       const subject = p.keyId ? `key:${p.keyId}` : p.userId ? `user:${p.userId}` : `ip:${ctx.ip ?? 'unknown'}`;
-      const verdict = await createRateLimiter(ctx.db, rateLimitRules()).hit(rule, subject);
+      const perMinute = { search: ctx.config.RATE_LIMIT_SEARCH_PER_MINUTE, crawl: ctx.config.RATE_LIMIT_CRAWL_PER_MINUTE, upload: ctx.config.RATE_LIMIT_UPLOAD_PER_MINUTE };
+      const rules = rateLimitRules({ [rule]: { limit: perMinute[rule], windowMs: 60_000 } });
+      const verdict = await createRateLimiter(ctx.db, rules).hit(rule, subject);
       if (!verdict.allowed) throw toTRPCError(rateLimitedError(verdict.retryAfterSeconds, `${rule} calls`));
     }
     return next();
