@@ -1,4 +1,3 @@
-import mammoth from 'mammoth';
 import { DocumentRejected } from './document-rejected';
 import { DOCX_STYLE_MAP, markCode } from './docx-styles';
 import { uploadedHtmlToMarkdown } from './uploaded-html';
@@ -44,6 +43,8 @@ export async function docxToMarkdown(name: string, bytes: Buffer, limits: ZipLim
 
   let html: string;
   try {
+    // Loaded on first use: a process that never converts a DOCX does not carry mammoth.
+    const { default: mammoth } = await import('mammoth');
     const result = await mammoth.convertToHtml(
       { buffer: bytes },
       {

@@ -1,4 +1,7 @@
-import { getDocument, type PDFDocumentProxy, VerbosityLevel } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+
+// pdf.js costs about 100 MB once loaded; a process that never sees a PDF should not pay it.
+const loadPdfjs = () => import('pdfjs-dist/legacy/build/pdf.mjs');
 import { DocumentRejected } from './document-rejected';
 
 // Opening a PDF parses its header, cross-reference table and trailer, which
@@ -23,6 +26,7 @@ export function pdfRejection(name: string, err: unknown): DocumentRejected {
  * than `maxPages` pages. The caller must `destroy()` the returned document.
  */
 export async function openPdf(name: string, bytes: Buffer, maxPages: number): Promise<PDFDocumentProxy> {
+  const { getDocument, VerbosityLevel } = await loadPdfjs();
   const task = getDocument({
     // pdfjs takes ownership of (detaches) the buffer it is given: hand it a copy.
     data: new Uint8Array(bytes),
