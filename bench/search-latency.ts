@@ -4,7 +4,7 @@
 // a time (p50/p95) and from 8 concurrent clients (queries per second). Also
 // prints the query plans, which must use the HNSW and GIN indexes.
 //   npm run bench:search [-- --db embedded|postgres] [-- --queries FILE]
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
@@ -41,6 +41,8 @@ await runtime.close();
 
 // The server needs an owner and a key to answer; the rate limit must not shape the measurement.
 const BENCH_KEY = 'ak_0000000000be_' + 'b'.repeat(43);
+// The server's route handlers come from the Next.js build, which must match the sources.
+execFileSync(process.execPath, ['scripts/ensure-build.mjs'], { stdio: 'inherit' });
 const env = {
   ...process.env,
   ...runtime.env,
@@ -70,8 +72,9 @@ const search = (query: string, mode: string) =>
     const input = encodeURIComponent(JSON.stringify(superjson.serialize({ query, mode, limit: 5 })));
     http
       .get(`${base}/api/trpc/knowledge.search?input=${input}`, { agent, headers: { authorization: `Bearer ${BENCH_KEY}` } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 300)}`))));
       })
       .on('error', reject);
   });
