@@ -38,7 +38,8 @@ export function sameOrigin(headers: Headers, publicUrl?: string): boolean {
   const origin = headers.get('origin');
   if (!origin) return true;
   if (publicUrl && origin === new URL(publicUrl).origin) return true;
-  const host = headers.get('x-forwarded-host') ?? headers.get('host');
+  // Not X-Forwarded-Host: a client could send it; behind a proxy, ARCHON_PUBLIC_URL names the origin.
+  const host = headers.get('host');
   try {
     return Boolean(host) && new URL(origin).host === host;
   } catch {
