@@ -93,30 +93,39 @@ export async function startBenchRuntime(mode: BenchMode, extraEnv: Record<string
   return Object.assign(runtime, { env, dataDir, dropDatabase: () => (mode === 'postgres' && !databaseUrl ? dropServerDatabase(config.DATABASE_URL!) : Promise.resolve()) });
 }
 
+/** The crawl every benchmark makes of the manual: the whole site, eight URLs at a time. */
+export const manualCrawlInput = (siteUrl: string) => ({
+  url: `${siteUrl}/index.html`,
+  mode: 'recursive' as const,
+  maxDepth: 100,
+  maxPages: 5000,
+  scope: 'prefix' as const,
+  include: [],
+  exclude: [],
+  respectRobots: true,
+  concurrency: 8,
+  delayMs: 0,
+  timeoutMs: 30_000,
+  maxBytes: 10 * 1024 * 1024,
+  maxRedirects: 5,
+});
+
+/** Polls a job until it ends. */
+export async function waitForJob(runtime: Runtime, id: string): Promise<Job> {
+  let job = await getJob(runtime.database.db, id);
+  while (!['completed', 'failed', 'cancelled'].includes(job.status)) {
+    await new Promise((r) => setTimeout(r, 100));
+    job = await getJob(runtime.database.db, id);
+  }
+  return job;
+}
+
 /** Crawls the manual from a local HTTP server and waits for the job to finish. */
 export async function indexManual(runtime: Runtime, dir = MANUAL_DIR): Promise<{ job: Job; seconds: number; close(): Promise<void> }> {
   const site = await serveDirectory(dir);
   runtime.crawl.network.policy.allowedHosts.push(site.host);
   const t0 = performance.now();
-  const started = await startCrawl(runtime.database.db, dispatch, {
-    url: `${site.url}/index.html`,
-    mode: 'recursive',
-    maxDepth: 100,
-    maxPages: 5000,
-    scope: 'prefix',
-    include: [],
-    exclude: [],
-    respectRobots: true,
-    concurrency: 8,
-    delayMs: 0,
-    timeoutMs: 30_000,
-    maxBytes: 10 * 1024 * 1024,
-    maxRedirects: 5,
-  });
-  let job = await getJob(runtime.database.db, started.id);
-  while (!['completed', 'failed', 'cancelled'].includes(job.status)) {
-    await new Promise((r) => setTimeout(r, 100));
-    job = await getJob(runtime.database.db, started.id);
-  }
+  const started = await startCrawl(runtime.database.db, dispatch, manualCrawlInput(site.url));
+  const job = await waitForJob(runtime, started.id);
   return { job, seconds: (performance.now() - t0) / 1000, close: () => site.close() };
 }

@@ -9,23 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { dispatch } from '../inngest/dispatch';
 import { startCrawl, startRefresh } from '../server/services/crawl/start-crawl';
-import { getJob, type Job } from '../server/services/jobs';
 import { startFakeOpenAI } from '../test/fixtures/fake-openai';
-import { MANUAL_DIR, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
+import { MANUAL_DIR, manualCrawlInput, requireManual, serverUrl, startBenchRuntime, waitForJob, type BenchMode } from './harness';
 import { serveDirectory, type Validators } from './static-server';
 
 const args = process.argv.slice(2);
 const only = args.includes('--mode') ? (args[args.indexOf('--mode') + 1] as BenchMode) : undefined;
 requireManual();
 
-async function untilDone(runtime: Awaited<ReturnType<typeof startBenchRuntime>>, id: string): Promise<Job> {
-  let job = await getJob(runtime.database.db, id);
-  while (!['completed', 'failed', 'cancelled'].includes(job.status)) {
-    await new Promise((r) => setTimeout(r, 100));
-    job = await getJob(runtime.database.db, id);
-  }
-  return job;
-}
 
 async function run(mode: BenchMode) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-manual-'));
@@ -45,7 +36,7 @@ async function run(mode: BenchMode) {
     const calls0 = fake.requests.length;
     const http0 = { ...site.requests };
     const t0 = performance.now();
-    const job = await untilDone(runtime, (await start()).id);
+    const job = await waitForJob(runtime, (await start()).id);
     const seconds = (performance.now() - t0) / 1000;
     const embedCalls = fake.requests.slice(calls0).filter((r) => r.path === '/v1/embeddings');
     rows.push({
@@ -64,21 +55,7 @@ async function run(mode: BenchMode) {
   }
 
   const crawl = await measure('first crawl', () =>
-    startCrawl(runtime.database.db, dispatch, {
-      url: `${site.url}/index.html`,
-      mode: 'recursive',
-      maxDepth: 100,
-      maxPages: 5000,
-      scope: 'prefix',
-      include: [],
-      exclude: [],
-      respectRobots: true,
-      concurrency: 8,
-      delayMs: 0,
-      timeoutMs: 30_000,
-      maxBytes: 10 * 1024 * 1024,
-      maxRedirects: 5,
-    }),
+    startCrawl(runtime.database.db, dispatch, manualCrawlInput(site.url)),
   );
   const sourceId = crawl.sourceId!;
   // A page stores the validators of its last fetch, so after a switch one
@@ -86,7 +63,7 @@ async function run(mode: BenchMode) {
   const refresh = () => startRefresh(runtime.database.db, dispatch, sourceId);
   async function switchTo(v: Validators) {
     site.setValidators(v);
-    await untilDone(runtime, (await refresh()).id);
+    await waitForJob(runtime, (await refresh()).id);
   }
   await measure('refresh, unchanged (etag)', refresh);
   await switchTo('last-modified');

@@ -1,5 +1,6 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 
@@ -20,10 +21,7 @@ beforeAll(async () => {
     dropDb = db.drop;
   }
   server = await startServerProcess(env);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,6 +1,7 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePage, startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { launchChromium } from '../helpers/browser';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 import { startServerProcess, TEST_OWNER, type ServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
@@ -53,10 +54,7 @@ beforeAll(async () => {
     dropDb = db.drop;
   }
   server = await startServerProcess(env);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -55,6 +55,15 @@ export function anchorUrl(pageUrl: string, headingPath: string[], anchors: Ancho
 }
 
 /** Loads what a result shows for each fused row, keeping the fused order. */
+/** How a fused row scored: its fused score and what each half contributed. */
+export const scoreParts = (r: FusedRow): ScoreParts => ({
+  fused: r.score,
+  vectorRank: r.vector_rank,
+  textRank: r.text_rank,
+  vectorSimilarity: r.vector_distance === null ? null : 1 - r.vector_distance,
+  textScore: r.text_score,
+});
+
 export async function hydrateChunkHits(db: Database, rows: FusedRow[]): Promise<ChunkHit[]> {
   if (rows.length === 0) return [];
   const details = await queryRows<Row>(
@@ -80,13 +89,7 @@ export async function hydrateChunkHits(db: Database, rows: FusedRow[]): Promise<
         headingPath: d.heading_path,
         sourceId: d.source_id,
         sourceTitle: d.source_title,
-        score: {
-          fused: r.score,
-          vectorRank: r.vector_rank,
-          textRank: r.text_rank,
-          vectorSimilarity: r.vector_distance === null ? null : 1 - r.vector_distance,
-          textScore: r.text_score,
-        },
+        score: scoreParts(r),
       },
     ];
   });

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../../db/rows';
 import type { SearchCodeInput } from '../../schemas/search';
 import { fusedSearch } from './fused-query';
-import { anchorUrl, type ScoreParts } from './hits';
+import { anchorUrl, scoreParts, type ScoreParts } from './hits';
 import { embedQuery, hasSearchableText, resolveFusion, type SearchDeps } from './search-knowledge';
 
 export type CodeHit = {
@@ -78,13 +78,7 @@ export async function searchCode(deps: SearchDeps, input: SearchCodeInput): Prom
         headingPath: d.heading_path,
         sourceId: d.source_id,
         sourceTitle: d.source_title,
-        score: {
-          fused: r.score,
-          vectorRank: r.vector_rank,
-          textRank: r.text_rank,
-          vectorSimilarity: r.vector_distance === null ? null : 1 - r.vector_distance,
-          textScore: r.text_score,
-        },
+        score: scoreParts(r),
       },
     ];
   });
