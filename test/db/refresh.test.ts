@@ -166,10 +166,10 @@ describe.each(['last-modified', 'none'] as const)('refreshing an unchanged site 
     expect(refresh.job).toMatchObject({ status: 'completed', error: null });
     expect(refresh.inputs).toEqual([]);
     const urls = [...(await reasons(refresh.job.id)).values()].filter((u) => u.kind === 'page');
-    const notModified = urls.filter((u) => u.reason === 'not modified').length;
-    if (validators === 'none') expect(notModified).toBe(0);
-    // The calendar pages are generated per request and carry no validators.
-    else expect(notModified).toBe([...before.keys()].filter((p) => !p.startsWith('/docs/calendar/')).length);
+    const notModified = urls.filter((u) => u.reason === 'not modified').map((u) => new URL(u.url).pathname).sort();
+    if (validators === 'none') expect(notModified).toEqual([]);
+    // Every stored page answered 304, by name; the calendar pages are generated per request and carry no validators.
+    else expect(notModified).toEqual([...before.keys()].filter((p) => !p.startsWith('/docs/calendar/')).sort());
 
     const after = await pagesOf(sourceId);
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
