@@ -50,13 +50,20 @@ export async function ensureVectorIndexes(db: Database, dim: number, params: Hns
   if (!(m >= 2 && m <= 100 && ef >= 4 && ef <= 1000 && ef >= 2 * m)) {
     throw new RangeError(`Invalid HNSW parameters m=${m}, ef_construction=${ef} (need 2 ≤ m ≤ 100 and 2·m ≤ ef_construction ≤ 1000)`);
   }
-  for (const table of EMBEDDING_TABLES) {
-    await db.execute(
-      sql.raw(
-        `CREATE INDEX IF NOT EXISTS "${vectorIndexName(table, dim)}" ON "${table}" ` +
-          `USING hnsw ((embedding::${type}(${dim})) ${type}_cosine_ops) WITH (m = ${m}, ef_construction = ${ef}) ` +
-          `WHERE embedding_dim = ${dim}`,
-      ),
-    );
-  }
+  // IF NOT EXISTS does not stop two sessions creating the same index at once
+  // (several processes reloading settings together); the lock makes them take turns.
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${VECTOR_INDEX_LOCK})`);
+    for (const table of EMBEDDING_TABLES) {
+      await tx.execute(
+        sql.raw(
+          `CREATE INDEX IF NOT EXISTS "${vectorIndexName(table, dim)}" ON "${table}" ` +
+            `USING hnsw ((embedding::${type}(${dim})) ${type}_cosine_ops) WITH (m = ${m}, ef_construction = ${ef}) ` +
+            `WHERE embedding_dim = ${dim}`,
+        ),
+      );
+    }
+  });
 }
+
+const VECTOR_INDEX_LOCK = 0x56494458;
