@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { Fusion } from '../../server/schemas/search';
 import type { ChunkHit } from '../../server/services/search/hits';
 import { defaultFusion } from '../../server/services/search/search-knowledge';
+import { textCandidates } from '../../server/services/search/fused-query';
+import { bm25Query } from '../../server/services/search/term-stats';
+import { chunks } from '../../db/schema';
+import { inArray, sql } from 'drizzle-orm';
 import { STAGE_NAMES, LOG_ENTRIES, corpus, useSearchCorpus, path, searchChunks, searchPages, rrf, RRF60, expectAnchored, manualChunks, occurrences, type SearchArgs } from '../helpers/search-corpus';
 
 const { src } = corpus;
@@ -79,6 +83,32 @@ describe('search modes', () => {
       expect(h.content.toLowerCase()).toMatch(/stage|ledger/);
       if (i > 0) expect(h.score.textScore!).toBeLessThanOrEqual(res.results[i - 1]!.score.textScore!);
     });
+  });
+
+  it('over its candidate budget, full text scores chunks holding the words together, and falls back when too few do', async () => {
+    const { db, termStats } = corpus.rt.search;
+    const stats = await termStats.get();
+    const textList = async (query: string, limit: number, candidateBudget?: number) => {
+      const lexemes = (await db.execute(sql`select lexeme from unnest(to_tsvector('english', ${query}))`)) as unknown;
+      const rows = (Array.isArray(lexemes) ? lexemes : (lexemes as { rows: { lexeme: string }[] }).rows) as { lexeme: string }[];
+      const bm25 = bm25Query(rows.map((r) => r.lexeme), stats, candidateBudget);
+      const list = await textCandidates(db, { table: 'chunks', text: query, vector: null, model: '', useVector: false, useText: true, candidates: 40, limit, fusion: RRF60, filters: { sourceIds: [src.manual] }, bm25 });
+      const content = await db.select({ id: chunks.id, content: chunks.content }).from(chunks).where(inArray(chunks.id, list.map((r) => r.id)));
+      return content.map((c) => c.content.toLowerCase());
+    };
+    // The calibration log repeats "spindle" in every entry but has no ledger; the intro and each stage name both.
+    const both = (text: string) => text.includes('spindle') && text.includes('ledger');
+    const all = await textList('spindle ledger', 5);
+    expect(all.filter(both)).toHaveLength(9);
+    expect(all.length).toBeGreaterThan(9);
+    // With a budget of 2, only chunks holding both words are read, while they are enough for the results asked.
+    expect(await textList('spindle ledger', 5, 2)).toEqual(expect.arrayContaining(all.filter(both)));
+    expect((await textList('spindle ledger', 5, 2)).every(both)).toBe(true);
+    expect((await textList('spindle ledger', 9, 2)).length).toBe(9);
+    expect((await textList('spindle ledger', 10, 2)).length).toBe(all.length);
+    // "wombat" (stages 6, 7) never meets "zephyr" (1, 3, 5): the strict selection finds nothing, the looser one all five.
+    expect(await textList('zephyr wombat', 1, 1)).toHaveLength(5);
+    expect(await textList('zephyr wombat', 1)).toHaveLength(5);
   });
 
   it('hybrid mode: ranks are those of the vector and full-text lists, fused = Σ 1/(60+rank), ordered by it', async () => {

@@ -31,79 +31,136 @@ export type FusedQuery = {
   extraWhere?: SQL;
   /** BM25 over the chunks' lexemes; without it the text side ranks with ts_rank_cd. */
   bm25?: Bm25Query | null;
+  /** How many full-text candidates suffice before a looser selection is tried (default: `limit`). */
+  enough?: number;
 };
 
 // A JS array in a drizzle template becomes a parameter list, not an array.
 const pgArray = (values: (string | number)[], type: 'text' | 'float8') =>
   sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::${sql.raw(type)}[]`;
 
-/** BM25 with IDF from term statistics, on candidates that contain a selective query term. */
-function bm25Candidates(t: SQL, join: SQL, where: SQL, q: FusedQuery, b: Bm25Query): SQL {
-  const selective = b.selective.map((l) => `'${l.replace(/'/g, "''")}'`).join(' | ');
+type Ranked = { id: number; r: number; value: number };
+
+/**
+ * Runs a candidate query with the planner pointed at the right index. Its cost
+ * model misjudges both lists on a few thousand rows: it would scan the table
+ * and compute every 1536-dimension distance (~150 ms against a few ms through
+ * the HNSW index), and it takes an OR of AND clauses in a tsquery for
+ * unselective and reads every tsvector (30–50 ms) instead of asking the GIN
+ * index for a bitmap. Only this statement is affected.
+ */
+function withPlan<T>(db: Database, access: 'index' | 'bitmap', run: (tx: Database) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', ${access === 'index' ? 'on' : 'off'}, true)`);
+    return run(tx as unknown as Database);
+  });
+}
+
+/**
+ * BM25 with IDF from term statistics, on the candidates `match` selects.
+ * Each candidate's tsvector is first cut down to the query's lexemes inside
+ * Postgres (deleting from it everything that is not one, twice), so only those
+ * few entries become rows: unnesting whole tsvectors into rows cost five times
+ * as much.
+ */
+function bm25List(t: SQL, join: SQL, where: SQL, q: FusedQuery, b: Bm25Query, match: string): SQL {
   const w = BM25;
-  return sql`select id, row_number() over (order by rank desc, id) as r, rank from (
+  const terms = pgArray(b.terms, 'text');
+  return sql`select id, row_number() over (order by rank desc, id) as r, rank as value from (
     select cand.id, sum(terms.idf * (u.tf * ${w.k1 + 1}::float8)
              / (u.tf + ${w.k1}::float8 * (${1 - w.b}::float8 + ${w.b}::float8 * cand.len / ${b.avgLength}::float8)) * u.wt) as rank
-    from (select ${t}.id, ${t}.search, length(${t}.search) as len from ${t} ${join}
-          where ${t}.search @@ to_tsquery('simple', ${selective})${where}${q.extraWhere ? sql` and ${q.extraWhere}` : sql``}) cand
+    from (select ${t}.id, length(${t}.search) as len,
+                 ts_delete(${t}.search, tsvector_to_array(ts_delete(${t}.search, ${terms}))) as hits
+          from ${t} ${join}
+          where ${t}.search @@ to_tsquery('simple', ${match})${where}${q.extraWhere ? sql` and ${q.extraWhere}` : sql``}) cand
     cross join lateral (
       select lexeme, cardinality(positions) as tf,
              case when 'A' = any(weights) then ${w.titleWeight}::float8 when 'B' = any(weights) or 'C' = any(weights) then ${w.headingWeight}::float8 else ${w.bodyWeight}::float8 end as wt
-      from unnest(cand.search)) u
-    join unnest(${pgArray(b.terms, 'text')}, ${pgArray(b.idf, 'float8')}) as terms(lexeme, idf) on terms.lexeme = u.lexeme
+      from unnest(cand.hits)) u
+    join unnest(${terms}, ${pgArray(b.idf, 'float8')}) as terms(lexeme, idf) on terms.lexeme = u.lexeme
     group by cand.id
     order by rank desc limit ${q.candidates}) x`;
 }
 
+/** Postgres's own cover-density ranking, for tables without term statistics (code examples). */
+function tsRankList(t: SQL, join: SQL, where: SQL, q: FusedQuery): SQL {
+  const extra = q.extraWhere ? sql` and ${q.extraWhere}` : sql``;
+  // Code is indexed without stemming ('simple'), prose with English stems: code queries look for both.
+  const tsquery = orTsQuery(q.text, q.table === 'code_examples' ? ['english', 'simple'] : ['english']);
+  return sql`with tq as (select ${tsquery} as q)
+    select id, row_number() over (order by rank desc, id) as r, rank as value from (
+      select ${t}.id, ts_rank_cd(${RANK_WEIGHTS}, ${t}.search, tq.q) as rank
+      from ${t} ${join}, tq
+      where ${t}.search @@ tq.q${where}${extra}
+      order by rank desc limit ${q.candidates}) x`;
+}
+
+export async function textCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> {
+  if (!q.useText || q.bm25 === null) return [];
+  const t = sql.raw(`"${q.table}"`);
+  const { join, where } = sourceFilters(q.table, q.filters);
+  const list = (query: SQL) => withPlan(db, 'bitmap', (tx) => queryRows(tx, query)).then(ranked);
+  if (!q.bm25) return list(tsRankList(t, join, where, q));
+  // The strictest selection first; a looser one only when it leaves too few.
+  let rows: Ranked[] = [];
+  for (const match of q.bm25.match) {
+    rows = await list(bm25List(t, join, where, q, q.bm25, match));
+    if (rows.length >= (q.enough ?? q.limit)) break;
+  }
+  return rows;
+}
+
 /**
- * Both candidate lists and their Reciprocal Rank Fusion in one statement. The
- * dimension is written as a literal: the partial HNSW index only applies when
- * the planner can see `embedding_dim = N` (a parameter hides it in a generic
- * plan). Ranks, not raw scores, are fused: cosine distances and ts_rank values
- * live on different scales, the flaw of Archon v1's hybrid search.
+ * Nearest neighbours through the HNSW index. The dimension is written as a
+ * literal: the partial index only applies when the planner can see
+ * `embedding_dim = N` (a parameter hides it in a generic plan).
  */
-export async function fusedSearch(db: Database, q: FusedQuery): Promise<FusedRow[]> {
+async function vectorCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> {
+  if (!q.useVector || q.vector === null) return [];
   const t = sql.raw(`"${q.table}"`);
   const { join, where } = sourceFilters(q.table, q.filters);
   const extra = q.extraWhere ? sql` and ${q.extraWhere}` : sql``;
-  const vectorOn = q.useVector && q.vector !== null;
-  const dim = q.vector?.length ?? 0;
-  const vec = vectorOn
-    ? sql`select id, row_number() over (order by dist, id) as r, dist from (
-        select ${t}.id, ${embeddingExpr(q.table, dim)} <=> ${queryVectorParam(q.vector!)} as dist
+  const dim = q.vector.length;
+  const distance = sql`${embeddingExpr(q.table, dim)} <=> ${queryVectorParam(q.vector)}`;
+  const rows = await withPlan(db, 'index', (tx) =>
+    queryRows(
+      tx,
+      sql`select id, row_number() over (order by dist, id) as r, dist as value from (
+        select ${t}.id, ${distance} as dist
         from ${t} ${join}
         where ${t}.embedding_dim = ${sql.raw(String(dim))} and ${t}.embedding_model = ${q.model}${where}${extra}
-        order by ${embeddingExpr(q.table, dim)} <=> ${queryVectorParam(q.vector!)} limit ${q.candidates}) v`
-    : sql`select null::bigint as id, null::bigint as r, null::float8 as dist where false`;
-  const txt = q.useText && q.bm25
-    ? bm25Candidates(t, join, where, q, q.bm25)
-    : q.useText && q.bm25 === undefined
-    ? sql`select id, row_number() over (order by rank desc, id) as r, rank from (
-        select ${t}.id, ts_rank_cd(${RANK_WEIGHTS}, ${t}.search, tq.q) as rank
-        from ${t} ${join}, tq
-        where ${t}.search @@ tq.q${where}${extra}
-        order by rank desc limit ${q.candidates}) x`
-    : sql`select null::bigint as id, null::bigint as r, null::float4 as rank where false`;
-  // On a few thousand rows the planner prefers scanning the table and
-  // computing every distance, which costs ~150 ms at 1536 dimensions against
-  // a few ms through the HNSW index; its cost model does not know how
-  // expensive the distance is. Only this statement is affected.
-  return db.transaction(async (tx) => {
-    if (vectorOn) await tx.execute(sql`set local enable_seqscan = off`);
-    return queryRows<FusedRow>(
-    tx,
-    // Code is indexed without stemming ('simple'), prose with English stems: code queries look for both.
-    sql`with tq as (select ${orTsQuery(q.text, q.table === 'code_examples' ? ['english', 'simple'] : ['english'])} as q),
-      vec as (${vec}),
-      txt as (${txt})
-      select coalesce(vec.id, txt.id) as id,
-             vec.r::int as vector_rank, txt.r::int as text_rank,
-             vec.dist::float8 as vector_distance, txt.rank::float8 as text_score,
-             (coalesce(${q.fusion.vectorWeight}::float8 / (${q.fusion.k} + vec.r), 0)
-              + coalesce(${q.fusion.textWeight}::float8 / (${q.fusion.k} + txt.r), 0))::float8 as score
-      from vec full outer join txt on vec.id = txt.id
-      order by score desc, id
-      limit ${q.limit}`,
-    ).then((rows) => rows.map((r) => ({ ...r, id: Number(r.id) })));
-  });
+        order by ${distance} limit ${q.candidates}) v`,
+    ),
+  );
+  return ranked(rows);
+}
+
+const ranked = (rows: unknown[]): Ranked[] =>
+  (rows as { id: string | number; r: string | number; value: number | string }[]).map((row) => ({
+    id: Number(row.id),
+    r: Number(row.r),
+    value: Number(row.value),
+  }));
+
+/**
+ * Reciprocal Rank Fusion of the two candidate lists. Ranks, not raw scores,
+ * are fused: cosine distances and BM25 values live on different scales, the
+ * flaw of Archon v1's hybrid search.
+ */
+export function fuse(vector: Ranked[], text: Ranked[], fusion: Fusion, limit: number): FusedRow[] {
+  const rows = new Map<number, FusedRow>();
+  const row = (id: number) => {
+    let r = rows.get(id);
+    if (!r) rows.set(id, (r = { id, vector_rank: null, text_rank: null, vector_distance: null, text_score: null, score: 0 }));
+    return r;
+  };
+  for (const v of vector) Object.assign(row(v.id), { vector_rank: v.r, vector_distance: v.value }).score += fusion.vectorWeight / (fusion.k + v.r);
+  for (const x of text) Object.assign(row(x.id), { text_rank: x.r, text_score: x.value }).score += fusion.textWeight / (fusion.k + x.r);
+  return [...rows.values()].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
+}
+
+/** Both candidate lists, as two statements that run at once on separate connections, then fused. */
+export async function fusedSearch(db: Database, q: FusedQuery): Promise<FusedRow[]> {
+  const [vector, text] = await Promise.all([vectorCandidates(db, q), textCandidates(db, q)]);
+  return fuse(vector, text, q.fusion, q.limit);
 }

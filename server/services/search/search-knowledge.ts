@@ -19,6 +19,8 @@ export type SearchDeps = {
   termStats: TermStatsCache;
   reranker?: Reranker | null;
   rerankCandidates?: number;
+  /** How many chunks the full-text side may score per query (see candidateTsQueries). */
+  candidateBudget?: number;
   logger?: Logger;
 };
 
@@ -96,7 +98,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
   }
   const [vector, bm25, reembedding] = await Promise.all([
     embedQuery(deps, input.query, input.mode, warnings),
-    input.mode === 'vector' ? null : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s)),
+    input.mode === 'vector' ? null : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
     input.mode === 'fulltext' ? false : isReembedding(deps.db),
   ]);
   if (reembedding) warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
@@ -115,6 +117,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,
     bm25,
+    enough: input.limit,
   });
   let hits = await hydrateChunkHits(deps.db, rows);
   const reranked = rerank ? await rerankHits(deps, input.query, hits, warnings) : false;

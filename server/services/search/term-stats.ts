@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../../db/rows';
 import type { Database } from '../../../db/types';
+import { candidateTsQueries } from './candidate-query';
 
 export type TermStats = { documents: number; avgLength: number; df: Map<string, number> };
 
@@ -68,18 +69,15 @@ export type TermStatsCache = ReturnType<typeof createTermStats>;
 
 /** BM25 parameters (Anserini's defaults for passages) and field weights: title, headings and context, body. */
 export const BM25 = { k1: 0.9, b: 0.4, titleWeight: 1.5, headingWeight: 2, bodyWeight: 1 };
-/** Terms in more than this share of chunks do not select candidates (they still score them). */
-export const RARE_TERM_SHARE = 0.05;
+/** The query's terms with their IDF, and the tsqueries choosing which chunks to score, strictest first (see candidateTsQueries). */
+export type Bm25Query = { terms: string[]; idf: number[]; match: string[]; avgLength: number };
 
-export type Bm25Query = { terms: string[]; idf: number[]; selective: string[]; avgLength: number };
-
-export function bm25Query(lexemes: string[], stats: TermStats): Bm25Query | null {
+export function bm25Query(lexemes: string[], stats: TermStats, candidateBudget?: number): Bm25Query | null {
   const terms = [...new Set(lexemes)];
   if (terms.length === 0) return null;
   // Words indexed since the statistics were computed count as the rarest there are.
   const n = Math.max(stats.documents, 1);
   const df = (l: string) => stats.df.get(l) ?? 0;
   const idf = terms.map((l) => Math.log(1 + (n - df(l) + 0.5) / (df(l) + 0.5)));
-  const rare = terms.filter((l) => df(l) / n < RARE_TERM_SHARE);
-  return { terms, idf, selective: rare.length ? rare : terms, avgLength: stats.avgLength };
+  return { terms, idf, match: candidateTsQueries(terms, df, n, candidateBudget), avgLength: stats.avgLength };
 }
