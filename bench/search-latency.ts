@@ -3,7 +3,7 @@
 // runs in production), and times hybrid, vector and full-text queries one at
 // a time (p50/p95) and from 8 concurrent clients (queries per second). Also
 // prints the query plans, which must use the HNSW and GIN indexes.
-//   npm run bench:search [-- --db embedded|postgres] [-- --queries FILE]
+//   npm run bench:search [-- --db embedded|postgres] [-- --queries FILE] [-- --database URL]
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -20,9 +20,12 @@ const db = (option('--db') as BenchMode | undefined) ?? (serverUrl() ? 'postgres
 const queries = (JSON.parse(fs.readFileSync(option('--queries') ?? 'eval/queries/postgres-manual.json', 'utf8')) as { query: string }[]).map((q) => q.query);
 requireManual();
 
-const runtime = await startBenchRuntime(db, {}, undefined, true);
-const { job, close } = await indexManual(runtime);
-console.log(`${db}: ${job.chunksStored} chunks indexed; ${queries.length} distinct queries`);
+// --database reuses a database indexed before (e.g. by eval:search with BENCH_KEEP=1) instead of crawling again.
+const reuse = option('--database');
+const runtime = await startBenchRuntime(reuse ? 'postgres' : db, {}, reuse, true);
+const indexed = reuse ? null : await indexManual(runtime);
+const [counted] = await queryRows<{ n: number }>(runtime.database.db, sql`select count(*)::int as n from chunks`);
+console.log(`${reuse ? 'postgres (reused)' : db}: ${counted?.n ?? 0} chunks indexed; ${queries.length} distinct queries`);
 
 // Query plans, as the search service runs them (index scans forced for the vector side).
 const [vector] = await runtime.crawl.embedder.embed([queries[0]!]);
@@ -36,7 +39,7 @@ const plans = await runtime.database.db.transaction(async (tx) => {
     where search @@ to_tsquery('simple', 'cancel | backend') limit 40`);
   return { vector: v, text: t };
 });
-await close();
+await indexed?.close();
 await runtime.close();
 
 // The server needs an owner and a key to answer; the rate limit must not shape the measurement.
@@ -101,6 +104,6 @@ console.log(`--- vector plan\n${plans.vector.map((p) => p['QUERY PLAN']).filter(
 console.log(`--- full-text plan\n${plans.text.map((p) => p['QUERY PLAN']).join('\n')}`);
 proc.kill('SIGTERM');
 await new Promise((r) => proc.once('exit', r));
-await runtime.dropDatabase();
+if (!reuse) await runtime.dropDatabase();
 fs.rmSync(runtime.dataDir, { recursive: true, force: true });
 process.exit(0);

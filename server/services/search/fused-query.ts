@@ -51,8 +51,12 @@ type Ranked = { id: number; r: number; value: number };
  */
 function withPlan<T>(db: Database, access: 'index' | 'bitmap', run: (tx: Database) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', ${access === 'index' ? 'on' : 'off'}, true)`);
-    return run(tx as unknown as Database);
+    // Sent without waiting: a transaction's statements run in order on its connection.
+    const [, result] = await Promise.all([
+      tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', ${access === 'index' ? 'on' : 'off'}, true)`),
+      run(tx as unknown as Database),
+    ]);
+    return result;
   });
 }
 
@@ -159,8 +163,20 @@ export function fuse(vector: Ranked[], text: Ranked[], fusion: Fusion, limit: nu
   return [...rows.values()].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
 }
 
-/** Both candidate lists, as two statements that run at once on separate connections, then fused. */
-export async function fusedSearch(db: Database, q: FusedQuery): Promise<FusedRow[]> {
-  const [vector, text] = await Promise.all([vectorCandidates(db, q), textCandidates(db, q)]);
+/** A query whose inputs may still be on their way (the query's embedding, its BM25 terms). */
+export type PendingFusedQuery = Omit<FusedQuery, 'vector' | 'bm25'> & {
+  vector: FusedQuery['vector'] | Promise<FusedQuery['vector']>;
+  bm25?: FusedQuery['bm25'] | Promise<FusedQuery['bm25']>;
+};
+
+/**
+ * Both candidate lists, as two statements that run at once on separate
+ * connections, then fused. Each list starts as soon as its own input is ready.
+ */
+export async function fusedSearch(db: Database, q: PendingFusedQuery): Promise<FusedRow[]> {
+  const [vector, text] = await Promise.all([
+    Promise.resolve(q.vector).then((vector) => vectorCandidates(db, { ...q, vector, bm25: undefined })),
+    Promise.resolve(q.bm25).then((bm25) => textCandidates(db, { ...q, vector: null, bm25 })),
+  ]);
   return fuse(vector, text, q.fusion, q.limit);
 }

@@ -96,19 +96,17 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     warnings.push('the query has no letters or digits to search for');
     return { returnMode: input.returnMode, mode: input.mode, results: [], reranked: false, warnings } as SearchResult;
   }
-  const [vector, bm25, reembedding] = await Promise.all([
-    embedQuery(deps, input.query, input.mode, warnings),
-    input.mode === 'vector' ? null : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
-    input.mode === 'fulltext' ? false : isReembedding(deps.db),
-  ]);
-  if (reembedding) warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
+  const reembedding = input.mode === 'fulltext' ? Promise.resolve(false) : isReembedding(deps.db);
+  // Awaited after the search; should the search fail first, this must not become an unhandled rejection.
+  reembedding.catch(() => {});
   const rerank = Boolean(deps.reranker) && input.rerank !== false;
   const pages = input.returnMode === 'pages';
   const pool = pages ? Math.min(200, Math.max(100, input.limit * 10)) : rerank ? Math.max(input.limit, deps.rerankCandidates ?? 20) : input.limit;
   const rows = await fusedSearch(deps.db, {
     table: 'chunks',
     text: input.query,
-    vector,
+    // Not awaited here: each candidate list starts once its own input is ready.
+    vector: embedQuery(deps, input.query, input.mode, warnings),
     model: deps.embedder.model,
     useVector: input.mode !== 'fulltext',
     useText: input.mode !== 'vector',
@@ -116,9 +114,10 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     limit: pool,
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,
-    bm25,
+    bm25: input.mode === 'vector' ? null : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
     enough: input.limit,
   });
+  if (await reembedding) warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
   let hits = await hydrateChunkHits(deps.db, rows);
   const reranked = rerank ? await rerankHits(deps, input.query, hits, warnings) : false;
   if (pages) return { returnMode: 'pages', mode: input.mode, results: groupByPage(hits, input.limit), reranked, warnings };
