@@ -51,12 +51,8 @@ type Ranked = { id: number; r: number; value: number };
  */
 function withPlan<T>(db: Database, access: 'index' | 'bitmap', run: (tx: Database) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    // Sent without waiting: a transaction's statements run in order on its connection.
-    const [, result] = await Promise.all([
-      tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', ${access === 'index' ? 'on' : 'off'}, true)`),
-      run(tx as unknown as Database),
-    ]);
-    return result;
+    await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', ${access === 'index' ? 'on' : 'off'}, true)`);
+    return run(tx as unknown as Database);
   });
 }
 
