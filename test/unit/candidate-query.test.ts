@@ -7,31 +7,31 @@ const dfOf = (table: Record<string, number>) => (lexeme: string) => table[lexeme
 
 describe('candidateTsQueries', () => {
   it('lets rare terms select on their own, rarest first', () => {
-    expect(candidateTsQueries(['vacuum', 'freez'], dfOf({ vacuum: 120, freez: 30 }), N, 400)).toEqual(["'freez' | 'vacuum'"]);
+    expect(candidateTsQueries(['vacuum', 'freez'], dfOf({ vacuum: 120, freez: 30 }), N, 400)).toEqual([["'freez'", "'vacuum'"]]);
   });
 
   it('makes common terms select only together once they would exceed the budget, with looser fallbacks', () => {
     const df = dfOf({ arrai: 600, column: 2500, contain: 900 });
-    const pairs = "('arrai' & 'contain') | ('arrai' & 'column') | ('contain' & 'column')";
-    const any = "'arrai' | 'contain' | 'column'";
+    const pairs = ["'arrai' & 'contain'", "'arrai' & 'column'", "'contain' & 'column'"];
+    const any = ["'arrai'", "'contain'", "'column'"];
     // Pairs: 600·2500/N + 600·900/N + 2500·900/N = 150 + 54 + 225 = 429 > 400, so triples.
-    expect(candidateTsQueries(['arrai', 'column', 'contain'], df, N, 400)).toEqual(["('arrai' & 'contain' & 'column')", pairs, any]);
+    expect(candidateTsQueries(['arrai', 'column', 'contain'], df, N, 400)).toEqual([["'arrai' & 'contain' & 'column'"], pairs, any]);
     expect(candidateTsQueries(['arrai', 'column', 'contain'], df, N, 500)).toEqual([pairs, any]);
     expect(candidateTsQueries(['arrai', 'column', 'contain'], df, N, 5000)).toEqual([any]);
   });
 
   it('keeps a rare term alone next to combined common ones', () => {
     const df = dfOf({ pgpass: 4, password: 800, file: 3000 });
-    expect(candidateTsQueries(['password', 'file', 'pgpass'], df, N, 400)).toEqual(["'pgpass' | ('password' & 'file')", "'pgpass' | 'password' | 'file'"]);
+    expect(candidateTsQueries(['password', 'file', 'pgpass'], df, N, 400)).toEqual([["'pgpass'", "'password' & 'file'"], ["'pgpass'", "'password'", "'file'"]]);
   });
 
   it('still selects something for a single common word, and terms unseen by the statistics count as rare', () => {
-    expect(candidateTsQueries(['tabl'], dfOf({ tabl: 5000 }), N, 400)).toEqual(["'tabl'"]);
-    expect(candidateTsQueries(['brandnew', 'tabl'], dfOf({ tabl: 5000 }), N, 400)).toEqual(["'brandnew' | 'tabl'"]);
+    expect(candidateTsQueries(['tabl'], dfOf({ tabl: 5000 }), N, 400)).toEqual([["'tabl'"]]);
+    expect(candidateTsQueries(['brandnew', 'tabl'], dfOf({ tabl: 5000 }), N, 400)).toEqual([["'brandnew'", "'tabl'"]]);
   });
 
   it('quotes lexemes so they stay literal in tsquery syntax', () => {
-    expect(candidateTsQueries(["o'brien"], dfOf({}), N)).toEqual(["'o''brien'"]);
+    expect(candidateTsQueries(["o'brien"], dfOf({}), N)).toEqual([["'o''brien'"]]);
   });
 });
 

@@ -4,7 +4,7 @@
  * made only of common words ("check if an array column contains a value")
  * used to score two thirds of the manual's chunks, 140 ms, for a top 40.
  */
-export const CANDIDATE_BUDGET = 200;
+export const CANDIDATE_BUDGET = 100;
 /** Common terms combined into AND clauses: C(6, 3) = 20 clauses at most. */
 const MAX_COMBINED_TERMS = 6;
 const MAX_MIN_MATCH = 3;
@@ -21,8 +21,9 @@ function combinations<T>(items: T[], k: number): T[][] {
 }
 
 /**
- * The tsqueries (in `to_tsquery('simple', …)` syntax) that select the chunks
- * BM25 scores, within a budget estimated from document frequencies:
+ * The tsqueries that select the chunks BM25 scores (clauses in
+ * `to_tsquery('simple', …)` syntax, to be OR'ed), within a budget estimated
+ * from document frequencies:
  * - the rarest terms select on their own, while their chunks fit the budget
  *   (a chunk with one rare query word can be the answer);
  * - the remaining common terms select only together: a chunk must contain m of
@@ -33,7 +34,7 @@ function combinations<T>(items: T[], k: number): T[][] {
  * the words together. Every term still scores the candidates; this only
  * decides which are read.
  */
-export function candidateTsQueries(terms: string[], df: (lexeme: string) => number, documents: number, budget = CANDIDATE_BUDGET): string[] {
+export function candidateTsQueries(terms: string[], df: (lexeme: string) => number, documents: number, budget = CANDIDATE_BUDGET): string[][] {
   const byDf = [...new Set(terms)].sort((a, b) => df(a) - df(b) || (a < b ? -1 : 1));
   const rare: string[] = [];
   let selected = 0;
@@ -43,15 +44,12 @@ export function candidateTsQueries(terms: string[], df: (lexeme: string) => numb
     selected += df(term);
   }
   const common = byDf.slice(rare.length, rare.length + MAX_COMBINED_TERMS);
-  if (common.length === 0) return [rare.map(quote).join(' | ')];
+  if (common.length === 0) return [rare.map(quote)];
   const n = Math.max(documents, 1);
   const estimate = (clauses: string[][]) => clauses.reduce((sum, c) => sum + n * c.reduce((p, t) => p * (df(t) / n), 1), 0);
   let m = 1;
   while (m < Math.min(common.length, MAX_MIN_MATCH) && estimate(combinations(common, m)) > budget - selected) m++;
-  const tiers: string[] = [];
-  for (let k = m; k >= 1; k--) {
-    const clauses = combinations(common, k).map((c) => (c.length === 1 ? quote(c[0]!) : `(${c.map(quote).join(' & ')})`));
-    tiers.push([...rare.map(quote), ...clauses].join(' | '));
-  }
+  const tiers: string[][] = [];
+  for (let k = m; k >= 1; k--) tiers.push([...rare.map(quote), ...combinations(common, k).map((c) => c.map(quote).join(' & '))]);
   return tiers;
 }

@@ -70,7 +70,7 @@ export type TermStatsCache = ReturnType<typeof createTermStats>;
 /** BM25 parameters (Anserini's defaults for passages) and field weights: title, headings and context, body. */
 export const BM25 = { k1: 0.9, b: 0.4, titleWeight: 1.5, headingWeight: 2, bodyWeight: 1 };
 /** The query's terms with their IDF, and the tsqueries choosing which chunks to score, strictest first (see candidateTsQueries). */
-export type Bm25Query = { terms: string[]; idf: number[]; match: string[]; avgLength: number };
+export type Bm25Query = { terms: string[]; idf: number[]; match: string[][]; avgLength: number };
 
 export function bm25Query(lexemes: string[], stats: TermStats, candidateBudget?: number): Bm25Query | null {
   const terms = [...new Set(lexemes)];
