@@ -35,8 +35,10 @@ const plans = await runtime.database.db.transaction(async (tx) => {
   const v = await queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
     where embedding_dim = ${sql.raw(String(dim))} and embedding_model = ${runtime.crawl.embedder.model}
     order by ${embeddingExpr('chunks', dim)} <=> ${queryVectorParam(vector!)} limit 40`);
+  // The full-text candidates as search selects them: separate clauses, bitmaps only.
+  await tx.execute(sql`set local enable_indexscan = off`);
   const t = await queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
-    where search @@ to_tsquery('simple', 'cancel | backend') limit 40`);
+    where search @@ to_tsquery('simple', 'cancel') or search @@ to_tsquery('simple', 'session & queri & run')`);
   return { vector: v, text: t };
 });
 await indexed?.close();
