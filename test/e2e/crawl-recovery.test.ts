@@ -59,10 +59,10 @@ describe('a crawl interrupted by kill -9', () => {
     const second = await startServerProcess({ ...env, ARCHON_DATA_DIR: first.dataDir });
     servers.push(second);
     const b = createArchonClient(second.url);
+    // PGlite runs in WebAssembly: alone the recovery takes ~15 s, with three such tests at once on two cores over 60.
     const done = await waitFor(async () => {
       const j = await b.client.jobs.get.query({ id: job.id });
       return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-      // PGlite runs in WebAssembly: alone the recovery takes ~15 s, with three such tests at once on two cores over 60.
     }, 150_000, 'recovered crawl');
     await b.wsClient.close();
     expect(done).toMatchObject({ status: 'completed', pagesFetched: SLOW_PAGES, pagesFailed: 0, pagesDiscovered: SLOW_PAGES });
