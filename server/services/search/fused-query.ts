@@ -45,9 +45,9 @@ type Ranked = { id: number; r: number; value: number };
  * Runs a candidate query with the planner pointed at the right index. Its cost
  * model misjudges both lists on a few thousand rows: it would scan the table
  * and compute every 1536-dimension distance (~150 ms against a few ms through
- * the HNSW index), and it takes an OR of AND clauses in a tsquery for
- * unselective and reads every tsvector (30–50 ms) instead of asking the GIN
- * index for a bitmap. Only this statement is affected.
+ * the HNSW index), and for some full-text selections it reads every tsvector
+ * or walks the primary key (60–115 ms) instead of combining GIN bitmaps. Only
+ * this statement is affected.
  */
 function withPlan<T>(db: Database, access: 'index' | 'bitmap', run: (tx: Database) => Promise<T>, neighbours = 0): Promise<T> {
   return db.transaction(async (tx) => {
