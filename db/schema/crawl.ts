@@ -24,8 +24,14 @@ export const crawlUrls = pgTable(
     reason: text('reason'),
     httpStatus: integer('http_status'),
     pageId: uuid('page_id').references(() => pages.id, { onDelete: 'set null' }),
+    /** The URL whose page first linked this one: a re-run batch finds what it discovered by it. */
+    parentId: bigint('parent_id', { mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [unique('crawl_urls_job_url_key').on(t.jobId, t.url), index('crawl_urls_job_status_idx').on(t.jobId, t.status)],
+  (t) => [
+    unique('crawl_urls_job_url_key').on(t.jobId, t.url),
+    index('crawl_urls_job_status_idx').on(t.jobId, t.status),
+    index('crawl_urls_job_parent_idx').on(t.jobId, t.parentId),
+  ],
 );

@@ -56,14 +56,19 @@ describe('a crawl interrupted by kill -9', () => {
     const fetchedBeforeCrash = site.requests.filter((r) => r.includes('/slowdocs/')).length;
     expect(fetchedBeforeCrash).toBeLessThan(SLOW_PAGES);
 
-    const second = await startServerProcess({ ...env, ARCHON_DATA_DIR: first.dataDir });
+    const second = await startServerProcess({ ...env, ARCHON_DATA_DIR: first.dataDir, LOG_LEVEL: 'info' });
     servers.push(second);
     const b = createArchonClient(second.url);
     // PGlite runs in WebAssembly: alone the recovery takes ~15 s, with three such tests at once on two cores over 60.
+    let last: unknown = null;
     const done = await waitFor(async () => {
       const j = await b.client.jobs.get.query({ id: job.id });
+      last = j;
       return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-    }, 150_000, 'recovered crawl');
+    }, 150_000, 'recovered crawl').catch((err: Error) => {
+      // A stuck recovery is a bug to find: say where the job stood and what the server logged.
+      throw new Error(`${err.message}\njob: ${JSON.stringify(last)}\nserver log (tail):\n${second.output().slice(-6000)}`);
+    });
     await b.wsClient.close();
     expect(done).toMatchObject({ status: 'completed', pagesFetched: SLOW_PAGES, pagesFailed: 0, pagesDiscovered: SLOW_PAGES });
     expect(await second.stop('SIGTERM')).toBe(0);

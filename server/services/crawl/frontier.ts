@@ -4,6 +4,8 @@ import type { CrawlUrlKind, CrawlUrlStatus } from '../../../db/schema/crawl';
 import type { Database } from '../../../db/types';
 
 export type FrontierEntry = { url: string; depth: number; kind: CrawlUrlKind };
+/** An entry found on a frontier URL's page: `parentId` is that URL's id. */
+export type DiscoveredEntry = FrontierEntry & { parentId?: number };
 export type FrontierRow = FrontierEntry & { id: number; status: CrawlUrlStatus };
 
 /**
@@ -11,7 +13,7 @@ export type FrontierRow = FrontierEntry & { id: number; status: CrawlUrlStatus }
  * ids. The job row lock makes concurrent batches respect the budget exactly.
  * Listing files (sitemaps, llms.txt) do not count as pages.
  */
-export async function enqueueUrls(db: Database, jobId: string, entries: FrontierEntry[], maxPages: number): Promise<number[]> {
+export async function enqueueUrls(db: Database, jobId: string, entries: DiscoveredEntry[], maxPages: number): Promise<number[]> {
   if (entries.length === 0) return [];
   return db.transaction(async (tx) => {
     await tx.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, jobId)).for('update');
@@ -31,13 +33,29 @@ export async function enqueueUrls(db: Database, jobId: string, entries: Frontier
     if (accepted.length === 0) return [];
     const rows = await tx
       .insert(crawlUrls)
-      .values(accepted.map((e) => ({ jobId, url: e.url, depth: e.depth, kind: e.kind })))
+      .values(accepted.map((e) => ({ jobId, url: e.url, depth: e.depth, kind: e.kind, parentId: e.parentId ?? null })))
       .onConflictDoNothing()
       .returning({ id: crawlUrls.id, kind: crawlUrls.kind });
     const newPages = rows.filter((r) => r.kind === 'page').length;
     if (newPages) await tx.update(jobs).set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${newPages}` }).where(eq(jobs.id, jobId));
     return rows.map((r) => r.id);
   });
+}
+
+/**
+ * The URLs first found on the pages of `parentIds`, in id order. A batch that
+ * runs again (its step's result was lost after its writes committed, which a
+ * lost lease or a lost response can cause) finds no pending URLs to crawl, so
+ * this, not what it inserted this time, is what it must fan out.
+ */
+export async function discoveredBy(db: Database, jobId: string, parentIds: number[]): Promise<number[]> {
+  if (parentIds.length === 0) return [];
+  const rows = await db
+    .select({ id: crawlUrls.id })
+    .from(crawlUrls)
+    .where(and(eq(crawlUrls.jobId, jobId), inArray(crawlUrls.parentId, parentIds)))
+    .orderBy(crawlUrls.id);
+  return rows.map((r) => r.id);
 }
 
 export async function loadPending(db: Database, jobId: string, ids: number[]): Promise<FrontierRow[]> {

@@ -7,7 +7,7 @@ import { isEmbeddingConfigError } from '../embeddings/types';
 import { getJob, isJobActive, isTerminal, recordJobProgress, setJobStatus } from '../jobs';
 import { crawlContext } from './crawl-context';
 import type { CrawlDeps } from './crawl-deps';
-import { enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
+import { discoveredBy, enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
 import type { CrawlJobInput } from './job-input';
 import { mapLimit } from './limits';
 import { processUrl, type PreviousPage, type UrlResult } from './process-url';
@@ -116,7 +116,9 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
   });
   await recordOutcomes(db, outcomes);
 
-  const newUrlIds = await enqueueUrls(db, jobId, results.flatMap((r) => r?.enqueue ?? []), input.maxPages);
+  await enqueueUrls(db, jobId, rows.flatMap((row, i) => (results[i]?.enqueue ?? []).map((e) => ({ ...e, parentId: row.id }))), input.maxPages);
+  // What this batch found, whether inserted now or by an earlier run of it (see discoveredBy).
+  const newUrlIds = await discoveredBy(db, jobId, urlIds);
 
   // Sections of an llms-full.txt are pages the frontier never listed.
   const sectionPages = rows.reduce((n, row, i) => n + (row.kind === 'llms-full' ? (results[i]?.documents.length ?? 0) : 0), 0);
