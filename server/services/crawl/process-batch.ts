@@ -55,8 +55,9 @@ const summarise = (items: string[], max = 5) =>
 /**
  * Crawls one batch of frontier URLs: fetch and convert them, embed and store
  * the resulting pages in one write, record what happened to each URL, and
- * enqueue the links worth following. Returns the new frontier ids only; page
- * bodies never leave this function.
+ * enqueue the links worth following. Returns the ids of the URLs its pages
+ * discovered, the same when the batch runs again; page bodies never leave this
+ * function.
  */
 export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: number[]): Promise<{ newUrlIds: number[] }> {
   const { db } = deps;
