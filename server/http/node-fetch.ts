@@ -2,16 +2,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+/** A Node request's headers as fetch Headers (repeated headers joined, as HTTP allows). */
+export function nodeHeaders(req: Pick<IncomingMessage, 'headers'>): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
 /**
  * A fetch Request for a Node request: same method, headers and streamed body,
  * aborted when the client goes away. Handlers read only the path and query of
  * its URL, so the origin is a fixed placeholder rather than the client's Host.
  */
 export function toFetchRequest(req: IncomingMessage, res: ServerResponse): Request {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
+  const headers = nodeHeaders(req);
   const aborted = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) aborted.abort();

@@ -10,6 +10,7 @@ import { dispatch as inngestDispatch } from '../../inngest/dispatch';
 import { authenticate } from '../services/auth/authenticate';
 import { clientIp } from '../services/auth/client-ip';
 import { SYSTEM_PRINCIPAL, type Principal } from '../services/auth/principal';
+import { nodeHeaders } from '../http/node-fetch';
 
 export type Context = {
   db: Database;
@@ -55,14 +56,6 @@ export function createContextInner(opts: {
   };
 }
 
-function headersOf(req: { headers: Record<string, string | string[] | undefined> }): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
-  return headers;
-}
-
 /** One context factory for both transports: the fetch adapter (HTTP) and the WebSocket adapter. */
 export async function createContext(opts: { req: Request } | CreateWSSContextFnOptions): Promise<Context> {
   const runtime = await getRuntime();
@@ -73,7 +66,7 @@ export async function createContext(opts: { req: Request } | CreateWSSContextFnO
     return createContextInner({ runtime, transport: 'http', headers, principal, ip: clientIp(headers, runtime.config.TRUST_PROXY) });
   }
   const ws = opts as CreateWSSContextFnOptions;
-  const headers = headersOf(ws.req);
+  const headers = nodeHeaders(ws.req);
   const principal = await authenticate(runtime.database.db, { headers, connectionParams: ws.info.connectionParams, publicUrl });
   return createContextInner({ runtime, transport: 'ws', headers, principal, ip: clientIp(headers, runtime.config.TRUST_PROXY, ws.req.socket.remoteAddress) });
 }
