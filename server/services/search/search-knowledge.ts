@@ -25,7 +25,7 @@ export type SearchDeps = {
 };
 
 /** The query's lexemes as Postgres's English configuration sees them. */
-async function queryLexemes(db: Database, text: string): Promise<string[]> {
+export async function queryLexemes(db: Database, text: string): Promise<string[]> {
   const rows = await queryRows<{ lexeme: string }>(db, sql`select lexeme from unnest(to_tsvector('english', ${text})) limit 64`);
   return rows.map((r) => r.lexeme);
 }
