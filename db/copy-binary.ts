@@ -1,5 +1,4 @@
 import type { Sql } from 'postgres';
-import type { Database } from './types';
 
 /**
  * PostgreSQL's binary COPY format, for bulk loads where per-row INSERT
@@ -61,12 +60,6 @@ export function encodeCopyBinary(rows: CopyValue[][]): Buffer {
   trailer.writeInt16BE(-1);
   parts.push(trailer);
   return Buffer.concat(parts);
-}
-
-/** The postgres.js connection behind a drizzle database or transaction; null on PGlite. */
-export function postgresClient(db: Database): Sql | null {
-  const client = (db as unknown as { session?: { client?: unknown } }).session?.client as Sql | undefined;
-  return client && typeof (client as { unsafe?: unknown }).unsafe === 'function' ? client : null;
 }
 
 /** Streams rows into `table (columns)` with COPY … FORMAT binary on a postgres.js connection. */

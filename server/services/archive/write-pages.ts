@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { chunks, codeExamples, pages } from '../../../db/schema';
-import { copyRows, postgresClient, type CopyValue } from '../../../db/copy-binary';
+import { postgresClient } from '../../../db/driver';
+import { copyChunks, copyCodeExamples } from '../../../db/knowledge-copy';
 import type { Database } from '../../../db/types';
 import { exactVectorText, type EmbeddingInfo } from './format';
 import type { ArchiveChunk, ArchiveCode, ArchivePage } from './read-archive';
@@ -17,48 +18,7 @@ export type PageWriteCounts = {
 
 const INSERT_BATCH = 100;
 
-const CHUNK_COLUMNS = [
-  'source_id', 'page_id', 'chunk_index', 'title', 'heading_path', 'content', 'context',
-  'char_count', 'content_hash', 'embedding', 'embedding_model', 'embedding_dim',
-];
-const CODE_COLUMNS = [
-  'source_id', 'page_id', 'example_index', 'language', 'name', 'summary', 'code',
-  'heading_path', 'content_hash', 'embedding', 'embedding_model', 'embedding_dim',
-];
-
 type Row<T> = { sourceId: string; pageId: string; item: T; vector: number[] | null };
-
-const vectorCells = (vector: number[] | null, embedding: EmbeddingInfo | null): CopyValue[] => [
-  { type: 'vector', value: vector },
-  { type: 'text', value: vector ? embedding!.model : null },
-  { type: 'int4', value: vector ? embedding!.dimensions : null },
-];
-
-const chunkCopyRow = ({ sourceId, pageId, item: c, vector }: Row<ArchiveChunk>, embedding: EmbeddingInfo | null): CopyValue[] => [
-  { type: 'text', value: sourceId },
-  { type: 'uuid', value: pageId },
-  { type: 'int4', value: c.chunkIndex },
-  { type: 'text', value: c.title },
-  { type: 'jsonb', value: c.headingPath },
-  { type: 'text', value: c.content },
-  { type: 'text', value: c.context },
-  { type: 'int4', value: c.charCount },
-  { type: 'text', value: c.contentHash },
-  ...vectorCells(vector, embedding),
-];
-
-const codeCopyRow = ({ sourceId, pageId, item: e, vector }: Row<ArchiveCode>, embedding: EmbeddingInfo | null): CopyValue[] => [
-  { type: 'text', value: sourceId },
-  { type: 'uuid', value: pageId },
-  { type: 'int4', value: e.exampleIndex },
-  { type: 'text', value: e.language },
-  { type: 'text', value: e.name },
-  { type: 'text', value: e.summary },
-  { type: 'text', value: e.code },
-  { type: 'jsonb', value: e.headingPath },
-  { type: 'text', value: e.contentHash },
-  ...vectorCells(vector, embedding),
-];
 
 // The column type's own encoder rounds to seven decimals (db/vector-text.ts);
 // a copy keeps every float32 digit so similarity scores match the original.
@@ -132,8 +92,10 @@ export async function writePages(
 
   const pg = postgresClient(db);
   if (pg) {
-    await copyRows(pg, 'chunks', CHUNK_COLUMNS, chunkRows.map((r) => chunkCopyRow(r, embedding)));
-    await copyRows(pg, 'code_examples', CODE_COLUMNS, codeRows.map((r) => codeCopyRow(r, embedding)));
+    const vectorColumns = (vector: number[] | null) =>
+      vector ? { embedding: vector, embeddingModel: embedding!.model, embeddingDim: embedding!.dimensions } : {};
+    await copyChunks(pg, chunkRows.map(({ pageId, item: { embedding: _e, ...c }, vector }) => ({ sourceId, pageId, ...c, ...vectorColumns(vector) })));
+    await copyCodeExamples(pg, codeRows.map(({ pageId, item: { embedding: _e, ...e }, vector }) => ({ sourceId, pageId, ...e, ...vectorColumns(vector) })));
   } else {
     await insertInBatches(chunkRows, (slice) =>
       db.insert(chunks).values(

@@ -1,32 +1,15 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { chunks, codeExamples, pages } from '../../../db/schema';
-import { copyRows, postgresClient, type CopyValue } from '../../../db/copy-binary';
+import { postgresClient } from '../../../db/driver';
+import { copyChunks, copyCodeExamples } from '../../../db/knowledge-copy';
 import type { Database } from '../../../db/types';
 import type { PreparedDocument } from './prepare';
 
 const INSERT_BATCH = 100;
 
-// On PostgreSQL, chunks go in with binary COPY: a crawl's cost is dominated by
-// these writes, and binary vectors skip both text formatting and parsing.
-const CHUNK_COPY_COLUMNS = [
-  'source_id', 'page_id', 'chunk_index', 'title', 'heading_path', 'content', 'context',
-  'char_count', 'content_hash', 'embedding', 'embedding_model', 'embedding_dim',
-];
-type ChunkRow = typeof chunks.$inferInsert;
-const chunkCopyRow = (c: ChunkRow): CopyValue[] => [
-  { type: 'text', value: c.sourceId },
-  { type: 'uuid', value: c.pageId },
-  { type: 'int4', value: c.chunkIndex },
-  { type: 'text', value: c.title ?? '' },
-  { type: 'jsonb', value: c.headingPath ?? [] },
-  { type: 'text', value: c.content },
-  { type: 'text', value: c.context ?? null },
-  { type: 'int4', value: c.charCount },
-  { type: 'text', value: c.contentHash },
-  { type: 'vector', value: c.embedding ?? null },
-  { type: 'text', value: c.embeddingModel ?? null },
-  { type: 'int4', value: c.embeddingDim ?? null },
-];
+// On PostgreSQL, chunks and code examples go in with binary COPY: a crawl's
+// cost is dominated by these writes, and binary vectors skip both text
+// formatting and parsing.
 const wordCount = (text: string) => (text.match(/\S+/g) ?? []).length;
 
 /**
@@ -105,7 +88,7 @@ export async function storeDocuments(
     );
     const pg = postgresClient(tx);
     if (pg) {
-      await copyRows(pg, 'chunks', CHUNK_COPY_COLUMNS, values.map(chunkCopyRow));
+      await copyChunks(pg, values);
     } else {
       for (let i = 0; i < values.length; i += INSERT_BATCH) await tx.insert(chunks).values(values.slice(i, i + INSERT_BATCH));
     }
@@ -127,7 +110,11 @@ export async function storeDocuments(
         embeddingDim: e.embedding ? e.embedding.length : null,
       })),
     );
-    for (let i = 0; i < examples.length; i += INSERT_BATCH) await tx.insert(codeExamples).values(examples.slice(i, i + INSERT_BATCH));
+    if (pg) {
+      await copyCodeExamples(pg, examples);
+    } else {
+      for (let i = 0; i < examples.length; i += INSERT_BATCH) await tx.insert(codeExamples).values(examples.slice(i, i + INSERT_BATCH));
+    }
   });
   return { pageIds, chunksStored };
 }
