@@ -10,7 +10,7 @@ import http from 'node:http';
 import { sql } from 'drizzle-orm';
 import superjson from 'superjson';
 import { queryRows } from '../db/rows';
-import { embeddingExpr, queryVectorParam } from '../db/vector-index';
+import { indexedDistance, queryVectorParam } from '../db/vector-index';
 import { indexManual, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
 import { percentile } from './metrics';
 
@@ -35,7 +35,7 @@ const plans = await runtime.database.db.transaction(async (tx) => {
   // Twice: a fresh connection's first vector query also loads pgvector and the index metadata.
   const explainVector = () => queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
     where embedding_dim = ${sql.raw(String(dim))} and embedding_model = ${runtime.crawl.embedder.model}
-    order by ${embeddingExpr('chunks', dim)} <=> ${queryVectorParam(vector!)} limit 40`);
+    order by ${indexedDistance(tx, 'chunks', dim, queryVectorParam(vector!))} limit 40`);
   await explainVector();
   const v = await explainVector();
   // The full-text candidates as search selects them: separate clauses, bitmaps only.

@@ -6,7 +6,8 @@ import * as schema from './schema';
 import type { Database, DatabaseHandle } from './types';
 
 export const MIN_SERVER_VERSION_NUM = 150000;
-export const MIN_PGVECTOR = '0.5.0';
+// 0.7 brought halfvec, which the HNSW index stores (db/vector-index.ts).
+export const MIN_PGVECTOR = '0.7.0';
 
 export function compareVersions(a: string, b: string): number {
   const pa = a.split('.').map((n) => Number.parseInt(n, 10) || 0);
@@ -30,13 +31,13 @@ export function checkServer(facts: ServerFacts): void {
   if (!facts.available && !facts.installed) {
     throw new DatabaseSetupError(
       `The pgvector extension is not installed on this PostgreSQL ${facts.version} server. ` +
-        'Install pgvector 0.5 or newer (for example the postgresql-15-pgvector package, or build it from https://github.com/pgvector/pgvector) and restart.',
+        'Install pgvector 0.7 or newer (for example the postgresql-15-pgvector package, or build it from https://github.com/pgvector/pgvector) and restart.',
     );
   }
   const version = facts.installed ?? facts.available ?? '0';
   if (compareVersions(version, MIN_PGVECTOR) < 0) {
     throw new DatabaseSetupError(
-      `pgvector ${version} is too old: Archon needs ${MIN_PGVECTOR} or newer for HNSW indexes. ` +
+      `pgvector ${version} is too old: Archon needs ${MIN_PGVECTOR} or newer for HNSW indexes on half-precision vectors. ` +
         (facts.installed ? 'Upgrade the package, then run ALTER EXTENSION vector UPDATE.' : 'Upgrade the pgvector package.'),
     );
   }

@@ -1,4 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { postgresClient } from './driver';
+import { queryRows } from './rows';
 import type { Database } from './types';
 
 export const MAX_INDEXED_DIMENSIONS = 4000;
@@ -11,25 +13,44 @@ function assertDimension(dim: number): void {
   }
 }
 
-// pgvector's HNSW indexes `vector` up to 2000 dimensions and `halfvec` up to 4000.
-const vectorType = (dim: number) => (dim <= 2000 ? 'vector' : 'halfvec');
+/**
+ * The type the index stores vectors as (the column keeps float4). On a
+ * PostgreSQL server, halfvec: half the index size and, measured on a crawl of
+ * the PostgreSQL manual, a quarter less database CPU per insert, for no
+ * measurable loss in ranking (docs/benchmarks.md). PGlite's WebAssembly build
+ * converts half floats without F16C and made the same crawl seven times
+ * slower, so there `vector` stays up to its HNSW limit of 2000 dimensions.
+ */
+export type IndexType = 'vector' | 'halfvec';
+export function indexType(db: Database, dim: number): IndexType {
+  assertDimension(dim);
+  return postgresClient(db) || dim > 2000 ? 'halfvec' : 'vector';
+}
 
 /**
- * The indexed expression for one dimension. Queries must use exactly this
- * expression and `embedding_dim = dim` for the partial HNSW index to apply.
+ * The indexed expression for one dimension. Queries must order by exactly
+ * this expression (see indexedDistance) and filter on `embedding_dim = dim`
+ * for the partial HNSW index to apply.
  */
-export function embeddingExpr(table: EmbeddingTable, dim: number): SQL {
-  assertDimension(dim);
-  return sql.raw(`("${table}"."embedding"::${vectorType(dim)}(${dim}))`);
+export function embeddingExpr(db: Database, table: EmbeddingTable, dim: number): SQL {
+  return sql.raw(`("${table}"."embedding"::${indexType(db, dim)}(${dim}))`);
 }
 
+/** Cosine distance as the index computes it, to order by; `query` is a vector(dim) expression. */
+export function indexedDistance(db: Database, table: EmbeddingTable, dim: number, query: SQL): SQL {
+  return sql`${embeddingExpr(db, table, dim)} <=> (${query})::${sql.raw(`${indexType(db, dim)}(${dim})`)}`;
+}
+
+/** The query vector at full precision; indexedDistance casts it to the index's type. */
 export function queryVectorParam(vector: number[]): SQL {
-  const dim = vector.length;
-  assertDimension(dim);
-  return sql`${JSON.stringify(vector)}::${sql.raw(`${vectorType(dim)}(${dim})`)}`;
+  assertDimension(vector.length);
+  return sql`${JSON.stringify(vector)}::${sql.raw(`vector(${vector.length})`)}`;
 }
 
-export const vectorIndexName = (table: EmbeddingTable, dim: number) => `${table}_embedding_${dim}_hnsw`;
+export const vectorIndexName = (db: Database, table: EmbeddingTable, dim: number) =>
+  `${table}_embedding_${dim}_${indexType(db, dim)}_hnsw`;
+/** Until November 2026 indexes were named without their type, and used `vector` up to 2000 dimensions. */
+const legacyIndexName = (table: EmbeddingTable, dim: number) => `${table}_embedding_${dim}_hnsw`;
 
 /**
  * HNSW build parameters. pgvector's defaults are m = 16, ef_construction = 64;
@@ -41,10 +62,13 @@ export const vectorIndexName = (table: EmbeddingTable, dim: number) => `${table}
 export type HnswParams = { m: number; efConstruction: number };
 export const DEFAULT_HNSW: HnswParams = { m: 12, efConstruction: 40 };
 
-/** Creates the partial HNSW cosine index for the configured dimension if it is missing. */
+/**
+ * Creates the partial HNSW cosine index for the configured dimension if it is
+ * missing, replacing an index of the earlier layout: one already on halfvec is
+ * renamed, one on `vector` is rebuilt (queries no longer match its expression).
+ */
 export async function ensureVectorIndexes(db: Database, dim: number, params: HnswParams = DEFAULT_HNSW): Promise<void> {
-  assertDimension(dim);
-  const type = vectorType(dim);
+  const type = indexType(db, dim);
   const m = Math.trunc(params.m);
   const ef = Math.trunc(params.efConstruction);
   if (!(m >= 2 && m <= 100 && ef >= 4 && ef <= 1000 && ef >= 2 * m)) {
@@ -55,13 +79,25 @@ export async function ensureVectorIndexes(db: Database, dim: number, params: Hns
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${VECTOR_INDEX_LOCK})`);
     for (const table of EMBEDDING_TABLES) {
+      const name = vectorIndexName(db, table, dim);
+      const legacy = legacyIndexName(table, dim);
+      const rows = await queryRows<{ indexname: string; indexdef: string }>(
+        tx,
+        sql`select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = ${table} and indexname in (${name}, ${legacy})`,
+      );
+      const old = rows.find((r) => r.indexname === legacy);
+      if (old && !rows.some((r) => r.indexname === name) && old.indexdef.includes(`::${type}(`)) {
+        await tx.execute(sql.raw(`ALTER INDEX "${legacy}" RENAME TO "${name}"`));
+        continue;
+      }
       await tx.execute(
         sql.raw(
-          `CREATE INDEX IF NOT EXISTS "${vectorIndexName(table, dim)}" ON "${table}" ` +
+          `CREATE INDEX IF NOT EXISTS "${name}" ON "${table}" ` +
             `USING hnsw ((embedding::${type}(${dim})) ${type}_cosine_ops) WITH (m = ${m}, ef_construction = ${ef}) ` +
             `WHERE embedding_dim = ${dim}`,
         ),
       );
+      if (old) await tx.execute(sql.raw(`DROP INDEX "${legacy}"`));
     }
   });
 }

@@ -7,7 +7,7 @@ import { migrationStatus, MIGRATIONS_DIR, readJournal, runMigrations } from '../
 import { queryRows } from '../../db/rows';
 import { chunks, pages, sources } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
-import { embeddingExpr, ensureVectorIndexes, queryVectorParam, vectorIndexName } from '../../db/vector-index';
+import { embeddingExpr, ensureVectorIndexes, indexedDistance, indexType, queryVectorParam, vectorIndexName } from '../../db/vector-index';
 import { createTestDatabase } from '../helpers/db';
 
 let handle: DatabaseHandle;
@@ -60,7 +60,7 @@ describe('embedding dimensions', () => {
     await ensureVectorIndexes(handle.db, dim);
     const indexes = await queryRows<{ indexname: string }>(
       handle.db,
-      sql`select indexname from pg_indexes where tablename = 'chunks' and indexname = ${vectorIndexName('chunks', dim)}`,
+      sql`select indexname from pg_indexes where tablename = 'chunks' and indexname = ${vectorIndexName(handle.db, 'chunks', dim)}`,
     );
     expect(indexes).toHaveLength(1);
 
@@ -79,7 +79,7 @@ describe('embedding dimensions', () => {
         embeddingModel: 'test',
       })),
     );
-    const distance = sql`${embeddingExpr('chunks', dim)} <=> ${queryVectorParam(unit(dim, 2))}`;
+    const distance = indexedDistance(handle.db, 'chunks', dim, queryVectorParam(unit(dim, 2)));
     const rows = await queryRows<{ chunk_index: number }>(
       handle.db,
       sql`select chunk_index from chunks where embedding_dim = ${dim} and source_id = ${sourceId} order by ${distance} limit 3`,
@@ -93,10 +93,40 @@ describe('embedding dimensions', () => {
       await tx.execute(sql`set local enable_seqscan = off`);
       return queryRows<{ 'QUERY PLAN': string }>(
         tx,
-        sql`explain select id from chunks where embedding_dim = 384 order by ${embeddingExpr('chunks', 384)} <=> ${queryVectorParam(unit(384, 1))} limit 5`,
+        sql`explain select id from chunks where embedding_dim = 384 order by ${indexedDistance(handle.db, 'chunks', 384, queryVectorParam(unit(384, 1)))} limit 5`,
       );
     });
-    expect(plan.map((p) => p['QUERY PLAN']).join('\n')).toContain(vectorIndexName('chunks', 384));
+    expect(plan.map((p) => p['QUERY PLAN']).join('\n')).toContain(vectorIndexName(handle.db, 'chunks', 384));
+  });
+
+  it('replaces an index of the earlier layout: renamed when its type still fits, rebuilt when not', async () => {
+    const legacy = (table: string, dim: number, type: string) =>
+      sql.raw(
+        `create index "${table}_embedding_${dim}_hnsw" on "${table}" using hnsw ((embedding::${type}(${dim})) ${type}_cosine_ops) where embedding_dim = ${dim}`,
+      );
+    for (const table of ['chunks', 'code_examples']) {
+      await handle.db.execute(legacy(table, 512, 'vector'));
+      await handle.db.execute(legacy(table, 2500, 'halfvec'));
+    }
+    const oid = async (name: string) =>
+      (await queryRows<{ oid: number }>(handle.db, sql`select ${name}::regclass::oid as oid`))[0]!.oid;
+    const before = { 512: await oid('chunks_embedding_512_hnsw'), 2500: await oid('chunks_embedding_2500_hnsw') };
+
+    await ensureVectorIndexes(handle.db, 512);
+    await ensureVectorIndexes(handle.db, 2500);
+    await ensureVectorIndexes(handle.db, 512); // idempotent
+
+    const found = await queryRows<{ indexname: string; indexdef: string }>(
+      handle.db,
+      sql`select indexname, indexdef from pg_indexes where indexname ~ '_embedding_(512|2500)_' order by indexname`,
+    );
+    const expected = (['chunks', 'code_examples'] as const).flatMap((t) => [2500, 512].map((dim) => vectorIndexName(handle.db, t, dim)));
+    expect(found.map((n) => n.indexname)).toEqual(expected);
+    for (const [i, dim] of [2500, 512, 2500, 512].entries()) expect(found[i]!.indexdef).toContain(`${indexType(handle.db, dim)}_cosine_ops`);
+    // A server indexes halfvec, so its `vector` index was rebuilt; PGlite keeps `vector` and only renames.
+    expect(await oid(vectorIndexName(handle.db, 'chunks', 2500))).toBe(before[2500]);
+    expect((await oid(vectorIndexName(handle.db, 'chunks', 512))) === before[512]).toBe(indexType(handle.db, 512) === 'vector');
+    expect(indexType(handle.db, 512)).toBe(process.env.ARCHON_TEST_DB === 'postgres' ? 'halfvec' : 'vector');
   });
 
   it('refuses a vector whose length differs from its recorded dimension', async () => {
@@ -117,8 +147,8 @@ describe('embedding dimensions', () => {
   });
 
   it('rejects dimensions that cannot be indexed', () => {
-    expect(() => embeddingExpr('chunks', 0)).toThrow(RangeError);
-    expect(() => embeddingExpr('chunks', 4001)).toThrow(/1 to 4000/);
+    expect(() => embeddingExpr(handle.db, 'chunks', 0)).toThrow(RangeError);
+    expect(() => embeddingExpr(handle.db, 'chunks', 4001)).toThrow(/1 to 4000/);
   });
 });
 

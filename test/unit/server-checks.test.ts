@@ -22,6 +22,9 @@ describe('PostgreSQL server checks', () => {
 
   it('explains an old pgvector, installed or only available', () => {
     expect(() => checkServer({ ...ok, available: '0.4.4' })).toThrow(/pgvector 0\.4\.4 is too old/);
+    // 0.6 has HNSW but no halfvec, which the index stores.
+    expect(() => checkServer({ ...ok, available: '0.6.2' })).toThrow(/pgvector 0\.6\.2 is too old: Archon needs 0\.7\.0/);
+    expect(() => checkServer({ ...ok, available: '0.7.0' })).not.toThrow();
     expect(() => checkServer({ ...ok, installed: '0.4.1', available: '0.8.0' })).toThrow(/ALTER EXTENSION vector UPDATE/);
   });
 

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../../../db/rows';
 import type { Database } from '../../../db/types';
-import { embeddingExpr, queryVectorParam, type EmbeddingTable } from '../../../db/vector-index';
+import { indexedDistance, indexType, queryVectorParam, type EmbeddingTable } from '../../../db/vector-index';
 import type { Fusion, SearchFilters } from '../../schemas/search';
 import { orTsQuery, RANK_WEIGHTS, sourceFilters } from './sql-parts';
 import { BM25, type Bm25Query } from './term-stats';
@@ -128,7 +128,10 @@ async function vectorCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> 
   const extra = q.extraWhere ? sql` and ${q.extraWhere}` : sql``;
   const dim = q.vector.length;
   // The query vector is sent once; the index still applies to an InitPlan's value.
-  const distance = sql`${embeddingExpr(q.table, dim)} <=> (select v from q)`;
+  const qv = sql`select v from q`;
+  const distance = indexedDistance(db, q.table, dim, qv);
+  // Ranks follow the index; the reported similarity is exact even where the index holds half floats.
+  const exact = indexType(db, dim) === 'halfvec' ? sql`${t}.embedding <=> (${qv})` : distance;
   const rows = await withPlan(
     db,
     'index',
@@ -136,8 +139,8 @@ async function vectorCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> 
       queryRows(
         tx,
         sql`with q as (select ${queryVectorParam(q.vector!)} as v)
-          select id, row_number() over (order by dist, id) as r, dist as value from (
-          select ${t}.id, ${distance} as dist
+          select id, row_number() over (order by dist, id) as r, exact as value from (
+          select ${t}.id, ${distance} as dist, ${exact} as exact
           from ${t} ${join}
           where ${t}.embedding_dim = ${sql.raw(String(dim))} and ${t}.embedding_model = ${q.model}${where}${extra}
           order by ${distance} limit ${q.candidates}) v`,
