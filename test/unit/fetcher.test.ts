@@ -266,6 +266,33 @@ describe('fetchUrl network policy', () => {
   });
 });
 
+describe('fetchUrl keep-alive', () => {
+  it('sends a GET again on a new connection when the server dropped the idle socket it reused', async () => {
+    // Every connection answers its first request and resets on the second, as a
+    // server does when its idle timeout closes a socket the client just reused.
+    let connections = 0;
+    const flaky = http.createServer({ keepAlive: true }, (req, res) => {
+      const served = ((req.socket as { served?: number }).served ?? 0) + 1;
+      (req.socket as { served?: number }).served = served;
+      if (served > 1) return req.socket.destroy();
+      res.end(`answer ${req.url}`);
+    });
+    flaky.on('connection', () => connections++);
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const at = `127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    const opts = options({ policy: { allowPrivate: false, allowedHosts: [at] } });
+    try {
+      expect((await fetchUrl(`http://${at}/one`, opts)).body.toString()).toBe('answer /one');
+      const second = await fetchUrl(`http://${at}/two`, opts);
+      expect(second.body.toString()).toBe('answer /two');
+      expect(connections).toBe(2);
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise((resolve) => flaky.close(resolve));
+    }
+  });
+});
+
 describe('fetchUrl limits', () => {
   it('times out on a body that never ends', async () => {
     const started = Date.now();

@@ -77,6 +77,7 @@ function send(
   pinned: Pinned,
   headers: Record<string, string>,
   signal: AbortSignal,
+  retries = 0,
 ): Promise<http.IncomingMessage> {
   const secure = url.protocol === 'https:';
   // Connect to the address that was checked; Host and SNI still carry the hostname.
@@ -97,10 +98,19 @@ function send(
   };
   return new Promise((resolve, reject) => {
     const req = (secure ? https : http).request(options, resolve);
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A keep-alive socket the server closed while it sat idle fails the next
+      // request sent on it, before any answer: a GET is safe to send again.
+      if (req.reusedSocket && err.code === 'ECONNRESET' && !signal.aborted && retries < STALE_SOCKET_RETRIES) {
+        resolve(send(url, pinned, headers, signal, retries + 1));
+      } else {
+        reject(err);
+      }
+    });
     req.end();
   });
 }
+const STALE_SOCKET_RETRIES = 3;
 
 function parseContentType(value: string | undefined): { contentType: string; charset: string | null } {
   if (!value) return { contentType: '', charset: null };
