@@ -4,6 +4,8 @@
 // (or TEST_DATABASE_URL) names a PostgreSQL server, for that too.
 //   npm run bench:ingest [-- --dir DIR] [-- --mode embedded|postgres]
 import fs from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../db/rows';
 import { indexManual, MANUAL_DIR, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
 
 const args = process.argv.slice(2);
@@ -23,6 +25,12 @@ async function run(mode: BenchMode) {
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
   const machineBusy = (busy(cpuStat()) - busy(sys0)) / 100;
+  // A failed page is a finding, not noise: say why.
+  const failures = await queryRows<{ reason: string; n: number }>(
+    runtime.database.db,
+    sql`select coalesce(reason, '') as reason, count(*)::int as n from crawl_urls where job_id = ${job.id} and status = 'failed' group by 1 order by 2 desc limit 5`,
+  );
+  for (const f of failures) console.error(`  failed ×${f.n}: ${f.reason}`);
   await close();
   await runtime.close();
   return {
