@@ -14,7 +14,9 @@ export const crawlPagesFn = inngest.createFunction(
     id: 'crawl-pages',
     triggers: [crawlPages],
     retries: 3,
-    concurrency: { limit: 2, key: 'event.data.jobId' },
+    // Three batches per crawl keep both sides busy: while one batch's rows go
+    // into the database, the others fetch and convert (two left one side idle).
+    concurrency: { limit: 3, key: 'event.data.jobId' },
     cancelOn: cancelOnJob,
     onFailure: async ({ event, error, step }) => {
       const { jobId, urlIds } = event.data.event.data;
