@@ -13,7 +13,7 @@ import { startLocalRunner } from '../server/runner/start-local-runner';
 import { createCrawlDeps, createSearchDeps, setRuntime, type Runtime } from '../server/runtime';
 import { startCrawl } from '../server/services/crawl/start-crawl';
 import { getJob, type Job } from '../server/services/jobs';
-import { serveDirectory } from './static-server';
+import { serveDirectoryInChild } from './site-process';
 
 export const MANUAL_DIR = '/usr/share/doc/postgresql-doc-15/html';
 export type BenchMode = 'embedded' | 'postgres';
@@ -122,7 +122,7 @@ export async function waitForJob(runtime: Runtime, id: string): Promise<Job> {
 
 /** Crawls the manual from a local HTTP server and waits for the job to finish. */
 export async function indexManual(runtime: Runtime, dir = MANUAL_DIR): Promise<{ job: Job; seconds: number; close(): Promise<void> }> {
-  const site = await serveDirectory(dir);
+  const site = await serveDirectoryInChild(dir);
   runtime.crawl.network.policy.allowedHosts.push(site.host);
   const t0 = performance.now();
   const started = await startCrawl(runtime.database.db, dispatch, manualCrawlInput(site.url));
