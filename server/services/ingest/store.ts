@@ -7,9 +7,6 @@ import type { PreparedDocument } from './prepare';
 
 const INSERT_BATCH = 100;
 
-// On PostgreSQL, chunks and code examples go in with binary COPY: a crawl's
-// cost is dominated by these writes, and binary vectors skip both text
-// formatting and parsing.
 const wordCount = (text: string) => (text.match(/\S+/g) ?? []).length;
 
 /**
@@ -86,6 +83,9 @@ export async function storeDocuments(
         embeddingDim: c.embedding ? c.embedding.length : null,
       })),
     );
+    // On PostgreSQL, chunks and code examples go in with binary COPY: a crawl's
+    // cost is dominated by these writes, and binary vectors skip both text
+    // formatting and parsing.
     const pg = postgresClient(tx);
     if (pg) {
       await copyChunks(pg, values);
