@@ -89,9 +89,9 @@ describe('crawl-pages', () => {
     expect(ctx.step.sendEvent).not.toHaveBeenCalled();
   });
 
-  it('is limited to 2 concurrent runs per job and cancelled by the job.cancelled event', () => {
+  it('is limited to 3 concurrent runs per job and cancelled by the job.cancelled event', () => {
     const opts = (crawlPagesFn as unknown as { opts: Record<string, unknown> }).opts;
-    expect(opts.concurrency).toEqual({ limit: 2, key: 'event.data.jobId' });
+    expect(opts.concurrency).toEqual({ limit: 3, key: 'event.data.jobId' });
     expect(opts.cancelOn).toEqual([expect.objectContaining({ if: 'async.data.jobId == event.data.jobId' })]);
   });
 });
