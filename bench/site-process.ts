@@ -12,11 +12,11 @@ export async function serveDirectoryInChild(dir: string): Promise<Site> {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [null])])) as [Site | null];
-  if (!first) throw new Error(`The benchmark site process for ${dir} exited before listening`);
+  const [listening] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => [null])])) as [Omit<Site, 'close'> | null];
+  if (!listening) throw new Error(`The benchmark site process for ${dir} exited before listening`);
   return {
-    url: first.url,
-    host: first.host,
+    url: listening.url,
+    host: listening.host,
     close: async () => {
       if (child.exitCode !== null) return;
       const exited = once(child, 'exit');

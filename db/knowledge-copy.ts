@@ -4,44 +4,48 @@ import type { chunks, codeExamples } from './schema';
 
 // Binary COPY layouts of the two embedded tables, shared by every bulk writer
 // (crawl ingestion, archive import) so a column added to one cannot be missed
-// by the other.
-const vectorCells = (r: { embedding?: number[] | null; embeddingModel?: string | null; embeddingDim?: number | null }): CopyValue[] => [
-  { type: 'vector', value: r.embedding ?? null },
-  { type: 'text', value: r.embeddingModel ?? null },
-  { type: 'int4', value: r.embeddingDim ?? null },
-];
-const VECTOR_COLUMNS = ['embedding', 'embedding_model', 'embedding_dim'];
+// by the other. Each column is named next to its value, so names and cells
+// cannot drift apart.
+type Column<R> = [name: string, cell: (row: R) => CopyValue];
+type Embedded = { embedding?: number[] | null; embeddingModel?: string | null; embeddingDim?: number | null };
 
-const CHUNK_COLUMNS = ['source_id', 'page_id', 'chunk_index', 'title', 'heading_path', 'content', 'context', 'char_count', 'content_hash', ...VECTOR_COLUMNS];
+const vectorColumns = <R extends Embedded>(): Column<R>[] => [
+  ['embedding', (r) => ({ type: 'vector', value: r.embedding ?? null })],
+  ['embedding_model', (r) => ({ type: 'text', value: r.embeddingModel ?? null })],
+  ['embedding_dim', (r) => ({ type: 'int4', value: r.embeddingDim ?? null })],
+];
+
 export type ChunkInsert = typeof chunks.$inferInsert;
-const chunkRow = (c: ChunkInsert): CopyValue[] => [
-  { type: 'text', value: c.sourceId },
-  { type: 'uuid', value: c.pageId },
-  { type: 'int4', value: c.chunkIndex },
-  { type: 'text', value: c.title ?? '' },
-  { type: 'jsonb', value: c.headingPath ?? [] },
-  { type: 'text', value: c.content },
-  { type: 'text', value: c.context ?? null },
-  { type: 'int4', value: c.charCount },
-  { type: 'text', value: c.contentHash },
-  ...vectorCells(c),
+const CHUNK_LAYOUT: Column<ChunkInsert>[] = [
+  ['source_id', (c) => ({ type: 'text', value: c.sourceId })],
+  ['page_id', (c) => ({ type: 'uuid', value: c.pageId })],
+  ['chunk_index', (c) => ({ type: 'int4', value: c.chunkIndex })],
+  ['title', (c) => ({ type: 'text', value: c.title ?? '' })],
+  ['heading_path', (c) => ({ type: 'jsonb', value: c.headingPath ?? [] })],
+  ['content', (c) => ({ type: 'text', value: c.content })],
+  ['context', (c) => ({ type: 'text', value: c.context ?? null })],
+  ['char_count', (c) => ({ type: 'int4', value: c.charCount })],
+  ['content_hash', (c) => ({ type: 'text', value: c.contentHash })],
+  ...vectorColumns<ChunkInsert>(),
 ];
 
-const CODE_COLUMNS = ['source_id', 'page_id', 'example_index', 'language', 'name', 'summary', 'code', 'heading_path', 'content_hash', ...VECTOR_COLUMNS];
 export type CodeExampleInsert = typeof codeExamples.$inferInsert;
-const codeRow = (e: CodeExampleInsert): CopyValue[] => [
-  { type: 'text', value: e.sourceId },
-  { type: 'uuid', value: e.pageId },
-  { type: 'int4', value: e.exampleIndex },
-  { type: 'text', value: e.language ?? '' },
-  { type: 'text', value: e.name ?? '' },
-  { type: 'text', value: e.summary ?? '' },
-  { type: 'text', value: e.code },
-  { type: 'jsonb', value: e.headingPath ?? [] },
-  { type: 'text', value: e.contentHash },
-  ...vectorCells(e),
+const CODE_LAYOUT: Column<CodeExampleInsert>[] = [
+  ['source_id', (e) => ({ type: 'text', value: e.sourceId })],
+  ['page_id', (e) => ({ type: 'uuid', value: e.pageId })],
+  ['example_index', (e) => ({ type: 'int4', value: e.exampleIndex })],
+  ['language', (e) => ({ type: 'text', value: e.language ?? '' })],
+  ['name', (e) => ({ type: 'text', value: e.name ?? '' })],
+  ['summary', (e) => ({ type: 'text', value: e.summary ?? '' })],
+  ['code', (e) => ({ type: 'text', value: e.code })],
+  ['heading_path', (e) => ({ type: 'jsonb', value: e.headingPath ?? [] })],
+  ['content_hash', (e) => ({ type: 'text', value: e.contentHash })],
+  ...vectorColumns<CodeExampleInsert>(),
 ];
+
+const copyWith = <R>(sql: Sql, table: string, layout: Column<R>[], rows: R[]) =>
+  copyRows(sql, table, layout.map(([name]) => name), rows.map((row) => layout.map(([, cell]) => cell(row))));
 
 /** Bulk-loads chunks; float32 vectors go in bit for bit, with no text formatting or parsing. */
-export const copyChunks = (sql: Sql, rows: ChunkInsert[]) => copyRows(sql, 'chunks', CHUNK_COLUMNS, rows.map(chunkRow));
-export const copyCodeExamples = (sql: Sql, rows: CodeExampleInsert[]) => copyRows(sql, 'code_examples', CODE_COLUMNS, rows.map(codeRow));
+export const copyChunks = (sql: Sql, rows: ChunkInsert[]) => copyWith(sql, 'chunks', CHUNK_LAYOUT, rows);
+export const copyCodeExamples = (sql: Sql, rows: CodeExampleInsert[]) => copyWith(sql, 'code_examples', CODE_LAYOUT, rows);
