@@ -114,7 +114,7 @@ export async function recordJobProgress(db: Database, jobId: string, delta: JobC
  */
 export async function setJobStatus(db: Database, jobId: string, status: JobStatus, error?: string | null) {
   return db.transaction(async (tx) => {
-    const [current] = await tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).for('update');
+    const [current] = await tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).for('no key update');
     if (!current) throw notFound('Job', jobId);
     if (isTerminal(current.status) || current.status === status) return getJob(tx, jobId);
     const now = new Date();

@@ -50,7 +50,7 @@ export async function updateDocument(db: Database, input: UpdateDocumentInput) {
       .select({ version: projectDocuments.version })
       .from(projectDocuments)
       .where(eq(projectDocuments.id, input.id))
-      .for('update');
+      .for('no key update');
     if (!current) throw notFound('Document', input.id);
     if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
       throw conflict(
@@ -108,7 +108,7 @@ export async function restoreDocumentVersion(
       .select(documentColumns)
       .from(projectDocuments)
       .where(eq(projectDocuments.id, input.documentId))
-      .for('update');
+      .for('no key update');
     if (!current) throw notFound('Document', input.documentId);
     const version = await getVersion(tx, { documentId: input.documentId, versionNumber: input.versionNumber });
     await snapshotDocument(tx, current, 'backup', {

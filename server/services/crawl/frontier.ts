@@ -16,7 +16,7 @@ export type FrontierRow = FrontierEntry & { id: number; status: CrawlUrlStatus }
 export async function enqueueUrls(db: Database, jobId: string, entries: DiscoveredEntry[], maxPages: number): Promise<number[]> {
   if (entries.length === 0) return [];
   return db.transaction(async (tx) => {
-    await tx.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, jobId)).for('update');
+    await tx.select({ id: jobs.id }).from(jobs).where(eq(jobs.id, jobId)).for('no key update');
     const unique = [...new Map(entries.map((e) => [e.url, e])).values()];
     const known = await tx
       .select({ url: crawlUrls.url })

@@ -64,7 +64,7 @@ export async function startCrawl(
         },
       });
     // Serialises crawl starts per source, so two requests cannot both pass the check below.
-    await tx.select({ id: sources.id }).from(sources).where(eq(sources.id, sourceId)).for('update');
+    await tx.select({ id: sources.id }).from(sources).where(eq(sources.id, sourceId)).for('no key update');
     const [active] = await tx
       .select({ id: jobs.id })
       .from(jobs)
@@ -90,7 +90,7 @@ export async function startCrawl(
  */
 export async function startRefresh(db: Database, dispatch: Dispatch, sourceId: string, createdBy?: string | null) {
   const job = await db.transaction(async (tx) => {
-    const [source] = await tx.select().from(sources).where(eq(sources.id, sourceId)).for('update');
+    const [source] = await tx.select().from(sources).where(eq(sources.id, sourceId)).for('no key update');
     if (!source) throw notFound('Source', sourceId);
     if (source.kind !== 'url' || !source.url) throw badRequest(`Source '${sourceId}' was uploaded, not crawled; upload the files again to update it`);
     const [active] = await tx

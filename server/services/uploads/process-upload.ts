@@ -96,7 +96,7 @@ export async function isUploadSettled(db: Database, jobId: string): Promise<bool
  */
 export async function finishUploadIfDone(db: Database, jobId: string): Promise<{ finished: boolean }> {
   const verdict = await db.transaction(async (tx) => {
-    const [job] = await tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).for('update');
+    const [job] = await tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).for('no key update');
     if (!job || isTerminal(job.status)) return null;
     const rows = await tx
       .select({ status: uploadFiles.status, n: count() })

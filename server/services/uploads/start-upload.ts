@@ -73,7 +73,7 @@ export async function startUpload(
   const { job, fileIds } = await db.transaction(async (tx) => {
     let sourceId = meta.sourceId;
     if (sourceId) {
-      const [source] = await tx.select().from(sources).where(eq(sources.id, sourceId)).for('update');
+      const [source] = await tx.select().from(sources).where(eq(sources.id, sourceId)).for('no key update');
       if (!source) throw notFound('Source', sourceId);
       if (source.kind !== 'upload') throw badRequest(`sourceId: source '${sourceId}' was crawled; files can only be added to an upload`, { field: 'sourceId' });
       const [active] = await tx
