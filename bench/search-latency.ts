@@ -34,7 +34,7 @@ const plans = await runtime.database.db.transaction(async (tx) => {
   await tx.execute(sql`set local enable_seqscan = off`);
   // Twice: a fresh connection's first vector query also loads pgvector and the index metadata.
   const explainVector = () => queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
-    where embedding_dim = ${sql.raw(String(dim))} and embedding_model = ${runtime.crawl.embedder.model}
+    where indexed_dim = ${sql.raw(String(dim))} and embedding_model = ${runtime.crawl.embedder.model}
     order by ${indexedDistance(tx, 'chunks', dim, queryVectorParam(vector!))} limit 40`);
   await explainVector();
   const v = await explainVector();

@@ -3,6 +3,7 @@ import { runMigrations } from './migrate';
 import { openEmbedded } from './pglite';
 import { openServer } from './postgres';
 import type { DatabaseHandle } from './types';
+import { flushVectorBacklog } from './vector-backlog';
 import { ensureVectorIndexes, type HnswParams } from './vector-index';
 
 export type OpenDatabaseOptions = {
@@ -22,6 +23,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<DatabaseH
   try {
     await runMigrations(handle);
     await ensureVectorIndexes(handle.db, opts.embeddingDimensions, opts.hnsw);
+    // Vectors a job left unindexed when the process stopped (see vector-backlog.ts).
+    await flushVectorBacklog(handle.db, opts.embeddingDimensions);
     return handle;
   } catch (err) {
     await handle.close().catch(() => {});

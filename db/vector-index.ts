@@ -29,7 +29,7 @@ export function indexType(db: Database, dim: number): IndexType {
 
 /**
  * The indexed expression for one dimension. Queries must order by exactly
- * this expression (see indexedDistance) and filter on `embedding_dim = dim`
+ * this expression (see indexedDistance) and filter on `indexed_dim = dim`
  * for the partial HNSW index to apply.
  */
 export function embeddingExpr(db: Database, table: EmbeddingTable, dim: number): SQL {
@@ -49,8 +49,9 @@ export function queryVectorParam(vector: number[]): SQL {
 
 export const vectorIndexName = (db: Database, table: EmbeddingTable, dim: number) =>
   `${table}_embedding_${dim}_${indexType(db, dim)}_hnsw`;
-/** Until November 2026 indexes were named without their type, and used `vector` up to 2000 dimensions. */
+/** Until November 2026 indexes were named without their type, and covered rows by `embedding_dim`. */
 const legacyIndexName = (table: EmbeddingTable, dim: number) => `${table}_embedding_${dim}_hnsw`;
+const PREDICATE = (dim: number) => `WHERE (indexed_dim = ${dim})`;
 
 /**
  * HNSW build parameters. pgvector's defaults are m = 16, ef_construction = 64;
@@ -64,8 +65,8 @@ export const DEFAULT_HNSW: HnswParams = { m: 12, efConstruction: 40 };
 
 /**
  * Creates the partial HNSW cosine index for the configured dimension if it is
- * missing, replacing an index of the earlier layout: one already on halfvec is
- * renamed, one on `vector` is rebuilt (queries no longer match its expression).
+ * missing, and drops any index of an earlier layout for that dimension (an old
+ * name, type or predicate), which queries would no longer use.
  */
 export async function ensureVectorIndexes(db: Database, dim: number, params: HnswParams = DEFAULT_HNSW): Promise<void> {
   const type = indexType(db, dim);
@@ -80,26 +81,24 @@ export async function ensureVectorIndexes(db: Database, dim: number, params: Hns
     await tx.execute(sql`select pg_advisory_xact_lock(${VECTOR_INDEX_LOCK})`);
     for (const table of EMBEDDING_TABLES) {
       const name = vectorIndexName(db, table, dim);
-      const legacy = legacyIndexName(table, dim);
       const rows = await queryRows<{ indexname: string; indexdef: string }>(
         tx,
-        sql`select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = ${table} and indexname in (${name}, ${legacy})`,
+        sql`select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = ${table}
+            and indexname in (${name}, ${legacyIndexName(table, dim)}, ${`${table}_embedding_${dim}_vector_hnsw`}, ${`${table}_embedding_${dim}_halfvec_hnsw`})`,
       );
-      const old = rows.find((r) => r.indexname === legacy);
-      if (old && !rows.some((r) => r.indexname === name) && old.indexdef.includes(`::${type}(`)) {
-        await tx.execute(sql.raw(`ALTER INDEX "${legacy}" RENAME TO "${name}"`));
-        continue;
+      for (const old of rows) {
+        if (old.indexname !== name || !old.indexdef.includes(PREDICATE(dim))) await tx.execute(sql.raw(`DROP INDEX "${old.indexname}"`));
       }
       await tx.execute(
         sql.raw(
           `CREATE INDEX IF NOT EXISTS "${name}" ON "${table}" ` +
             `USING hnsw ((embedding::${type}(${dim})) ${type}_cosine_ops) WITH (m = ${m}, ef_construction = ${ef}) ` +
-            `WHERE embedding_dim = ${dim}`,
+            PREDICATE(dim).replace(/[()]/g, ''),
         ),
       );
-      if (old) await tx.execute(sql.raw(`DROP INDEX "${legacy}"`));
     }
   });
 }
 
-const VECTOR_INDEX_LOCK = 0x56494458;
+/** Serialises changes to the vector indexes: creating them, and folding the backlog into them. */
+export const VECTOR_INDEX_LOCK = 0x56494458;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, customType, integer, text, timestamp, type PgColumn } from 'drizzle-orm/pg-core';
+import { check, customType, index, integer, text, timestamp, type PgColumn } from 'drizzle-orm/pg-core';
 import pgvector from 'pgvector';
 import { vectorToText } from '../vector-text';
 
@@ -26,12 +26,25 @@ export const updatedAt = () =>
     .defaultNow()
     .$onUpdate(() => new Date());
 
-/** The embedding of a row, with the model and dimension that produced it. */
+/**
+ * The embedding of a row, with the model and dimension that produced it.
+ * `indexed_dim` is the dimension's HNSW index the row belongs to; null while
+ * the row waits in the vector backlog (see db/vector-backlog.ts), where search
+ * reads it exactly.
+ */
 export const embeddingColumns = () => ({
   embedding: vector('embedding'),
   embeddingModel: text('embedding_model'),
   embeddingDim: integer('embedding_dim'),
+  indexedDim: integer('indexed_dim'),
 });
 
-export const embeddingDimCheck = (name: string, t: { embedding: PgColumn; embeddingDim: PgColumn }) =>
-  check(name, sql`(${t.embedding} is null and ${t.embeddingDim} is null) or vector_dims(${t.embedding}) = ${t.embeddingDim}`);
+export const embeddingDimCheck = (name: string, t: { embedding: PgColumn; embeddingDim: PgColumn; indexedDim: PgColumn }) =>
+  check(
+    name,
+    sql`((${t.embedding} is null and ${t.embeddingDim} is null) or vector_dims(${t.embedding}) = ${t.embeddingDim}) and (${t.indexedDim} is null or ${t.indexedDim} = ${t.embeddingDim})`,
+  );
+
+/** Rows waiting in the vector backlog, found without reading the table. */
+export const vectorBacklogIndex = (name: string, t: { embeddingDim: PgColumn; indexedDim: PgColumn }) =>
+  index(name).on(t.embeddingDim).where(sql`${t.indexedDim} is null and ${t.embeddingDim} is not null`);

@@ -12,7 +12,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { createdAt, embeddingColumns, embeddingDimCheck, tsvector, updatedAt } from './columns';
+import { createdAt, embeddingColumns, embeddingDimCheck, tsvector, updatedAt, vectorBacklogIndex } from './columns';
 
 export const KNOWLEDGE_TYPES = ['technical', 'business'] as const;
 export type KnowledgeType = (typeof KNOWLEDGE_TYPES)[number];
@@ -111,6 +111,7 @@ export const chunks = pgTable(
     index('chunks_search_idx').using('gin', t.search),
     index('chunks_content_hash_idx').on(t.sourceId, t.contentHash),
     embeddingDimCheck('chunks_embedding_dim_check', t),
+    vectorBacklogIndex('chunks_vector_backlog_idx', t),
   ],
 );
 
@@ -145,5 +146,6 @@ export const codeExamples = pgTable(
     index('code_examples_source_idx').on(t.sourceId),
     index('code_examples_search_idx').using('gin', t.search),
     embeddingDimCheck('code_examples_embedding_dim_check', t),
+    vectorBacklogIndex('code_examples_vector_backlog_idx', t),
   ],
 );

@@ -1,5 +1,6 @@
 import { getRuntime } from '../../server/runtime';
 import { finishReembed, reembedBatch } from '../../server/services/reembed';
+import { indexJobVectors } from '../../server/services/ingest/index-vectors';
 import { setJobStatus } from '../../server/services/jobs';
 import { inngest } from '../client';
 import { cancelOnJob, reembedRequested } from '../events';
@@ -29,6 +30,7 @@ export const reembedFn = inngest.createFunction(
       skip.codeExamples.push(...result.failed.codeExamples);
       if (result.remaining === 0 || result.done + result.failed.chunks.length + result.failed.codeExamples.length === 0) break;
     }
+    await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).crawl, jobId));
     const job = await step.run('finish', async () => finishReembed((await getRuntime()).database.db, jobId));
     return { status: job.status };
   },

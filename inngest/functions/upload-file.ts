@@ -1,4 +1,5 @@
 import { getRuntime } from '../../server/runtime';
+import { indexJobVectors } from '../../server/services/ingest/index-vectors';
 import { summarizeJobSource } from '../../server/services/ingest/source-summary';
 import { failUploadFile, finishUploadIfDone, isUploadSettled, processUploadFile } from '../../server/services/uploads/process-upload';
 import { inngest } from '../client';
@@ -6,11 +7,12 @@ import { cancelOnJob, uploadFile } from '../events';
 
 type Step = { run<T>(id: string, fn: () => Promise<T>): Promise<unknown> };
 
-/** After the last file: the source's summary, then the job's final status. */
+/** After the last file: the source's summary, its vectors indexed, then the job's final status. */
 async function finishIfLast(step: Step, jobId: string) {
   const settled = await step.run('check-settled', async () => isUploadSettled((await getRuntime()).database.db, jobId));
   if (!settled) return;
   await step.run('summarize-source', async () => summarizeJobSource((await getRuntime()).crawl, jobId));
+  await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).crawl, jobId));
   await step.run('finish-job', async () => finishUploadIfDone((await getRuntime()).database.db, jobId));
 }
 

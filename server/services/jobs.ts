@@ -154,6 +154,23 @@ export async function cancelJob(db: Database, dispatch: Dispatch, id: string) {
   return cancelled;
 }
 
+/**
+ * isJobActive for a loop that asks per item: the answer is read again at most
+ * every `everyMs`, so a cancel still stops the loop within that without a
+ * query per item (a crawl asked 1,169 times for the PostgreSQL manual).
+ */
+export function jobActivityCheck(db: Database, id: string, everyMs = 250): () => Promise<boolean> {
+  let checkedAt = -Infinity;
+  let active: Promise<boolean> = Promise.resolve(true);
+  return () => {
+    if (Date.now() - checkedAt >= everyMs) {
+      checkedAt = Date.now();
+      active = isJobActive(db, id);
+    }
+    return active;
+  };
+}
+
 export async function isJobActive(db: Database, id: string): Promise<boolean> {
   const [row] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, id));
   return row !== undefined && !isTerminal(row.status);

@@ -9,6 +9,7 @@ import { codeEmbeddingText } from './ingest/code-examples';
 import { AppError, conflict } from '../errors';
 import type { Dispatch } from '../schemas/job-events';
 import { appendJobLog } from './job-log';
+import { indexVectorsIfBacklogFull } from './ingest/index-vectors';
 import { createJob, getJob, isJobActive, recordJobProgress, setJobStatus } from './jobs';
 
 /** Rows whose vector is missing or was made by another model or dimension. */
@@ -87,11 +88,12 @@ export async function reembedBatch(
   const write = async (table: 'chunks' | 'code_examples', ids: number[], offset: number) => {
     const values = ids.flatMap((id, i) => (vectors[offset + i] ? [sql`(${id}::bigint, ${vectorToText(vectors[offset + i]!)}::vector)`] : []));
     if (!values.length) return;
-    await db.execute(sql`update ${sql.raw(`"${table}"`)} as t set embedding = v.e, embedding_model = ${embedder.model}, embedding_dim = ${embedder.dimensions}
+    await db.execute(sql`update ${sql.raw(`"${table}"`)} as t set embedding = v.e, embedding_model = ${embedder.model}, embedding_dim = ${embedder.dimensions}, indexed_dim = null
       from (values ${sql.join(values, sql`, `)}) as v(id, e) where t.id = v.id`);
   };
   await write('chunks', rows.map((r) => r.id), 0);
   await write('code_examples', code.map((c) => c.id), rows.length);
+  await indexVectorsIfBacklogFull(deps, jobId);
   const failedChunks = rows.filter((_, i) => !vectors[i]).map((r) => r.id);
   const failedCode = code.filter((_, i) => !vectors[rows.length + i]).map((c) => c.id);
   const done = vectors.filter(Boolean).length;

@@ -1,3 +1,4 @@
+import { flushVectorBacklog } from '../../../db/vector-backlog';
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { sources, jobs } from '../../../db/schema';
 import type { Database } from '../../../db/types';
@@ -112,7 +113,7 @@ export async function importSource(db: Database, lines: AsyncIterable<string>, o
     const usable = (e: EmbeddingInfo | null): e is EmbeddingInfo =>
       e !== null && e.model === opts.embedder.model && e.dimensions === opts.embedder.dimensions;
     const embedding = usable(header.embedding) ? header.embedding : null;
-    return await db.transaction(async (tx) => {
+    const result = await db.transaction(async (tx) => {
       const target = await claimSourceId(tx, source.id, opts.onConflict);
       await tx.insert(sources).values(sourceRow(source, target.id, target.copy));
       const totals: PageWriteCounts = { pages: 0, chunks: 0, codeExamples: 0, embeddingsKept: 0, embeddingsDropped: 0 };
@@ -143,6 +144,9 @@ export async function importSource(db: Database, lines: AsyncIterable<string>, o
       const embeddingsMissing = totals.chunks + totals.codeExamples - totals.embeddingsKept;
       return { sourceId: target.id, copied: target.copy, ...totals, embeddingsMissing };
     });
+    // The import's vectors went in unindexed, to be indexed together now.
+    await flushVectorBacklog(db, opts.embedder.dimensions);
+    return result;
   } finally {
     // Stops reading (and decompressing) an archive abandoned half-way.
     await records.return?.(undefined);

@@ -1,10 +1,11 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { crawlUrls, jobs, pages } from '../../../db/schema';
 import { prepareDocuments } from '../ingest/prepare';
+import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import { storeDocuments } from '../ingest/store';
 import { appendJobLog } from '../job-log';
 import { isEmbeddingConfigError } from '../embeddings/types';
-import { getJob, isJobActive, isTerminal, recordJobProgress, setJobStatus } from '../jobs';
+import { getJob, isTerminal, jobActivityCheck, recordJobProgress, setJobStatus } from '../jobs';
 import { crawlContext } from './crawl-context';
 import type { CrawlDeps } from './crawl-deps';
 import { discoveredBy, enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
@@ -68,9 +69,10 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
   const rows = await loadPending(db, jobId, urlIds);
   const previous = input.refresh ? await storedPages(db, input.sourceId, rows.map((r) => r.url)) : new Map<string, StoredPage>();
 
+  const isActive = jobActivityCheck(db, jobId);
   const results = await mapLimit(rows, input.concurrency, async (row): Promise<UrlResult | null> => {
-    // Checked per URL so a cancel stops the batch promptly; unvisited URLs stay pending.
-    if (!(await isJobActive(db, jobId))) return null;
+    // Checked before each URL so a cancel stops the batch promptly; unvisited URLs stay pending.
+    if (!(await isActive())) return null;
     try {
       return await processUrl(ctx, row, previous.get(row.url));
     } catch (err) {
@@ -96,6 +98,7 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
   }
 
   const { pageIds, chunksStored } = await storeDocuments(db, input.sourceId, deps.embedder.model, prepared.documents);
+  await indexVectorsIfBacklogFull(deps, jobId);
 
   // A refresh drops pages the site says are gone; an unchanged page keeps its row.
   if (input.refresh) {

@@ -117,22 +117,25 @@ export async function textCandidates(db: Database, q: FusedQuery): Promise<Ranke
 }
 
 /**
- * Nearest neighbours through the HNSW index. The dimension is written as a
- * literal: the partial index only applies when the planner can see
- * `embedding_dim = N` (a parameter hides it in a generic plan).
+ * Nearest neighbours: through the HNSW index for indexed rows, and exactly for
+ * rows still in the vector backlog (db/vector-backlog.ts), merged by distance.
+ * The dimension is written as a literal: the partial indexes only apply when
+ * the planner can see `indexed_dim = N` (a parameter hides it in a generic plan).
  */
 async function vectorCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> {
   if (!q.useVector || q.vector === null) return [];
   const t = sql.raw(`"${q.table}"`);
   const { join, where } = sourceFilters(q.table, q.filters);
   const extra = q.extraWhere ? sql` and ${q.extraWhere}` : sql``;
-  const dim = q.vector.length;
+  const dim = sql.raw(String(q.vector.length));
   // The query vector is sent once; the index still applies to an InitPlan's value.
   const qv = sql`select v from q`;
-  const distance = indexedDistance(db, q.table, dim, qv);
+  const distance = indexedDistance(db, q.table, q.vector.length, qv);
   // The index picks the candidates; their ranks and reported similarity use the
   // exact distance where it holds half floats (one distance per row, not two: measured 1 ms less).
-  const exact = indexType(db, dim) === 'halfvec' ? sql`${t}.embedding <=> (${qv})` : distance;
+  const exact = sql`${t}.embedding <=> (${qv})`;
+  const indexed = indexType(db, q.vector.length) === 'halfvec' ? exact : distance;
+  const filter = sql`${t}.embedding_model = ${q.model}${where}${extra}`;
   const rows = await withPlan(
     db,
     'index',
@@ -141,10 +144,12 @@ async function vectorCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> 
         tx,
         sql`with q as (select ${queryVectorParam(q.vector!)} as v)
           select id, row_number() over (order by dist, id) as r, dist as value from (
-          select ${t}.id, ${exact} as dist
-          from ${t} ${join}
-          where ${t}.embedding_dim = ${sql.raw(String(dim))} and ${t}.embedding_model = ${q.model}${where}${extra}
-          order by ${distance} limit ${q.candidates}) v`,
+            (select ${t}.id, ${indexed} as dist from ${t} ${join}
+             where ${t}.indexed_dim = ${dim} and ${filter} order by ${distance} limit ${q.candidates})
+            union all
+            (select ${t}.id, ${exact} as dist from ${t} ${join}
+             where ${t}.indexed_dim is null and ${t}.embedding_dim = ${dim} and ${filter} order by 2 limit ${q.candidates})
+          ) v order by dist, id limit ${q.candidates}`,
       ),
     q.candidates,
   );

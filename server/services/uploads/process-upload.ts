@@ -6,6 +6,7 @@ import { DocumentRejected } from '../documents/document-rejected';
 import { documentToMarkdown } from '../documents/to-markdown';
 import { isEmbeddingConfigError } from '../embeddings/types';
 import { prepareDocuments } from '../ingest/prepare';
+import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import { storeDocuments } from '../ingest/store';
 import { appendJobLog } from '../job-log';
 import { getJob, isJobActive, isTerminal, recordJobProgress, setJobStatus } from '../jobs';
@@ -63,6 +64,7 @@ export async function processUploadFile(deps: CrawlDeps, jobId: string, fileId: 
     return { status: 'failed', chunks: 0 };
   }
   const { pageIds, chunksStored } = await storeDocuments(db, sourceId, deps.embedder.model, prepared.documents);
+  await indexVectorsIfBacklogFull(deps, jobId);
   const [settled] = await db
     .update(uploadFiles)
     .set({ status: 'done', content: null, pageId: pageIds.get(document.url) ?? null, updatedAt: new Date() })

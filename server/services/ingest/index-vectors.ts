@@ -1,0 +1,25 @@
+import { backlogIsFull, flushVectorBacklog } from '../../../db/vector-backlog';
+import type { Database } from '../../../db/types';
+import { appendJobLog } from '../job-log';
+
+type Deps = { db: Database; embedder: { dimensions: number } };
+
+/**
+ * Folds the vectors an ingestion job left in the backlog into the HNSW index
+ * (db/vector-backlog.ts); the last step of every job that writes vectors.
+ * Says in the job's log when it rebuilt an index, since that briefly holds
+ * searches.
+ */
+export async function indexJobVectors(deps: Deps, jobId: string | null) {
+  const flushed = await flushVectorBacklog(deps.db, deps.embedder.dimensions);
+  for (const f of flushed) {
+    if (jobId && f.rebuilt) await appendJobLog(deps.db, jobId, 'info', `Rebuilt the ${f.table} vector index in bulk to take in ${f.rows} new vector(s)`);
+  }
+  return flushed;
+}
+
+/** During a long job: folds the backlog in once it is large enough that reading it exactly gets slow. */
+export async function indexVectorsIfBacklogFull(deps: Deps, jobId: string | null) {
+  if (await backlogIsFull(deps.db, deps.embedder.dimensions)) return indexJobVectors(deps, jobId);
+  return [];
+}

@@ -1,0 +1,102 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chunks, codeExamples, jobEvents } from '../../db/schema';
+import { queryRows } from '../../db/rows';
+import { backlogIsFull, flushVectorBacklog } from '../../db/vector-backlog';
+import { ensureVectorIndexes, vectorIndexName } from '../../db/vector-index';
+import type { ChunkHit } from '../../server/services/search/hits';
+import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
+import { waitFor } from '../helpers/wait';
+
+const DIM = 64;
+let rt: TestRuntime;
+let site: DocsSite;
+beforeAll(async () => {
+  site = await startDocsSite();
+  rt = await createTestRuntime({ runner: true, env: { CRAWL_ALLOWED_HOSTS: site.host, EMBEDDING_DIMENSIONS: String(DIM) } });
+  // As start-up does for the configured dimension.
+  await ensureVectorIndexes(rt.database.db, DIM);
+});
+afterAll(async () => {
+  await rt?.close();
+  await site?.close();
+});
+
+const db = () => rt.database.db;
+const backlog = async (table: typeof chunks | typeof codeExamples) =>
+  (await db().select({ n: sql<number>`count(*)::int` }).from(table).where(and(isNull(table.indexedDim), eq(table.embeddingDim, DIM))))[0]!.n;
+const indexOid = async () =>
+  (await queryRows<{ oid: number }>(db(), sql`select ${vectorIndexName(db(), 'chunks', DIM)}::regclass::oid as oid`))[0]!.oid;
+const vectorSearch = async () =>
+  ((await rt.caller.knowledge.search({ query: 'install the frobnicator', mode: 'vector', limit: 20 })).results as ChunkHit[]).map((r) => [
+    r.chunkId,
+    r.score.vectorRank,
+    r.score.vectorSimilarity,
+  ]);
+
+describe('the vector backlog', () => {
+  let sourceId: string;
+
+  it('holds a crawl’s vectors while it runs, and its last step builds the index over them in bulk', async () => {
+    const job = await rt.caller.knowledge.crawl({ url: `${site.url}/docs/`, mode: 'recursive', maxDepth: 2 });
+    const done = await waitFor(async () => {
+      const j = await rt.caller.jobs.get({ id: job.id });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    }, 30_000, 'the crawl to finish');
+    expect(done.status).toBe('completed');
+    sourceId = done.sourceId!;
+    expect(done.chunksStored).toBeGreaterThan(3);
+    expect(await backlog(chunks)).toBe(0);
+    const indexed = await db().select({ n: sql<number>`count(*)::int` }).from(chunks).where(eq(chunks.indexedDim, DIM));
+    expect(indexed[0]!.n).toBe(done.chunksStored);
+    const logs = await db().select({ payload: jobEvents.payload }).from(jobEvents).where(and(eq(jobEvents.jobId, job.id), eq(jobEvents.kind, 'log')));
+    expect(logs.map((l) => l.payload.message)).toContainEqual(expect.stringMatching(/^Rebuilt the chunks vector index in bulk to take in \d+ new vector/));
+  });
+
+  it('is read exactly by search: rows moved back to it are found with the same ranks and similarities', async () => {
+    const before = await vectorSearch();
+    expect(before.length).toBeGreaterThan(3);
+    // The best and the worst hit go back to the backlog.
+    const moved = [before[0]![0], before.at(-1)![0]] as number[];
+    await db().update(chunks).set({ indexedDim: null }).where(sql`${chunks.id} in ${moved}`);
+    expect(await backlog(chunks)).toBe(moved.length);
+    expect(await vectorSearch()).toEqual(before);
+  });
+
+  it('takes a small backlog into the existing index row by row, and a large one by rebuilding it', async () => {
+    const before = await vectorSearch();
+    const oid = await indexOid();
+    expect(await flushVectorBacklog(db(), DIM)).toEqual([{ table: 'chunks', rows: expect.any(Number), rebuilt: false }]);
+    expect(await indexOid()).toBe(oid);
+    expect(await backlog(chunks)).toBe(0);
+    expect(await vectorSearch()).toEqual(before);
+
+    await db().update(chunks).set({ indexedDim: null }).where(eq(chunks.sourceId, sourceId));
+    await db().update(codeExamples).set({ indexedDim: null }).where(eq(codeExamples.sourceId, sourceId));
+    const flushed = await flushVectorBacklog(db(), DIM);
+    expect(flushed.map((f) => [f.table, f.rebuilt])).toEqual([
+      ['chunks', true],
+      ['code_examples', true],
+    ]);
+    expect(await indexOid()).not.toBe(oid);
+    expect([await backlog(chunks), await backlog(codeExamples)]).toEqual([0, 0]);
+    expect(await vectorSearch()).toEqual(before);
+    expect(await flushVectorBacklog(db(), DIM)).toEqual([]);
+  });
+
+  it('says when it has grown past a limit, counting no further', async () => {
+    expect(await backlogIsFull(db(), DIM, 1)).toBe(false);
+    await db().update(chunks).set({ indexedDim: null }).where(eq(chunks.sourceId, sourceId));
+    const n = await backlog(chunks);
+    expect(await backlogIsFull(db(), DIM, n)).toBe(true);
+    expect(await backlogIsFull(db(), DIM, n + 1)).toBe(false);
+    await flushVectorBacklog(db(), DIM);
+  });
+
+  it('refuses a row whose indexed dimension differs from its embedding’s', async () => {
+    const [row] = await db().select({ id: chunks.id }).from(chunks).limit(1);
+    const err = await db().update(chunks).set({ indexedDim: DIM + 1 }).where(eq(chunks.id, row!.id)).catch((e: Error) => e);
+    expect(String((err as Error & { cause?: Error }).cause?.message)).toMatch(/chunks_embedding_dim_check/);
+  });
+});
