@@ -63,7 +63,8 @@ const env = {
   ARCHON_OWNER_API_KEY: BENCH_KEY,
   RATE_LIMIT_SEARCH_PER_MINUTE: '1000000',
 };
-const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+// Started as `npm start` starts it.
+const proc = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 const base = await new Promise<string>((resolve, reject) => {
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => {

@@ -35,18 +35,18 @@ function pagesEngine(jobId: string, urlIds: number[], crawl: { newUrlIds: number
 }
 
 describe('crawl-pages', () => {
-  it('fans new URL ids out in batches of 10 with deterministic event ids, and does not finalize while URLs are pending', async () => {
+  it('fans new URL ids out in batches of 20 with deterministic event ids, and does not finalize while URLs are pending', async () => {
     const jobId = randomUUID();
-    const newUrlIds = range(101, 23);
+    const newUrlIds = range(101, 43);
     const { result, error, ctx } = await pagesEngine(jobId, [1, 2, 3], { newUrlIds }, false).execute();
     expect(error).toBeUndefined();
-    expect(result).toEqual({ found: 23 });
+    expect(result).toEqual({ found: 43 });
 
     const calls = sends(ctx as never);
     expect(calls.map(([id]) => id)).toEqual(['fan-out']);
     const events = calls[0]![1];
-    expect(events.map((e) => e.data.urlIds)).toEqual([range(101, 10), range(111, 10), range(121, 3)]);
-    expect(events.map((e) => e.id)).toEqual([`crawl-pages-${jobId}-101`, `crawl-pages-${jobId}-111`, `crawl-pages-${jobId}-121`]);
+    expect(events.map((e) => e.data.urlIds)).toEqual([range(101, 20), range(121, 20), range(141, 3)]);
+    expect(events.map((e) => e.id)).toEqual([`crawl-pages-${jobId}-101`, `crawl-pages-${jobId}-121`, `crawl-pages-${jobId}-141`]);
     expect(events.every((e) => e.name === 'archon/crawl.pages' && e.data.jobId === jobId)).toBe(true);
     // Every URL id goes out exactly once.
     expect(events.flatMap((e) => e.data.urlIds)).toEqual(newUrlIds);
@@ -89,9 +89,9 @@ describe('crawl-pages', () => {
     expect(ctx.step.sendEvent).not.toHaveBeenCalled();
   });
 
-  it('is limited to 3 concurrent runs per job and cancelled by the job.cancelled event', () => {
+  it('is limited to 2 concurrent runs per job and cancelled by the job.cancelled event', () => {
     const opts = (crawlPagesFn as unknown as { opts: Record<string, unknown> }).opts;
-    expect(opts.concurrency).toEqual({ limit: 3, key: 'event.data.jobId' });
+    expect(opts.concurrency).toEqual({ limit: 2, key: 'event.data.jobId' });
     expect(opts.cancelOn).toEqual([expect.objectContaining({ if: 'async.data.jobId == event.data.jobId' })]);
   });
 });

@@ -100,7 +100,12 @@ export async function pendingCount(db: Database, jobId: string): Promise<number>
   return row?.n ?? 0;
 }
 
-export const BATCH_SIZE = 10;
+/**
+ * Pages per batch (one run, one write). Each batch costs about fifty queries
+ * and a run's bookkeeping whatever its size: on the PostgreSQL manual, 20 pages
+ * per batch took 15–16 s where 10 took 19–22 s, for the same peak memory.
+ */
+export const BATCH_SIZE = 20;
 
 export function toBatches(ids: number[], size = BATCH_SIZE): number[][] {
   const batches: number[][] = [];
