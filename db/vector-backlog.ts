@@ -74,5 +74,9 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
     });
     if (done) out.push(done);
   }
+  // Marking left a dead version of every row it moved. The embedded database
+  // has no autovacuum, and on a server this also refreshes the row counts the
+  // next flush goes by. VACUUM cannot run inside a transaction, hence here.
+  for (const f of out) if (f.rebuilt) await db.execute(sql.raw(`VACUUM (ANALYZE) "${f.table}"`));
   return out;
 }

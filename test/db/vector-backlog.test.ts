@@ -81,6 +81,10 @@ describe('the vector backlog', () => {
     ]);
     expect(await indexOid()).not.toBe(oid);
     expect([await backlog(chunks), await backlog(codeExamples)]).toEqual([0, 0]);
+    // Vacuumed afterwards (the embedded database has no autovacuum): its pages are all-visible again.
+    const [stats] = await queryRows<{ visible: number; pages: number }>(db(), sql`select relallvisible as visible, relpages as pages from pg_class where relname = 'chunks'`);
+    expect(stats!.visible).toBeGreaterThan(0);
+    expect(stats!.visible).toBe(stats!.pages);
     expect(await vectorSearch()).toEqual(before);
     expect(await flushVectorBacklog(db(), DIM)).toEqual([]);
   });
