@@ -2,16 +2,34 @@
 // pipeline (local runner, offline embedder) and prints pages/s, chunks/s, peak
 // RSS and total time, for the embedded database and, when BENCH_DATABASE_URL
 // (or TEST_DATABASE_URL) names a PostgreSQL server, for that too.
-//   npm run bench:ingest [-- --dir DIR] [-- --mode embedded|postgres]
+//   npm run bench:ingest [-- --dir DIR] [-- --mode embedded|postgres] [-- --copies N]
+// --copies N serves N copies of the site side by side (N times the pages), to
+// check that memory stays flat as a site grows.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/rows';
 import { indexManual, MANUAL_DIR, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const dir = option('--dir') ?? MANUAL_DIR;
-requireManual(dir);
+const manual = option('--dir') ?? MANUAL_DIR;
+requireManual(manual);
+const copies = Number(option('--copies') ?? 1);
+if (!Number.isInteger(copies) || copies < 1) throw new Error(`--copies: expected a positive integer, got ${option('--copies')}`);
+
+/** N copies of the site under copy-1/ … copy-N/, linked from one index page. */
+function replicate(dir: string, n: number): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-bench-site-'));
+  const links = Array.from({ length: n }, (_, i) => {
+    fs.symlinkSync(path.resolve(dir), path.join(root, `copy-${i + 1}`), 'dir');
+    return `<li><a href="copy-${i + 1}/index.html">copy ${i + 1}</a></li>`;
+  });
+  fs.writeFileSync(path.join(root, 'index.html'), `<!doctype html><title>${n} copies</title><ul>${links.join('')}</ul>`);
+  return root;
+}
+const dir = copies === 1 ? manual : replicate(manual, copies);
 
 async function run(mode: BenchMode) {
   const runtime = await startBenchRuntime(mode);
@@ -54,6 +72,8 @@ for (const mode of modes) {
     console.log('postgres: skipped (set BENCH_DATABASE_URL to a PostgreSQL 15+ server with pgvector)');
     continue;
   }
-  console.log(JSON.stringify(await run(mode)));
+  console.log(JSON.stringify({ ...(copies > 1 ? { copies } : {}), ...(await run(mode)) }));
 }
+// Removes the links, not what they point to.
+if (dir !== manual) fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);
