@@ -26,7 +26,7 @@ async function counts(db: Database, table: EmbeddingTable, dim: number): Promise
   const [row] = await queryRows<{ backlog: number; indexed: number }>(
     db,
     sql`select (select count(*)::int from ${t} where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}) as backlog,
-      coalesce((select greatest(reltuples, 0)::float8 from pg_class where relname = ${vectorIndexName(db, table, dim)} and relkind = 'i'), 0) as indexed`,
+      coalesce((select greatest(reltuples, 0)::float8 from pg_class where oid = to_regclass(${vectorIndexName(db, table, dim)})), 0) as indexed`,
   );
   return { backlog: Number(row?.backlog ?? 0), indexed: Number(row?.indexed ?? 0) };
 }
