@@ -1,12 +1,22 @@
 import { getRuntime } from '../../server/runtime';
 import { refreshDueSources } from '../../server/services/crawl/scheduled-refresh';
+import { indexJobVectors } from '../../server/services/ingest/index-vectors';
 import { dispatch } from '../dispatch';
 import { inngest } from '../client';
 
-/** Every quarter hour, starts a refresh of each source whose interval has elapsed. */
+/**
+ * Every quarter hour, starts a refresh of each source whose interval has
+ * elapsed, and folds in vectors that a cancelled or failed job left in the
+ * backlog (a finished job does so itself).
+ */
 export const refreshScheduler = inngest.createFunction(
   { id: 'refresh-scheduler', triggers: [{ cron: '*/15 * * * *' }], retries: 1 },
-  // The slot's time, not the wall clock: a late run still judges due-ness as of its slot.
-  async ({ event, step }) =>
-    step.run('start-due-refreshes', async () => refreshDueSources((await getRuntime()).database.db, dispatch, new Date(event.ts ?? Date.now()))),
+  async ({ event, step }) => {
+    // The slot's time, not the wall clock: a late run still judges due-ness as of its slot.
+    const started = await step.run('start-due-refreshes', async () =>
+      refreshDueSources((await getRuntime()).database.db, dispatch, new Date(event.ts ?? Date.now())),
+    );
+    await step.run('index-stray-vectors', async () => indexJobVectors((await getRuntime()).crawl, null));
+    return started;
+  },
 );

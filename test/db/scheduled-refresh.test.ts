@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobs, runnerRuns } from '../../db/schema';
+import { chunks, jobs, runnerRuns, sources } from '../../db/schema';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
@@ -87,5 +87,18 @@ describe('scheduled refresh', () => {
     expect(hourly.nextRefreshAt!.getTime() - job.finishedAt!.getTime()).toBeLessThan(HOUR + 5_000);
     const off = await rt.caller.knowledge.updateSource({ id: job.sourceId!, refreshInterval: 'off' });
     expect(off.nextRefreshAt).toBeNull();
+  });
+
+  it('folds in vectors a cancelled or failed job left in the backlog', async () => {
+    const job = await finished((await rt.caller.knowledge.crawl({ url: `${site.url}/docs/b`, mode: 'single', title: 'stray' })).id);
+    // As a job stopped before its last step leaves them.
+    await rt.database.db.update(chunks).set({ indexedDim: null }).where(eq(chunks.sourceId, job.sourceId!));
+    const waiting = () => rt.database.db.select({ id: chunks.id }).from(chunks).where(and(eq(chunks.sourceId, job.sourceId!), isNull(chunks.indexedDim)));
+    expect((await waiting()).length).toBeGreaterThan(0);
+    // A new quarter-hour slot in which no source is due (a refresh would fold them in itself).
+    await rt.database.db.update(sources).set({ refreshInterval: 'off', nextRefreshAt: null });
+    expect(await tickAt(clock + 20 * 60_000)).toBe(1);
+    expect(await refreshJobs(job.sourceId!)).toHaveLength(0);
+    expect(await waiting()).toEqual([]);
   });
 });
