@@ -31,16 +31,14 @@ async function counts(db: Database, table: EmbeddingTable, dim: number): Promise
   return { backlog: Number(row?.backlog ?? 0), indexed: Number(row?.indexed ?? 0) };
 }
 
-/** Whether either table's backlog has reached `limit` rows (counting no further). */
+/** Whether either table's backlog has reached `limit` rows (counting no further); asked after every batch, in one query. */
 export async function backlogIsFull(db: Database, dim: number, limit = BACKLOG_FLUSH_ROWS): Promise<boolean> {
-  for (const table of EMBEDDING_TABLES) {
-    const [row] = await queryRows<{ n: number }>(
-      db,
-      sql`select count(*)::int as n from (select 1 from ${sql.raw(`"${table}"`)} where indexed_dim is null and embedding_dim = ${dimLiteral(dim)} limit ${limit}) b`,
-    );
-    if (Number(row?.n ?? 0) >= limit) return true;
-  }
-  return false;
+  const waiting = EMBEDDING_TABLES.map(
+    (table) =>
+      sql`(select count(*) from (select 1 from ${sql.raw(`"${table}"`)} where indexed_dim is null and embedding_dim = ${dimLiteral(dim)} limit ${limit}) b) >= ${limit}`,
+  );
+  const [row] = await queryRows<{ full: boolean }>(db, sql`select ${sql.join(waiting, sql` or `)} as full`);
+  return row?.full === true;
 }
 
 export type BacklogFlush = { table: EmbeddingTable; rows: number; rebuilt: boolean };

@@ -161,7 +161,7 @@ export async function cancelJob(db: Database, dispatch: Dispatch, id: string) {
  */
 export function jobActivityCheck(db: Database, id: string, everyMs = 250): () => Promise<boolean> {
   let checkedAt = -Infinity;
-  let active: Promise<boolean> = Promise.resolve(true);
+  let active: Promise<boolean>;
   return () => {
     if (Date.now() - checkedAt >= everyMs) {
       checkedAt = Date.now();

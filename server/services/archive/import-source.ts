@@ -1,7 +1,7 @@
-import { flushVectorBacklog } from '../../../db/vector-backlog';
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { sources, jobs } from '../../../db/schema';
 import type { Database } from '../../../db/types';
+import { flushVectorBacklog } from '../../../db/vector-backlog';
 import { badRequest, conflict } from '../../errors';
 import { escapeLike } from '../sql-helpers';
 import { nextRefresh } from '../sources';
