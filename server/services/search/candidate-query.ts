@@ -9,7 +9,8 @@ export const CANDIDATE_BUDGET = 100;
 const MAX_COMBINED_TERMS = 6;
 const MAX_MIN_MATCH = 3;
 
-const quote = (lexeme: string) => `'${lexeme.replace(/'/g, "''")}'`;
+/** A lexeme as a quoted tsquery operand, taken verbatim. */
+export const quoteLexeme = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
 function combinations<T>(items: T[], k: number): T[][] {
   if (k === 0) return [[]];
@@ -44,12 +45,12 @@ export function candidateTsQueries(terms: string[], df: (lexeme: string) => numb
     selected += df(term);
   }
   const common = byDf.slice(rare.length, rare.length + MAX_COMBINED_TERMS);
-  if (common.length === 0) return [rare.map(quote)];
+  if (common.length === 0) return [rare.map(quoteLexeme)];
   const n = Math.max(documents, 1);
   const estimate = (clauses: string[][]) => clauses.reduce((sum, c) => sum + n * c.reduce((p, t) => p * (df(t) / n), 1), 0);
   let m = 1;
   while (m < Math.min(common.length, MAX_MIN_MATCH) && estimate(combinations(common, m)) > budget - selected) m++;
   const tiers: string[][] = [];
-  for (let k = m; k >= 1; k--) tiers.push([...rare.map(quote), ...combinations(common, k).map((c) => c.map(quote).join(' & '))]);
+  for (let k = m; k >= 1; k--) tiers.push([...rare.map(quoteLexeme), ...combinations(common, k).map((c) => c.map(quoteLexeme).join(' & '))]);
   return tiers;
 }

@@ -1,10 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { queryRows } from '../../../db/rows';
+import { localSettings, queryWithSettings } from '../../../db/one-trip';
 import type { Database } from '../../../db/types';
 import { indexedDistance, indexType, queryVectorParam, type EmbeddingTable } from '../../../db/vector-index';
 import type { Fusion, SearchFilters } from '../../schemas/search';
 import { orTsQuery, RANK_WEIGHTS, sourceFilters } from './sql-parts';
 import { BM25, type Bm25Query } from './term-stats';
+import { quoteLexeme } from './candidate-query';
 
 export type FusedRow = {
   id: number;
@@ -35,9 +36,6 @@ export type FusedQuery = {
   enough?: number;
 };
 
-// A JS array in a drizzle template becomes a parameter list, not an array.
-const pgArray = (values: (string | number)[], type: 'text' | 'float8') =>
-  sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::${sql.raw(type)}[]`;
 
 type Ranked = { id: number; r: number; value: number };
 
@@ -47,16 +45,20 @@ type Ranked = { id: number; r: number; value: number };
  * and compute every 1536-dimension distance (~150 ms against a few ms through
  * the HNSW index), and for some full-text selections it reads every tsvector
  * or walks the primary key (60–115 ms) instead of combining GIN bitmaps. Only
- * this statement is affected.
+ * this statement is affected, and on a server it costs no extra round trip.
  */
-function withPlan<T>(db: Database, access: 'index' | 'bitmap', run: (tx: Database) => Promise<T>, neighbours = 0): Promise<T> {
-  return db.transaction(async (tx) => {
-    // The HNSW candidate list must hold as many neighbours as the query asks for;
-    // HNSW_EF_SEARCH (the session's value) is its floor.
-    await tx.execute(sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', ${access === 'index' ? 'on' : 'off'}, true),
-      set_config('hnsw.ef_search', greatest(current_setting('hnsw.ef_search')::int, ${neighbours}::int)::text, true)`);
-    return run(tx as unknown as Database);
-  });
+function planned<T>(db: Database, access: 'index' | 'bitmap', query: SQL, neighbours = 0): Promise<T[]> {
+  return queryWithSettings<T>(
+    db,
+    localSettings({
+      enable_seqscan: 'off',
+      enable_indexscan: access === 'index' ? 'on' : 'off',
+      // The HNSW candidate list must hold as many neighbours as the query asks for;
+      // HNSW_EF_SEARCH (the session's value) is its floor.
+      'hnsw.ef_search': sql`greatest(current_setting('hnsw.ef_search')::int, ${neighbours}::int)::text`,
+    }),
+    query,
+  );
 }
 
 /**
@@ -64,27 +66,55 @@ function withPlan<T>(db: Database, access: 'index' | 'bitmap', run: (tx: Databas
  * Its clauses are separate predicates, not one tsquery: the planner estimates
  * each on its own and combines GIN bitmaps (one OR'ed tsquery looked
  * unselective to it, and a seven-clause query took 7.5 ms instead of 0.9).
- * Each candidate's tsvector is first cut down to the query's lexemes inside
- * Postgres (deleting from it everything that is not one, twice), so only those
- * few entries become rows: unnesting whole tsvectors into rows cost five times
- * as much.
+ * Each candidate's term frequencies and fields are read with two ts_rank calls
+ * per query word, in C on the stored tsvector: cutting the tsvector down to
+ * the query's words and unnesting them (ts_delete twice) cost three times as
+ * much, and unnesting whole tsvectors fifteen.
  */
+const ZETA2 = Math.PI ** 2 / 6;
+// ts_rank's weights for D (body), C (context), B (headings), A (title).
+const COUNT_WEIGHTS = sql.raw(`'{1, 1, 1, 1}'::float4[]`);
+const FIELD_WEIGHTS = sql.raw(`'{0.0001, 0.01, 0.01, 1}'::float4[]`);
+
+/**
+ * A word's BM25 term frequency and field weight from two ts_rank calls.
+ * ts_rank of a one-word query is (w₁ + w₂/2² + w₃/3² + …) / ζ(2) over the
+ * word's occurrences, the heaviest counted first. With every weight 1 it is
+ * H2(tf) / ζ(2), whose inverse gives tf (exact for the 256 positions a lexeme
+ * can hold at most). With weights 1, 0.01 and 0.0001, the sum passes 0.5 only
+ * with a title occurrence, and 0.005 only with a heading or context one.
+ */
+function termParts(i: number) {
+  const w = BM25;
+  return {
+    tf: sql.raw(`(case when c.u${i} > 0 then round(1 / (${ZETA2} * (1 - least(c.u${i}, 0.9999))) - 0.5) else 0 end)`),
+    weight: sql.raw(
+      `(case when c.f${i} * ${ZETA2} > 0.5 then ${w.titleWeight} when c.f${i} * ${ZETA2} > 0.005 then ${w.headingWeight} else ${w.bodyWeight} end)`,
+    ),
+  };
+}
+
 function bm25List(t: SQL, join: SQL, where: SQL, q: FusedQuery, b: Bm25Query, match: string[]): SQL {
   const w = BM25;
-  const terms = pgArray(b.terms, 'text');
+  const score = sql.join(
+    b.terms.map((_, i) => {
+      const { tf, weight } = termParts(i);
+      return sql`${b.idf[i]!}::float8 * ${tf} * ${w.k1 + 1}::float8 / (${tf} + c.norm) * ${weight}`;
+    }),
+    sql` + `,
+  );
+  // Cast, not to_tsquery: a lexeme such as 'long-run' must stay one word, not become long-run & long & run.
+  const ranks = b.terms.map((term, i) => {
+    const word = sql`${quoteLexeme(term)}::tsquery`;
+    return sql`ts_rank(${COUNT_WEIGHTS}, ${t}.search, ${word})::float8 as ${sql.raw(`u${i}`)}, ts_rank(${FIELD_WEIGHTS}, ${t}.search, ${word})::float8 as ${sql.raw(`f${i}`)}`;
+  });
+  // offset 0 keeps the ts_rank calls in the subquery, once per candidate.
   return sql`select id, row_number() over (order by rank desc, id) as r, rank as value from (
-    select cand.id, sum(terms.idf * (u.tf * ${w.k1 + 1}::float8)
-             / (u.tf + ${w.k1}::float8 * (${1 - w.b}::float8 + ${w.b}::float8 * cand.len / ${b.avgLength}::float8)) * u.wt) as rank
-    from (select ${t}.id, length(${t}.search) as len,
-                 ts_delete(${t}.search, tsvector_to_array(ts_delete(${t}.search, ${terms}))) as hits
-          from ${t} ${join}
-          where (${sql.join(match.map((clause) => sql`${t}.search @@ to_tsquery('simple', ${clause})`), sql` or `)})${where}${q.extraWhere ? sql` and ${q.extraWhere}` : sql``}) cand
-    cross join lateral (
-      select lexeme, cardinality(positions) as tf,
-             case when 'A' = any(weights) then ${w.titleWeight}::float8 when 'B' = any(weights) or 'C' = any(weights) then ${w.headingWeight}::float8 else ${w.bodyWeight}::float8 end as wt
-      from unnest(cand.hits)) u
-    join unnest(${terms}, ${pgArray(b.idf, 'float8')}) as terms(lexeme, idf) on terms.lexeme = u.lexeme
-    group by cand.id
+    select c.id, ${score} as rank from (
+      select ${t}.id, ${w.k1}::float8 * (${1 - w.b}::float8 + ${w.b}::float8 * length(${t}.search) / ${b.avgLength}::float8) as norm, ${sql.join(ranks, sql`, `)}
+      from ${t} ${join}
+      where (${sql.join(match.map((clause) => sql`${t}.search @@ to_tsquery('simple', ${clause})`), sql` or `)})${where}${q.extraWhere ? sql` and ${q.extraWhere}` : sql``}
+      offset 0) c
     order by rank desc limit ${q.candidates}) x`;
 }
 
@@ -105,7 +135,7 @@ export async function textCandidates(db: Database, q: FusedQuery): Promise<Ranke
   if (!q.useText || q.bm25 === null) return [];
   const t = sql.raw(`"${q.table}"`);
   const { join, where } = sourceFilters(q.table, q.filters);
-  const list = (query: SQL) => withPlan(db, 'bitmap', (tx) => queryRows(tx, query)).then(ranked);
+  const list = (query: SQL) => planned(db, 'bitmap', query).then(ranked);
   if (!q.bm25) return list(tsRankList(t, join, where, q));
   // The strictest selection first; a looser one only when it leaves too few.
   let rows: Ranked[] = [];
@@ -136,21 +166,17 @@ async function vectorCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> 
   const exact = sql`${t}.embedding <=> (${qv})`;
   const indexed = indexType(db, q.vector.length) === 'halfvec' ? exact : distance;
   const filter = sql`${t}.embedding_model = ${q.model}${where}${extra}`;
-  const rows = await withPlan(
+  const rows = await planned(
     db,
     'index',
-    (tx) =>
-      queryRows(
-        tx,
-        sql`with q as (select ${queryVectorParam(q.vector!)} as v)
-          select id, row_number() over (order by dist, id) as r, dist as value from (
-            (select ${t}.id, ${indexed} as dist from ${t} ${join}
-             where ${t}.indexed_dim = ${dim} and ${filter} order by ${distance} limit ${q.candidates})
-            union all
-            (select ${t}.id, ${exact} as dist from ${t} ${join}
-             where ${t}.indexed_dim is null and ${t}.embedding_dim = ${dim} and ${filter} order by 2 limit ${q.candidates})
-          ) v order by dist, id limit ${q.candidates}`,
-      ),
+    sql`with q as (select ${queryVectorParam(q.vector)} as v)
+      select id, row_number() over (order by dist, id) as r, dist as value from (
+        (select ${t}.id, ${indexed} as dist from ${t} ${join}
+         where ${t}.indexed_dim = ${dim} and ${filter} order by ${distance} limit ${q.candidates})
+        union all
+        (select ${t}.id, ${exact} as dist from ${t} ${join}
+         where ${t}.indexed_dim is null and ${t}.embedding_dim = ${dim} and ${filter} order by 2 limit ${q.candidates})
+      ) v order by dist, id limit ${q.candidates}`,
     q.candidates,
   );
   return ranked(rows);

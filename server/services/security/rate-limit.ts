@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq, lt, sql } from 'drizzle-orm';
+import { localSettings, queryWithSettings } from '../../../db/one-trip';
 import { rateLimits } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
@@ -75,14 +76,12 @@ export function createRateLimiter<R extends string>(
     const windowStart = Math.floor(now.getTime() / windowMs) * windowMs;
     // Every limited request pays for this commit. Waiting for the WAL flush cost
     // 1–14 ms with fsync on; a crash losing the last moment's hits is harmless.
-    const [row] = await db.transaction(async (tx) => {
-      await tx.execute(sql`set local synchronous_commit = off`);
-      return tx
-        .insert(rateLimits)
-        .values({ bucket: bucketOf(rule, subject), windowStart: new Date(windowStart), hits: 1 })
-        .onConflictDoUpdate({ target: [rateLimits.bucket, rateLimits.windowStart], set: { hits: sql`${rateLimits.hits} + 1` } })
-        .returning({ hits: rateLimits.hits });
-    });
+    const upsert = db
+      .insert(rateLimits)
+      .values({ bucket: bucketOf(rule, subject), windowStart: new Date(windowStart), hits: 1 })
+      .onConflictDoUpdate({ target: [rateLimits.bucket, rateLimits.windowStart], set: { hits: sql`${rateLimits.hits} + 1` } })
+      .returning({ hits: rateLimits.hits });
+    const [row] = await queryWithSettings<{ hits: number }>(db, localSettings({ synchronous_commit: 'off' }), upsert.getSQL());
     if (random() < pruneProbability) await pruneRateLimits(db, new Date(now.getTime() - keepMs));
     const hits = row!.hits;
     return {

@@ -1,0 +1,72 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { Sql } from 'postgres';
+import { queryRows } from './rows';
+import type { Database } from './types';
+
+const dialect = new PgDialect();
+
+const quoteText = (s: string) => {
+  // A query travels as a NUL-terminated string; Postgres text cannot hold NUL anyway.
+  if (s.includes('\0')) throw new Error('A query value cannot contain a NUL character');
+  // E'' with doubled backslashes reads the same whatever standard_conforming_strings says.
+  return s.includes('\\') ? `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${s.replace(/'/g, "''")}'`;
+};
+
+/** A parameter value written as an SQL literal. */
+export function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return `'${value}'`;
+    // Parenthesised so that `x-${n}` cannot become `x--1`, a comment.
+    return value < 0 || Object.is(value, -0) ? `(${value})` : String(value);
+  }
+  if (typeof value === 'bigint') return value < 0n ? `(${value})` : String(value);
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return quoteText(value);
+  if (value instanceof Date) return quoteText(value.toISOString());
+  throw new Error(`Cannot write a ${typeof value} as an SQL literal`);
+}
+
+/**
+ * The statement as plain text, its parameters written in as literals. Our
+ * statements carry no `$n` of their own, so every `$n` is a parameter.
+ */
+export function inlineQuery(query: SQL): string {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return text.replace(/\$(\d+)/g, (_, n: string) => sqlLiteral(params[Number(n) - 1]));
+}
+
+const postgresClient = (db: Database): Sql | null => {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  return client && typeof (client as Sql).unsafe === 'function' && typeof (client as Sql).reserve === 'function' ? (client as Sql) : null;
+};
+
+/**
+ * Runs `setup` (SET LOCAL or set_config(…, true) statements) and then `query`
+ * in one transaction, and returns the query's rows. On a PostgreSQL server it
+ * is one round trip: both go as a single simple-protocol message, which
+ * Postgres runs as one implicit transaction, planning the query after the
+ * settings apply. A transaction of its own would cost four (BEGIN, settings,
+ * statement, COMMIT), and a parameterised statement seen for the first time
+ * on a connection one more (postgres.js describes it first). Elsewhere (PGlite,
+ * or inside a transaction) it is an ordinary transaction.
+ */
+export async function queryWithSettings<T>(db: Database, setup: SQL, query: SQL): Promise<T[]> {
+  const client = postgresClient(db);
+  if (client) {
+    const results = (await client.unsafe(`${inlineQuery(setup)};\n${inlineQuery(query)}`)) as unknown as T[][];
+    return [...results[results.length - 1]!];
+  }
+  return db.transaction(async (tx) => {
+    await tx.execute(setup);
+    return queryRows<T>(tx as unknown as Database, query);
+  });
+}
+
+/** `set_config(name, value, true)` for each setting, as one statement for queryWithSettings. */
+export const localSettings = (settings: Record<string, string | SQL>): SQL =>
+  sql`select ${sql.join(
+    Object.entries(settings).map(([name, value]) => sql`set_config(${name}, ${value}, true)`),
+    sql`, `,
+  )}`;
