@@ -36,7 +36,6 @@ export type FusedQuery = {
   enough?: number;
 };
 
-
 type Ranked = { id: number; r: number; value: number };
 
 /**
@@ -61,16 +60,6 @@ function planned<T>(db: Database, access: 'index' | 'bitmap', query: SQL, neighb
   );
 }
 
-/**
- * BM25 with IDF from term statistics, on the candidates `match` selects.
- * Its clauses are separate predicates, not one tsquery: the planner estimates
- * each on its own and combines GIN bitmaps (one OR'ed tsquery looked
- * unselective to it, and a seven-clause query took 7.5 ms instead of 0.9).
- * Each candidate's term frequencies and fields are read with two ts_rank calls
- * per query word, in C on the stored tsvector: cutting the tsvector down to
- * the query's words and unnesting them (ts_delete twice) cost three times as
- * much, and unnesting whole tsvectors fifteen.
- */
 const ZETA2 = Math.PI ** 2 / 6;
 // ts_rank's weights for D (body), C (context), B (headings), A (title).
 const COUNT_WEIGHTS = sql.raw(`'{1, 1, 1, 1}'::float4[]`);
@@ -94,6 +83,16 @@ function termParts(i: number) {
   };
 }
 
+/**
+ * BM25 with IDF from term statistics, on the candidates `match` selects.
+ * Its clauses are separate predicates, not one tsquery: the planner estimates
+ * each on its own and combines GIN bitmaps (one OR'ed tsquery looked
+ * unselective to it, and a seven-clause query took 7.5 ms instead of 0.9).
+ * Each candidate's term frequencies and fields are read with two ts_rank calls
+ * per query word, in C on the stored tsvector: cutting the tsvector down to
+ * the query's words and unnesting them (ts_delete twice) cost three times as
+ * much, and unnesting whole tsvectors fifteen.
+ */
 function bm25List(t: SQL, join: SQL, where: SQL, q: FusedQuery, b: Bm25Query, match: string[]): SQL {
   const w = BM25;
   const score = sql.join(
