@@ -34,7 +34,11 @@ export function sqlLiteral(value: unknown): string {
  */
 export function inlineQuery(query: SQL): string {
   const { sql: text, params } = dialect.sqlToQuery(query);
-  return text.replace(/\$(\d+)/g, (_, n: string) => sqlLiteral(params[Number(n) - 1]));
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i >= params.length) throw new Error(`$${n} in a statement with ${params.length} parameter(s): write it as a parameter, not as text`);
+    return sqlLiteral(params[i]);
+  });
 }
 
 const postgresClient = (db: Database): Sql | null => {

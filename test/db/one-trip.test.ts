@@ -70,6 +70,8 @@ describe('queryWithSettings', () => {
       expect(rows).toEqual([{ v: value, n: 1 }]);
     }
     expect(inlineQuery(sql`select ${"it's"} as a, ${-1}::int as b`)).toBe("select 'it''s' as a, (-1)::int as b");
+    // A placeholder written into the statement's own text would be read as a parameter: refused.
+    expect(() => inlineQuery(sql`select ${1} as a, ${sql.raw("'$2'")} as b`)).toThrow(/\$2 in a statement with 1 parameter/);
   });
 
   it('applies its settings to that statement only, planned after they apply', async () => {
