@@ -26,6 +26,7 @@ const CHUNKS: [string, string[], string | null, string][] = [
   ['Quokka', ['Quokka'], 'quokka', 'quokka quokka leaves'],
   ['Wombat burrows', ['Digging'], null, 'A wombat digs with long-run tunnels; the long-run plan is a burrow.'],
   ['Misc', ['Other'], null, 'Nothing about the animal here, only leaves and a burrow.'],
+  ['Indexes', ['Multicolumn indexes'], null, 'An index can cover several fields of a table.'],
 ];
 
 beforeAll(async () => {
@@ -90,6 +91,18 @@ describe('BM25 scores', () => {
       list.forEach((r, i) => expect(r.r).toBe(i + 1));
     },
   );
+
+  it('finds a word that a page writes joined ("multicolumn") from its hyphenated form in the query', async () => {
+    const lexemes = await queryLexemes(db(), 'does column order matter in a multi-column index');
+    expect(lexemes).toEqual(expect.arrayContaining(['multi-column', 'multi', 'column', 'multicolumn']));
+    const stats = await createTermStats(db()).get();
+    const list = await textCandidates(db(), {
+      table: 'chunks', text: 'multi-column', vector: null, model: '', useVector: false, useText: true,
+      candidates: 40, limit: 40, fusion: { k: 60, vectorWeight: 1, textWeight: 1 }, filters: {}, bm25: bm25Query(await queryLexemes(db(), 'multi-column'), stats, 1_000),
+    });
+    const [indexes] = await queryRows<{ id: string | number }>(db(), sql`select id from chunks where title = 'Indexes'`);
+    expect(list.map((r) => r.id)).toEqual([Number(indexes!.id)]);
+  });
 
   it('counts every occurrence a lexeme holds, up to the 255 positions to_tsvector keeps', async () => {
     const stats = await createTermStats(db()).get();

@@ -24,9 +24,17 @@ export type SearchDeps = {
   logger?: Logger;
 };
 
+/**
+ * Hyphenated words also in their joined form: the parser makes "multi-column"
+ * into multi-column, multi and column, none of which finds a page that writes
+ * "multicolumn" (measured: one more answer in the top 5, no query worse).
+ */
+const joinedForms = (text: string) => text.match(/\p{L}+(?:-\p{L}+)+/gu)?.map((word) => word.replace(/-/g, '')) ?? [];
+
 /** The query's lexemes as Postgres's English configuration sees them. */
 export async function queryLexemes(db: Database, text: string): Promise<string[]> {
-  const rows = await queryRows<{ lexeme: string }>(db, sql`select lexeme from unnest(to_tsvector('english', ${text})) limit 64`);
+  const words = [text, ...joinedForms(text)].join(' ');
+  const rows = await queryRows<{ lexeme: string }>(db, sql`select lexeme from unnest(to_tsvector('english', ${words})) limit 64`);
   return rows.map((r) => r.lexeme);
 }
 
