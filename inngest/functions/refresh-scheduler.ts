@@ -1,13 +1,13 @@
 import { getRuntime } from '../../server/runtime';
 import { refreshDueSources } from '../../server/services/crawl/scheduled-refresh';
-import { indexJobVectors } from '../../server/services/ingest/index-vectors';
+import { indexStrayVectors } from '../../server/services/ingest/index-vectors';
 import { dispatch } from '../dispatch';
 import { inngest } from '../client';
 
 /**
  * Every quarter hour, starts a refresh of each source whose interval has
  * elapsed, and folds in vectors that a cancelled or failed job left in the
- * backlog (a finished job does so itself).
+ * backlog (a finished job does so itself) when no job is running.
  */
 export const refreshScheduler = inngest.createFunction(
   { id: 'refresh-scheduler', triggers: [{ cron: '*/15 * * * *' }], retries: 1 },
@@ -16,7 +16,7 @@ export const refreshScheduler = inngest.createFunction(
     const started = await step.run('start-due-refreshes', async () =>
       refreshDueSources((await getRuntime()).database.db, dispatch, new Date(event.ts ?? Date.now())),
     );
-    await step.run('index-stray-vectors', async () => indexJobVectors((await getRuntime()).crawl, null));
+    await step.run('index-stray-vectors', async () => indexStrayVectors((await getRuntime()).crawl));
     return started;
   },
 );

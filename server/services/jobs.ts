@@ -171,6 +171,12 @@ export function jobActivityCheck(db: Database, id: string, everyMs = 250): () =>
   };
 }
 
+/** Whether any job is queued or running (every kind of job writes vectors). */
+export async function anyJobActive(db: Database): Promise<boolean> {
+  const [row] = await db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.status, ['queued', 'running'])).limit(1);
+  return row !== undefined;
+}
+
 export async function isJobActive(db: Database, id: string): Promise<boolean> {
   const [row] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, id));
   return row !== undefined && !isTerminal(row.status);

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, jobs, runnerRuns, sources } from '../../db/schema';
+import { createJob, setJobStatus } from '../../server/services/jobs';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
@@ -89,15 +90,21 @@ describe('scheduled refresh', () => {
     expect(off.nextRefreshAt).toBeNull();
   });
 
-  it('folds in vectors a cancelled or failed job left in the backlog', async () => {
+  it('folds in vectors a cancelled or failed job left in the backlog, once no job is running', async () => {
     const job = await finished((await rt.caller.knowledge.crawl({ url: `${site.url}/docs/b`, mode: 'single', title: 'stray' })).id);
     // As a job stopped before its last step leaves them.
     await rt.database.db.update(chunks).set({ indexedDim: null }).where(eq(chunks.sourceId, job.sourceId!));
     const waiting = () => rt.database.db.select({ id: chunks.id }).from(chunks).where(and(eq(chunks.sourceId, job.sourceId!), isNull(chunks.indexedDim)));
-    expect((await waiting()).length).toBeGreaterThan(0);
-    // A new quarter-hour slot in which no source is due (a refresh would fold them in itself).
+    const stray = (await waiting()).length;
+    expect(stray).toBeGreaterThan(0);
+    // New quarter-hour slots in which no source is due (a refresh would fold them in itself).
     await rt.database.db.update(sources).set({ refreshInterval: 'off', nextRefreshAt: null });
+    // While a job is queued, its own last step will fold the backlog in: the scheduler leaves it.
+    const other = await createJob(rt.database.db, { kind: 'crawl', sourceId: null, input: {} });
     expect(await tickAt(clock + 20 * 60_000)).toBe(1);
+    expect(await waiting()).toHaveLength(stray);
+    await setJobStatus(rt.database.db, other.id, 'cancelled');
+    expect(await tickAt(clock + 15 * 60_000)).toBe(1);
     expect(await refreshJobs(job.sourceId!)).toHaveLength(0);
     expect(await waiting()).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { backlogIsFull, flushVectorBacklog } from '../../../db/vector-backlog';
 import type { Database } from '../../../db/types';
 import { appendJobLog } from '../job-log';
+import { anyJobActive } from '../jobs';
 
 type Deps = { db: Database; embedder: { dimensions: number } };
 
@@ -22,4 +23,14 @@ export async function indexJobVectors(deps: Deps, jobId: string | null) {
 export async function indexVectorsIfBacklogFull(deps: Deps, jobId: string | null) {
   if (await backlogIsFull(deps.db, deps.embedder.dimensions)) return indexJobVectors(deps, jobId);
   return [];
+}
+
+/**
+ * Folds in what a cancelled or failed job left in the backlog. Not while any
+ * job runs: its own last step folds the backlog in, and doing it now would
+ * spend, row by row or in repeated rebuilds, what the backlog saves a long crawl.
+ */
+export async function indexStrayVectors(deps: Deps) {
+  if (await anyJobActive(deps.db)) return [];
+  return indexJobVectors(deps, null);
 }
