@@ -63,15 +63,12 @@ const pgliteClient = (db: Database): { exec(text: string): Promise<{ rows: unkno
  * an ordinary pair of statements in a savepoint.
  */
 export async function queryWithSettings<T>(db: Database, setup: SQL, query: SQL): Promise<T[]> {
-  const client = postgresClient(db);
-  if (client) {
-    const results = (await client.unsafe(`${inlineQuery(setup)};\n${inlineQuery(query)}`)) as unknown as T[][];
-    return [...results[results.length - 1]!];
-  }
-  const pglite = pgliteClient(db);
-  if (pglite) {
-    const results = await pglite.exec(`${inlineQuery(setup)};\n${inlineQuery(query)}`);
-    return results[results.length - 1]!.rows as T[];
+  const server = postgresClient(db);
+  const pglite = server ? null : pgliteClient(db);
+  if (server || pglite) {
+    const text = `${inlineQuery(setup)};\n${inlineQuery(query)}`;
+    if (server) return [...((await server.unsafe(text)) as unknown as T[][]).at(-1)!];
+    return (await pglite!.exec(text)).at(-1)!.rows as T[];
   }
   return db.transaction(async (tx) => {
     await tx.execute(setup);

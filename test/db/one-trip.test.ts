@@ -76,7 +76,7 @@ describe('queryWithSettings', () => {
 
   it('applies its settings to that statement only, planned after they apply', async () => {
     const settings = localSettings({ enable_seqscan: 'off', work_mem: '7MB', 'hnsw.ef_search': sql`greatest(40, ${123}::int)::text` });
-    const [inside] = await queryWithSettings<{ seq: string; mem: string; ef: string; plan: string }>(
+    const [inside] = await queryWithSettings<{ seq: string; mem: string; ef: string }>(
       db(),
       settings,
       sql`select current_setting('enable_seqscan') as seq, current_setting('work_mem') as mem, current_setting('hnsw.ef_search') as ef`,
