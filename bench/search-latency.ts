@@ -76,17 +76,29 @@ const base = await new Promise<string>((resolve, reject) => {
 });
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-const search = (query: string, mode: string) =>
+const call = (procedure: string, input: unknown) =>
   new Promise<void>((resolve, reject) => {
-    const input = encodeURIComponent(JSON.stringify(superjson.serialize({ query, mode, limit: 5 })));
+    const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
     http
-      .get(`${base}/api/trpc/knowledge.search?input=${input}`, { agent, headers: { authorization: `Bearer ${BENCH_KEY}` } }, (res) => {
+      .get(`${base}/api/trpc/${procedure}${query}`, { agent, headers: { authorization: `Bearer ${BENCH_KEY}` } }, (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 300)}`))));
       })
       .on('error', reject);
   });
+const search = (query: string, mode: string) => call('knowledge.search', { query, mode, limit: 5 });
+
+// What every authenticated call pays before any search work (HTTP, tRPC, the API-key check), on this machine now.
+{
+  const times: number[] = [];
+  for (let k = 0; k < queries.length * 3 + 20; k++) {
+    const t0 = performance.now();
+    await call('auth.me', undefined);
+    if (k >= 20) times.push(performance.now() - t0);
+  }
+  console.log(`floor    auth.me p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms (HTTP, tRPC and the API-key check, no search)`);
+}
 
 for (const mode of ['hybrid', 'vector', 'fulltext'] as const) {
   for (const q of queries.slice(0, 20)) await search(q, mode);
