@@ -12,8 +12,28 @@ import type { Logger } from './logger';
 
 export const WS_PATH = '/api/trpc-ws';
 
-/** Close code for a connection whose credentials were revoked (1008: policy violation). */
+/** Close code for a connection whose credentials were revoked or expired (1008: policy violation). */
 export const REVOKED_CLOSE_CODE = 1008;
+
+// setTimeout's longest delay; a later expiry is waited for in steps.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Closes a connection when its key or session expires: credentials are
+ * checked when a connection opens, and a connection can outlive them. A
+ * session whose expiry slid forward meanwhile just reconnects.
+ */
+function closeAtExpiry(client: WebSocket, expiresAt: Date | null | undefined) {
+  if (!expiresAt) return;
+  const arm = () => {
+    const left = expiresAt.getTime() - Date.now();
+    if (left <= 0) return client.close(REVOKED_CLOSE_CODE, 'credentials expired');
+    const timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+    client.once('close', () => clearTimeout(timer));
+  };
+  arm();
+}
 
 /**
  * tRPC over WebSocket, attached to an existing HTTP server's upgrade event.
@@ -36,7 +56,10 @@ export async function createTrpcWss(opts: { maxPayload: number; logger: Logger; 
     router: appRouter,
     createContext: async (o) => {
       const ctx = await createContext(o);
-      if (ctx.principal) principals.set(o.res, ctx.principal);
+      if (ctx.principal) {
+        principals.set(o.res, ctx.principal);
+        closeAtExpiry(o.res, ctx.principal.expiresAt);
+      }
       return ctx;
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },

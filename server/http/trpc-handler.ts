@@ -24,13 +24,26 @@ function bodyLimitFor(path: string, config: Config): number {
   return Math.min(MAX_JSON_BODY_BYTES, Math.max(TRPC_MAX_BODY_BYTES, files + MiB));
 }
 
-/** A 413 in the shape tRPC clients parse, one entry per call when batched. */
-function payloadTooLarge(url: URL, path: string, message: string): Response {
+/** An error in the shape tRPC clients parse, one entry per call when batched. */
+function errorResponse(url: URL, path: string, code: 'PAYLOAD_TOO_LARGE' | 'METHOD_NOT_SUPPORTED', message: string): Response {
   const config = appRouter._def._config;
-  const error = new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message });
+  const error = new TRPCError({ code, message });
   const shapeFor = (p: string) => ({ error: getTRPCErrorShape({ config, error, type: 'unknown', path: p, input: undefined, ctx: undefined }) });
   const body = url.searchParams.get('batch') === '1' ? path.split(',').map(shapeFor) : shapeFor(path);
-  return Response.json(transformTRPCResponse(config, body), { status: 413 });
+  return Response.json(transformTRPCResponse(config, body), { status: code === 'PAYLOAD_TOO_LARGE' ? 413 : 405 });
+}
+
+const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } } | undefined>;
+const isSubscription = (path: string) => path.split(',').some((p) => procedures[p]?._def.type === 'subscription');
+
+/** The procedure path(s) of a request; a malformed escape is tRPC's to refuse (as an unknown procedure), not a crash here. */
+function pathOf(url: URL): string {
+  const raw = url.pathname.slice(TRPC_ENDPOINT.length + 1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /**
@@ -48,7 +61,7 @@ async function boundBody(req: Request, url: URL, path: string, config: Config): 
   } catch (err) {
     if (isAppError(err) && err.code === 'PAYLOAD_TOO_LARGE') {
       if (req.body && !req.bodyUsed && !req.body.locked) discardBody(req.body, DRAIN_BYTES);
-      return payloadTooLarge(url, path, err.message);
+      return errorResponse(url, path, 'PAYLOAD_TOO_LARGE', err.message);
     }
     throw err;
   }
@@ -57,14 +70,16 @@ async function boundBody(req: Request, url: URL, path: string, config: Config): 
 /**
  * tRPC over HTTP. The Next route handler exports it, and the custom server
  * calls it directly for /api/trpc, skipping Next's routing on the hottest path.
+ * Subscriptions are refused here: over the WebSocket, revoking or expiring
+ * credentials closes a live stream, while server-sent events over HTTP would
+ * go on after them.
  */
 export async function handleTrpcRequest(incoming: Request): Promise<Response> {
   let req = incoming;
+  const url = new URL(req.url);
+  const path = pathOf(url);
+  if (isSubscription(path)) return errorResponse(url, path, 'METHOD_NOT_SUPPORTED', 'Subscriptions are served over the WebSocket at /api/trpc-ws, not over HTTP');
   if (req.method === 'POST') {
-    const url = new URL(req.url);
-    const raw = url.pathname.slice(TRPC_ENDPOINT.length + 1);
-    // A malformed escape is tRPC's to refuse (as an unknown procedure), not a crash here.
-    const path = (() => { try { return decodeURIComponent(raw); } catch { return raw; } })();
     const bounded = await boundBody(req, url, path, (await getRuntime()).config);
     if (bounded instanceof Response) return bounded;
     req = bounded;

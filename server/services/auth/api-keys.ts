@@ -84,5 +84,5 @@ export async function resolveApiKey(db: Database, presented: string): Promise<Pr
       .set({ lastUsedAt: new Date() })
       .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(Date.now() - LAST_USED_RESOLUTION_MS)))));
   }
-  return { kind: 'api-key', userId: row.userId, email: row.email, role: row.role, capabilities: capabilitiesOf(row.role, row.scopes), keyId: row.id };
+  return { kind: 'api-key', userId: row.userId, email: row.email, role: row.role, capabilities: capabilitiesOf(row.role, row.scopes), keyId: row.id, expiresAt: row.expiresAt };
 }

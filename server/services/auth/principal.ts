@@ -14,6 +14,8 @@ export type Principal = {
   keyId?: string;
   /** The value cookie-authenticated mutations must echo in `x-csrf-token`. */
   csrfToken?: string;
+  /** When the key or session stops working, if ever; long-lived connections are closed then. */
+  expiresAt?: Date | null;
 };
 
 const ROLE_CAPABILITIES: Record<UserRole, Capability[]> = {

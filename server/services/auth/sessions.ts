@@ -27,18 +27,17 @@ export async function resolveSession(db: Database, token: string): Promise<Princ
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
   const now = new Date();
   const [row] = await db
-    .select({ id: sessions.id, csrfToken: sessions.csrfToken, lastSeenAt: sessions.lastSeenAt, userId: users.id, email: users.email, role: users.role })
+    .select({ id: sessions.id, csrfToken: sessions.csrfToken, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt, userId: users.id, email: users.email, role: users.role })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.tokenHash, sha256Hex(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), isNull(users.disabledAt)));
   if (!row) return null;
+  let expiresAt = row.expiresAt;
   if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-    await db
-      .update(sessions)
-      .set({ lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) })
-      .where(eq(sessions.id, row.id));
+    expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+    await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, row.id));
   }
-  return { kind: 'session', userId: row.userId, email: row.email, role: row.role, capabilities: capabilitiesOf(row.role), sessionId: row.id, csrfToken: row.csrfToken };
+  return { kind: 'session', userId: row.userId, email: row.email, role: row.role, capabilities: capabilitiesOf(row.role), sessionId: row.id, csrfToken: row.csrfToken, expiresAt };
 }
 
 /** Ends one session (logout). */
