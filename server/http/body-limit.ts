@@ -14,14 +14,17 @@ export function checkContentLength(req: Request, maxBytes: number): void {
  * `maxBytes` have gone by. A chunked request declares no length, so counting
  * what actually arrives is the only bound it has.
  */
-export function limitStream(body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStream<Uint8Array> {
+export function limitStream(body: ReadableStream<Uint8Array>, maxBytes: number, onTooLarge?: () => void): ReadableStream<Uint8Array> {
   let seen = 0;
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
         seen += chunk.byteLength;
-        if (seen > maxBytes) controller.error(bodyTooLarge(maxBytes));
-        else controller.enqueue(chunk);
+        if (seen > maxBytes) {
+          // Parsers that consume the stream (formData) report their own error, not this one.
+          onTooLarge?.();
+          controller.error(bodyTooLarge(maxBytes));
+        } else controller.enqueue(chunk);
       },
     }),
   );

@@ -1,4 +1,5 @@
 import { AppError, badRequest } from '../errors';
+import { limitStream } from './body-limit';
 import { uploadMetaSchema, type UploadMeta } from '../schemas/uploads';
 import type { UploadedFile, UploadLimits } from '../services/uploads/start-upload';
 
@@ -11,7 +12,8 @@ const describe = (issues: { path: PropertyKey[]; message: string }[]) =>
 /**
  * Reads a multipart upload: every `file` field (or `files`), plus `title`,
  * `knowledgeType`, `tags` (repeated or comma-separated) and `sourceId`. A body
- * larger than the limits allow is refused from its Content-Length, unread.
+ * larger than the limits allow is refused from its Content-Length, unread, and
+ * one that declares no length is refused as soon as that much has arrived.
  */
 export async function readUploadForm(req: Request, limits: UploadLimits): Promise<{ files: UploadedFile[]; meta: UploadMeta }> {
   const type = req.headers.get('content-type') ?? '';
@@ -22,9 +24,12 @@ export async function readUploadForm(req: Request, limits: UploadLimits): Promis
     throw new AppError('PAYLOAD_TOO_LARGE', `The upload is ${length} bytes; at most ${limits.maxFiles} files of ${limits.maxFileBytes} bytes each are accepted`);
   }
   let form: FormData;
+  let tooLarge = false;
   try {
-    form = await req.formData();
+    const body = req.body && limitStream(req.body, max, () => (tooLarge = true));
+    form = await new Response(body, { headers: { 'content-type': type } }).formData();
   } catch (err) {
+    if (tooLarge) throw new AppError('PAYLOAD_TOO_LARGE', `The upload is over ${max} bytes; at most ${limits.maxFiles} files of ${limits.maxFileBytes} bytes each are accepted`);
     throw badRequest(`The multipart body could not be read: ${(err as Error).message}`);
   }
   const files: UploadedFile[] = [];

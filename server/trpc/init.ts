@@ -4,7 +4,7 @@ import type { Context } from './context';
 import { describeFieldErrors, fieldErrorsOf, retryAfterOf, toTRPCError } from './error-mapping';
 import { CSRF_HEADER } from '../services/auth/authenticate';
 import { can, type Capability } from '../services/auth/principal';
-import { createRateLimiter, rateLimited as rateLimitedError, rateLimitRules, type DefaultRuleName } from '../services/security/rate-limit';
+import { callerLimits, limitCaller, type CallerRule } from '../services/security/limit-caller';
 import { safeEqual } from '../services/security/tokens';
 
 const t = initTRPC.context<Context>().create({
@@ -70,16 +70,9 @@ const csrfProtected = t.middleware(async function csrfProtected({ ctx, type, nex
  * Expensive calls are limited per key, else per user, else per address. The
  * system principal (in-process callers) is not limited.
  */
-export const rateLimit = (rule: Exclude<DefaultRuleName, 'login' | 'login-account'>) =>
+export const rateLimit = (rule: CallerRule) =>
   t.middleware(async function rateLimited({ ctx, next }) {
-    const p = ctx.principal;
-    if (p && p.kind !== 'system') {
-      const subject = p.keyId ? `key:${p.keyId}` : p.userId ? `user:${p.userId}` : `ip:${ctx.ip ?? 'unknown'}`;
-      const perMinute = { search: ctx.config.RATE_LIMIT_SEARCH_PER_MINUTE, crawl: ctx.config.RATE_LIMIT_CRAWL_PER_MINUTE, upload: ctx.config.RATE_LIMIT_UPLOAD_PER_MINUTE };
-      const rules = rateLimitRules({ [rule]: { limit: perMinute[rule], windowMs: 60_000 } });
-      const verdict = await createRateLimiter(ctx.db, rules).hit(rule, subject);
-      if (!verdict.allowed) throw toTRPCError(rateLimitedError(verdict.retryAfterSeconds, `${rule} calls`));
-    }
+    await limitCaller(ctx.db, callerLimits(ctx.config), rule, ctx);
     return next();
   });
 
@@ -94,13 +87,14 @@ export const readProcedure = publicProcedure.use(authenticated).use(requires('re
 export const writeProcedure = readProcedure.use(requires('write')).use(csrfProtected);
 /** Users, other people's keys, settings and the audit log: admins and admin-scope keys. */
 export const adminProcedure = readProcedure.use(requires('admin')).use(csrfProtected);
+/** Who the caller is: any signed-in user or API key, whatever its role or scope. */
+export const signedInProcedure = publicProcedure.use(authenticated);
 /**
  * One's own account and keys, for people of any role (a viewer needs a read
  * key for an MCP client). A key may act on keys only with the admin scope, so
  * a leaked read key cannot mint itself a stronger one.
  */
-export const accountProcedure = publicProcedure
-  .use(authenticated)
+export const accountProcedure = signedInProcedure
   .use(t.middleware(async function keysNeedAdmin({ ctx, next }) {
     if (ctx.principal?.kind === 'api-key' && !can(ctx.principal, 'admin')) {
       throw new TRPCError({ code: 'FORBIDDEN', message: 'Managing keys with an API key needs its admin scope; sign in instead' });

@@ -3,6 +3,8 @@ import { authorize } from '../../../server/http/authorize';
 import { errorResponse } from '../../../server/http/error-response';
 import { readUploadForm } from '../../../server/http/upload-form';
 import { getRuntime } from '../../../server/runtime';
+import { clientIp } from '../../../server/services/auth/client-ip';
+import { callerLimits, limitCaller } from '../../../server/services/security/limit-caller';
 import { startUpload } from '../../../server/services/uploads/start-upload';
 
 export const runtime = 'nodejs';
@@ -16,7 +18,8 @@ export const dynamic = 'force-dynamic';
 export async function POST(req: Request) {
   const rt = await getRuntime();
   try {
-    await authorize(rt, req, 'write');
+    const principal = await authorize(rt, req, 'write');
+    await limitCaller(rt.database.db, callerLimits(rt.config), 'upload', { principal, ip: clientIp(req.headers, rt.config.TRUST_PROXY) });
     const limits = { maxFileBytes: rt.config.UPLOAD_MAX_FILE_BYTES, maxFiles: rt.config.UPLOAD_MAX_FILES };
     const { files, meta } = await readUploadForm(req, limits);
     const job = await startUpload(rt.database.db, dispatch, files, meta, limits);

@@ -5,6 +5,8 @@ import { importQuerySchema, MAX_IMPORT_BYTES, parseQuery } from '../../../../ser
 import { multipartBoundary, multipartField } from '../../../../server/http/multipart-field';
 import { spoolBody } from '../../../../server/http/spool-body';
 import { getRuntime } from '../../../../server/runtime';
+import { clientIp } from '../../../../server/services/auth/client-ip';
+import { callerLimits, limitCaller } from '../../../../server/services/security/limit-caller';
 import { archiveLines } from '../../../../server/services/archive/archive-stream';
 import { importSource } from '../../../../server/services/archive/import-source';
 
@@ -19,7 +21,8 @@ export const dynamic = 'force-dynamic';
 export async function POST(req: Request) {
   const rt = await getRuntime();
   try {
-    await authorize(rt, req, 'write');
+    const principal = await authorize(rt, req, 'write');
+    await limitCaller(rt.database.db, callerLimits(rt.config), 'upload', { principal, ip: clientIp(req.headers, rt.config.TRUST_PROXY) });
     const { onConflict } = parseQuery(req, importQuerySchema);
     const boundary = multipartBoundary(req.headers.get('content-type'));
     const body = await spoolBody(req, MAX_IMPORT_BYTES);
