@@ -20,11 +20,19 @@ function cookie(name: string, value: string, opts: { maxAgeSeconds: number; http
 }
 
 /**
+ * How long the browser keeps the cookies: the longest browsers allow. The
+ * session's own expiry slides forward with use on the server, which is what
+ * ends it; a cookie that expired with the session's first deadline would sign
+ * out, 7 days after sign-in, someone who used Archon every day.
+ */
+export const COOKIE_MAX_AGE_SECONDS = 400 * 24 * 60 * 60;
+
+/**
  * The session cookie (httpOnly: scripts never see it) and the CSRF cookie
  * (readable by Archon's own pages, which echo it in `x-csrf-token`).
  */
-export function sessionCookies(session: NewSession, secure: boolean): string[] {
-  const maxAgeSeconds = Math.max(1, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000));
+export function sessionCookies(session: Pick<NewSession, 'token' | 'csrfToken'>, secure: boolean): string[] {
+  const maxAgeSeconds = COOKIE_MAX_AGE_SECONDS;
   return [
     cookie(SESSION_COOKIE, session.token, { maxAgeSeconds, httpOnly: true, secure }),
     cookie(CSRF_COOKIE, session.csrfToken, { maxAgeSeconds, httpOnly: false, secure }),
