@@ -130,6 +130,8 @@ describe('signing in with a password', () => {
     expect(sessionLine).toMatch(/HttpOnly/);
     expect(sessionLine).toMatch(/SameSite=Lax/);
     expect(sessionLine).not.toMatch(/Secure/); // plain HTTP on loopback
+    // The session's expiry slides on the server; the cookie must not end it 7 days after sign-in.
+    expect(sessionLine).toMatch(/Max-Age=34560000/);
     const { archon_session: session, archon_csrf: csrf } = cookiesOf(login);
     const body = await login.json();
     expect(body.csrfToken).toBe(csrf);
