@@ -1,7 +1,7 @@
 import { createApiKeySchema, listApiKeysSchema, revokeApiKeySchema } from '../schemas/auth';
 import { needsSetup } from '../services/auth/accounts';
 import { createOwnKey, listKeys, revokeKey } from '../services/auth/manage-keys';
-import { accountProcedure, publicProcedure, router } from '../trpc/init';
+import { accountProcedure, publicProcedure, router, signedInProcedure } from '../trpc/init';
 
 const whoAmI = (p: { kind: string; userId: string | null; email: string | null; role: string; capabilities: string[] }) => ({
   kind: p.kind,
@@ -17,7 +17,7 @@ export const authRouter = router({
     needsSetup: await needsSetup(ctx.db),
     principal: ctx.principal ? whoAmI(ctx.principal) : null,
   })),
-  me: accountProcedure.query(({ ctx }) => whoAmI(ctx.principal!)),
+  me: signedInProcedure.query(({ ctx }) => whoAmI(ctx.principal!)),
   apiKeys: router({
     list: accountProcedure.input(listApiKeysSchema).query(({ ctx, input }) => listKeys(ctx.db, ctx.principal!, input.allUsers)),
     /** Returns the key once; only its prefix is ever shown again. */
