@@ -1,7 +1,7 @@
 import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
 import { pages } from '../../db/schema';
 import type { Database } from '../../db/types';
-import { notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import type { Page } from '../schemas/common';
 import { escapeLike } from './sql-helpers';
 import { getSource } from './sources';
@@ -39,10 +39,11 @@ export async function listPages(
  */
 export async function readPage(
   db: Database,
-  input: { pageId?: string; url?: string; offset: number; maxChars: number },
+  input: { pageId?: string; url?: string; sourceId?: string; offset: number; maxChars: number },
 ) {
+  const where = input.pageId ? eq(pages.id, input.pageId) : and(eq(pages.url, input.url!), input.sourceId ? eq(pages.sourceId, input.sourceId) : undefined);
   // Offsets count characters as Postgres does (code points), the same way on every call.
-  const [row] = await db
+  const [row, ...others] = await db
     .select({
       ...pageSummary,
       content: sql<string>`substr(${pages.content}, ${input.offset + 1}, ${input.maxChars})`,
@@ -50,9 +51,15 @@ export async function readPage(
       returned: sql<number>`char_length(substr(${pages.content}, ${input.offset + 1}, ${input.maxChars}))`.mapWith(Number),
     })
     .from(pages)
-    .where(input.pageId ? eq(pages.id, input.pageId) : eq(pages.url, input.url!))
-    .limit(1);
+    .where(where)
+    .orderBy(asc(pages.sourceId))
+    .limit(2);
   if (!row) throw notFound('Page', input.pageId ?? input.url!);
+  if (others.length > 0) {
+    // Two sources crawled the same address; picking one silently could show the wrong version.
+    const sources = [row, ...others].map((p) => p.sourceId).join(', ');
+    throw badRequest(`${input.url} is in several sources (${sources}); give sourceId, or read by pageId`, { field: 'sourceId' });
+  }
   const { total, returned, ...page } = row;
   const end = input.offset + returned;
   const truncated = end < total;

@@ -22,8 +22,8 @@ function combinations<T>(items: T[], k: number): T[][] {
 }
 
 /**
- * The tsqueries that select the chunks BM25 scores (clauses in
- * `to_tsquery('simple', …)` syntax, to be OR'ed), within a budget estimated
+ * The tsqueries that select the chunks BM25 scores (clauses in tsquery input
+ * syntax, each word quoted verbatim, to be OR'ed), within a budget estimated
  * from document frequencies:
  * - the rarest terms select on their own, while their chunks fit the budget
  *   (a chunk with one rare query word can be the answer);

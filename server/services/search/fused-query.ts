@@ -34,9 +34,11 @@ export type FusedQuery = {
   bm25?: Bm25Query | null;
   /** How many full-text candidates suffice before a looser selection is tried (default: `limit`). */
   enough?: number;
+  /** Count `enough` in distinct pages rather than chunks (results grouped by page). */
+  enoughPages?: boolean;
 };
 
-type Ranked = { id: number; r: number; value: number };
+type Ranked = { id: number; r: number; value: number; page?: string };
 
 /**
  * Runs a candidate query with the planner pointed at the right index. Its cost
@@ -102,17 +104,19 @@ function bm25List(t: SQL, join: SQL, where: SQL, q: FusedQuery, b: Bm25Query, ma
     }),
     sql` + `,
   );
-  // Cast, not to_tsquery: a lexeme such as 'long-run' must stay one word, not become long-run & long & run.
+  // Cast, not to_tsquery, here and in the selection below: a lexeme such as
+  // 'long-run' must stay one word, not become long-run <-> long <-> run, which
+  // no English tsvector holds (it drops stop words such as the 'in' of built-in).
   const ranks = b.terms.map((term, i) => {
     const word = sql`${quoteLexeme(term)}::tsquery`;
     return sql`ts_rank(${COUNT_WEIGHTS}, ${t}.search, ${word})::float8 as ${sql.raw(`u${i}`)}, ts_rank(${FIELD_WEIGHTS}, ${t}.search, ${word})::float8 as ${sql.raw(`f${i}`)}`;
   });
   // offset 0 keeps the ts_rank calls in the subquery, once per candidate.
-  return sql`select id, row_number() over (order by rank desc, id) as r, rank as value from (
-    select c.id, ${score} as rank from (
-      select ${t}.id, ${w.k1}::float8 * (${1 - w.b}::float8 + ${w.b}::float8 * length(${t}.search) / ${b.avgLength}::float8) as norm, ${sql.join(ranks, sql`, `)}
+  return sql`select id, page, row_number() over (order by rank desc, id) as r, rank as value from (
+    select c.id, c.page, ${score} as rank from (
+      select ${t}.id, ${t}.page_id as page, ${w.k1}::float8 * (${1 - w.b}::float8 + ${w.b}::float8 * length(${t}.search) / ${b.avgLength}::float8) as norm, ${sql.join(ranks, sql`, `)}
       from ${t} ${join}
-      where (${sql.join(match.map((clause) => sql`${t}.search @@ to_tsquery('simple', ${clause})`), sql` or `)})${where}${q.extraWhere ? sql` and ${q.extraWhere}` : sql``}
+      where (${sql.join(match.map((clause) => sql`${t}.search @@ ${clause}::tsquery`), sql` or `)})${where}${q.extraWhere ? sql` and ${q.extraWhere}` : sql``}
       offset 0) c
     order by rank desc limit ${q.candidates}) x`;
 }
@@ -137,10 +141,11 @@ export async function textCandidates(db: Database, q: FusedQuery): Promise<Ranke
   const list = (query: SQL) => planned(db, 'bitmap', query).then(ranked);
   if (!q.bm25) return list(tsRankList(t, join, where, q));
   // The strictest selection first; a looser one only when it leaves too few.
+  const found = (rows: Ranked[]) => (q.enoughPages ? new Set(rows.map((r) => r.page)).size : rows.length);
   let rows: Ranked[] = [];
   for (const match of q.bm25.match) {
     rows = await list(bm25List(t, join, where, q, q.bm25, match));
-    if (rows.length >= (q.enough ?? q.limit)) break;
+    if (found(rows) >= (q.enough ?? q.limit)) break;
   }
   return rows;
 }
@@ -182,10 +187,11 @@ async function vectorCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> 
 }
 
 const ranked = (rows: unknown[]): Ranked[] =>
-  (rows as { id: string | number; r: string | number; value: number | string }[]).map((row) => ({
+  (rows as { id: string | number; r: string | number; value: number | string; page?: string }[]).map((row) => ({
     id: Number(row.id),
     r: Number(row.r),
     value: Number(row.value),
+    ...(row.page === undefined ? {} : { page: row.page }),
   }));
 
 /**

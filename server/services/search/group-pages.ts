@@ -13,6 +13,12 @@ export type PageHit = {
 
 const EXCERPT_CHARS = 400;
 
+/** The start of a chunk, never ending on half of a character that takes two UTF-16 units (an emoji, say). */
+function excerptOf(content: string): string {
+  const end = /[\uD800-\uDBFF]/.test(content[EXCERPT_CHARS - 1] ?? '') ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
+  return content.slice(0, end);
+}
+
 /**
  * Groups chunk hits by page, as Archon v1's MCP default does: a page scores
  * its best chunk, nudged up (at most 20 %) for every further matching chunk.
@@ -33,7 +39,7 @@ export function groupByPage(hits: ChunkHit[], limit: number): PageHit[] {
       sourceTitle: hit.sourceTitle,
       score: hit.score.rerank ?? hit.score.fused,
       chunkMatches: 1,
-      best: { chunkId: hit.chunkId, url: hit.url, headingPath: hit.headingPath, excerpt: hit.content.slice(0, EXCERPT_CHARS) },
+      best: { chunkId: hit.chunkId, url: hit.url, headingPath: hit.headingPath, excerpt: excerptOf(hit.content) },
     });
   }
   return [...pages.values()]

@@ -54,7 +54,11 @@ export function defaultFusion(embedder: Embedder): Fusion {
   return embedder.model.startsWith('archon-hash') ? { k: 20, vectorWeight: 0.5, textWeight: 1 } : { k: 60, vectorWeight: 1, textWeight: 1 };
 }
 
-export const resolveFusion = (embedder: Embedder, given: Partial<Fusion> | undefined): Fusion => ({ ...defaultFusion(embedder), ...given });
+/** The defaults, overridden by what the caller gave; a key sent as undefined keeps its default rather than becoming NaN. */
+export const resolveFusion = (embedder: Embedder, given: Partial<Fusion> | undefined): Fusion => ({
+  ...defaultFusion(embedder),
+  ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined)),
+});
 
 /** Punctuation alone matches nothing meaningful; answering with arbitrary nearest vectors would mislead. */
 export const hasSearchableText = (query: string) => /[\p{L}\p{N}]/u.test(query);
@@ -123,7 +127,9 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,
     bm25: input.mode === 'vector' ? null : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
-    enough: input.limit,
+    // Enough for what is returned: pages when grouping, the reranker's pool when reranking.
+    enough: rerank && !pages ? pool : input.limit,
+    enoughPages: pages,
   });
   if (await reembedding) warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
   let hits = await hydrateChunkHits(deps.db, rows);

@@ -27,7 +27,8 @@ export function createTermStats(db: Database) {
       sql`select count(*)::int as n, avg(length(search))::float8 as avg from chunks`,
     );
     const rows = await queryRows<{ word: string; ndoc: number }>(db, sql`select word, ndoc from ts_stat('select search from chunks')`);
-    return { documents: size?.n ?? 0, avgLength: size?.avg ?? 1, df: new Map(rows.map((r) => [r.word, Number(r.ndoc)])) };
+    // A corpus of empty tsvectors averages 0, which would divide by zero in BM25's length norm.
+    return { documents: size?.n ?? 0, avgLength: size?.avg || 1, df: new Map(rows.map((r) => [r.word, Number(r.ndoc)])) };
   };
   const refresh = () =>
     (refreshing ??= compute().then(
