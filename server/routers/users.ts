@@ -1,7 +1,7 @@
-import { inviteUserSchema, setDisabledSchema, setRoleSchema } from '../schemas/auth';
+import { inviteUserSchema, revokeInvitationSchema, setDisabledSchema, setRoleSchema } from '../schemas/auth';
 import { listAuditSchema } from '../schemas/audit';
-import { listUsers } from '../services/auth/accounts';
-import { changeDisabled, changeRole, invite } from '../services/auth/manage-users';
+import { listOpenInvitations, listUsers } from '../services/auth/accounts';
+import { changeDisabled, changeRole, invite, withdrawInvitation } from '../services/auth/manage-users';
 import { listAudit } from '../services/audit';
 import { adminProcedure, router } from '../trpc/init';
 
@@ -10,6 +10,11 @@ export const usersRouter = router({
   list: adminProcedure.query(({ ctx }) => listUsers(ctx.db)),
   /** Returns the invitation and its one-time token, to send to the person. */
   invite: adminProcedure.input(inviteUserSchema).mutation(({ ctx, input }) => invite(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input)),
+  invitations: router({
+    /** Invitations still open, without their tokens. */
+    list: adminProcedure.query(({ ctx }) => listOpenInvitations(ctx.db)),
+    revoke: adminProcedure.input(revokeInvitationSchema).mutation(({ ctx, input }) => withdrawInvitation(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input.id)),
+  }),
   setRole: adminProcedure.input(setRoleSchema).mutation(({ ctx, input }) => changeRole(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input.id, input.role)),
   setDisabled: adminProcedure
     .input(setDisabledSchema)

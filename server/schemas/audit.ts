@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'auth.login_failed',
   'auth.logout',
   'user.invited',
+  'user.invitation_revoked',
   'user.joined',
   'user.role_changed',
   'user.disabled',

@@ -27,3 +27,4 @@ export const INVITABLE_ROLES = ['admin', 'member', 'viewer'] as const;
 export const inviteUserSchema = z.object({ email: emailSchema, role: z.enum(INVITABLE_ROLES) });
 export const setRoleSchema = z.object({ id: uuidSchema, role: z.enum(INVITABLE_ROLES) });
 export const setDisabledSchema = z.object({ id: uuidSchema, disabled: z.boolean() });
+export const revokeInvitationSchema = z.object({ id: uuidSchema });

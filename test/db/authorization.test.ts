@@ -19,7 +19,7 @@ const procedures = Object.entries(appRouter._def.procedures as unknown as Record
 const PUBLIC = ['system.health', 'auth.status'];
 /** One's own account and keys: any signed-in person (keys need the admin scope). */
 const ACCOUNT = ['auth.me', 'auth.apiKeys.list', 'auth.apiKeys.create', 'auth.apiKeys.revoke'];
-const ADMIN_ONLY = ['users.list', 'users.invite', 'users.setRole', 'users.setDisabled', 'users.audit'];
+const ADMIN_ONLY = ['users.list', 'users.invite', 'users.invitations.list', 'users.invitations.revoke', 'users.setRole', 'users.setDisabled', 'users.audit'];
 
 let rt: TestRuntime;
 const people: Record<'owner' | 'admin' | 'member' | 'viewer', { id: string; session: Principal }> = {} as never;
@@ -196,5 +196,28 @@ describe('roles', () => {
     await admin.users.setRole({ id: people.viewer.id, role: 'viewer' });
     const audit = await admin.users.audit({ action: 'user.role_changed' });
     expect(audit.items.map((a) => a.details)).toEqual(expect.arrayContaining([{ from: 'viewer', to: 'member' }, { from: 'member', to: 'viewer' }]));
+  });
+});
+
+describe('invitations', () => {
+  it('are listed without their tokens while open, and a revoked one cannot be accepted', async () => {
+    const admin = callerFor(people.admin.session);
+    const { token, invitation } = await admin.users.invite({ email: 'wrong.address@example.com', role: 'member' });
+    const open = await admin.users.invitations.list();
+    expect(open.map((i) => i.email)).toContain('wrong.address@example.com');
+    expect(JSON.stringify(open)).not.toContain(token);
+
+    await admin.users.invitations.revoke({ id: invitation.id });
+    expect((await admin.users.invitations.list()).map((i) => i.email)).not.toContain('wrong.address@example.com');
+    await expect(acceptInvitation(rt.database.db, { token, password: PASSWORD })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await admin.users.audit({ action: 'user.invitation_revoked' })).items.map((e) => e.target)).toContain('wrong.address@example.com');
+  });
+
+  it('cannot revoke one already accepted (that is an account now) or one that does not exist', async () => {
+    const admin = callerFor(people.admin.session);
+    const { token, invitation } = await admin.users.invite({ email: 'joined@example.com', role: 'viewer' });
+    await acceptInvitation(rt.database.db, { token, password: PASSWORD });
+    await expect(admin.users.invitations.revoke({ id: invitation.id })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(admin.users.invitations.revoke({ id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -78,6 +78,30 @@ export async function inviteUser(db: Database, input: { email: string; role: Exc
   return { token, invitation: invitation! };
 }
 
+const invitationColumns = { id: invitations.id, email: invitations.email, role: invitations.role, invitedBy: invitations.invitedBy, createdAt: invitations.createdAt, expiresAt: invitations.expiresAt };
+
+/** Invitations that can still be accepted (not used, revoked or expired), oldest first; their tokens are never shown again. */
+export async function listOpenInvitations(db: Database) {
+  return db
+    .select(invitationColumns)
+    .from(invitations)
+    .where(and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, new Date())))
+    .orderBy(asc(invitations.createdAt));
+}
+
+/** Withdraws an invitation so its token no longer works; one already accepted is an account now, to be disabled instead. */
+export async function revokeInvitation(db: Database, id: string) {
+  const [revoked] = await db
+    .update(invitations)
+    .set({ revokedAt: sql`coalesce(${invitations.revokedAt}, now())` })
+    .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt)))
+    .returning(invitationColumns);
+  if (revoked) return revoked;
+  const [accepted] = await db.select({ id: invitations.id }).from(invitations).where(eq(invitations.id, id));
+  if (accepted) throw conflict('That invitation was already accepted; disable the account instead');
+  throw notFound('Invitation', id);
+}
+
 /** Turns an invitation into an account. */
 export async function acceptInvitation(db: Database, input: { token: string; name?: string; password: string }): Promise<User> {
   checkPassword(input.password);

@@ -2,7 +2,7 @@ import type { Database } from '../../../db/types';
 import { announceRevocation } from '../../realtime/revocations';
 import { recordAudit } from '../audit';
 import { auditActor, type Actor } from './actor';
-import { inviteUser, setUserDisabled, setUserRole } from './accounts';
+import { inviteUser, revokeInvitation, setUserDisabled, setUserRole } from './accounts';
 import { revokeUserSessions } from './sessions';
 
 type InvitableRole = 'admin' | 'member' | 'viewer';
@@ -11,6 +11,13 @@ export async function invite(db: Database, actor: Actor, input: { email: string;
   const result = await inviteUser(db, input, actor.principal.userId);
   await recordAudit(db, { action: 'user.invited', ...auditActor(actor), target: result.invitation.email, details: { role: input.role } });
   return result;
+}
+
+/** Withdraws an invitation that was not accepted yet (sent to the wrong address, or by someone who has left). */
+export async function withdrawInvitation(db: Database, actor: Actor, id: string) {
+  const invitation = await revokeInvitation(db, id);
+  await recordAudit(db, { action: 'user.invitation_revoked', ...auditActor(actor), target: invitation.email });
+  return invitation;
 }
 
 /** A role change applies to the next request at once; open WebSocket connections are closed so they re-authenticate. */
