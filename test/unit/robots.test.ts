@@ -97,13 +97,13 @@ describe('createRobotsCache when robots.txt is missing or failing (RFC 9309)', (
 
   it.each([500, 503, 429])('%i disallows the whole origin', async (status) => {
     const robots = createRobotsCache({ fetch: fakeFetch({ 'https://x.dev': { status, body: 'User-agent: *\nAllow: /\n' } }), userAgent: UA });
-    expect(await robots.check('https://x.dev/')).toEqual({ allowed: false, crawlDelayMs: null });
+    expect(await robots.check('https://x.dev/')).toEqual({ allowed: false, crawlDelayMs: null, unreachable: `HTTP ${status}` });
   });
 
   it('an unreachable origin is disallowed', async () => {
     const err = new FetchError('network', 'https://x.dev/robots.txt', 'ECONNREFUSED');
     const robots = createRobotsCache({ fetch: fakeFetch({ 'https://x.dev': err }), userAgent: UA });
-    expect((await robots.check('https://x.dev/a')).allowed).toBe(false);
+    expect(await robots.check('https://x.dev/a')).toMatchObject({ allowed: false, unreachable: expect.stringContaining('ECONNREFUSED') });
     expect(await robots.sitemaps('https://x.dev/a')).toEqual([]);
   });
 

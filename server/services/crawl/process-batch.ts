@@ -74,7 +74,8 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
     // Checked before each URL so a cancel stops the batch promptly; unvisited URLs stay pending.
     if (!(await isActive())) return null;
     try {
-      return await processUrl(ctx, row, previous.get(row.url));
+      // Listing files are re-read in full: their stored copy (an llms.txt) keeps no links to walk on from.
+      return await processUrl(ctx, row, row.kind === 'page' ? previous.get(row.url) : undefined);
     } catch (err) {
       deps.logger.warn('crawling a URL failed', { url: row.url, error: err as Error });
       return { status: 'failed', reason: (err as Error).message, documents: [], enqueue: [] };
@@ -108,7 +109,10 @@ export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: 
       await appendJobLog(db, jobId, 'info', `${gone.length} page(s) removed: the site answered 404 or 410 (${summarise(gone.map((g) => g.url))})`);
     }
   }
-  const unchanged = results.flatMap((r) => (r?.unchangedUrl ? [previous.get(r.unchangedUrl)!.id] : []));
+  const unchanged = results.flatMap((r) => {
+    const id = r?.unchangedUrl ? previous.get(r.unchangedUrl)?.id : undefined;
+    return id ? [id] : [];
+  });
   if (unchanged.length) await db.update(pages).set({ fetchedAt: new Date() }).where(inArray(pages.id, unchanged));
   const outcomes: UrlOutcome[] = [];
   rows.forEach((row, i) => {

@@ -28,6 +28,16 @@ const MAX_STORED_LINKS = 5000;
 /** The frontier reason of a URL a refresh found unchanged. */
 export const NOT_MODIFIED = 'not modified';
 
+/** The frontier reason of a 304 that no conditional request asked for: there is no stored version to keep. */
+export const UNASKED_NOT_MODIFIED = 'answered 304 Not Modified to an unconditional request';
+
+/**
+ * How deep sitemap indexes may nest below the first listing file. The
+ * protocol allows one level; a few sites nest further, and an endless chain
+ * of indexes (generated per request) must not keep a crawl alive.
+ */
+export const MAX_SITEMAP_NESTING = 3;
+
 // A Crawl-delay of a day would stall the crawl; politeness is capped here.
 const MAX_CRAWL_DELAY_MS = 30_000;
 
@@ -48,39 +58,77 @@ function titleFromMarkdown(markdown: string, url: string): string {
   const heading = /^#{1,2}\s+(.+)$/m.exec(markdown)?.[1]?.trim();
   if (heading) return heading;
   const last = new URL(url).pathname.split('/').filter(Boolean).pop();
-  return last ? decodeURIComponent(last) : new URL(url).hostname;
+  if (!last) return new URL(url).hostname;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    // A stray `%` (`100%.txt`) is not an escape: the segment reads fine as it is.
+    return last;
+  }
 }
 
-/** Fetches one frontier URL and turns it into documents to store and URLs to enqueue. */
+/**
+ * A refresh that could not read a page it had stored walks on from the links
+ * that page had, so the pages only it links to are still reached and are not
+ * taken for gone because of one bad fetch. A 404 or 410 is the site saying the
+ * page is gone, so its links go with it.
+ */
+function carryForward(ctx: CrawlContext, row: FrontierRow, previous: PreviousPage | undefined, result: UrlResult): UrlResult {
+  if (!previous || result.status === 'done' || result.enqueue.length > 0) return result;
+  if (result.httpStatus === 404 || result.httpStatus === 410) return result;
+  return { ...result, enqueue: storedLinks(ctx, row, previous) };
+}
+
+function storedLinks(ctx: CrawlContext, row: FrontierRow, previous: PreviousPage): FrontierEntry[] {
+  const follow = ctx.input.resolvedMode === 'recursive' && row.depth < ctx.input.maxDepth;
+  return follow ? followable(ctx, previous.links, row.url).map((url) => ({ url, depth: row.depth + 1, kind: 'page' as const })) : [];
+}
+
+/**
+ * Fetches one frontier URL and turns it into documents to store and URLs to
+ * enqueue. `previous` is what a refresh has stored under this URL.
+ */
 export async function processUrl(ctx: CrawlContext, row: FrontierRow, previous?: PreviousPage): Promise<UrlResult> {
+  return carryForward(ctx, row, previous, await fetchAndConvert(ctx, row, previous));
+}
+
+async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: PreviousPage): Promise<UrlResult> {
   const { input } = ctx;
-  const target = toRawGithubUrl(row.url) ?? row.url;
+  // A GitHub blob page is fetched as its raw file but stays stored under the URL the crawl found.
+  const raw = toRawGithubUrl(row.url);
+  const target = raw ?? row.url;
   let delay = input.delayMs;
   if (input.respectRobots) {
     const verdict = await ctx.robots.check(target);
+    if (verdict.unreachable) return failed(`robots.txt could not be fetched (${verdict.unreachable}), so the site is not crawled for now`);
     if (!verdict.allowed) return skipped('disallowed by robots.txt');
     delay = Math.max(delay, Math.min(verdict.crawlDelayMs ?? 0, MAX_CRAWL_DELAY_MS));
   }
   await ctx.pace(new URL(target).host, delay);
 
+  const conditional = previous && (previous.etag || previous.lastModified) ? previous : undefined;
   let res;
   try {
-    res = await ctx.fetch(target, previous ? { ifNoneMatch: previous.etag ?? undefined, ifModifiedSince: previous.lastModified ?? undefined } : undefined);
+    res = await ctx.fetch(target, conditional ? { ifNoneMatch: conditional.etag ?? undefined, ifModifiedSince: conditional.lastModified ?? undefined } : undefined);
   } catch (err) {
     if (err instanceof FetchError) return failed(err.message);
     throw err;
   }
   if (res.notModified) {
+    // Without a stored version a 304 carries nothing to keep: a broken server or proxy, not an unchanged page.
+    if (!conditional) return failed(UNASKED_NOT_MODIFIED, res.status);
     // Unchanged: keep the stored page, and walk on from the links it had.
-    const follow = input.resolvedMode === 'recursive' && row.depth < input.maxDepth;
-    const enqueue = follow && previous ? followable(ctx, previous.links, row.url).map((url) => ({ url, depth: row.depth + 1, kind: 'page' as const })) : [];
-    return { ...skipped(NOT_MODIFIED, res.status), enqueue, unchangedUrl: row.url };
+    return { ...skipped(NOT_MODIFIED, res.status), enqueue: storedLinks(ctx, row, conditional), unchangedUrl: row.url };
   }
   if (res.status >= 400) return failed(`HTTP ${res.status}`, res.status);
-  const finalUrl = normalizeUrl(res.finalUrl) ?? row.url;
-  if (row.kind === 'page' && finalUrl !== row.url && !ctx.filter(finalUrl).ok) {
-    return skipped(`redirected outside the crawl scope to ${finalUrl}`, res.status);
+  const fetchedUrl = normalizeUrl(target) ?? target;
+  const redirectedTo = normalizeUrl(res.finalUrl) ?? fetchedUrl;
+  const redirected = redirectedTo !== fetchedUrl;
+  if (row.kind === 'page' && redirected && !ctx.filter(redirectedTo).ok) {
+    return skipped(`redirected outside the crawl scope to ${redirectedTo}`, res.status);
   }
+  // Where the content lives: the redirect target, else the frontier URL (not the raw file of a GitHub page).
+  const finalUrl = redirected ? redirectedTo : row.url;
   const kind = classifyContent(res.contentType, finalUrl, res.body);
   const http = { etag: res.headers.etag ?? null, lastModified: res.headers['last-modified'] ?? null };
 
@@ -92,10 +140,18 @@ export async function processUrl(ctx: CrawlContext, row: FrontierRow, previous?:
       return failed(`not a sitemap: ${(err as Error).message}`, res.status);
     }
     const locs = sitemap.entries.map((e) => e.loc);
-    const enqueue: FrontierEntry[] =
-      sitemap.kind === 'index'
-        ? locs.flatMap((u) => (normalizeUrl(u, finalUrl) ? [{ url: normalizeUrl(u, finalUrl)!, depth: row.depth, kind: 'sitemap' as const }] : []))
-        : followable(ctx, locs, finalUrl).map((url) => ({ url, depth: 1, kind: 'page' as const }));
+    if (sitemap.kind === 'urlset') {
+      const enqueue = followable(ctx, locs, finalUrl).map((url) => ({ url, depth: 1, kind: 'page' as const }));
+      return { status: 'done', httpStatus: res.status, documents: [], enqueue };
+    }
+    // A sitemap's depth is how many indexes lead to it from the first listing file.
+    if (row.depth >= MAX_SITEMAP_NESTING) {
+      return { status: 'done', reason: `sitemap index nested deeper than ${MAX_SITEMAP_NESTING} levels: its ${locs.length} sitemap(s) were not followed`, httpStatus: res.status, documents: [], enqueue: [] };
+    }
+    const enqueue = locs.flatMap((u) => {
+      const url = normalizeUrl(u, finalUrl);
+      return url ? [{ url, depth: row.depth + 1, kind: 'sitemap' as const }] : [];
+    });
     return { status: 'done', httpStatus: res.status, documents: [], enqueue };
   }
   if (kind === 'binary' || (kind === 'xml' && row.kind === 'page')) {

@@ -8,7 +8,12 @@ const DEFAULT_TTL_MS = 60 * 60 * 1000;
 // A transient outage should not close a site for the whole TTL.
 const FAILURE_TTL_MS = 60 * 1000;
 
-export type RobotsVerdict = { allowed: boolean; crawlDelayMs: number | null };
+/**
+ * `unreachable` says why robots.txt could not be read when that, not a rule,
+ * disallowed the URL: a passing outage, so the URL failed rather than being
+ * excluded on purpose.
+ */
+export type RobotsVerdict = { allowed: boolean; crawlDelayMs: number | null; unreachable?: string };
 export type RobotsCache = {
   check(url: string): Promise<RobotsVerdict>;
   sitemaps(url: string): Promise<string[]>;
@@ -24,7 +29,11 @@ export type RobotsCacheOptions = {
 type Rules = { verdict(url: string): RobotsVerdict; sitemaps: string[]; failed: boolean };
 
 const ALLOW_ALL: Rules = { verdict: () => ({ allowed: true, crawlDelayMs: null }), sitemaps: [], failed: false };
-const DISALLOW_ALL: Rules = { verdict: () => ({ allowed: false, crawlDelayMs: null }), sitemaps: [], failed: true };
+const disallowAll = (why: string): Rules => ({
+  verdict: () => ({ allowed: false, crawlDelayMs: null, unreachable: why }),
+  sitemaps: [],
+  failed: true,
+});
 
 function parseRules(robotsUrl: string, body: Buffer, userAgent: string): Rules {
   const text = body.subarray(0, ROBOTS_MAX_BYTES).toString('utf8').replace(/^\uFEFF/, '');
@@ -52,12 +61,12 @@ async function loadRules(origin: string, opts: RobotsCacheOptions): Promise<Rule
     if (!(err instanceof FetchError)) throw err;
     return err.kind === 'too-many-redirects' || err.kind === 'redirect-loop' || err.kind === 'unsupported-protocol'
       ? ALLOW_ALL
-      : DISALLOW_ALL;
+      : disallowAll(err.message);
   }
   // Rules fetched through a redirect still govern the origin that was asked.
   if (res.status >= 200 && res.status < 300) return parseRules(robotsUrl, res.body, opts.userAgent);
   // 429 is a 4xx, but it means "slow down", not "there is no robots.txt".
-  if (res.status >= 500 || res.status === 429) return DISALLOW_ALL;
+  if (res.status >= 500 || res.status === 429) return disallowAll(`HTTP ${res.status}`);
   return ALLOW_ALL;
 }
 

@@ -1,4 +1,4 @@
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { crawlUrls, pages, sources } from '../../../db/schema';
 import { appendJobLog } from '../job-log';
 import { getJob, isTerminal, setJobStatus, type Job } from '../jobs';
@@ -31,24 +31,50 @@ export async function isCrawlDrained(deps: CrawlDeps, jobId: string): Promise<bo
 }
 
 /**
- * After a refresh, pages the crawl no longer reached are deleted, unless the
- * crawl looks broken (its start failed, most URLs failed, or it hit its page
- * budget): then keeping stale pages is safer than deleting good ones.
+ * Why a refresh may not judge unreached pages gone, or null when it may. Only
+ * a crawl that reached the site normally says a page is no longer linked: one
+ * whose start failed, whose fetches failed (a 503 on a page that alone links
+ * to others, a redirect source whose target is stored), that stored nothing,
+ * or that hit its page budget says nothing about the pages it did not reach.
  */
-async function removeVanishedPages(deps: CrawlDeps, job: Job) {
+async function whyKeepUnreached(deps: CrawlDeps, job: Job, willFail: boolean): Promise<string | null> {
+  if (willFail) return 'the refresh could not crawl any page';
   const { db } = deps;
   const input = job.input as CrawlJobInput;
+  // Seeds are the URLs no other URL led to: the start page, or the listing file standing for it.
+  const [start] = await db
+    .select({ url: crawlUrls.url, status: crawlUrls.status, reason: crawlUrls.reason })
+    .from(crawlUrls)
+    .where(
+      and(
+        eq(crawlUrls.jobId, job.id),
+        isNull(crawlUrls.parentId),
+        sql`not (${crawlUrls.status} = 'done' or (${crawlUrls.status} = 'skipped' and ${crawlUrls.reason} = ${NOT_MODIFIED}))`,
+      ),
+    )
+    .limit(1);
+  if (start) return `the start URL ${start.url} was ${start.status}${start.reason ? ` (${start.reason})` : ''}`;
   const [stats] = await db
     .select({
       pages: sql<number>`count(*) filter (where ${crawlUrls.kind} = 'page')`.mapWith(Number),
-      failed: sql<number>`count(*) filter (where ${crawlUrls.status} = 'failed')`.mapWith(Number),
-      startFailed: sql<number>`count(*) filter (where ${crawlUrls.status} = 'failed' and ${crawlUrls.depth} <= 1)`.mapWith(Number),
+      // A 404 or 410 is the site saying a page is gone: that is an answer, not a failure.
+      failed: sql<number>`count(*) filter (where ${crawlUrls.status} = 'failed' and ${crawlUrls.httpStatus} is distinct from 404 and ${crawlUrls.httpStatus} is distinct from 410)`.mapWith(Number),
     })
     .from(crawlUrls)
     .where(eq(crawlUrls.jobId, job.id));
-  const broken = !stats || stats.startFailed > 0 || stats.failed * 2 > stats.pages || stats.pages >= input.maxPages;
-  if (broken) {
-    await appendJobLog(db, job.id, 'warn', 'Pages no longer linked were kept: the refresh did not reach the whole site');
+  if (!stats) return 'the refresh recorded no URLs';
+  if (stats.failed > 0) return `${stats.failed} URL(s) could not be fetched, and pages only they link to may still exist`;
+  if (stats.pages >= input.maxPages) return `the refresh reached its limit of ${input.maxPages} pages`;
+  return null;
+}
+
+/** After a refresh, pages the crawl positively found no longer linked are deleted; on any doubt, none are. */
+async function removeVanishedPages(deps: CrawlDeps, job: Job, willFail: boolean) {
+  const { db } = deps;
+  const input = job.input as CrawlJobInput;
+  const why = await whyKeepUnreached(deps, job, willFail);
+  if (why) {
+    await appendJobLog(db, job.id, 'warn', `Pages this refresh did not reach were kept: ${why}`);
     return;
   }
   const removed = await db
@@ -58,7 +84,7 @@ async function removeVanishedPages(deps: CrawlDeps, job: Job) {
         eq(pages.sourceId, input.sourceId),
         // Every page this refresh stored or confirmed unchanged was stamped when it did.
         sql`(${pages.fetchedAt} is null or ${pages.fetchedAt} < ${(job.startedAt ?? job.createdAt).toISOString()}::timestamptz)`,
-        // A page the refresh reached but could not fetch (a timeout, a 500) is kept: that may pass.
+        // A page the refresh reached but did not store (skipped by a rule, say) is kept.
         sql`not exists (select 1 from ${crawlUrls} where ${crawlUrls.jobId} = ${job.id} and ${crawlUrls.url} = ${pages.url})`,
       ),
     )
@@ -94,7 +120,13 @@ export async function finalizeCrawl(deps: CrawlDeps, jobId: string) {
     .select({ title: pages.title })
     .from(pages)
     .where(and(eq(pages.sourceId, input.sourceId), eq(pages.url, input.startUrl)));
-  if (input.refresh) await removeVanishedPages(deps, job);
+  // A refresh that found every page unchanged did its job.
+  const unchanged = input.refresh
+    ? await db.$count(crawlUrls, and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.reason, NOT_MODIFIED)))
+    : 0;
+  const willFail = job.pagesFetched === 0 && job.chunksStored === 0 && unchanged === 0;
+  // Decided before the job is marked failed, so a failed refresh never deletes pages.
+  if (input.refresh) await removeVanishedPages(deps, job, willFail);
   const [source] = await db.select({ interval: sources.refreshInterval }).from(sources).where(eq(sources.id, input.sourceId));
   const now = new Date();
   await db
@@ -114,11 +146,7 @@ export async function finalizeCrawl(deps: CrawlDeps, jobId: string) {
   const summary = failedCount
     ? `${failedCount} URL(s) failed: ${reasons.map((r) => `${r.reason} (${r.n})`).join('; ')}${failedCount > listed ? '; …' : ''}`
     : null;
-  // A refresh that found every page unchanged did its job.
-  const unchanged = input.refresh
-    ? await db.$count(crawlUrls, and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.reason, NOT_MODIFIED)))
-    : 0;
-  if (job.pagesFetched === 0 && job.chunksStored === 0 && unchanged === 0) {
+  if (willFail) {
     return setJobStatus(db, jobId, 'failed', summary ?? 'No page could be crawled');
   }
   return setJobStatus(db, jobId, 'completed', summary);

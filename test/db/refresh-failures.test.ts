@@ -1,0 +1,182 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crawlUrls, jobEvents, pages } from '../../db/schema';
+import { UNASKED_NOT_MODIFIED } from '../../server/services/crawl/process-url';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * A refresh never loses stored pages because fetches failed: a start page it
+ * could not crawl, an inner page answering 503, a redirect source failing, a
+ * robots.txt it could not read. And a 304 nobody asked for fails that URL
+ * alone. The site is served on 127.0.0.1; `down` switches its failures on.
+ */
+let rt: TestRuntime;
+let server: http.Server;
+let base = '';
+const down = { hub: false, startRedirect: false, redirectSource: false, robots: false, newWeirdLink: false };
+
+const page = (title: string, body: string) =>
+  `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1><p>${body} Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></main></body></html>`;
+const links = (...paths: string[]) => paths.map((p) => `<a href="${p}">${p}</a>`).join(' ');
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const p = new URL(req.url!, 'http://x').pathname;
+    const send = (status: number, body = '', headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'text/html', ...headers });
+      res.end(body);
+    };
+    if (p === '/robots.txt') return down.robots ? send(503, 'busy') : send(200, 'User-agent: *\nAllow: /\n', { 'content-type': 'text/plain' });
+    // An inner page that alone links to h1 and h2.
+    if (p === '/hub/') return send(200, page('Hub home', links('/hub/hub', '/hub/p1')));
+    if (p === '/hub/hub') return down.hub ? send(503, 'down') : send(200, page('Hub', links('/hub/h1', '/hub/h2')));
+    // A start page that may redirect to a maintenance page outside the crawl scope.
+    if (p === '/away/' && down.startRedirect) return send(302, '', { location: `${base}/maintenance` });
+    if (p === '/away/') return send(200, page('Away home', links('/away/x', '/away/y')));
+    // A page stored under its redirect target.
+    if (p === '/moved/') return send(200, page('Moved home', links('/moved/old', '/moved/p1')));
+    if (p === '/moved/old') return down.redirectSource ? send(503, 'down') : send(301, '', { location: `${base}/moved/new` });
+    // A site that answers 304 to requests that carry no validators.
+    if (p === '/nm/') return send(200, page('NM home', links('/nm/ok', '/nm/weird', ...(down.newWeirdLink ? ['/nm/weird2'] : []))));
+    if (p === '/nm/weird' || p === '/nm/weird2') return send(304);
+    if (p === '/maintenance') return send(200, page('Maintenance', 'We will be back soon.'));
+    if (/^\/(hub|away|moved|robots|nm)\/[\w-]+$/.test(p)) return send(200, page(p, `Content of ${p}.`));
+    if (p === '/robots/') return send(200, page('Robots home', links('/robots/x', '/robots/y')));
+    send(404, 'nope');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  rt = await createTestRuntime({ runner: true, poolMax: 8, env: { CRAWL_ALLOWED_HOSTS: base.slice('http://'.length) } });
+});
+afterAll(async () => {
+  await rt?.close();
+  await new Promise((r) => server?.close(r));
+});
+
+const finished = (r: TestRuntime, jobId: string) =>
+  waitFor(async () => {
+    const j = await r.caller.jobs.get({ id: jobId });
+    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+  }, 60_000, `job ${jobId}`);
+const crawl = async (path: string) => finished(rt, (await rt.caller.knowledge.crawl({ url: `${base}${path}`, mode: 'recursive', maxDepth: 3 })).id);
+const stored = async (sourceId: string) =>
+  (await rt.database.db.select({ url: pages.url }).from(pages).where(eq(pages.sourceId, sourceId))).map((p) => new URL(p.url).pathname).sort();
+const frontier = async (jobId: string) =>
+  new Map((await rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId))).map((u) => [new URL(u.url).pathname, u]));
+const jobLog = async (jobId: string) =>
+  JSON.stringify((await rt.database.db.select().from(jobEvents).where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))).map((e) => e.payload));
+
+describe('a refresh that meets failures keeps what it stored', () => {
+  it('keeps the pages only a failing inner page links to, and walks on from its stored links', async () => {
+    const first = await crawl('/hub/');
+    expect(first.status).toBe('completed');
+    const before = await stored(first.sourceId!);
+    expect(before).toEqual(['/hub/', '/hub/h1', '/hub/h2', '/hub/hub', '/hub/p1']);
+
+    down.hub = true;
+    const refresh = await finished(rt, (await rt.caller.knowledge.refresh({ id: first.sourceId! })).id);
+    down.hub = false;
+    expect(refresh).toMatchObject({ status: 'completed', error: expect.stringContaining('HTTP 503') });
+    expect(await stored(first.sourceId!)).toEqual(before);
+    const urls = await frontier(refresh.id);
+    expect(urls.get('/hub/hub')).toMatchObject({ status: 'failed', httpStatus: 503 });
+    // Reached through the stored links of the page that failed, so refreshed too.
+    expect(urls.get('/hub/h1')?.status).toBe('done');
+    expect(await jobLog(refresh.id)).toMatch(/Pages this refresh did not reach were kept: 1 URL\(s\) could not be fetched/);
+  });
+
+  it('keeps everything when the start page redirects out of scope', async () => {
+    const first = await crawl('/away/');
+    const before = await stored(first.sourceId!);
+    expect(before).toEqual(['/away/', '/away/x', '/away/y']);
+
+    down.startRedirect = true;
+    const refresh = await finished(rt, (await rt.caller.knowledge.refresh({ id: first.sourceId! })).id);
+    down.startRedirect = false;
+    expect(await stored(first.sourceId!)).toEqual(before);
+    expect((await frontier(refresh.id)).get('/away/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^redirected outside the crawl scope/) });
+    expect(await jobLog(refresh.id)).toMatch(/kept: the start URL \S+\/away\/ was skipped \(redirected outside the crawl scope/);
+  });
+
+  it('keeps a page stored under a redirect target when the redirect source fails', async () => {
+    const first = await crawl('/moved/');
+    const before = await stored(first.sourceId!);
+    expect(before).toEqual(['/moved/', '/moved/new', '/moved/p1']);
+
+    down.redirectSource = true;
+    const refresh = await finished(rt, (await rt.caller.knowledge.refresh({ id: first.sourceId! })).id);
+    down.redirectSource = false;
+    expect(refresh.status).toBe('completed');
+    expect(await stored(first.sourceId!)).toEqual(before);
+  });
+
+  it('still removes a page that is no longer linked when nothing failed', async () => {
+    const first = await crawl('/moved/');
+    // The redirect now ends at /moved/p1, so nothing links to /moved/new any more.
+    const original = server.listeners('request')[0] as http.RequestListener;
+    server.removeAllListeners('request');
+    server.on('request', (req, res) => {
+      if (new URL(req.url!, 'http://x').pathname === '/moved/old') {
+        res.writeHead(301, { location: `${base}/moved/p1` });
+        return res.end();
+      }
+      original(req, res);
+    });
+    try {
+      const refresh = await finished(rt, (await rt.caller.knowledge.refresh({ id: first.sourceId! })).id);
+      expect(refresh.status).toBe('completed');
+      expect(await stored(first.sourceId!)).toEqual(['/moved/', '/moved/p1']);
+      expect(await jobLog(refresh.id)).toMatch(/1 page\(s\) removed: no longer linked/);
+    } finally {
+      server.removeAllListeners('request');
+      server.on('request', original);
+    }
+  });
+});
+
+describe('a 304 answer to an unconditional request', () => {
+  it('fails that URL alone, on a first crawl and for a new URL on refresh', async () => {
+    const first = await crawl('/nm/');
+    expect(first.status).toBe('completed');
+    const urls = await frontier(first.id);
+    expect(urls.get('/nm/weird')).toMatchObject({ status: 'failed', reason: UNASKED_NOT_MODIFIED, httpStatus: 304 });
+    // Crawled in the same batch as the 304.
+    expect(urls.get('/nm/ok')?.status).toBe('done');
+    expect(await stored(first.sourceId!)).toEqual(['/nm/', '/nm/ok']);
+
+    down.newWeirdLink = true;
+    const refresh = await finished(rt, (await rt.caller.knowledge.refresh({ id: first.sourceId! })).id);
+    down.newWeirdLink = false;
+    expect(refresh.status).toBe('completed');
+    const again = await frontier(refresh.id);
+    expect(again.get('/nm/weird2')).toMatchObject({ status: 'failed', reason: UNASKED_NOT_MODIFIED });
+    expect(again.get('/nm/ok')?.status).toBe('done');
+    expect(await stored(first.sourceId!)).toEqual(['/nm/', '/nm/ok']);
+  });
+});
+
+describe('a refresh while robots.txt is unreachable', () => {
+  it('fails the job and keeps every page', async () => {
+    const first = await crawl('/robots/');
+    const before = await stored(first.sourceId!);
+    expect(before).toEqual(['/robots/', '/robots/x', '/robots/y']);
+
+    // A new process: its robots.txt cache is empty, and robots.txt now answers 503.
+    down.robots = true;
+    await rt.runner?.stop(2_000);
+    const rt2 = await createTestRuntime({ runner: true, database: rt.database, env: { CRAWL_ALLOWED_HOSTS: base.slice('http://'.length) } });
+    try {
+      const refresh = await finished(rt2, (await rt2.caller.knowledge.refresh({ id: first.sourceId! })).id);
+      expect(refresh).toMatchObject({ status: 'failed', error: expect.stringContaining('robots.txt could not be fetched (HTTP 503)') });
+      expect(await stored(first.sourceId!)).toEqual(before);
+      expect(await jobLog(refresh.id)).toMatch(/Pages this refresh did not reach were kept/);
+    } finally {
+      down.robots = false;
+      await rt2.runner?.stop(2_000);
+      await rt2.pubsub.close();
+    }
+  });
+});
