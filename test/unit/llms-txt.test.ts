@@ -46,6 +46,28 @@ describe('parseLlmsTxt', () => {
     ]);
   });
 
+  it('keeps balanced parentheses in a link destination, as CommonMark does', () => {
+    const text = [
+      '- [Foo](https://x.dev/wiki/Foo_(bar)): desc',
+      '- [Nested](/docs/a_(b_(c)).md "title")',
+      '- [Spaced](<https://x.dev/a b>)',
+      '(see [Baz](https://x.dev/baz))',
+    ].join('\n');
+    expect(parseLlmsTxt(text, 'https://x.dev/llms.txt').links.map((l) => l.url)).toEqual([
+      'https://x.dev/wiki/Foo_(bar)',
+      'https://x.dev/docs/a_(b_(c)).md',
+      'https://x.dev/a%20b',
+      'https://x.dev/baz',
+    ]);
+  });
+
+  it('stays linear on long runs of parentheses', () => {
+    const started = Date.now();
+    parseLlmsTxt(`[a](${'('.repeat(100_000)}`, 'https://x.dev/llms.txt');
+    parseLlmsTxt(`${'[a](x('.repeat(20_000)}`, 'https://x.dev/llms.txt');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('stays linear on a long run of brackets (a quadratic regex would time out)', () => {
     expect(parseLlmsTxt(`${'['.repeat(200_000)}${'](x)'.repeat(10)}`, 'https://x.dev/llms.txt').links).toHaveLength(1);
   });

@@ -15,6 +15,20 @@ export type CrawlContext = {
   fetch: (url: string, extra?: Partial<FetchOptions>) => Promise<FetchResult>;
 };
 
+const LISTING_MODES = new Set(['sitemap', 'llms-txt', 'llms-full']);
+
+/**
+ * The URL the crawl scope is measured from. When the start URL is itself a
+ * listing file (a sitemap, an llms.txt), the pages it lists are what was asked
+ * for wherever they live on its site, so scoping starts at the site's root; a
+ * sitemap in /sitemaps/ lists pages outside /sitemaps/. A directory start URL
+ * that was resolved to a listing found by probing keeps its own prefix.
+ */
+export function scopeBase(input: Pick<CrawlJobInput, 'startUrl' | 'resolvedMode'>): string {
+  const startsAtListing = input.resolvedMode !== undefined && LISTING_MODES.has(input.resolvedMode) && !new URL(input.startUrl).pathname.endsWith('/');
+  return startsAtListing ? new URL('/', input.startUrl).href : input.startUrl;
+}
+
 // Robots files and host spacing are shared by all jobs of one runtime.
 const shared = new WeakMap<CrawlDeps, { robots: RobotsCache; pace: ReturnType<typeof createHostPacer> }>();
 
@@ -50,7 +64,7 @@ export function crawlContext(deps: CrawlDeps, input: CrawlJobInput): CrawlContex
   return {
     deps,
     input,
-    filter: createUrlFilter({ startUrl: input.startUrl, scope: input.scope, include: input.include, exclude: input.exclude }),
+    filter: createUrlFilter({ startUrl: scopeBase(input), scope: input.scope, include: input.include, exclude: input.exclude }),
     robots: common.robots,
     pace: common.pace,
     fetch: (url, extra) => fetchUrl(url, fetchOptions(extra)),

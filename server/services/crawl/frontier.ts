@@ -9,9 +9,18 @@ export type DiscoveredEntry = FrontierEntry & { parentId?: number };
 export type FrontierRow = FrontierEntry & { id: number; status: CrawlUrlStatus };
 
 /**
+ * Listing files (sitemaps, llms.txt) one job may fetch. Sitemap indexes can
+ * list thousands of sitemaps, or be generated without end; 1000 sitemaps of
+ * up to 50,000 URLs each is far beyond any page budget.
+ */
+export const MAX_LISTING_FILES = 1000;
+
+/**
  * Adds URLs the job has not seen, up to its page budget, and returns the new
  * ids. The job row lock makes concurrent batches respect the budget exactly.
- * Listing files (sitemaps, llms.txt) do not count as pages.
+ * Listing files (sitemaps, llms.txt) do not count as pages; they have their own
+ * budget, and none is added once the page budget is full, as whatever they
+ * list could not be crawled.
  */
 export async function enqueueUrls(db: Database, jobId: string, entries: DiscoveredEntry[], maxPages: number): Promise<number[]> {
   if (entries.length === 0) return [];
@@ -24,12 +33,16 @@ export async function enqueueUrls(db: Database, jobId: string, entries: Discover
       .where(and(eq(crawlUrls.jobId, jobId), inArray(crawlUrls.url, unique.map((e) => e.url))));
     const seen = new Set(known.map((k) => k.url));
     const fresh = unique.filter((e) => !seen.has(e.url));
-    const [{ pages } = { pages: 0 }] = await tx
-      .select({ pages: count() })
+    const [{ pages, listings } = { pages: 0, listings: 0 }] = await tx
+      .select({
+        pages: sql<number>`count(*) filter (where ${crawlUrls.kind} = 'page')`.mapWith(Number),
+        listings: sql<number>`count(*) filter (where ${crawlUrls.kind} <> 'page')`.mapWith(Number),
+      })
       .from(crawlUrls)
-      .where(and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.kind, 'page')));
+      .where(eq(crawlUrls.jobId, jobId));
     let budget = Math.max(0, maxPages - pages);
-    const accepted = fresh.filter((e) => e.kind !== 'page' || budget-- > 0);
+    let listingBudget = pages >= maxPages ? 0 : Math.max(0, MAX_LISTING_FILES - listings);
+    const accepted = fresh.filter((e) => (e.kind === 'page' ? budget-- > 0 : listingBudget-- > 0));
     if (accepted.length === 0) return [];
     const rows = await tx
       .insert(crawlUrls)

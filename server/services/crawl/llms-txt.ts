@@ -14,8 +14,10 @@ const BINARY_EXTENSIONS = new Set([
   'apk', 'iso', 'bin', 'woff', 'woff2', 'ttf', 'otf', 'eot', 'mp3', 'mp4', 'm4a', 'wav', 'ogg', 'webm', 'mov', 'avi',
   'mkv', 'flac', 'wasm',
 ]);
-// [^\][]: a run of "[" must not make every "[" scan to the line's end.
-const LINK = /(!?)\[([^\][]*)\]\(\s*<?([^)\s>]+)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
+// [^\][]: a run of "[" must not make every "[" scan to the line's end. The
+// destination is `<…>`, or a run where parentheses balance (two levels, as in
+// `Foo_(bar)`), as CommonMark allows: an unbalanced `)` ends the link.
+const LINK = /(!?)\[([^\][]*)\]\(\s*(?:<([^<>\n]+)>|((?:[^()\s<>]|\((?:[^()\s<>]|\([^()\s<>]*\))*\))+))(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
 const BARE_URL = /^\s*(?:[-*+]\s+)?<?(https?:\/\/[^\s<>]+?)>?\s*$/;
 const LISTING_NAMES = ['llms', 'links', 'resources', 'references'];
 const LISTING_EXTENSIONS = ['.txt', '.md', '.mdx', '.markdown'];
@@ -72,7 +74,7 @@ export function parseLlmsTxt(text: string, baseUrl: string): { title: string | n
       add(bare[1]!, '');
       continue;
     }
-    for (const m of line.matchAll(LINK)) if (!m[1]) add(m[3]!, m[2]!);
+    for (const m of line.matchAll(LINK)) if (!m[1]) add((m[3] ?? m[4])!, m[2]!);
   }
   return { title, links: [...links].map(([url, label]) => ({ url, title: label })) };
 }
