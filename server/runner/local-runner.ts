@@ -14,11 +14,15 @@ import {
   insertRuns,
   nextDueInMs,
   releaseLeases,
+  releaseRun,
   renewLeases,
   type ClaimedRun,
   type IncomingEvent,
   type NewRun,
 } from './store';
+
+/** How long a run of a function this process does not know waits before it is offered again. */
+export const UNKNOWN_FUNCTION_RETRY_MS = 60_000;
 
 export type LocalRunnerOptions = {
   db: Database;
@@ -131,8 +135,10 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
   async function execute(run: ClaimedRun) {
     const fn = registry.get(run.functionId);
     if (!fn) {
+      // Another version of Archon (a rolling deploy) may know it. Only this run goes back, and not at
+      // once: the other slots' runs share this owner, and this one would be claimed again in a loop.
       logger.error('run of an unknown function; leaving it queued', { function: run.functionId });
-      await releaseLeases(db, owner);
+      await releaseRun(db, run.id, owner, new Date(Date.now() + UNKNOWN_FUNCTION_RETRY_MS));
       return;
     }
     await driveRun(fn, run, { db, handler: opts.handler, owner, logger, retryDelayMs, onFailed });

@@ -137,6 +137,12 @@ export async function reschedule(db: Database, id: string, owner: string, p: Pro
   return rows.length > 0;
 }
 
+/** Hands one run back to the queue, due again at `at`, keeping its progress. */
+export async function releaseRun(db: Database, id: string, owner: string, at: Date): Promise<boolean> {
+  const rows = await db.update(runnerRuns).set({ status: 'queued', nextAt: at, leaseOwner: null, leaseUntil: null }).where(mine(id, owner)).returning({ id: runnerRuns.id });
+  return rows.length > 0;
+}
+
 export async function finishRun(
   db: Database,
   id: string,

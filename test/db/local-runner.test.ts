@@ -2,7 +2,10 @@ import { eventType, NonRetriableError, RetryAfterError } from 'inngest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { DatabaseHandle } from '../../db/types';
+import { eq } from 'drizzle-orm';
+import { runnerRuns } from '../../db/schema';
 import type { LocalRunner } from '../../server/runner/local-runner';
+import { insertEvents, insertRuns, releaseRun } from '../../server/runner/store';
 import { createTestDatabase } from '../helpers/db';
 import { createTestInngest, runsOf, startTestRunner, waitForRuns } from '../helpers/test-runner';
 
@@ -217,5 +220,32 @@ describe('local runner', () => {
     await client.send({ name: 'test/wait', data: {} });
     const [run] = await waitForRuns(handle.db, 'test-app-waiting', (rs) => rs.some((r) => r.status === 'failed'));
     expect((run!.error as { message: string }).message).toMatch(/WaitForEvent .*not supported by the local runner/);
+  });
+
+  it('offers a run of a function it does not know again only after a minute, without handing back its other runs', async () => {
+    const [event] = await insertEvents(handle.db, [{ name: 'test/from-a-newer-version', data: {} }]);
+    await insertRuns(handle.db, [{ functionId: 'archon-test-not-registered', event: event!, concurrencyKey: null, concurrencyLimit: null }]);
+    const unknown = async () => (await handle.db.select().from(runnerRuns).where(eq(runnerRuns.functionId, 'archon-test-not-registered')))[0]!;
+    // Claimed once, then put back for later; not reclaimed in a loop.
+    for (let i = 0; i < 50 && (await unknown()).nextAt.getTime() < Date.now() + 30_000; i++) await new Promise((r) => setTimeout(r, 100));
+    const row = await unknown();
+    expect(row.status).toBe('queued');
+    expect(row.nextAt.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    await handle.db.delete(runnerRuns).where(eq(runnerRuns.id, row.id));
+  });
+
+  it('releases only the run it names, not the others its owner holds', async () => {
+    const events = await insertEvents(handle.db, [{ name: 'test/held-a' }, { name: 'test/held-b' }]);
+    await insertRuns(handle.db, events.map((event) => ({ functionId: 'archon-test-held', event, concurrencyKey: null, concurrencyLimit: null })));
+    // Held as a claim leaves them, set directly so the running runner cannot take them first.
+    const [a, b] = await handle.db
+      .update(runnerRuns)
+      .set({ status: 'running', leaseOwner: 'test-owner', leaseUntil: new Date(Date.now() + 60_000) })
+      .where(eq(runnerRuns.functionId, 'archon-test-held'))
+      .returning({ id: runnerRuns.id });
+    expect(await releaseRun(handle.db, a!.id, 'test-owner', new Date(Date.now() + 60_000))).toBe(true);
+    const rows = await handle.db.select().from(runnerRuns).where(eq(runnerRuns.functionId, 'archon-test-held'));
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({ [a!.id]: 'queued', [b!.id]: 'running' });
+    await handle.db.delete(runnerRuns).where(eq(runnerRuns.functionId, 'archon-test-held'));
   });
 });
