@@ -13,7 +13,7 @@ const procedures = appRouter._def.procedures as unknown as Record<
   string,
   { _def: { type: ProcedureType; inputs: unknown[] } }
 >;
-const NO_INPUT = ['system.health', 'knowledge.reembed', 'knowledge.embeddingStatus', 'auth.status', 'auth.me', 'users.list', 'settings.providers'];
+const NO_INPUT = ['system.health', 'knowledge.reembed', 'knowledge.embeddingStatus', 'auth.status', 'auth.me', 'users.list', 'users.invitations.list', 'settings.providers'];
 const SQLISH = "1' OR '1'='1";
 const DROP = "00000000-0000-0000-0000-000000000000'; DROP TABLE projects;--";
 const long = (n: number) => 'x'.repeat(n);
@@ -270,6 +270,7 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...bad('role', 'owner', 'god', '')({ email: 'a@example.com' }),
     ],
     'users.setRole': [...notAnObject, ...badUuid('id')({ role: 'member' }), ...bad('role', 'owner', 'x')({ id: s.project })],
+    'users.invitations.revoke': [...notAnObject, ...badUuid('id')({})],
     'users.setDisabled': [...notAnObject, ...badUuid('id')({ disabled: true }), ...bad('disabled', 'yes', 1, null)({ id: s.project })],
     'users.audit': [...notAnObject.slice(0, 3), ...badPage({}), ...badOffset({}), ...bad('action', 'nope', 5)({})],
     'settings.updateProviders': [
@@ -356,7 +357,9 @@ function cases(s: Seed): Record<string, BadCase[]> {
       { input: { pageId: s.project, url: 'https://example.com/' }, field: 'pageId' },
       { input: { offset: 0, maxChars: 1000 }, field: 'pageId' },
       ...badUuid('pageId')({}),
-      ...bad('url', '', '   ', long(4097), 5, null)({}),
+      ...bad('url', '', '   ', long(4097), 5, null, 'https://example.com/\0')({}),
+      ...bad('sourceId', '', 5, 'has space')({ url: 'https://example.com/' }),
+      { input: { pageId: s.project, sourceId: 'abcdef0123456789' }, field: 'sourceId' },
       ...bad('offset', -1, 1.5, '0', 100_000_001, Number.NaN)({ url: 'https://example.com/' }),
       ...bad('maxChars', 0, 99, 200_001, 1.5, '100')({ pageId: s.project }),
     ],
