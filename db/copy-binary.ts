@@ -1,3 +1,4 @@
+import { finished } from 'node:stream/promises';
 import type { Sql } from 'postgres';
 
 /**
@@ -62,16 +63,42 @@ export function encodeCopyBinary(rows: CopyValue[][]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Streams rows into `table (columns)` with COPY … FORMAT binary on a postgres.js connection. */
+/**
+ * Streams rows into `table (columns)` with COPY … FORMAT binary on a
+ * postgres.js connection. Rejects with the server's error when PostgreSQL
+ * refuses the data.
+ */
 export async function copyRows(sql: Sql, table: string, columns: string[], rows: CopyValue[][]): Promise<void> {
   if (rows.length === 0) return;
   const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-  const stream = await sql
-    .unsafe(`copy ${ident(table)} (${columns.map(ident).join(', ')}) from stdin with (format binary)`)
-    .writable();
-  await new Promise<void>((resolve, reject) => {
-    stream.on('error', reject);
-    stream.on('finish', () => resolve());
-    stream.end(encodeCopyBinary(rows));
+  const query = sql.unsafe(`copy ${ident(table)} (${columns.map(ident).join(', ')}) from stdin with (format binary)`);
+  const refused = serverError(query);
+  const stream = await query.writable();
+  const done = finished(stream);
+  stream.end(encodeCopyBinary(rows));
+  await Promise.race([done, refused]);
+}
+
+/**
+ * postgres.js (3.4) never settles the writable when the server rejects a COPY
+ * after its last byte was sent (porsager/postgres#1173): the error goes to the
+ * query, whose promise already resolved with the stream, and is lost. Awaiting
+ * only the stream would then hang forever, and inside a transaction the
+ * connection would stay "idle in transaction (aborted)" holding its locks.
+ * This catches that error where postgres.js delivers it. Once the library
+ * fails the stream itself, `finished` sees it first and this stays harmless.
+ */
+function serverError(query: object): Promise<never> {
+  const target = query as { reject?: (err: unknown) => void };
+  const deliver = target.reject;
+  const refused = new Promise<never>((_, reject) => {
+    if (typeof deliver !== 'function') return;
+    target.reject = (err: unknown) => {
+      reject(err);
+      deliver.call(target, err);
+    };
   });
+  // A COPY that fails before streaming rejects `writable()` as well, which the caller sees instead.
+  refused.catch(() => {});
+  return refused;
 }

@@ -69,6 +69,12 @@ export function fromDatabaseError(err: unknown): AppError | null {
     case '22003':
     case '22023':
       return badRequest(`Invalid value: ${pg.message ?? pg.code}`);
+    // Bytes PostgreSQL cannot store as text (a NUL, invalid UTF-8) come from the input.
+    case '22021':
+      return badRequest(`Invalid text: ${pg.message ?? pg.code}`);
+    // A value past one of PostgreSQL's size limits, such as text too long for its search index (tsvector).
+    case '54000':
+      return badRequest(`Value too large: ${pg.message ?? pg.code}`);
     case '40001':
     case '40P01':
       return conflict('The change collided with a concurrent change; try again');

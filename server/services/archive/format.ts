@@ -38,11 +38,34 @@ const MAX_DIMENSIONS = 4000;
 
 // Generous limits: they bound what one line may hold, not what a crawl produces.
 const MAX_TEXT = 100_000_000;
+/**
+ * Chunks and code examples are tighter: each row's text feeds a generated
+ * tsvector column, which PostgreSQL refuses above 1 MB (error 54000), and one
+ * refused row fails the whole import. The worst case measured (distinct
+ * two-letter CJK words) is about 3.4 bytes of lexemes and positions per
+ * character; a row's fields together stay under 135 k characters, so under
+ * half the limit. The caps still sit far above what Archon writes: chunker
+ * pieces of at most 5,000 characters (only a code fence longer than that is
+ * kept whole), code examples of at most 5,000 (MAX_CODE_CHARS), contexts of
+ * 300, names of 120 and summaries of 400.
+ */
+export const ARCHIVE_LIMITS = {
+  chunkContent: 100_000,
+  code: 20_000,
+  title: 10_000,
+  headingText: 1_000,
+  headingDepth: 20,
+  context: 4_000,
+  codeName: 1_000,
+  codeSummary: 4_000,
+} as const;
 const text = (max = MAX_TEXT) => textSchema(max);
 const nonEmpty = (max: number) => textSchema(max).refine((s) => s.length > 0, 'must not be empty');
 const isoDate = z.iso.datetime({ offset: true });
 const count = z.number().int().min(0).max(2_147_483_647);
-const headingPath = z.array(text(10_000)).max(100);
+const headingPath = z
+  .array(text(ARCHIVE_LIMITS.headingText))
+  .max(ARCHIVE_LIMITS.headingDepth, `must have at most ${ARCHIVE_LIMITS.headingDepth} headings`);
 const embedding = z.string().max(4 * MAX_DIMENSIONS * 2).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').optional();
 
 // Another Archon's unknown schedule imports as 'off' rather than failing the whole source.
@@ -90,7 +113,8 @@ export type SourceLineOut = z.input<typeof sourceLineSchema>;
 export const pageLineSchema = z.object({
   type: z.literal('page'),
   url: nonEmpty(100_000),
-  title: text(100_000),
+  // Each of the page's chunks carries this title into its search text.
+  title: text(ARCHIVE_LIMITS.title),
   content: text(),
   contentHash: text(200),
   charCount: count,
@@ -106,10 +130,10 @@ export type PageLine = z.infer<typeof pageLineSchema>;
 export const chunkLineSchema = z.object({
   type: z.literal('chunk'),
   chunkIndex: count,
-  title: text(100_000),
+  title: text(ARCHIVE_LIMITS.title),
   headingPath,
-  content: text(),
-  context: text(1_000_000).nullable(),
+  content: text(ARCHIVE_LIMITS.chunkContent),
+  context: text(ARCHIVE_LIMITS.context).nullable(),
   charCount: count,
   contentHash: text(200),
   embedding,
@@ -120,9 +144,9 @@ export const codeLineSchema = z.object({
   type: z.literal('code'),
   exampleIndex: count,
   language: text(200),
-  name: text(10_000),
-  summary: text(1_000_000),
-  code: text(),
+  name: text(ARCHIVE_LIMITS.codeName),
+  summary: text(ARCHIVE_LIMITS.codeSummary),
+  code: text(ARCHIVE_LIMITS.code),
   headingPath,
   contentHash: text(200),
   embedding,

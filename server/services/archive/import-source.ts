@@ -1,5 +1,5 @@
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
-import { sources, jobs } from '../../../db/schema';
+import { sources, jobs, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { flushVectorBacklog } from '../../../db/vector-backlog';
 import { badRequest, conflict } from '../../errors';
@@ -8,12 +8,13 @@ import { nextRefresh } from '../sources';
 import type { EmbeddingInfo, SourceLine } from './format';
 import { writePages, type PageWriteCounts } from './write-pages';
 import { readArchive, type ArchivePage, type ArchiveRecord } from './read-archive';
+import { relinkTaskCodeExamples, taskCodeExampleLinks, type CodeExampleLinks } from './task-links';
 
 export type ConflictMode = 'error' | 'replace' | 'copy';
 export type ImportOptions = {
   /** The importing Archon's embedder: vectors of any other model or dimension are dropped. */
   embedder: { model: string; dimensions: number };
-  /** What to do when a source with the archive's id exists: fail, delete it first, or import beside it under a new id. */
+  /** What to do when a source with the archive's id exists: fail, replace its content, or import beside it under a new id. */
   onConflict: ConflictMode;
 };
 export type ImportResult = {
@@ -22,6 +23,8 @@ export type ImportResult = {
   copied: boolean;
   /** Rows stored without a vector, which a re-embedding job (knowledge.reembed) fills in. */
   embeddingsMissing: number;
+  /** Only when 'replace' replaced a source: what became of its tasks' links to its code examples. */
+  codeExampleLinks?: CodeExampleLinks;
 } & PageWriteCounts;
 
 /** Pages, rows and characters buffered before they are written: enough for efficient batches, little memory. */
@@ -49,17 +52,19 @@ async function freeCopyId(tx: Database, id: string): Promise<string> {
   for (let n = 1; ; n++) if (!taken.has(`${base}-copy-${n}`)) return `${base}-copy-${n}`;
 }
 
-/** Decides the id the source is stored under, clearing the way for 'replace'. */
-async function claimSourceId(tx: Database, id: string, mode: ConflictMode): Promise<{ id: string; copy: boolean }> {
+type Target = { id: string; copy: boolean; replace: boolean };
+
+/** Decides the id the source is stored under, and whether an existing source there is replaced. */
+async function claimSourceId(tx: Database, id: string, mode: ConflictMode): Promise<Target> {
   await tx.execute(sql`select pg_advisory_xact_lock(${IMPORT_LOCK_CLASS}::int, hashtext(${id}))`);
   const [existing] = await tx.select({ id: sources.id, title: sources.title }).from(sources).where(eq(sources.id, id));
-  if (!existing) return { id, copy: false };
+  if (!existing) return { id, copy: false, replace: false };
   if (mode === 'error') {
     throw conflict(`Source '${id}' (${existing.title}) already exists; import with onConflict 'replace' to overwrite it or 'copy' to keep both`, {
       sourceId: id,
     });
   }
-  if (mode === 'copy') return { id: await freeCopyId(tx, id), copy: true };
+  if (mode === 'copy') return { id: await freeCopyId(tx, id), copy: true, replace: false };
   // A crawl still writing into the source would mix its pages into the imported ones.
   const [active] = await tx
     .select({ id: jobs.id })
@@ -67,8 +72,23 @@ async function claimSourceId(tx: Database, id: string, mode: ConflictMode): Prom
     .where(and(eq(jobs.sourceId, id), inArray(jobs.status, ['queued', 'running'])))
     .limit(1);
   if (active) throw conflict(`Source '${id}' has a queued or running job (${active.id}); cancel it or let it finish before replacing the source`);
-  await tx.delete(sources).where(eq(sources.id, id));
-  return { id, copy: false };
+  return { id, copy: false, replace: true };
+}
+
+/**
+ * Stores the archive's source row. A replaced source keeps its row, updated in
+ * place: deleting it would cascade to its project and task links and detach
+ * its job history. Only its pages go (their chunks and code examples with them).
+ */
+async function storeSource(tx: Database, source: Omit<SourceLine, 'type'>, target: Target): Promise<void> {
+  const row = sourceRow(source, target.id, target.copy);
+  if (!target.replace) {
+    await tx.insert(sources).values(row);
+    return;
+  }
+  const { id: _id, ...columns } = row;
+  await tx.update(sources).set(columns).where(eq(sources.id, target.id));
+  await tx.delete(pages).where(eq(pages.sourceId, target.id));
 }
 
 function sourceRow(source: Omit<SourceLine, 'type'>, id: string, copy: boolean): typeof sources.$inferInsert {
@@ -95,7 +115,10 @@ function sourceRow(source: Omit<SourceLine, 'type'>, id: string, copy: boolean):
 /**
  * Imports a source archive (see ./format.ts) in one transaction: an archive
  * that turns out malformed, truncated or inconsistent at any line leaves the
- * database as it was, including the source a 'replace' deleted. Vectors are
+ * database as it was, including the content a 'replace' deleted. A replaced
+ * source keeps its project and task links, its jobs and its creator; tasks'
+ * links to its code examples are restored where the archive brings the same
+ * code back, and `codeExampleLinks` counts the rest. Vectors are
  * kept only when the archive's model and dimension are the importer's;
  * otherwise they are stored as null and counted in `embeddingsDropped`.
  * `embeddingsMissing` counts every row stored without a vector (dropped, or
@@ -115,7 +138,8 @@ export async function importSource(db: Database, lines: AsyncIterable<string>, o
     const embedding = usable(header.embedding) ? header.embedding : null;
     const result = await db.transaction(async (tx) => {
       const target = await claimSourceId(tx, source.id, opts.onConflict);
-      await tx.insert(sources).values(sourceRow(source, target.id, target.copy));
+      const links = target.replace ? await taskCodeExampleLinks(tx, target.id) : null;
+      await storeSource(tx, source, target);
       const totals: PageWriteCounts = { pages: 0, chunks: 0, codeExamples: 0, embeddingsKept: 0, embeddingsDropped: 0 };
       // A repeated URL would otherwise surface as a bare unique-constraint conflict.
       const urls = new Set<string>();
@@ -142,7 +166,9 @@ export async function importSource(db: Database, lines: AsyncIterable<string>, o
       // The reader has now seen the end line and checked its counts.
       await flush();
       const embeddingsMissing = totals.chunks + totals.codeExamples - totals.embeddingsKept;
-      return { sourceId: target.id, copied: target.copy, ...totals, embeddingsMissing };
+      const result: ImportResult = { sourceId: target.id, copied: target.copy, ...totals, embeddingsMissing };
+      if (links) result.codeExampleLinks = await relinkTaskCodeExamples(tx, target.id, links);
+      return result;
     });
     // The import's vectors went in unindexed, to be indexed together now.
     await flushVectorBacklog(db, opts.embedder.dimensions);

@@ -33,7 +33,7 @@ async function insertInBatches<T>(items: T[], write: (batch: T[]) => Promise<unk
 
 /**
  * Writes archive pages with their chunks and code examples into a source the
- * importer has just created (so plain inserts, no upserts). `embedding` is the
+ * importer has just created or emptied (so plain inserts, no upserts). `embedding` is the
  * archive's model when its vectors are usable here, else null: the rows are
  * then stored without vectors, which the re-embedding job fills in later.
  * On PostgreSQL chunks and code examples go in with binary COPY, which is both
