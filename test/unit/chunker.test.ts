@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chunkMarkdown, embeddingText, type ChunkOptions, type MarkdownChunk } from '../../server/services/crawl/chunker';
+import { chunkMarkdown, embeddingText, MAX_FENCE_CHARS, type ChunkOptions, type MarkdownChunk } from '../../server/services/crawl/chunker';
 
 const words = (n: number, seed = 'word') => Array.from({ length: n }, (_, i) => `${seed}${i % 7}`).join(' ');
 const sentence = (n: number, seed?: string) => `${words(n, seed)}.`;
@@ -143,6 +143,24 @@ describe('chunkMarkdown: splitting', () => {
     expect(holder).toHaveLength(1);
     expect(holder[0]!.content).toBe(fence);
     expect(chunks.filter((c) => c.content.includes('SELECT 199;'))).toHaveLength(1);
+  });
+
+  it('cuts a fence past MAX_FENCE_CHARS at line ends into fences that each open and close, losing no line', () => {
+    const lines = Array.from({ length: 6000 }, (_, i) => `const value${i} = compute(${i}); // ${words(3)}`);
+    const minified = 'x'.repeat(MAX_FENCE_CHARS * 2);
+    const body = [...lines.slice(0, 3000), minified, ...lines.slice(3000)];
+    const md = `## Huge\n\n~~~~ts\n${body.join('\n')}\n~~~~\n\nAfter the code.`;
+    const chunks = chunkMarkdown(md);
+    const fenced = chunks.filter((c) => c.content.startsWith('~~~~ts\n'));
+    expect(fenced.length).toBeGreaterThan(4);
+    for (const c of fenced) {
+      expect(c.content.length).toBeLessThanOrEqual(MAX_FENCE_CHARS);
+      expect(c.content.endsWith('\n~~~~')).toBe(true);
+    }
+    const inner = fenced.flatMap((c) => c.content.split('\n').slice(1, -1));
+    expect(inner.filter((l) => l.startsWith('const ')).join('\n')).toBe(lines.join('\n'));
+    expect(inner.filter((l) => l.startsWith('x')).join('')).toBe(minified);
+    expect(chunks.at(-1)!.content).toContain('After the code.');
   });
 
   it('keeps a heading with the long code block that follows it, within maxChars', () => {

@@ -19,6 +19,12 @@ type Unit = { text: string; sep: string; fence: boolean };
 type Piece = Unit & { oversize: boolean };
 
 const DEFAULTS: Limits = { minChars: 500, preferredChars: 1500, maxChars: 5000, overlapChars: 150 };
+/**
+ * The longest fence kept whole. A chunk's search index (tsvector) holds at
+ * most 1 MB, about 300,000 characters of dense code; a larger chunk would be
+ * refused by PostgreSQL and fail every page stored with it.
+ */
+export const MAX_FENCE_CHARS = 50_000;
 const SENTENCE_END = /(?<=[.!?。！？])(\s+)/;
 
 function limits(opts: ChunkOptions): Limits {
@@ -43,6 +49,7 @@ function limits(opts: ChunkOptions): Limits {
  * - Longer sections split at blank lines, then lines, then sentences, never
  *   inside a code fence. A fence longer than `maxChars` becomes a chunk of its
  *   own, unchanged and over the limit: cutting code in half helps nobody.
+ *   Only past MAX_FENCE_CHARS is it cut, at line ends, into fenced pieces.
  * - Each later piece of a split section starts with up to `overlapChars` of
  *   the previous piece's tail, cut at a line or sentence start and never taken
  *   from a fence.
@@ -162,10 +169,34 @@ function units(text: string, o: Limits): Unit[] {
 
   const out: Unit[] = [];
   for (const block of blocks) {
-    if (block.fence || block.text.length <= o.preferredChars) out.push(block);
+    if (block.fence && block.text.length > MAX_FENCE_CHARS) splitFence(block, out);
+    else if (block.fence || block.text.length <= o.preferredChars) out.push(block);
     else breakDown(block, o.preferredChars, out);
   }
   return out;
+}
+
+/** A huge fence as several fences of whole lines (a longer line cut anywhere), each opened and closed like the original. */
+function splitFence(block: Unit, out: Unit[]): void {
+  const lines = block.text.split('\n');
+  const open = lines.shift()!;
+  const fence = openingFence(open)!;
+  if (lines.length && closesFence(lines.at(-1)!, fence)) lines.pop();
+  const close = fence.char.repeat(fence.length);
+  const room = MAX_FENCE_CHARS - open.length - close.length - 2;
+  let body: string[] = [];
+  let size = 0;
+  let sep = block.sep;
+  const flush = () => {
+    out.push({ text: [open, ...body, close].join('\n'), sep, fence: true });
+    [body, size, sep] = [[], 0, '\n'];
+  };
+  for (const line of lines.flatMap((l) => (l.length > room ? hardSplit(l, room).map((p) => p.text) : [l]))) {
+    if (body.length && size + line.length + 1 > room) flush();
+    body.push(line);
+    size += line.length + 1;
+  }
+  if (body.length) flush();
 }
 
 function breakDown(block: Unit, limit: number, out: Unit[]): void {
