@@ -1,6 +1,6 @@
 import { AppError, badRequest } from '../errors';
 import { limitStream } from './body-limit';
-import { uploadMetaSchema, type UploadMeta } from '../schemas/uploads';
+import { uploadFileNameSchema, uploadMetaSchema, type UploadMeta } from '../schemas/uploads';
 import type { UploadedFile, UploadLimits } from '../services/uploads/start-upload';
 
 // Multipart framing and the metadata fields, on top of the files themselves.
@@ -35,7 +35,10 @@ export async function readUploadForm(req: Request, limits: UploadLimits): Promis
   const files: UploadedFile[] = [];
   for (const value of [...form.getAll('file'), ...form.getAll('files')]) {
     if (typeof value === 'string') throw badRequest('file: must be a file, not a text field');
-    files.push({ name: value.name || 'unnamed', bytes: Buffer.from(await value.arrayBuffer()) });
+    // The same rule as knowledge.upload: a NUL or control character in a name cannot be stored.
+    const name = uploadFileNameSchema.safeParse(value.name || 'unnamed');
+    if (!name.success) throw badRequest(`file name ${JSON.stringify(value.name.slice(0, 100))}: ${describe(name.error.issues)}`, { field: 'file' });
+    files.push({ name: name.data, bytes: Buffer.from(await value.arrayBuffer()) });
   }
   const text = (key: string) => {
     const v = form.get(key);

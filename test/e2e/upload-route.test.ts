@@ -95,6 +95,12 @@ describe('POST /api/uploads', () => {
     expect(badType.status).toBe(400);
     expect((await badType.json()).error.message).toMatch(/knowledgeType/);
 
+    for (const name of ['a\u0000b.md', 'a\u0001b.md', `${'n'.repeat(300)}.md`]) {
+      const badName = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([[name, '# A\n\nText.']]) });
+      expect(badName.status, JSON.stringify(name.slice(0, 10))).toBe(400);
+      expect((await badName.json()).error.message).toMatch(/file name/);
+    }
+
     const huge = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['big.txt', Buffer.alloc(1_500_000, 'a')]]) });
     expect(huge.status).toBe(413);
     expect((await huge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
