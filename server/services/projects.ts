@@ -56,6 +56,9 @@ export async function createProject(db: Database, input: CreateProjectInput) {
       })
       .returning(projectColumns);
     if (input.pinned) await unpinOthers(tx, row!.id);
+    // As documents do: the first content is a version too, so the first edit can be undone.
+    if (input.features.length) await snapshotProjectField(tx, row!.id, 'features', input.features, 'create');
+    if (input.data.length) await snapshotProjectField(tx, row!.id, 'data', input.data, 'create');
     return row!;
   });
 }

@@ -142,22 +142,27 @@ describe('update', () => {
 describe('features and data versions', () => {
   const featureVersions = (projectId: string) => rt.caller.versions.list({ projectId, fieldName: 'features' });
 
-  it('snapshots each features or data update separately, but not other changes', async () => {
+  it('snapshots the first content and each features or data update separately, but not other changes', async () => {
     const project = await rt.caller.projects.create({ title: 'Versioned', features: [{ name: 'f0' }] });
     await rt.caller.projects.update({ id: project.id, title: 'Versioned!' });
-    expect((await featureVersions(project.id)).total).toBe(0);
+    expect((await featureVersions(project.id)).total).toBe(1);
+    expect((await rt.caller.versions.list({ projectId: project.id, fieldName: 'data' })).total).toBe(0);
 
     await rt.caller.projects.update({ id: project.id, features: [{ name: 'f1' }] });
     await rt.caller.projects.update({ id: project.id, features: [{ name: 'f1' }, { name: 'f2' }], data: [1] });
     const versions = await featureVersions(project.id);
     expect(versions.items.map((v) => [v.versionNumber, v.changeType, v.fieldName])).toEqual([
+      [3, 'update', 'features'],
       [2, 'update', 'features'],
-      [1, 'update', 'features'],
+      [1, 'create', 'features'],
     ]);
     const data = await rt.caller.versions.list({ projectId: project.id, fieldName: 'data' });
     expect(data.items.map((v) => v.versionNumber)).toEqual([1]);
+    // The content the project was created with can be restored after it was edited.
     const v1 = await rt.caller.versions.get({ projectId: project.id, fieldName: 'features', versionNumber: 1 });
-    expect(v1.content).toEqual([{ name: 'f1' }]);
+    expect(v1.content).toEqual([{ name: 'f0' }]);
+    const v2 = await rt.caller.versions.get({ projectId: project.id, fieldName: 'features', versionNumber: 2 });
+    expect(v2.content).toEqual([{ name: 'f1' }]);
   });
 
   it('takes a manual snapshot of the current content', async () => {
@@ -168,8 +173,9 @@ describe('features and data versions', () => {
       changeSummary: 'checkpoint',
       createdBy: 'Ada',
     });
-    expect(version).toMatchObject({ versionNumber: 1, changeType: 'manual', changeSummary: 'checkpoint', createdBy: 'Ada' });
-    const stored = await rt.caller.versions.get({ projectId: project.id, fieldName: 'data', versionNumber: 1 });
+    // Version 1 is the content the project was created with.
+    expect(version).toMatchObject({ versionNumber: 2, changeType: 'manual', changeSummary: 'checkpoint', createdBy: 'Ada' });
+    const stored = await rt.caller.versions.get({ projectId: project.id, fieldName: 'data', versionNumber: 2 });
     expect(stored.content).toEqual([{ k: 'v' }]);
     expect((await rt.caller.versions.list({ projectId: project.id, fieldName: 'features' })).total).toBe(0);
   });
