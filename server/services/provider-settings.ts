@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { settings } from '../../db/schema';
 import type { Database } from '../../db/types';
 import { badRequest } from '../errors';
@@ -36,12 +36,14 @@ export function maskApiKey(key: string): string {
   return key.length >= 12 ? `${key.slice(0, 3)}…${key.slice(-4)}` : '••••';
 }
 
-async function readRows(db: Database, opts: { lock?: boolean } = {}): Promise<Map<ProviderKind, Row>> {
-  const query = db
+// "PRVS": the advisory lock that serialises saves of the provider settings.
+const PROVIDER_SETTINGS_LOCK = 0x50525653;
+
+async function readRows(db: Database): Promise<Map<ProviderKind, Row>> {
+  const rows = await db
     .select({ key: settings.key, value: settings.value, secret: settings.secret })
     .from(settings)
     .where(inArray(settings.key, Object.values(PROVIDER_SETTING_KEYS)));
-  const rows = await (opts.lock ? query.for('update') : query);
   const out = new Map<ProviderKind, Row>();
   for (const kind of PROVIDER_KINDS) {
     const row = rows.find((r) => r.key === PROVIDER_SETTING_KEYS[kind]);
@@ -106,8 +108,10 @@ export async function updateProviderSettings(
   const patch = parsed.data;
 
   return db.transaction(async (tx) => {
-    // Locked so two concurrent saves cannot both compute `changed` from the same old state.
-    const before = await readRows(tx, { lock: true });
+    // Serialised so two concurrent saves cannot both start from the same old state (and one
+    // drop the other's API key). A row lock would not do: before the first save there is no row.
+    await tx.execute(sql`select pg_advisory_xact_lock(${PROVIDER_SETTINGS_LOCK})`);
+    const before = await readRows(tx);
     let embeddingModel = false;
 
     for (const kind of PROVIDER_KINDS) {

@@ -16,6 +16,14 @@ import { createJob, getJob, isJobActive, recordJobProgress, setJobStatus } from 
 const stale = (t: typeof chunks | typeof codeExamples, e: Embedder): SQL =>
   or(isNull(t.embedding), ne(t.embeddingModel, e.model), ne(t.embeddingDim, e.dimensions))!;
 
+/**
+ * Leaves out rows this job already tried and failed. One array parameter, not
+ * one per id: a long provider outage can fail more rows than a statement may
+ * have parameters.
+ */
+const notTried = (t: typeof chunks | typeof codeExamples, ids: number[]): SQL | undefined =>
+  ids.length ? sql`not (${t.id} = any(${`{${ids.join(',')}}`}::bigint[]))` : undefined;
+
 export async function countStaleEmbeddings(db: Database, embedder: Embedder) {
   const [[c], [e]] = await Promise.all([
     db.select({ n: count() }).from(chunks).where(stale(chunks, embedder)),
@@ -65,7 +73,7 @@ export async function reembedBatch(
     .select({ id: chunks.id, chunkIndex: chunks.chunkIndex, content: chunks.content, headingPath: chunks.headingPath, context: chunks.context, title: pages.title })
     .from(chunks)
     .innerJoin(pages, eq(pages.id, chunks.pageId))
-    .where(and(stale(chunks, embedder), skip.chunks.length ? sql`${chunks.id} not in ${skip.chunks}` : undefined))
+    .where(and(stale(chunks, embedder), notTried(chunks, skip.chunks)))
     .orderBy(chunks.id)
     .limit(BATCH);
   const code =
@@ -73,7 +81,7 @@ export async function reembedBatch(
       ? await db
           .select({ id: codeExamples.id, code: codeExamples.code, summary: codeExamples.summary })
           .from(codeExamples)
-          .where(and(stale(codeExamples, embedder), skip.codeExamples.length ? sql`${codeExamples.id} not in ${skip.codeExamples}` : undefined))
+          .where(and(stale(codeExamples, embedder), notTried(codeExamples, skip.codeExamples)))
           .orderBy(codeExamples.id)
           .limit(BATCH - rows.length)
       : [];
@@ -98,9 +106,12 @@ export async function reembedBatch(
   const failedCode = code.filter((_, i) => !vectors[rows.length + i]).map((c) => c.id);
   const done = vectors.filter(Boolean).length;
   await recordJobProgress(db, jobId, { embeddingsDone: done, embeddingsFailed: failedChunks.length + failedCode.length });
-  const left = await countStaleEmbeddings(db, embedder);
-  const remaining = left.chunks + left.codeExamples - skip.chunks.length - skip.codeExamples.length - failedChunks.length - failedCode.length;
-  return { done, failed: { chunks: failedChunks, codeExamples: failedCode }, remaining: Math.max(0, remaining) };
+  // Counted, not worked out from the failures: failed rows may have been deleted since (a source removed, a page refreshed).
+  const [[c], [e]] = await Promise.all([
+    db.select({ n: count() }).from(chunks).where(and(stale(chunks, embedder), notTried(chunks, [...skip.chunks, ...failedChunks]))),
+    db.select({ n: count() }).from(codeExamples).where(and(stale(codeExamples, embedder), notTried(codeExamples, [...skip.codeExamples, ...failedCode]))),
+  ]);
+  return { done, failed: { chunks: failedChunks, codeExamples: failedCode }, remaining: (c?.n ?? 0) + (e?.n ?? 0) };
 }
 
 export async function finishReembed(db: Database, jobId: string) {

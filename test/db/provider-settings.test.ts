@@ -223,3 +223,17 @@ describe('provider settings', () => {
     });
   });
 });
+
+describe('concurrent saves', () => {
+  it('keep both changes when two admins save at once, the first save included', async () => {
+    for (let i = 0; i < 5; i++) {
+      await database.db.delete(settings).where(eq(settings.key, PROVIDER_SETTING_KEYS.embedding));
+      await Promise.all([
+        updateProviderSettings(database.db, box, { embedding: { apiKey: 'sk-concurrent-aaaaaaaaaaaa' } }, USER),
+        updateProviderSettings(database.db, box, { embedding: { model: 'nomic-embed-text' } }, USER),
+      ]);
+      const view = await getProviderSettings(database.db, box);
+      expect(view.embedding, `round ${i}`).toMatchObject({ model: 'nomic-embed-text', apiKey: { set: true } });
+    }
+  });
+});
