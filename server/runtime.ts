@@ -13,6 +13,7 @@ import { createSummarizer } from './services/ingest/summarizer';
 import { createReranker, type RerankSettings } from './services/search/rerank';
 import type { SearchDeps } from './services/search/search-knowledge';
 import { createTermStats } from './services/search/term-stats';
+import { flushVectorBacklog } from '../db/vector-backlog';
 import { ensureVectorIndexes } from '../db/vector-index';
 import { CHANNELS } from './realtime/channels';
 import { withProviderSettings } from './services/provider-config';
@@ -113,12 +114,23 @@ export function createRuntimeSecretBox(config: Config, logger: Logger): SecretBo
   return createSecretBox({ current, previous });
 }
 
+// One runtime's reloads, chained. A reload can wait seconds for the index lock
+// (a rebuild holds it); finishing after a newer one, it would put back older settings.
+const reloads = new WeakMap<Runtime, Promise<void>>();
+
 /**
  * Rebuilds the provider-dependent parts of the runtime (embedder, chat model,
  * search) from the environment and the saved settings. Every process calls
  * it when settings change (NOTIFY), so all of them embed with the same model.
+ * Reloads run one at a time, each reading the settings when its turn comes.
  */
-export async function reloadProviders(runtime: Runtime): Promise<void> {
+export function reloadProviders(runtime: Runtime): Promise<void> {
+  const next = (reloads.get(runtime) ?? Promise.resolve()).catch(() => {}).then(() => applyProviders(runtime));
+  reloads.set(runtime, next);
+  return next;
+}
+
+async function applyProviders(runtime: Runtime): Promise<void> {
   const config = await withProviderSettings(runtime.database.db, runtime.secretBox, runtime.baseConfig, runtime.logger);
   if (config.EMBEDDING_DIMENSIONS !== runtime.config.EMBEDDING_DIMENSIONS) {
     await ensureVectorIndexes(runtime.database.db, config.EMBEDDING_DIMENSIONS, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION });
@@ -145,7 +157,9 @@ export async function startRuntime(config: Config, logger: Logger = createLogger
     secretBox = createRuntimeSecretBox(config, logger);
     effective = await withProviderSettings(database.db, secretBox, config, logger);
     if (effective.EMBEDDING_DIMENSIONS !== config.EMBEDDING_DIMENSIONS) {
+      // The dimension saved in the settings, not the environment's: openDatabase folded in only the latter's backlog.
       await ensureVectorIndexes(database.db, effective.EMBEDDING_DIMENSIONS, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION });
+      await flushVectorBacklog(database.db, effective.EMBEDDING_DIMENSIONS);
     }
     crawl = createCrawlDeps(effective, database, logger);
   } catch (err) {
