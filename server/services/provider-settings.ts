@@ -128,7 +128,10 @@ export async function updateProviderSettings(
         embeddingModel =
           value.baseUrl !== old.baseUrl || value.model !== old.model || value.dimensions !== old.dimensions;
       }
-      const oldSecret = before.get(kind)?.secret ?? null;
+      // A stored key goes only to the endpoint it was entered for: pointing the provider
+      // elsewhere without a new key drops it, or an admin could have it sent to any server.
+      const movedAway = value.baseUrl !== old.baseUrl;
+      const oldSecret = movedAway ? null : (before.get(kind)?.secret ?? null);
       const secret =
         change.apiKey === undefined ? oldSecret : change.apiKey === null ? null : box.seal(change.apiKey, key);
       const stored = kind === 'chat' ? { baseUrl: value.baseUrl, model: value.model } : value;

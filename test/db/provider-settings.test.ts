@@ -12,6 +12,8 @@ import {
   updateProviderSettings,
 } from '../../server/services/provider-settings';
 import { createSecretBox } from '../../server/services/security/secret-box';
+import { loadConfig } from '../../server/config';
+import { withProviderSettings } from '../../server/services/provider-config';
 import { createTestDatabase } from '../helpers/db';
 
 const SECRET = `test-secret-${randomBytes(24).toString('hex')}`;
@@ -221,6 +223,29 @@ describe('provider settings', () => {
       baseUrl: 'https://api.example.com/v1',
       model: 'm',
     });
+  });
+});
+
+describe('keys and endpoints', () => {
+  it('drops a stored key when the base URL changes without a new key, so it is never sent to another server', async () => {
+    await updateProviderSettings(database.db, box, { embedding: { baseUrl: 'https://gateway.example/v1', apiKey: CANARY } }, USER);
+    await updateProviderSettings(database.db, box, { embedding: { model: 'other-model' } }, USER);
+    expect((await getProviderSettings(database.db, box)).embedding.apiKey.set).toBe(true);
+    await updateProviderSettings(database.db, box, { embedding: { baseUrl: 'https://attacker.example/v1' } }, USER);
+    expect((await getProviderSettings(database.db, box)).embedding.apiKey.set).toBe(false);
+    await updateProviderSettings(database.db, box, { embedding: { baseUrl: 'https://gateway.example/v2', apiKey: 'sk-new-key-for-v2-endpoint' } }, USER);
+    expect((await getProviderSettings(database.db, box)).embedding.apiKey.set).toBe(true);
+  });
+
+  it("uses the environment's key only with the environment's endpoint", async () => {
+    const base = { ...loadConfig({}), EMBEDDING_BASE_URL: 'https://env.example/v1', EMBEDDING_API_KEY: 'sk-env-key' };
+    expect((await withProviderSettings(database.db, box, base)).EMBEDDING_API_KEY).toBe('sk-env-key');
+    await updateProviderSettings(database.db, box, { embedding: { model: 'm' } }, USER);
+    expect((await withProviderSettings(database.db, box, base)).EMBEDDING_API_KEY).toBe('sk-env-key');
+    await updateProviderSettings(database.db, box, { embedding: { baseUrl: 'https://elsewhere.example/v1' } }, USER);
+    const config = await withProviderSettings(database.db, box, base);
+    expect(config.EMBEDDING_BASE_URL).toBe('https://elsewhere.example/v1');
+    expect(config.EMBEDDING_API_KEY).toBeUndefined();
   });
 });
 
