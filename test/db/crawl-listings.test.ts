@@ -1,12 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawlUrls } from '../../db/schema';
 import { enqueueUrls, MAX_LISTING_FILES } from '../../server/services/crawl/frontier';
 import { MAX_SITEMAP_NESTING } from '../../server/services/crawl/process-url';
-import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
-import { waitFor } from '../helpers/wait';
+import { serveLoopback, type LoopbackSite } from '../helpers/loopback-site';
+import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
  * Crawls that start at a listing file: sitemap indexes that nest without end
@@ -14,7 +12,7 @@ import { waitFor } from '../helpers/wait';
  * wherever the listing itself lives.
  */
 let rt: TestRuntime;
-let server: http.Server;
+let site: LoopbackSite;
 let base = '';
 const requests: string[] = [];
 
@@ -26,7 +24,7 @@ const index = (paths: string[]) =>
   `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${paths.map((p) => `<sitemap><loc>${base}${p}</loc></sitemap>`).join('')}</sitemapindex>`;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  site = await serveLoopback((req, res) => {
     const p = new URL(req.url!, 'http://x').pathname;
     requests.push(p);
     const send = (status: number, type: string, body: string) => {
@@ -44,23 +42,16 @@ beforeAll(async () => {
     if (/^\/(docs|chain-page)\/[\w-]+$/.test(p)) return send(200, 'text/html', page(p));
     send(404, 'text/plain', 'nope');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  rt = await createTestRuntime({ runner: true, poolMax: 8, env: { CRAWL_ALLOWED_HOSTS: base.slice('http://'.length) } });
+  base = site.base;
+  rt = await createTestRuntime({ runner: true, poolMax: 8, env: { CRAWL_ALLOWED_HOSTS: site.host } });
 });
 afterAll(async () => {
   await rt?.close();
-  await new Promise((r) => server?.close(r));
+  await site?.close();
 });
 
-async function crawlToEnd(input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) {
-  const job = await rt.caller.knowledge.crawl(input);
-  // Bounded: a crawl that never ends fails here instead of hanging the suite.
-  return waitFor(async () => {
-    const j = await rt.caller.jobs.get({ id: job.id });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 30_000, `job ${job.id}`);
-}
+// Bounded: a crawl that never ends fails here instead of hanging the suite.
+const crawlToEnd = async (input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) => jobSettled(rt, (await rt.caller.knowledge.crawl(input)).id);
 const frontier = async (jobId: string) => rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId));
 
 describe('sitemap indexes', () => {

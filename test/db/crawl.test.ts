@@ -2,8 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, crawlUrls, pages } from '../../db/schema';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
-import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
-import { waitFor } from '../helpers/wait';
+import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 let rt: TestRuntime;
 let site: DocsSite;
@@ -16,13 +15,7 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function crawlToEnd(input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) {
-  const job = await rt.caller.knowledge.crawl(input);
-  return waitFor(async () => {
-    const j = await rt.caller.jobs.get({ id: job.id });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 30_000, `job ${job.id}`);
-}
+const crawlToEnd = async (input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) => jobSettled(rt, (await rt.caller.knowledge.crawl(input)).id);
 
 async function frontier(jobId: string) {
   return rt.database.db

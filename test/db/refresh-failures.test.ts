@@ -1,11 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawlUrls, jobEvents, pages } from '../../db/schema';
 import { UNASKED_NOT_MODIFIED } from '../../server/services/crawl/process-url';
-import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
-import { waitFor } from '../helpers/wait';
+import { serveLoopback, type LoopbackSite } from '../helpers/loopback-site';
+import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
  * A refresh never loses stored pages because fetches failed: a start page it
@@ -14,16 +12,16 @@ import { waitFor } from '../helpers/wait';
  * alone. The site is served on 127.0.0.1; `down` switches its failures on.
  */
 let rt: TestRuntime;
-let server: http.Server;
+let site: LoopbackSite;
 let base = '';
-const down = { hub: false, startRedirect: false, redirectSource: false, robots: false, newWeirdLink: false };
+const down = { hub: false, startRedirect: false, redirectSource: false, redirectRetargeted: false, robots: false, newWeirdLink: false };
 
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1><p>${body} Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></main></body></html>`;
 const links = (...paths: string[]) => paths.map((p) => `<a href="${p}">${p}</a>`).join(' ');
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  site = await serveLoopback((req, res) => {
     const p = new URL(req.url!, 'http://x').pathname;
     const send = (status: number, body = '', headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'text/html', ...headers });
@@ -38,7 +36,8 @@ beforeAll(async () => {
     if (p === '/away/') return send(200, page('Away home', links('/away/x', '/away/y')));
     // A page stored under its redirect target.
     if (p === '/moved/') return send(200, page('Moved home', links('/moved/old', '/moved/p1')));
-    if (p === '/moved/old') return down.redirectSource ? send(503, 'down') : send(301, '', { location: `${base}/moved/new` });
+    if (p === '/moved/old' && down.redirectSource) return send(503, 'down');
+    if (p === '/moved/old') return send(301, '', { location: `${base}/moved/${down.redirectRetargeted ? 'p1' : 'new'}` });
     // A site that answers 304 to requests that carry no validators.
     if (p === '/nm/') return send(200, page('NM home', links('/nm/ok', '/nm/weird', ...(down.newWeirdLink ? ['/nm/weird2'] : []))));
     if (p === '/nm/weird' || p === '/nm/weird2') return send(304);
@@ -47,20 +46,15 @@ beforeAll(async () => {
     if (p === '/robots/') return send(200, page('Robots home', links('/robots/x', '/robots/y')));
     send(404, 'nope');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  rt = await createTestRuntime({ runner: true, poolMax: 8, env: { CRAWL_ALLOWED_HOSTS: base.slice('http://'.length) } });
+  base = site.base;
+  rt = await createTestRuntime({ runner: true, poolMax: 8, env: { CRAWL_ALLOWED_HOSTS: site.host } });
 });
 afterAll(async () => {
   await rt?.close();
-  await new Promise((r) => server?.close(r));
+  await site?.close();
 });
 
-const finished = (r: TestRuntime, jobId: string) =>
-  waitFor(async () => {
-    const j = await r.caller.jobs.get({ id: jobId });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 60_000, `job ${jobId}`);
+const finished = (r: TestRuntime, jobId: string) => jobSettled(r, jobId, 60_000);
 const crawl = async (path: string) => finished(rt, (await rt.caller.knowledge.crawl({ url: `${base}${path}`, mode: 'recursive', maxDepth: 3 })).id);
 const stored = async (sourceId: string) =>
   (await rt.database.db.select({ url: pages.url }).from(pages).where(eq(pages.sourceId, sourceId))).map((p) => new URL(p.url).pathname).sort();
@@ -116,23 +110,14 @@ describe('a refresh that meets failures keeps what it stored', () => {
   it('still removes a page that is no longer linked when nothing failed', async () => {
     const first = await crawl('/moved/');
     // The redirect now ends at /moved/p1, so nothing links to /moved/new any more.
-    const original = server.listeners('request')[0] as http.RequestListener;
-    server.removeAllListeners('request');
-    server.on('request', (req, res) => {
-      if (new URL(req.url!, 'http://x').pathname === '/moved/old') {
-        res.writeHead(301, { location: `${base}/moved/p1` });
-        return res.end();
-      }
-      original(req, res);
-    });
+    down.redirectRetargeted = true;
     try {
       const refresh = await finished(rt, (await rt.caller.knowledge.refresh({ id: first.sourceId! })).id);
       expect(refresh.status).toBe('completed');
       expect(await stored(first.sourceId!)).toEqual(['/moved/', '/moved/p1']);
       expect(await jobLog(refresh.id)).toMatch(/1 page\(s\) removed: no longer linked/);
     } finally {
-      server.removeAllListeners('request');
-      server.on('request', original);
+      down.redirectRetargeted = false;
     }
   });
 });

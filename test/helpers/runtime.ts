@@ -9,6 +9,7 @@ import { startLocalRunner } from '../../server/runner/start-local-runner';
 import { createContextInner } from '../../server/trpc/context';
 import type { DatabaseHandle } from '../../db/types';
 import { createTestDatabase } from './db';
+import { waitFor } from './wait';
 
 export type TestRuntime = Runtime & { caller: ReturnType<typeof createCaller> };
 
@@ -61,3 +62,10 @@ export async function createTestRuntime(
   }
   return Object.assign(runtime, { caller: createCaller(createContextInner({ runtime })) });
 }
+
+/** The job once it has ended (completed, failed or cancelled); bounded, so a job that never ends fails the test. */
+export const jobSettled = (rt: TestRuntime, jobId: string, timeoutMs = 30_000) =>
+  waitFor(async () => {
+    const job = await rt.caller.jobs.get({ id: jobId });
+    return ['completed', 'failed', 'cancelled'].includes(job.status) ? job : null;
+  }, timeoutMs, `job ${jobId}`);
