@@ -41,7 +41,7 @@ export async function relinkTaskCodeExamples(tx: Database, sourceId: string, lin
       .from(codeExamples)
       .innerJoin(pages, eq(pages.id, codeExamples.pageId))
       .where(and(eq(codeExamples.sourceId, sourceId), inArray(codeExamples.contentHash, hashes.slice(i, i + BATCH))));
-    for (const r of rows) byHash.set(r.contentHash, [...(byHash.get(r.contentHash) ?? []), { id: r.id, url: r.url }]);
+    for (const r of rows) (byHash.get(r.contentHash) ?? byHash.set(r.contentHash, []).get(r.contentHash)!).push({ id: r.id, url: r.url });
   }
   const restored = new Map<string, { taskId: string; codeExampleId: number }>();
   const free = (link: TaskCodeLink, c: { id: number }) => !restored.has(`${link.taskId}:${c.id}`);

@@ -95,8 +95,7 @@ export async function processUrl(ctx: CrawlContext, row: FrontierRow, previous?:
 async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: PreviousPage): Promise<UrlResult> {
   const { input } = ctx;
   // A GitHub blob page is fetched as its raw file but stays stored under the URL the crawl found.
-  const raw = toRawGithubUrl(row.url);
-  const target = raw ?? row.url;
+  const target = toRawGithubUrl(row.url) ?? row.url;
   let delay = input.delayMs;
   if (input.respectRobots) {
     const verdict = await ctx.robots.check(target);
