@@ -4,6 +4,8 @@ import { createServerDatabase, testDbKind } from '../helpers/db';
 import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 import { waitFor } from '../helpers/wait';
+import { clearOfWindowEdge } from '../helpers/rate-window';
+import { DEFAULT_RATE_LIMITS } from '../../server/services/security/rate-limit';
 
 /**
  * Limits that credentials and callers must not step around: streams end with
@@ -82,6 +84,7 @@ describe('plain upload routes', () => {
     const key = await keyWith(['write']);
     const headers = { authorization: `Bearer ${key}` };
     const statuses: number[] = [];
+    await clearOfWindowEdge(DEFAULT_RATE_LIMITS.upload.windowMs, 10_000);
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers, body: markdownForm(`doc${i}`) });
       statuses.push(res.status);
@@ -125,6 +128,7 @@ describe('plain upload routes', () => {
 describe('behind a trusted proxy', () => {
   it('takes the address the proxy appended to X-Forwarded-For, not one the client put first', async () => {
     const statuses: number[] = [];
+    await clearOfWindowEdge(DEFAULT_RATE_LIMITS.login.windowMs, 10_000);
     for (let i = 0; i < 12; i++) {
       const res = await fetch(`${server.url}/api/auth/login`, {
         method: 'POST',
