@@ -9,11 +9,12 @@ import { deleteSource, getSource, listChunks, listSources, updateSource } from '
 import { listChunksSchema, listSourcesSchema, sourceIdInputSchema, updateSourceSchema } from '../schemas/sources';
 import { uploadInputSchema } from '../schemas/uploads';
 import { startUpload } from '../services/uploads/start-upload';
+import { actorId } from '../services/auth/principal';
 import { rateLimit, readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const knowledgeRouter = router({
   /** Starts crawling a site; returns the queued job, whose progress `jobs.onProgress` streams. */
-  crawl: writeProcedure.use(rateLimit('crawl')).input(crawlInputSchema).mutation(({ ctx, input }) => startCrawl(ctx.db, ctx.dispatch, input)),
+  crawl: writeProcedure.use(rateLimit('crawl')).input(crawlInputSchema).mutation(({ ctx, input }) => startCrawl(ctx.db, ctx.dispatch, input, actorId(ctx.principal))),
   /** Uploads files (base64) into a new source, or into an earlier upload's; returns the job, whose progress `jobs.onProgress` streams. */
   upload: writeProcedure.use(rateLimit('upload')).input(uploadInputSchema).mutation(({ ctx, input }) => {
     const { files, ...meta } = input;
@@ -23,12 +24,13 @@ export const knowledgeRouter = router({
       files.map((f) => ({ name: f.name, bytes: Buffer.from(f.contentBase64, 'base64') })),
       meta,
       { maxFileBytes: ctx.runtime.config.UPLOAD_MAX_FILE_BYTES, maxFiles: ctx.runtime.config.UPLOAD_MAX_FILES },
+      actorId(ctx.principal),
     );
   }),
   /** Re-crawls a source with its own options: unchanged pages are skipped, vanished ones removed. */
-  refresh: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id)),
+  refresh: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id, actorId(ctx.principal))),
   /** Embeds again what a previous model or dimension embedded, or what failed. */
-  reembed: writeProcedure.mutation(({ ctx }) => startReembed(ctx.db, ctx.dispatch, ctx.runtime.crawl.embedder)),
+  reembed: writeProcedure.mutation(({ ctx }) => startReembed(ctx.db, ctx.dispatch, ctx.runtime.crawl.embedder, actorId(ctx.principal))),
   /** The configured embedding model, how many rows another model embedded (or none did), and the re-embedding job. */
   embeddingStatus: readProcedure.query(({ ctx }) => embeddingStatus(ctx.db, ctx.runtime.crawl.embedder)),
   sources: readProcedure.input(listSourcesSchema).query(({ ctx, input }) => listSources(ctx.db, input)),

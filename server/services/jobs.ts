@@ -22,6 +22,7 @@ export const jobColumns = {
   embeddingsDone: jobs.embeddingsDone,
   embeddingsFailed: jobs.embeddingsFailed,
   error: jobs.error,
+  createdBy: jobs.createdBy,
   createdAt: jobs.createdAt,
   updatedAt: jobs.updatedAt,
   startedAt: jobs.startedAt,

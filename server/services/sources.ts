@@ -26,6 +26,7 @@ export const sourceColumns = {
   refreshInterval: sources.refreshInterval,
   nextRefreshAt: sources.nextRefreshAt,
   lastCrawledAt: sources.lastCrawledAt,
+  createdBy: sources.createdBy,
   createdAt: sources.createdAt,
   updatedAt: sources.updatedAt,
   pageCount,

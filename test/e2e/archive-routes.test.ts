@@ -86,6 +86,8 @@ describe('archive routes on the real server', () => {
     try {
       const found = await client.knowledge.search.query({ query: 'quokkas graze', mode: 'fulltext' });
       expect(found.results.map((r) => r.url)).toEqual(['https://docs.example.com/feeding']);
+      // Imported with the owner's key: the owner is its creator.
+      expect((await client.knowledge.source.query({ id: SOURCE_ID })).createdBy).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await wsClient.close();
     }

@@ -52,6 +52,8 @@ describe('POST /api/uploads', () => {
     expect(res.status).toBe(202);
     const job = await res.json();
     expect(job).toMatchObject({ kind: 'upload', pagesDiscovered: 2 });
+    // Started with the owner's key, so the owner started it.
+    expect(job.createdBy).toMatch(/^[0-9a-f-]{36}$/);
 
     const statuses: string[] = [];
     await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@ import { authorize } from '../../../server/http/authorize';
 import { errorResponse } from '../../../server/http/error-response';
 import { readUploadForm } from '../../../server/http/upload-form';
 import { getRuntime } from '../../../server/runtime';
+import { actorId } from '../../../server/services/auth/principal';
 import { clientIp } from '../../../server/services/auth/client-ip';
 import { callerLimits, limitCaller } from '../../../server/services/security/limit-caller';
 import { startUpload } from '../../../server/services/uploads/start-upload';
@@ -22,7 +23,7 @@ export async function POST(req: Request) {
     await limitCaller(rt.database.db, callerLimits(rt.config), 'upload', { principal, ip: clientIp(req.headers, rt.config.TRUST_PROXY) });
     const limits = { maxFileBytes: rt.config.UPLOAD_MAX_FILE_BYTES, maxFiles: rt.config.UPLOAD_MAX_FILES };
     const { files, meta } = await readUploadForm(req, limits);
-    const job = await startUpload(rt.database.db, dispatch, files, meta, limits);
+    const job = await startUpload(rt.database.db, dispatch, files, meta, limits, actorId(principal));
     return Response.json(job, { status: 202 });
   } catch (err) {
     return errorResponse(err, rt.logger);

@@ -16,6 +16,8 @@ export type ImportOptions = {
   embedder: { model: string; dimensions: number };
   /** What to do when a source with the archive's id exists: fail, replace its content, or import beside it under a new id. */
   onConflict: ConflictMode;
+  /** The importing user, recorded as the creator of a new source (a replaced one keeps its creator). */
+  createdBy?: string | null;
 };
 export type ImportResult = {
   sourceId: string;
@@ -80,10 +82,10 @@ async function claimSourceId(tx: Database, id: string, mode: ConflictMode): Prom
  * place: deleting it would cascade to its project and task links and detach
  * its job history. Only its pages go (their chunks and code examples with them).
  */
-async function storeSource(tx: Database, source: Omit<SourceLine, 'type'>, target: Target): Promise<void> {
+async function storeSource(tx: Database, source: Omit<SourceLine, 'type'>, target: Target, createdBy: string | null): Promise<void> {
   const row = sourceRow(source, target.id, target.copy);
   if (!target.replace) {
-    await tx.insert(sources).values(row);
+    await tx.insert(sources).values({ ...row, createdBy });
     return;
   }
   const { id: _id, ...columns } = row;
@@ -139,7 +141,7 @@ export async function importSource(db: Database, lines: AsyncIterable<string>, o
     const result = await db.transaction(async (tx) => {
       const target = await claimSourceId(tx, source.id, opts.onConflict);
       const links = target.replace ? await taskCodeExampleLinks(tx, target.id) : null;
-      await storeSource(tx, source, target);
+      await storeSource(tx, source, target, opts.createdBy ?? null);
       const totals: PageWriteCounts = { pages: 0, chunks: 0, codeExamples: 0, embeddingsKept: 0, embeddingsDropped: 0 };
       // A repeated URL would otherwise surface as a bare unique-constraint conflict.
       const urls = new Set<string>();

@@ -48,3 +48,6 @@ export const SYSTEM_PRINCIPAL: Principal = {
   role: 'owner',
   capabilities: ['read', 'write', 'admin'],
 };
+
+/** The user on whose behalf a call acts, recorded as the creator of what it starts; null for the system. */
+export const actorId = (p: Principal | null | undefined): string | null => p?.userId ?? null;

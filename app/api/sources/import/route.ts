@@ -5,6 +5,7 @@ import { importQuerySchema, MAX_IMPORT_BYTES, parseQuery } from '../../../../ser
 import { multipartBoundary, multipartField } from '../../../../server/http/multipart-field';
 import { spoolBody } from '../../../../server/http/spool-body';
 import { getRuntime } from '../../../../server/runtime';
+import { actorId } from '../../../../server/services/auth/principal';
 import { clientIp } from '../../../../server/services/auth/client-ip';
 import { callerLimits, limitCaller } from '../../../../server/services/security/limit-caller';
 import { archiveLines } from '../../../../server/services/archive/archive-stream';
@@ -30,7 +31,7 @@ export async function POST(req: Request) {
     try {
       const bytes = boundary ? multipartField(file, boundary, 'file') : file;
       const { model, dimensions } = rt.crawl.embedder;
-      const result = await importSource(rt.database.db, archiveLines(bytes), { embedder: { model, dimensions }, onConflict });
+      const result = await importSource(rt.database.db, archiveLines(bytes), { embedder: { model, dimensions }, onConflict, createdBy: actorId(principal) });
       return Response.json(result, { status: 201 });
     } finally {
       file.destroy();
