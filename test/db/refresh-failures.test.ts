@@ -14,7 +14,7 @@ import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runt
 let rt: TestRuntime;
 let site: LoopbackSite;
 let base = '';
-const down = { hub: false, startRedirect: false, redirectSource: false, redirectRetargeted: false, robots: false, newWeirdLink: false };
+const down = { hub: false, startRedirect: false, redirectSource: false, redirectRetargeted: false, robots: false, newWeirdLink: false, robotsCloseOld: false };
 
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1><p>${body} Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></main></body></html>`;
@@ -27,7 +27,10 @@ beforeAll(async () => {
       res.writeHead(status, { 'content-type': 'text/html', ...headers });
       res.end(body);
     };
-    if (p === '/robots.txt') return down.robots ? send(503, 'busy') : send(200, 'User-agent: *\nAllow: /\n', { 'content-type': 'text/plain' });
+    if (p === '/robots.txt') {
+      if (down.robots) return send(503, 'busy');
+      return send(200, `User-agent: *\n${down.robotsCloseOld ? 'Disallow: /moved/old\n' : ''}Allow: /\n`, { 'content-type': 'text/plain' });
+    }
     // An inner page that alone links to h1 and h2.
     if (p === '/hub/') return send(200, page('Hub home', links('/hub/hub', '/hub/p1')));
     if (p === '/hub/hub') return down.hub ? send(503, 'down') : send(200, page('Hub', links('/hub/h1', '/hub/h2')));
@@ -162,6 +165,33 @@ describe('a refresh while robots.txt is unreachable', () => {
       down.robots = false;
       await rt2.runner?.stop(2_000);
       await rt2.pubsub.close();
+    }
+  });
+});
+
+describe('a refresh that robots.txt now keeps from a redirect source', () => {
+  it('keeps the page stored under its target, which the source may still lead to', async () => {
+    // The earlier test stopped rt's runner; a fresh process also has no cached robots.txt.
+    const rt3 = await createTestRuntime({ runner: true, database: rt.database, env: { CRAWL_ALLOWED_HOSTS: site.host } });
+    try {
+      const first = await finished(rt3, (await rt3.caller.knowledge.crawl({ url: `${base}/moved/`, mode: 'recursive', maxDepth: 3 })).id);
+      expect(await stored(first.sourceId!)).toEqual(['/moved/', '/moved/new', '/moved/p1']);
+      await rt3.runner?.stop(2_000);
+      down.robotsCloseOld = true;
+      const rt4 = await createTestRuntime({ runner: true, database: rt.database, env: { CRAWL_ALLOWED_HOSTS: site.host } });
+      try {
+        const refresh = await finished(rt4, (await rt4.caller.knowledge.refresh({ id: first.sourceId! })).id);
+        expect(refresh.status).toBe('completed');
+        expect((await frontier(refresh.id)).get('/moved/old')).toMatchObject({ status: 'skipped', reason: 'disallowed by robots.txt' });
+        expect(await stored(first.sourceId!)).toEqual(['/moved/', '/moved/new', '/moved/p1']);
+      } finally {
+        await rt4.runner?.stop(2_000);
+        await rt4.pubsub.close();
+      }
+    } finally {
+      down.robotsCloseOld = false;
+      await rt3.runner?.stop(2_000);
+      await rt3.pubsub.close();
     }
   });
 });

@@ -27,6 +27,8 @@ const MAX_STORED_LINKS = 5000;
 
 /** The frontier reason of a URL a refresh found unchanged. */
 export const NOT_MODIFIED = 'not modified';
+/** The frontier reason of a URL robots.txt now closes: it was not fetched, so where it leads is unknown. */
+export const ROBOTS_DISALLOWED = 'disallowed by robots.txt';
 
 /** The frontier reason of a 304 that no conditional request asked for: there is no stored version to keep. */
 export const UNASKED_NOT_MODIFIED = 'answered 304 Not Modified to an unconditional request';
@@ -100,7 +102,7 @@ async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: P
   if (input.respectRobots) {
     const verdict = await ctx.robots.check(target);
     if (verdict.unreachable) return failed(`robots.txt could not be fetched (${verdict.unreachable}), so the site is not crawled for now`);
-    if (!verdict.allowed) return skipped('disallowed by robots.txt');
+    if (!verdict.allowed) return skipped(ROBOTS_DISALLOWED);
     delay = Math.max(delay, Math.min(verdict.crawlDelayMs ?? 0, MAX_CRAWL_DELAY_MS));
   }
   await ctx.pace(new URL(target).host, delay);

@@ -5,7 +5,7 @@ import { getJob, isTerminal, setJobStatus, type Job } from '../jobs';
 import { nextRefresh } from '../sources';
 import type { RefreshInterval } from '../../schemas/sources';
 import { crawlContext } from './crawl-context';
-import { NOT_MODIFIED } from './process-url';
+import { NOT_MODIFIED, ROBOTS_DISALLOWED } from './process-url';
 import type { CrawlDeps } from './crawl-deps';
 import { enqueueUrls, failPending, pendingCount, toBatches } from './frontier';
 import type { CrawlJobInput } from './job-input';
@@ -86,6 +86,11 @@ async function removeVanishedPages(deps: CrawlDeps, job: Job, willFail: boolean)
         sql`(${pages.fetchedAt} is null or ${pages.fetchedAt} < ${(job.startedAt ?? job.createdAt).toISOString()}::timestamptz)`,
         // A page the refresh reached but did not store (skipped by a rule, say) is kept.
         sql`not exists (select 1 from ${crawlUrls} where ${crawlUrls.jobId} = ${job.id} and ${crawlUrls.url} = ${pages.url})`,
+        // So is a page stored under a redirect target when robots.txt now keeps the refresh from
+        // its redirect source: unfetched, the source may well still lead there.
+        sql`${pages.id} not in (select earlier.page_id from ${crawlUrls} as reached join ${crawlUrls} as earlier on earlier.url = reached.url
+          where reached.job_id = ${job.id} and reached.status = 'skipped' and reached.reason = ${ROBOTS_DISALLOWED}
+            and earlier.job_id <> ${job.id} and earlier.page_id is not null)`,
       ),
     )
     .returning({ url: pages.url });
