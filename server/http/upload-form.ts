@@ -1,52 +1,117 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { AppError, badRequest } from '../errors';
 import { limitStream } from './body-limit';
+import { multipartBoundary, multipartEvents } from './multipart-stream';
 import { uploadFileNameSchema, uploadMetaSchema, type UploadMeta } from '../schemas/uploads';
 import type { UploadedFile, UploadLimits } from '../services/uploads/start-upload';
 
 // Multipart framing and the metadata fields, on top of the files themselves.
 const OVERHEAD_BYTES = 1024 * 1024;
+const MAX_TEXT_FIELD_BYTES = 64 * 1024;
+const FILE_FIELDS = new Set(['file', 'files']);
 
 const describe = (issues: { path: PropertyKey[]; message: string }[]) =>
   issues.map((i) => `${i.path.map(String).join('.') || 'form'}: ${i.message}`).join('; ');
 
+export type UploadForm = { files: UploadedFile[]; meta: UploadMeta; dispose(): Promise<void> };
+
+type Spooled = { name: string; path: string; size: number };
+
+/** A spooled file, read back only when it is needed; one that outgrew the limit was never kept whole. */
+const uploadedFile = (f: Spooled, limits: UploadLimits): UploadedFile => ({
+  name: f.name,
+  size: f.size,
+  read: async () => {
+    if (f.size > limits.maxFileBytes) throw new Error(`${f.name} was over the limit and was not kept`);
+    return fs.readFile(f.path);
+  },
+});
+
 /**
  * Reads a multipart upload: every `file` field (or `files`), plus `title`,
- * `knowledgeType`, `tags` (repeated or comma-separated) and `sourceId`. A body
- * larger than the limits allow is refused from its Content-Length, unread, and
- * one that declares no length is refused as soon as that much has arrived.
+ * `knowledgeType`, `tags` (repeated or comma-separated) and `sourceId`. Files
+ * are written to a temporary directory as they arrive, so memory stays flat
+ * however large the upload; `dispose` removes them. A body larger than the
+ * limits allow is refused from its Content-Length, unread, and one that
+ * declares no length as soon as that much has arrived.
  */
-export async function readUploadForm(req: Request, limits: UploadLimits): Promise<{ files: UploadedFile[]; meta: UploadMeta }> {
-  const type = req.headers.get('content-type') ?? '';
-  if (!type.toLowerCase().startsWith('multipart/form-data')) throw badRequest('Send the files as multipart/form-data, in fields named "file"');
+export async function readUploadForm(req: Request, limits: UploadLimits): Promise<UploadForm> {
+  const boundary = multipartBoundary(req.headers.get('content-type'));
+  if (!boundary) throw badRequest('Send the files as multipart/form-data, in fields named "file"');
   const length = Number(req.headers.get('content-length'));
   const max = limits.maxFiles * limits.maxFileBytes + OVERHEAD_BYTES;
   if (Number.isFinite(length) && length > max) {
     throw new AppError('PAYLOAD_TOO_LARGE', `The upload is ${length} bytes; at most ${limits.maxFiles} files of ${limits.maxFileBytes} bytes each are accepted`);
   }
-  let form: FormData;
-  let tooLarge = false;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'archon-form-'));
+  const dispose = () => fs.rm(dir, { recursive: true, force: true });
   try {
-    const body = req.body && limitStream(req.body, max, () => (tooLarge = true));
-    form = await new Response(body, { headers: { 'content-type': type } }).formData();
+    const body: AsyncIterable<Uint8Array> = req.body ? limitStream(req.body, max) : (async function* () {})();
+    const { files, fields } = await spoolParts(body, boundary, dir, limits);
+    if (files.length > limits.maxFiles) throw badRequest(`files: at most ${limits.maxFiles} files per upload, got ${files.length}`, { field: 'files' });
+    return { files: files.map((f) => uploadedFile(f, limits)), meta: metaOf(fields), dispose };
   } catch (err) {
-    if (tooLarge) throw new AppError('PAYLOAD_TOO_LARGE', `The upload is over ${max} bytes; at most ${limits.maxFiles} files of ${limits.maxFileBytes} bytes each are accepted`);
-    throw badRequest(`The multipart body could not be read: ${(err as Error).message}`);
+    await dispose();
+    throw err;
   }
-  const files: UploadedFile[] = [];
-  for (const value of [...form.getAll('file'), ...form.getAll('files')]) {
-    if (typeof value === 'string') throw badRequest('file: must be a file, not a text field');
-    // The same rule as knowledge.upload: a NUL or control character in a name cannot be stored.
-    const name = uploadFileNameSchema.safeParse(value.name || 'unnamed');
-    if (!name.success) throw badRequest(`file name ${JSON.stringify(value.name.slice(0, 100))}: ${describe(name.error.issues)}`, { field: 'file' });
-    files.push({ name: name.data, bytes: Buffer.from(await value.arrayBuffer()) });
+}
+
+async function spoolParts(body: AsyncIterable<Uint8Array>, boundary: string, dir: string, limits: UploadLimits) {
+  const files: Spooled[] = [];
+  const fields = new Map<string, string[]>();
+  let file: { spooled: Spooled; handle: fs.FileHandle | null } | null = null;
+  let text: { name: string; chunks: Buffer[]; size: number } | null = null;
+  try {
+    for await (const event of multipartEvents(body, boundary)) {
+      if (event.type === 'part') {
+        if (event.name !== null && FILE_FIELDS.has(event.name)) {
+          if (event.filename === null) throw badRequest(`${event.name}: must be a file, not a text field`);
+          // The same rule as knowledge.upload: a NUL or control character in a name cannot be stored.
+          const name = uploadFileNameSchema.safeParse(event.filename || 'unnamed');
+          if (!name.success) throw badRequest(`file name ${JSON.stringify(event.filename.slice(0, 100))}: ${describe(name.error.issues)}`, { field: 'file' });
+          const spooled = { name: name.data, path: path.join(dir, String(files.length)), size: 0 };
+          files.push(spooled);
+          // Past the limit nothing more is stored: the file is only counted, to report its size.
+          file = { spooled, handle: files.length <= limits.maxFiles ? await fs.open(spooled.path, 'w') : null };
+        } else if (event.name !== null && event.filename === null) {
+          text = { name: event.name, chunks: [], size: 0 };
+        }
+      } else if (event.type === 'data') {
+        if (file) {
+          file.spooled.size += event.chunk.length;
+          if (file.handle && file.spooled.size > limits.maxFileBytes) {
+            await file.handle.close();
+            file.handle = null;
+            await fs.rm(file.spooled.path, { force: true });
+          }
+          await file.handle?.write(event.chunk);
+        } else if (text) {
+          text.size += event.chunk.length;
+          if (text.size > MAX_TEXT_FIELD_BYTES) throw badRequest(`${text.name}: longer than ${MAX_TEXT_FIELD_BYTES} bytes`, { field: text.name });
+          text.chunks.push(event.chunk);
+        }
+      } else {
+        await file?.handle?.close();
+        if (text) fields.set(text.name, [...(fields.get(text.name) ?? []), Buffer.concat(text.chunks).toString('utf8')]);
+        file = null;
+        text = null;
+      }
+    }
+  } finally {
+    await file?.handle?.close();
   }
+  return { files, fields };
+}
+
+function metaOf(fields: Map<string, string[]>): UploadMeta {
   const text = (key: string) => {
-    const v = form.get(key);
-    return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+    const v = fields.get(key)?.[0];
+    return v !== undefined && v.trim() !== '' ? v : undefined;
   };
-  const tags = form
-    .getAll('tags')
-    .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
+  const tags = (fields.get('tags') ?? [])
+    .flatMap((v) => v.split(','))
     .map((t) => t.trim())
     .filter(Boolean);
   const meta = uploadMetaSchema.safeParse({
@@ -56,5 +121,5 @@ export async function readUploadForm(req: Request, limits: UploadLimits): Promis
     tags: tags.length ? tags : undefined,
   });
   if (!meta.success) throw badRequest(describe(meta.error.issues));
-  return { files, meta: meta.data };
+  return meta.data;
 }

@@ -8,7 +8,7 @@ import { embeddingStatus, startReembed } from '../services/reembed';
 import { deleteSource, getSource, listChunks, listSources, updateSource } from '../services/sources';
 import { listChunksSchema, listSourcesSchema, sourceIdInputSchema, updateSourceSchema } from '../schemas/sources';
 import { uploadInputSchema } from '../schemas/uploads';
-import { startUpload } from '../services/uploads/start-upload';
+import { inMemoryFile, startUpload } from '../services/uploads/start-upload';
 import { actorId } from '../services/auth/principal';
 import { rateLimit, readProcedure, router, writeProcedure } from '../trpc/init';
 
@@ -21,7 +21,7 @@ export const knowledgeRouter = router({
     return startUpload(
       ctx.db,
       ctx.dispatch,
-      files.map((f) => ({ name: f.name, bytes: Buffer.from(f.contentBase64, 'base64') })),
+      files.map((f) => inMemoryFile(f.name, Buffer.from(f.contentBase64, 'base64'))),
       meta,
       { maxFileBytes: ctx.runtime.config.UPLOAD_MAX_FILE_BYTES, maxFiles: ctx.runtime.config.UPLOAD_MAX_FILES },
       actorId(ctx.principal),

@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('who started it', () => {
   it('is recorded on the job and the new source for crawls, refreshes, uploads and re-embedding', async () => {
     const caller = createCaller(createContextInner({ runtime: rt, principal: user }));
-    const crawl = await caller.knowledge.crawl({ url: `${site.base}/doc`, crawlType: 'single' });
+    const crawl = await caller.knowledge.crawl({ url: `${site.base}/doc`, mode: 'single' });
     expect(crawl.createdBy).toBe(user.userId);
     await jobSettled(rt, crawl.id);
     expect((await caller.knowledge.source({ id: crawl.sourceId! })).createdBy).toBe(user.userId);

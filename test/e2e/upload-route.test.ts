@@ -1,8 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 import { makePdf } from '../fixtures/sample-files';
+import { waitFor } from '../helpers/wait';
 
 /**
  * Uploading through the multipart route of the real server, with the job's
@@ -12,8 +16,12 @@ let server: ServerProcess;
 let dropDb: (() => Promise<void>) | undefined;
 let archon: ReturnType<typeof createArchonClient>;
 
+// The server's own temporary directory, to see that spooled upload files are removed.
+const serverTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-upload-tmp-'));
+const spooled = () => fs.readdirSync(serverTmp).filter((f) => f.startsWith('archon-form-'));
+
 beforeAll(async () => {
-  const env: Record<string, string> = { EMBEDDING_DIMENSIONS: '64', UPLOAD_MAX_FILE_BYTES: '100000', UPLOAD_MAX_FILES: '3', LOG_LEVEL: 'warn' };
+  const env: Record<string, string> = { EMBEDDING_DIMENSIONS: '64', UPLOAD_MAX_FILE_BYTES: '100000', UPLOAD_MAX_FILES: '3', LOG_LEVEL: 'warn', TMPDIR: serverTmp };
   if (testDbKind() === 'postgres') {
     const db = await createServerDatabase();
     env.DATABASE_URL = db.url;
@@ -26,6 +34,7 @@ afterAll(async () => {
   await archon?.wsClient.close();
   await server?.stop('SIGKILL');
   await dropDb?.();
+  fs.rmSync(serverTmp, { recursive: true, force: true });
 });
 
 const form = (files: [string, string | Buffer][], fields: Record<string, string> = {}) => {
@@ -106,5 +115,50 @@ describe('POST /api/uploads', () => {
     const huge = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['big.txt', Buffer.alloc(1_500_000, 'a')]]) });
     expect(huge.status).toBe(413);
     expect((await huge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+
+    const textAsFile = new FormData();
+    textAsFile.append('file', 'just text');
+    const notAFile = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: textAsFile });
+    expect(notAFile.status).toBe(400);
+    expect((await notAFile.json()).error.message).toBe('file: must be a file, not a text field');
+
+    const longTitle = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['a.md', '# A\n\nText.']], { title: 't'.repeat(70_000) }) });
+    expect(longTitle.status).toBe(400);
+    expect((await longTitle.json()).error.message).toMatch(/^title: longer than 65536 bytes/);
+
+    const cut = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: { ...AUTH_HEADERS, 'content-type': 'multipart/form-data; boundary=cut' },
+      body: '--cut\r\nContent-Disposition: form-data; name="file"; filename="a.md"\r\n\r\n# A\n\nno end',
+    });
+    expect(cut.status).toBe(400);
+    expect((await cut.json()).error.message).toMatch(/incomplete/);
+    // Every refused upload took its spooled files with it.
+    expect(spooled()).toEqual([]);
+  });
+
+  it('records a file over the per-file limit as rejected and stores the others, leaving nothing spooled', async () => {
+    const res = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: AUTH_HEADERS,
+      body: form([
+        ['too-big.txt', Buffer.alloc(150_000, 'b')],
+        ['fine.md', '# Fine\n\nThis one fits.'],
+      ]),
+    });
+    expect(res.status).toBe(202);
+    const job = await res.json();
+    expect(job.input.files).toEqual([
+      { name: 'too-big.txt', size: 150_000 },
+      { name: 'fine.md', size: Buffer.byteLength('# Fine\n\nThis one fits.') },
+    ]);
+    expect(job.pagesFailed).toBe(1);
+    expect(spooled()).toEqual([]);
+    const done = await waitFor(async () => {
+      const j = await archon.client.jobs.get.query({ id: job.id });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    }, 30_000, 'the upload job');
+    expect(done).toMatchObject({ status: 'completed', pagesFailed: 1 });
+    expect((await archon.client.knowledge.source.query({ id: job.sourceId })).pageCount).toBe(1);
   });
 });

@@ -22,9 +22,13 @@ export async function POST(req: Request) {
     const principal = await authorize(rt, req, 'write');
     await limitCaller(rt.database.db, callerLimits(rt.config), 'upload', { principal, ip: clientIp(req.headers, rt.config.TRUST_PROXY) });
     const limits = { maxFileBytes: rt.config.UPLOAD_MAX_FILE_BYTES, maxFiles: rt.config.UPLOAD_MAX_FILES };
-    const { files, meta } = await readUploadForm(req, limits);
-    const job = await startUpload(rt.database.db, dispatch, files, meta, limits, actorId(principal));
-    return Response.json(job, { status: 202 });
+    const form = await readUploadForm(req, limits);
+    try {
+      const job = await startUpload(rt.database.db, dispatch, form.files, form.meta, limits, actorId(principal));
+      return Response.json(job, { status: 202 });
+    } finally {
+      await form.dispose();
+    }
   } catch (err) {
     return errorResponse(err, rt.logger);
   }

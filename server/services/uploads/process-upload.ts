@@ -1,5 +1,6 @@
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { jobs, uploadFiles } from '../../../db/schema';
+import { byteaFromBase64 } from '../../../db/schema/uploads';
 import type { Database } from '../../../db/types';
 import type { CrawlDeps } from '../crawl/crawl-deps';
 import { DocumentRejected } from '../documents/document-rejected';
@@ -34,7 +35,7 @@ export async function failUploadFile(db: Database, jobId: string, fileId: string
  */
 export async function processUploadFile(deps: CrawlDeps, jobId: string, fileId: string): Promise<FileOutcome> {
   const { db } = deps;
-  const [file] = await db.select().from(uploadFiles).where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.jobId, jobId)));
+  const [file] = await db.select({ ...getTableColumns(uploadFiles), content: byteaFromBase64(uploadFiles.content) }).from(uploadFiles).where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.jobId, jobId)));
   if (!file || file.status !== 'pending' || !file.content) return { status: 'skipped', chunks: 0 };
   if (!(await isJobActive(db, jobId))) return { status: 'skipped', chunks: 0 };
   await setJobStatus(db, jobId, 'running');

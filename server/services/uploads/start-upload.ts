@@ -11,9 +11,13 @@ import { appendJobLog } from '../job-log';
 import { createJob, getJob, recordJobProgress, setJobStatus } from '../jobs';
 import { baseName, stem } from './file-name';
 
-export type UploadedFile = { name: string; bytes: Buffer };
+/** A file to upload. Its content is read when it is needed, so a large upload can wait on disk rather than in memory. */
+export type UploadedFile = { name: string; size: number; read(): Promise<Buffer> };
 export type UploadLimits = { maxFileBytes: number; maxFiles: number };
-type Checked = { name: string; bytes: Buffer; rejection: string | null };
+type Checked = { name: string; file: UploadedFile; rejection: string | null };
+
+/** An upload whose content is already in memory (e.g. decoded from a JSON call). */
+export const inMemoryFile = (name: string, bytes: Buffer): UploadedFile => ({ name, size: bytes.length, read: async () => bytes });
 
 /** "a.md", "a (2).md": two files with one name in one upload would otherwise be one page. */
 function uniqueNames(files: UploadedFile[]): string[] {
@@ -35,17 +39,17 @@ async function check(files: UploadedFile[], limits: UploadLimits): Promise<Check
   for (const [i, file] of files.entries()) {
     const name = names[i]!;
     let rejection: string | null = null;
-    if (file.bytes.length > limits.maxFileBytes) {
-      rejection = `${name} is ${formatBytes(file.bytes.length)}, over the ${formatBytes(limits.maxFileBytes)} limit per file`;
+    if (file.size > limits.maxFileBytes) {
+      rejection = `${name} is ${formatBytes(file.size)}, over the ${formatBytes(limits.maxFileBytes)} limit per file`;
     } else {
       try {
-        await inspectDocument(name, file.bytes);
+        await inspectDocument(name, await file.read());
       } catch (err) {
         if (!(err instanceof DocumentRejected)) throw err;
         rejection = err.reason;
       }
     }
-    out.push({ name, bytes: file.bytes, rejection });
+    out.push({ name, file, rejection });
   }
   return out;
 }
@@ -106,23 +110,26 @@ export async function startUpload(
     const job = await createJob(tx, {
       kind: 'upload',
       sourceId,
-      input: { sourceId, files: checked.map((f) => ({ name: f.name, size: f.bytes.length })), ...meta },
+      input: { sourceId, files: checked.map((f) => ({ name: f.name, size: f.file.size })), ...meta },
       createdBy,
     });
-    const rows = await tx
-      .insert(uploadFiles)
-      .values(
-        checked.map((f) => ({
+    // One row at a time, so only one file's content is in memory at once.
+    const fileIds: string[] = [];
+    for (const f of checked) {
+      const [row] = await tx
+        .insert(uploadFiles)
+        .values({
           jobId: job.id,
           name: f.name,
-          size: f.bytes.length,
-          content: f.rejection ? null : f.bytes,
-          status: f.rejection ? ('failed' as const) : ('pending' as const),
+          size: f.file.size,
+          content: f.rejection ? null : await f.file.read(),
+          status: f.rejection ? 'failed' : 'pending',
           error: f.rejection,
-        })),
-      )
-      .returning({ id: uploadFiles.id, status: uploadFiles.status });
-    return { job, fileIds: rows.filter((r) => r.status === 'pending').map((r) => r.id) };
+        })
+        .returning({ id: uploadFiles.id });
+      if (!f.rejection) fileIds.push(row!.id);
+    }
+    return { job, fileIds };
   });
 
   await recordJobProgress(db, job.id, { pagesDiscovered: checked.length, pagesFailed: rejected.length });

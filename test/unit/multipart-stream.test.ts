@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { multipartField } from '../../server/http/multipart-field';
+import { multipartBoundary, multipartEvents, type MultipartEvent } from '../../server/http/multipart-stream';
+
+/** Serialises a form the way fetch does, so the parser is tested against a real encoder. */
+async function encode(form: FormData): Promise<{ body: Buffer; boundary: string }> {
+  const res = new Response(form);
+  const boundary = multipartBoundary(res.headers.get('content-type'))!;
+  return { body: Buffer.from(await res.arrayBuffer()), boundary };
+}
+
+async function* inPieces(body: Buffer, size: (i: number) => number): AsyncGenerator<Uint8Array> {
+  for (let at = 0, i = 0; at < body.length; i++) {
+    const n = Math.max(1, size(i));
+    yield body.subarray(at, at + n);
+    at += n;
+  }
+}
+
+type Part = { name: string | null; filename: string | null; content: string };
+async function parts(bytes: AsyncIterable<Uint8Array>, boundary: string): Promise<Part[]> {
+  const out: Part[] = [];
+  const chunks: Buffer[] = [];
+  for await (const e of multipartEvents(bytes, boundary) as AsyncGenerator<MultipartEvent>) {
+    if (e.type === 'part') out.push({ name: e.name, filename: e.filename, content: '' });
+    else if (e.type === 'data') chunks.push(e.chunk);
+    else out[out.length - 1]!.content = Buffer.concat(chunks.splice(0)).toString('utf8');
+  }
+  return out;
+}
+
+const sample = () => {
+  const form = new FormData();
+  form.append('title', 'Ünïcode title');
+  form.append('file', new Blob(['# A\r\n\r\n--not a boundary\r\ntext']), 'a.md');
+  form.append('file', new Blob(['']), 'empty.txt');
+  form.append('tags', 'x, y');
+  form.append('file', new Blob(['second']), 'quote"and\nnewline ü.md');
+  return form;
+};
+const expected: Part[] = [
+  { name: 'title', filename: null, content: 'Ünïcode title' },
+  { name: 'file', filename: 'a.md', content: '# A\r\n\r\n--not a boundary\r\ntext' },
+  { name: 'file', filename: 'empty.txt', content: '' },
+  { name: 'tags', filename: null, content: 'x, y' },
+  { name: 'file', filename: 'quote"and\nnewline ü.md', content: 'second' },
+];
+
+describe('multipartEvents', () => {
+  it('parses every part, names and file names included, however the body is cut into chunks', async () => {
+    const { body, boundary } = await encode(sample());
+    expect(await parts(inPieces(body, () => body.length), boundary)).toEqual(expected);
+    expect(await parts(inPieces(body, () => 1), boundary)).toEqual(expected);
+    for (const n of [2, 3, 7, boundary.length, boundary.length + 1, boundary.length + 4]) {
+      expect(await parts(inPieces(body, () => n), boundary), `chunks of ${n}`).toEqual(expected);
+    }
+  });
+
+  it('reads RFC 5987 file names and keeps a part without headers', async () => {
+    const b = 'XyZ';
+    const body = Buffer.from(
+      `--${b}\r\nContent-Disposition: form-data; name="file"; filename="fallback.md"; filename*=UTF-8''%E2%82%AC%20rates.md\r\n\r\nbody\r\n` +
+        `--${b}\r\n\r\nanonymous\r\n--${b}--\r\n`,
+    );
+    expect(await parts(inPieces(body, () => 5), b)).toEqual([
+      { name: 'file', filename: '€ rates.md', content: 'body' },
+      { name: null, filename: null, content: 'anonymous' },
+    ]);
+  });
+
+  it('refuses a body cut short, and headers without end', async () => {
+    const { body, boundary } = await encode(sample());
+    const cut = body.subarray(0, body.length - 20);
+    await expect(parts(inPieces(cut, () => 100), boundary)).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/incomplete/) });
+    const endless = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="x"\r\n`), Buffer.alloc(20_000, 'h')]);
+    await expect(parts(inPieces(endless, () => 1000), boundary)).rejects.toMatchObject({ message: expect.stringMatching(/headers longer than 16 KiB/) });
+    await expect(parts(inPieces(Buffer.from('no boundary at all'), () => 4), boundary)).rejects.toMatchObject({ message: expect.stringMatching(/closing boundary/) });
+  });
+
+  it('reads the boundary from the content type and refuses a missing or overlong one', () => {
+    expect(multipartBoundary('multipart/form-data; boundary="a b"')).toBe('a b');
+    expect(multipartBoundary('application/json')).toBeNull();
+    expect(() => multipartBoundary('multipart/form-data')).toThrow(/boundary/);
+    expect(() => multipartBoundary(`multipart/form-data; boundary=${'b'.repeat(71)}`)).toThrow(/boundary/);
+  });
+});
+
+describe('multipartField', () => {
+  it('streams one field and stops at its end', async () => {
+    const { body, boundary } = await encode(sample());
+    const got: Buffer[] = [];
+    for await (const c of multipartField(inPieces(body, () => 3), boundary, 'file')) got.push(c);
+    expect(Buffer.concat(got).toString()).toBe('# A\r\n\r\n--not a boundary\r\ntext');
+  });
+
+  it('names a missing field, and a field cut short', async () => {
+    const { body, boundary } = await encode(sample());
+    const drain = async (bytes: AsyncIterable<Uint8Array>, name: string) => {
+      for await (const _ of multipartField(bytes, boundary, name));
+    };
+    await expect(drain(inPieces(body, () => 64), 'archive')).rejects.toMatchObject({ message: 'The multipart body has no "archive" field' });
+    const at = body.indexOf('--not a boundary');
+    await expect(drain(inPieces(body.subarray(0, at), () => 64), 'file')).rejects.toMatchObject({ message: expect.stringMatching(/ends inside the "file" field/) });
+  });
+});
