@@ -86,7 +86,7 @@ async function spoolParts(body: AsyncIterable<Uint8Array>, boundary: string, dir
             file.handle = null;
             await fs.rm(file.spooled.path, { force: true });
           }
-          await file.handle?.write(event.chunk);
+          if (file.handle) await writeAll(file.handle, event.chunk);
         } else if (text) {
           text.size += event.chunk.length;
           if (text.size > MAX_TEXT_FIELD_BYTES) throw badRequest(`${text.name}: longer than ${MAX_TEXT_FIELD_BYTES} bytes`, { field: text.name });
@@ -99,10 +99,17 @@ async function spoolParts(body: AsyncIterable<Uint8Array>, boundary: string, dir
         text = null;
       }
     }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new AppError('SERVICE_UNAVAILABLE', 'The server has no disk space left to receive the upload');
+    throw err;
   } finally {
     await file?.handle?.close();
   }
   return { files, fields };
+}
+
+async function writeAll(handle: fs.FileHandle, chunk: Buffer): Promise<void> {
+  for (let at = 0; at < chunk.length; ) at += (await handle.write(chunk, at)).bytesWritten;
 }
 
 function metaOf(fields: Map<string, string[]>): UploadMeta {
