@@ -148,7 +148,7 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
     while (running) {
       let run: ClaimedRun | null = null;
       try {
-        run = await claimRun(db, owner, leaseMs);
+        run = await claimRun(db, owner, leaseMs, [...inFlight.keys()]);
       } catch (err) {
         if (running) logger.error('claiming a run failed', { error: err as Error });
       }

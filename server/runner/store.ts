@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
 import { runnerEvents, runnerRuns } from '../../db/schema';
 import type { Database } from '../../db/types';
 import { queryRows } from '../../db/rows';
@@ -62,12 +62,17 @@ export async function cancelRuns(db: Database, ids: string[]): Promise<void> {
  * lock serialises claims (they are short), which keeps concurrency limits
  * exact across processes; SKIP LOCKED keeps claimers from waiting on rows.
  */
-export async function claimRun(db: Database, owner: string, leaseMs: number): Promise<ClaimedRun | null> {
+export async function claimRun(db: Database, owner: string, leaseMs: number, driving: string[] = []): Promise<ClaimedRun | null> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`);
-    const due = or(
-      and(eq(runnerRuns.status, 'queued'), lte(runnerRuns.nextAt, sql`now()`)),
-      and(eq(runnerRuns.status, 'running'), lte(runnerRuns.leaseUntil, sql`now()`)),
+    const due = and(
+      or(
+        and(eq(runnerRuns.status, 'queued'), lte(runnerRuns.nextAt, sql`now()`)),
+        and(eq(runnerRuns.status, 'running'), lte(runnerRuns.leaseUntil, sql`now()`)),
+      ),
+      // A run this runner still drives, whose lease lapsed in a pause longer than the lease:
+      // its saves would pass the owner check from both slots, so it must not be claimed twice.
+      driving.length ? notInArray(runnerRuns.id, driving) : undefined,
     );
     const candidates = await tx
       .select({ id: runnerRuns.id, key: runnerRuns.concurrencyKey, limit: runnerRuns.concurrencyLimit })

@@ -1,7 +1,10 @@
 import { eventType } from 'inngest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { eq, sql } from 'drizzle-orm';
+import { runnerRuns } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
+import { claimRun, insertEvents, insertRuns } from '../../server/runner/store';
 import type { LocalRunner } from '../../server/runner/local-runner';
 import { createTestDatabase } from '../helpers/db';
 import { createTestInngest, runsOf, startTestRunner, waitForRuns } from '../helpers/test-runner';
@@ -47,14 +50,16 @@ afterAll(async () => {
 
 describe('local runner recovery', () => {
   it('resumes a run abandoned by a crashed runner from its last saved step, on another runner', async () => {
-    const first = startTestRunner(handle.db, client, [resumable, job], { leaseMs: 400 });
+    // Leases far longer than any pause of this process; the crash is made to outlast its lease below.
+    const first = startTestRunner(handle.db, client, [resumable, job], { leaseMs: 10_000 });
     bind(first);
     await first.start();
     await client.send({ name: 'test/resume', data: { key: 'crash' } });
     await waitForRuns(handle.db, 'recovery-resumable', () => seen('crash:two') === 1);
     first.abandon();
+    await handle.db.update(runnerRuns).set({ leaseUntil: sql`now()` }).where(eq(runnerRuns.leaseOwner, first.owner));
 
-    const second = startTestRunner(handle.db, client, [resumable, job], { leaseMs: 400 });
+    const second = startTestRunner(handle.db, client, [resumable, job], { leaseMs: 10_000 });
     bind(second);
     await second.start();
     try {
@@ -64,9 +69,24 @@ describe('local runner recovery', () => {
       expect(seen('crash:two')).toBe(2);
       expect(seen('crash:three')).toBe(1);
     } finally {
-      // Its short lease is for this test alone: on a loaded machine a stalled renewal would let
-      // another runner take over a run it still drives, which the next test counts as a double run.
       await second.stop(200);
+    }
+  });
+
+  it('does not claim again a run it still drives, though a pause let its lease lapse', async () => {
+    // Claims are made by hand here; no runner is running.
+    const [event] = await insertEvents(handle.db, [{ name: 'test/job', data: { i: -1 } }]);
+    await insertRuns(handle.db, [{ functionId: 'recovery-job', event: event!, concurrencyKey: null, concurrencyLimit: null }]);
+    try {
+      const claimed = await claimRun(handle.db, 'paused-runner', 10_000);
+      expect(claimed?.event.data).toEqual({ i: -1 });
+      // The process stalled past its lease; its other slots look for work.
+      await handle.db.update(runnerRuns).set({ leaseUntil: sql`now()` }).where(eq(runnerRuns.id, claimed!.id));
+      expect(await claimRun(handle.db, 'paused-runner', 10_000, [claimed!.id])).toBeNull();
+      // Another runner may take it over: its saves then fail the stalled one's owner check.
+      expect((await claimRun(handle.db, 'other-runner', 10_000))?.id).toBe(claimed!.id);
+    } finally {
+      await handle.db.delete(runnerRuns).where(eq(runnerRuns.functionId, 'recovery-job'));
     }
   });
 
