@@ -1,14 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../db';
-import { TEMPLATE_DB, TEST_DIMENSIONS } from './helpers/constants';
+import { TEST_DIMENSIONS } from './helpers/constants';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string;
+    /** The PostgreSQL template database's name; set only with TEST_DATABASE_URL. */
+    serverTemplate: string;
   }
 }
 
@@ -34,16 +37,29 @@ export default async function setup(project: TestProject) {
   project.provide('pgliteTemplate', file);
 
   const serverUrl = process.env.TEST_DATABASE_URL;
+  // Named per run, so two runs against one server do not drop each other's template.
+  const template = `archon_test_template_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const dropTemplate = async () => {
+    const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await admin.end();
+  };
   if (serverUrl) {
     const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
-    await admin.unsafe(`CREATE DATABASE ${TEMPLATE_DB}`);
+    await admin.unsafe(`CREATE DATABASE ${template}`);
     await admin.end();
-    const handle = await openDatabase({ url: withDatabase(serverUrl, TEMPLATE_DB), dataDir: null, embeddingDimensions: TEST_DIMENSIONS });
-    await handle.close();
+    try {
+      const handle = await openDatabase({ url: withDatabase(serverUrl, template), dataDir: null, embeddingDimensions: TEST_DIMENSIONS });
+      await handle.close();
+    } catch (err) {
+      await dropTemplate();
+      throw err;
+    }
+    project.provide('serverTemplate', template);
   }
 
-  return () => {
+  return async () => {
     fs.rmSync(file, { force: true });
+    if (serverUrl) await dropTemplate();
   };
 }

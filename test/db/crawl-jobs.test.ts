@@ -276,8 +276,9 @@ describe('jobs.cancel', () => {
     const requested = Date.now();
     const cancelled = await rt.caller.jobs.cancel({ id: job.id });
     expect(cancelled.status).toBe('cancelled');
-    await waitFor(async () => (await rt.caller.jobs.get({ id: job.id })).status === 'cancelled', 2_000, 'status cancelled');
-    expect(Date.now() - requested).toBeLessThan(2_000);
+    await waitFor(async () => (await rt.caller.jobs.get({ id: job.id })).status === 'cancelled', 10_000, 'status cancelled');
+    // The whole crawl takes over 40 s (200 pages, 200 ms apart): cancelling does not wait for it.
+    expect(Date.now() - requested).toBeLessThan(10_000);
 
     // The batch in flight stops at its next URL; after that nothing more is fetched or stored.
     await rt.runner!.idle(10_000);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createJob, jobActivityCheck, setJobStatus } from '../../server/services/jobs';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
@@ -9,16 +9,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await rt?.close();
 });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('jobActivityCheck', () => {
   it('reads the job again only once its interval has passed, then sees a cancel', async () => {
     const job = await createJob(rt.database.db, { kind: 'crawl', sourceId: null, input: {} });
+    // Only Date is faked: the interval is read from Date.now(), and the database keeps its real timers.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
     const isActive = jobActivityCheck(rt.database.db, job.id, 1_000);
     expect(await Promise.all([isActive(), isActive(), isActive()])).toEqual([true, true, true]);
     await setJobStatus(rt.database.db, job.id, 'cancelled');
     // Within the interval the last answer stands: that is what saves a query per URL.
+    vi.setSystemTime(t0 + 999);
     expect(await isActive()).toBe(true);
-    await new Promise((r) => setTimeout(r, 1_020));
+    vi.setSystemTime(t0 + 1_000);
     expect(await isActive()).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import type { LocalRunner } from '../../server/runner/local-runner';
 import { insertEvents, insertRuns, releaseRun } from '../../server/runner/store';
 import { createTestDatabase } from '../helpers/db';
 import { createTestInngest, runsOf, startTestRunner, waitForRuns } from '../helpers/test-runner';
+import { waitFor } from '../helpers/wait';
 
 const { client, bind } = createTestInngest();
 const calls = new Map<string, number>();
@@ -81,6 +82,12 @@ const cancellable = client.createFunction(
 );
 let active = 0;
 let peak = 0;
+// Runs of `limited` hold until the test opens the gate, so overlap does not depend on timing.
+let openGate = () => {};
+let gate = Promise.resolve();
+const closeGate = () => {
+  gate = new Promise<void>((r) => (openGate = r));
+};
 const limited = client.createFunction(
   {
     id: 'limited',
@@ -91,7 +98,7 @@ const limited = client.createFunction(
     step.run('hold', async () => {
       active += 1;
       peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 150));
+      await gate;
       active -= 1;
     }),
 );
@@ -113,6 +120,7 @@ afterAll(async () => {
   await handle?.close();
 });
 afterEach(() => {
+  openGate();
   peak = 0;
 });
 
@@ -195,13 +203,21 @@ describe('local runner', () => {
   });
 
   it('keeps at most the configured number of runs per concurrency key', async () => {
+    closeGate();
     await client.send(Array.from({ length: 6 }, () => ({ name: 'test/limited', data: { group: 'g1' } })));
+    await waitFor(() => active >= 2, 15_000, 'two limited runs to hold');
+    // With six free slots, a runner ignoring the limit would start more of the held group meanwhile.
+    await new Promise((r) => setTimeout(r, 300));
+    openGate();
     await waitForRuns(handle.db, 'test-app-limited', (rs) => rs.length === 6 && rs.every((r) => r.status === 'completed'));
     expect(peak).toBe(2);
   });
 
   it('runs different concurrency keys side by side', async () => {
+    closeGate();
     await client.send(['a', 'b', 'c'].map((group) => ({ name: 'test/limited', data: { group } })));
+    await waitFor(() => active >= 3, 15_000, 'three limited runs to hold');
+    openGate();
     await waitForRuns(handle.db, 'test-app-limited', (rs) => rs.length === 9 && rs.every((r) => r.status === 'completed'));
     expect(peak).toBe(3);
   });

@@ -33,8 +33,15 @@ describe.skipIf(testDbKind() === 'pglite')('row locks on parents of busy tables'
     const promise = new Promise<void>((r) => (resolve = r));
     return { promise, resolve };
   };
+  // Other test files share the server: only this database's waiters count.
   const waitingOnAdvisoryLock = async () =>
-    (await queryRows<{ n: number }>(db, sql`select count(*)::int as n from pg_locks where not granted and locktype = 'advisory'`))[0]!.n > 0;
+    (
+      await queryRows<{ n: number }>(
+        db,
+        sql`select count(*)::int as n from pg_locks where not granted and locktype = 'advisory'
+              and database = (select oid from pg_database where datname = current_database())`,
+      )
+    )[0]!.n > 0;
   const settled = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.message);
 
   it('a status change and an event written for the same job in another transaction both go through', async () => {

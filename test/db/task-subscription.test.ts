@@ -25,11 +25,16 @@ const mk = (projectId: string, title: string) => rt.caller.tasks.create({ projec
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const titleOf = (e: Event) => (e.payload.task as { title?: string } | undefined)?.title;
 
-/** A tasks.onChange stream whose reads all have a deadline and which closes by aborting its caller's signal. */
+/**
+ * A tasks.onChange stream whose reads all have a deadline and which closes by aborting its caller's signal.
+ * `ready` settles once the procedure has resolved, which it does only after the stream's cursor is set.
+ */
 function subscribe(projectId: string, lastEventId?: string) {
   const controller = new AbortController();
   const caller = createCaller(createContextInner({ runtime: rt }), { signal: controller.signal });
   const iterator = caller.tasks.onChange({ projectId, lastEventId }).then((it) => it[Symbol.asyncIterator]());
+  const ready = iterator.then(() => {});
+  ready.catch(() => {});
   let pending: Promise<IteratorResult<unknown>> | null = null;
 
   const next = (timeoutMs: number): Promise<IteratorResult<unknown> | 'timeout'> => {
@@ -45,6 +50,7 @@ function subscribe(projectId: string, lastEventId?: string) {
 
   const sub = {
     controller,
+    ready,
     start() {
       pending ??= iterator.then((it) => it.next());
       pending.catch(() => {});
@@ -96,7 +102,8 @@ describe('tasks.onChange', () => {
     await rt.caller.tasks.move({ id: a.id, status: 'doing' });
     await rt.caller.tasks.update({ id: b.id, status: 'done' });
     const live = await sub.take(3);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // Pushed by notifications: without them the stream's 5 s safety poll would deliver them.
+    expect(Date.now() - started).toBeLessThan(4_000);
     expect(live.map((e) => [e.kind, e.taskId])).toEqual([
       ['created', b.id],
       ['moved', a.id],
@@ -114,7 +121,7 @@ describe('tasks.onChange', () => {
     await mk(projectId, 'Before');
     const sub = subscribe(projectId);
     sub.start();
-    await sleep(300);
+    await sub.ready;
     await mk(projectId, 'After');
     const [first] = await sub.take(1);
     expect([first!.kind, titleOf(first!)]).toEqual(['created', 'After']);
@@ -206,8 +213,9 @@ describe('tasks.onChange', () => {
     await sleep(50);
     const started = Date.now();
     setTimeout(() => sub.controller.abort(), 50);
-    await expect(sub.take(1, 2_000)).rejects.toThrow(/stream ended after 0 of 1/);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    // Both bounds stay under the stream's 5 s safety poll, which would end it without the abort waking it.
+    await expect(sub.take(1, 4_000)).rejects.toThrow(/stream ended after 0 of 1/);
+    expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it('ends the stream when the consumer breaks out of for-await', async () => {

@@ -64,11 +64,14 @@ describe('credentials and streams', () => {
   });
 
   it('closes a WebSocket when its key expires', async () => {
-    const key = await keyWith(['read'], new Date(Date.now() + 2_000));
+    // Long enough to open, authenticate and answer on a loaded machine before the key expires.
+    const expiresAt = new Date(Date.now() + 8_000);
+    const key = await keyWith(['read'], expiresAt);
     const closes: number[] = [];
+    let closedAt = 0;
     const answers: string[] = [];
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/trpc-ws?connectionParams=1`);
-    ws.on('close', (code) => closes.push(code));
+    ws.on('close', (code) => (closes.push(code), (closedAt = Date.now())));
     ws.on('message', (m: Buffer) => answers.push(m.toString()));
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ method: 'connectionParams', data: { apiKey: key } }));
@@ -76,6 +79,7 @@ describe('credentials and streams', () => {
     await waitFor(() => answers.some((a) => a.includes('"kind":"api-key"')), 10_000, 'answered while the key is valid');
     await waitFor(() => closes.length > 0, 10_000, 'closed at expiry');
     expect(closes[0]).toBe(1008);
+    expect(closedAt).toBeGreaterThanOrEqual(expiresAt.getTime());
   });
 });
 

@@ -21,7 +21,11 @@ async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
   return server;
 }
 
-/** Opens a POST whose body is sent in two halves, so the request is in flight until `finish()`. */
+/**
+ * Opens a POST whose body is sent in two halves, so the request is in flight until `finish()`.
+ * `accepted` resolves once the server has taken the request: it answers `Expect: 100-continue`
+ * as it hands the request to its handler, so the connection is no longer idle.
+ */
 function slowRequest(url: string, body: string) {
   const target = new URL('/api/trpc/projects.create', url);
   let resolveResponse!: (v: { status: number; body: string }) => void;
@@ -32,8 +36,9 @@ function slowRequest(url: string, body: string) {
   });
   const req = http.request(target, {
     method: 'POST',
-    headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    headers: { ...AUTH_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
   });
+  const accepted = new Promise<void>((res) => req.once('continue', res));
   req.on('response', (res) => {
     let text = '';
     res.on('data', (d: Buffer) => (text += d.toString()));
@@ -41,8 +46,9 @@ function slowRequest(url: string, body: string) {
   });
   req.on('error', rejectResponse);
   const half = Math.floor(body.length / 2);
-  req.write(body.slice(0, half));
-  return { response, finish: () => req.end(body.slice(half)) };
+  req.flushHeaders();
+  void accepted.then(() => req.write(body.slice(0, half)));
+  return { response, accepted, finish: () => req.end(body.slice(half)) };
 }
 
 describe('graceful shutdown', () => {
@@ -55,7 +61,7 @@ describe('graceful shutdown', () => {
     await new Promise((r) => ws.once('open', r));
 
     const inflight = slowRequest(server.url, JSON.stringify({ json: { title: 'finished during shutdown' } }));
-    await new Promise((r) => setTimeout(r, 200));
+    await inflight.accepted;
     server.proc.kill('SIGTERM');
 
     await waitFor(() => messages.some((m) => JSON.parse(m).method === 'reconnect'), 5_000, 'reconnect notice');
@@ -74,7 +80,7 @@ describe('graceful shutdown', () => {
     const server = await start({ SHUTDOWN_TIMEOUT_MS: '1500' });
     const stuck = slowRequest(server.url, JSON.stringify({ json: { title: 'never finished' } }));
     stuck.response.catch(() => {});
-    await new Promise((r) => setTimeout(r, 200));
+    await stuck.accepted;
     const t0 = Date.now();
     server.proc.kill('SIGTERM');
     expect(await server.exited).toBe(0);

@@ -9,7 +9,6 @@ import { applySearchSettings } from '../../db/pglite';
 import { openServer } from '../../db/postgres';
 import * as schema from '../../db/schema';
 import type { Database, DatabaseHandle } from '../../db/types';
-import { TEMPLATE_DB } from './constants';
 
 export const testDbKind = (): 'pglite' | 'postgres' =>
   process.env.ARCHON_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
@@ -24,11 +23,13 @@ function withDatabase(url: string, name: string): string {
 export async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const template = inject('serverTemplate');
+  if (!template) throw new Error('global setup made no template database');
   const name = `archon_t_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+      await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${template}`);
       break;
     } catch (err) {
       // Two files copying the template at the same instant collide; wait and retry.

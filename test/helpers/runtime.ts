@@ -24,7 +24,7 @@ export async function createTestRuntime(
     database?: DatabaseHandle;
     poolMax?: number;
     runner?: boolean;
-    /** The runner's clock for cron triggers, and how often it looks at it. */
+    /** The runner's clock for cron triggers, and how often it looks at it (by default never: tests call tickCron). */
     clock?: { now: () => number; cronTickMs?: number };
   } = {},
 ): Promise<TestRuntime> {
@@ -58,7 +58,8 @@ export async function createTestRuntime(
   };
   if (opts.runner) {
     setRuntime(runtime);
-    await startLocalRunner(runtime, { retryBaseMs: 100, ...opts.clock });
+    // A real 15 s tick would start the refresh scheduler at each quarter hour, in the middle of some test.
+    await startLocalRunner(runtime, { retryBaseMs: 100, cronTickMs: 24 * 3_600_000, ...opts.clock });
   }
   return Object.assign(runtime, { caller: createCaller(createContextInner({ runtime })) });
 }
