@@ -1,8 +1,6 @@
 import { AppError, badRequest } from '../errors';
 import { multipartEvents } from './multipart-stream';
 
-export { multipartBoundary } from './multipart-stream';
-
 /**
  * The content of one field of a multipart/form-data body, streamed; other
  * fields are skipped. It ends when the field does, without reading the rest.

@@ -58,13 +58,28 @@ afterAll(async () => {
 });
 
 const finished = (r: TestRuntime, jobId: string) => jobSettled(r, jobId, 60_000);
-const crawl = async (path: string) => finished(rt, (await rt.caller.knowledge.crawl({ url: `${base}${path}`, mode: 'recursive', maxDepth: 3 })).id);
+const crawl = async (path: string, r = rt) => finished(r, (await r.caller.knowledge.crawl({ url: `${base}${path}`, mode: 'recursive', maxDepth: 3 })).id);
 const stored = async (sourceId: string) =>
   (await rt.database.db.select({ url: pages.url }).from(pages).where(eq(pages.sourceId, sourceId))).map((p) => new URL(p.url).pathname).sort();
 const frontier = async (jobId: string) =>
   new Map((await rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId))).map((u) => [new URL(u.url).pathname, u]));
 const jobLog = async (jobId: string) =>
   JSON.stringify((await rt.database.db.select().from(jobEvents).where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))).map((e) => e.payload));
+
+/**
+ * Runs `fn` in what stands for a new process on the same database: its own
+ * runner, the only one running, with nothing cached (robots.txt included).
+ */
+async function inFreshProcess<T>(fn: (r: TestRuntime) => Promise<T>): Promise<T> {
+  await rt.runner?.stop(2_000);
+  const fresh = await createTestRuntime({ runner: true, database: rt.database, env: { CRAWL_ALLOWED_HOSTS: site.host } });
+  try {
+    return await fn(fresh);
+  } finally {
+    await fresh.runner?.stop(2_000);
+    await fresh.pubsub.close();
+  }
+}
 
 describe('a refresh that meets failures keeps what it stored', () => {
   it('keeps the pages only a failing inner page links to, and walks on from its stored links', async () => {
@@ -152,46 +167,36 @@ describe('a refresh while robots.txt is unreachable', () => {
     const before = await stored(first.sourceId!);
     expect(before).toEqual(['/robots/', '/robots/x', '/robots/y']);
 
-    // A new process: its robots.txt cache is empty, and robots.txt now answers 503.
+    // robots.txt now answers 503, and a new process has not cached it.
     down.robots = true;
-    await rt.runner?.stop(2_000);
-    const rt2 = await createTestRuntime({ runner: true, database: rt.database, env: { CRAWL_ALLOWED_HOSTS: base.slice('http://'.length) } });
     try {
-      const refresh = await finished(rt2, (await rt2.caller.knowledge.refresh({ id: first.sourceId! })).id);
-      expect(refresh).toMatchObject({ status: 'failed', error: expect.stringContaining('robots.txt could not be fetched (HTTP 503)') });
-      expect(await stored(first.sourceId!)).toEqual(before);
-      expect(await jobLog(refresh.id)).toMatch(/Pages this refresh did not reach were kept/);
+      await inFreshProcess(async (rt2) => {
+        const refresh = await finished(rt2, (await rt2.caller.knowledge.refresh({ id: first.sourceId! })).id);
+        expect(refresh).toMatchObject({ status: 'failed', error: expect.stringContaining('robots.txt could not be fetched (HTTP 503)') });
+        expect(await stored(first.sourceId!)).toEqual(before);
+        expect(await jobLog(refresh.id)).toMatch(/Pages this refresh did not reach were kept/);
+      });
     } finally {
       down.robots = false;
-      await rt2.runner?.stop(2_000);
-      await rt2.pubsub.close();
     }
   });
 });
 
 describe('a refresh that robots.txt now keeps from a redirect source', () => {
   it('keeps the page stored under its target, which the source may still lead to', async () => {
-    // The earlier test stopped rt's runner; a fresh process also has no cached robots.txt.
-    const rt3 = await createTestRuntime({ runner: true, database: rt.database, env: { CRAWL_ALLOWED_HOSTS: site.host } });
+    const first = await inFreshProcess((r) => crawl('/moved/', r));
+    const urls = await stored(first.sourceId!);
+    expect(urls).toEqual(['/moved/', '/moved/new', '/moved/p1']);
+    down.robotsCloseOld = true;
     try {
-      const first = await finished(rt3, (await rt3.caller.knowledge.crawl({ url: `${base}/moved/`, mode: 'recursive', maxDepth: 3 })).id);
-      expect(await stored(first.sourceId!)).toEqual(['/moved/', '/moved/new', '/moved/p1']);
-      await rt3.runner?.stop(2_000);
-      down.robotsCloseOld = true;
-      const rt4 = await createTestRuntime({ runner: true, database: rt.database, env: { CRAWL_ALLOWED_HOSTS: site.host } });
-      try {
-        const refresh = await finished(rt4, (await rt4.caller.knowledge.refresh({ id: first.sourceId! })).id);
+      await inFreshProcess(async (r) => {
+        const refresh = await finished(r, (await r.caller.knowledge.refresh({ id: first.sourceId! })).id);
         expect(refresh.status).toBe('completed');
         expect((await frontier(refresh.id)).get('/moved/old')).toMatchObject({ status: 'skipped', reason: 'disallowed by robots.txt' });
-        expect(await stored(first.sourceId!)).toEqual(['/moved/', '/moved/new', '/moved/p1']);
-      } finally {
-        await rt4.runner?.stop(2_000);
-        await rt4.pubsub.close();
-      }
+        expect(await stored(first.sourceId!)).toEqual(urls);
+      });
     } finally {
       down.robotsCloseOld = false;
-      await rt3.runner?.stop(2_000);
-      await rt3.pubsub.close();
     }
   });
 });
