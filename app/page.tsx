@@ -1,7 +1,7 @@
 import { redirect } from 'next/navigation';
-import { getRuntime } from '../server/runtime';
+import { getRuntime } from '../server/runtime/global';
 import { needsSetup } from '../server/services/auth/accounts';
-import { getHealth } from '../server/services/health';
+import { getHealth } from '../server/services/system/health';
 
 export const dynamic = 'force-dynamic';
 

@@ -3,7 +3,7 @@
 // The target is ≥ 150 pages/s on one core (the work is single-threaded).
 import fs from 'node:fs';
 import path from 'node:path';
-import { htmlToMarkdown } from '../server/services/crawl/html-to-markdown';
+import { htmlToMarkdown } from '../server/services/markdown/html-to-markdown';
 
 const args = process.argv.slice(2);
 const option = (name: string) => {

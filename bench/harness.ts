@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { createSecretBox } from '../server/services/security/secret-box';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { openDatabase } from '../db';
 import { dispatch } from '../inngest/dispatch';
 import { loadConfig } from '../server/config';
-import { createLogger } from '../server/logger';
-import { createPubSub } from '../server/realtime/pubsub';
-import { startLocalRunner } from '../server/runner/start-local-runner';
-import { createCrawlDeps, createSearchDeps, setRuntime, type Runtime } from '../server/runtime';
+import { startLocalRunner } from '../inngest/start-local-runner';
+import { startRuntime, type Runtime } from '../server/runtime/runtime';
+import { setRuntime } from '../server/runtime/global';
 import { startCrawl } from '../server/services/crawl/start-crawl';
-import { getJob, type Job } from '../server/services/jobs';
+import { getJob, type Job } from '../server/services/jobs/jobs';
 import { serveDirectoryInChild } from './site-process';
 
 export const MANUAL_DIR = '/usr/share/doc/postgresql-doc-15/html';
@@ -59,38 +55,18 @@ export async function startBenchRuntime(mode: BenchMode, extraEnv: Record<string
     ...extraEnv,
   };
   const config = loadConfig(env);
-  const logger = createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir,
-    embeddingDimensions: config.EMBEDDING_DIMENSIONS,
-    hnsw: { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION },
-    efSearch: config.HNSW_EF_SEARCH,
-  });
-  const pubsub = createPubSub(database.listen, logger);
-  const crawl = createCrawlDeps(config, database, logger);
-  const runtime: Runtime = {
-    config,
-    baseConfig: config,
-    secretBox: createSecretBox({ current: randomBytes(36).toString('base64url') }),
-    logger,
-    database,
-    pubsub,
-    crawl,
-    search: createSearchDeps(config, crawl),
+  const dropDatabase = () => (mode === 'postgres' && !databaseUrl ? dropServerDatabase(config.DATABASE_URL!) : Promise.resolve());
+  const runtime = await startRuntime(config, {
     version: 'bench',
-    startedAt: new Date(),
-    close: async () => {
-      await runtime.runner?.stop(5_000);
-      await pubsub.close();
-      await database.close();
-      if (!keep) fs.rmSync(dataDir, { recursive: true, force: true });
-      if (mode === 'postgres' && !databaseUrl && !keep) await dropServerDatabase(config.DATABASE_URL!);
+    afterClose: async () => {
+      if (keep) return;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await dropDatabase();
     },
-  };
+  });
   setRuntime(runtime);
   await startLocalRunner(runtime);
-  return Object.assign(runtime, { env, dataDir, dropDatabase: () => (mode === 'postgres' && !databaseUrl ? dropServerDatabase(config.DATABASE_URL!) : Promise.resolve()) });
+  return Object.assign(runtime, { env, dataDir, dropDatabase });
 }
 
 /** The crawl every benchmark makes of the manual: the whole site, eight URLs at a time. */
@@ -123,7 +99,7 @@ export async function waitForJob(runtime: Runtime, id: string): Promise<Job> {
 /** Crawls the manual from a local HTTP server and waits for the job to finish. */
 export async function indexManual(runtime: Runtime, dir = MANUAL_DIR): Promise<{ job: Job; seconds: number; close(): Promise<void> }> {
   const site = await serveDirectoryInChild(dir);
-  runtime.crawl.network.policy.allowedHosts.push(site.host);
+  runtime.ingest.network.policy.allowedHosts.push(site.host);
   const t0 = performance.now();
   const started = await startCrawl(runtime.database.db, dispatch, manualCrawlInput(site.url));
   const job = await waitForJob(runtime, started.id);

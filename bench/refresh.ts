@@ -29,7 +29,7 @@ async function run(mode: BenchMode) {
     EMBEDDING_MODEL: 'text-embedding-3-small',
     EMBEDDING_DIMENSIONS: '256',
   });
-  runtime.crawl.network.policy.allowedHosts.push(site.host);
+  runtime.ingest.network.policy.allowedHosts.push(site.host);
   const rows: Record<string, unknown>[] = [];
 
   async function measure(label: string, start: () => Promise<{ id: string }>) {

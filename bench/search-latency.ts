@@ -28,13 +28,13 @@ const [counted] = await queryRows<{ n: number }>(runtime.database.db, sql`select
 console.log(`${reuse ? 'postgres (reused)' : db}: ${counted?.n ?? 0} chunks indexed; ${queries.length} distinct queries`);
 
 // Query plans, as the search service runs them (index scans forced for the vector side).
-const [vector] = await runtime.crawl.embedder.embed([queries[0]!]);
+const [vector] = await runtime.ingest.embedder.embed([queries[0]!]);
 const dim = vector!.length;
 const plans = await runtime.database.db.transaction(async (tx) => {
   await tx.execute(sql`set local enable_seqscan = off`);
   // Twice: a fresh connection's first vector query also loads pgvector and the index metadata.
   const explainVector = () => queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
-    where indexed_dim = ${sql.raw(String(dim))} and embedding_model = ${runtime.crawl.embedder.model}
+    where indexed_dim = ${sql.raw(String(dim))} and embedding_model = ${runtime.ingest.embedder.model}
     order by ${indexedDistance(tx, 'chunks', dim, queryVectorParam(vector!))} limit 40`);
   await explainVector();
   const v = await explainVector();

@@ -1,4 +1,4 @@
-import { currentLogger } from '../server/runtime';
+import { currentLogger } from '../server/runtime/global';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 

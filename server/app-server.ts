@@ -1,12 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import next from 'next';
-import type { Runtime } from './runtime';
+import type { Runtime } from './runtime/runtime';
 import { CLIENT_IP_HEADER } from './services/auth/client-ip';
 import { createTrpcWss, WS_PATH } from './ws';
 import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
 import { securityHeaders } from './http/security-headers';
-import { handleTrpcRequest, TRPC_ENDPOINT } from './http/trpc-handler';
+import { handleTrpcRequest, TRPC_ENDPOINT } from './trpc/http-handler';
 
 export type ArchonServer = {
   url: string;

@@ -2,20 +2,21 @@ import { ConfigError, loadConfig } from './config';
 import { DatabaseSetupError } from '../db/errors';
 import { createLogger } from './logger';
 import { startServer } from './app-server';
-import { setRuntime, startRuntime } from './runtime';
+import { startRuntime } from './runtime/runtime';
+import { setRuntime } from './runtime/global';
 import { resolveRunnerMode } from './runner/mode';
-import { startLocalRunner } from './runner/start-local-runner';
-import { reembedIfModelChanged } from './services/reembed';
+import { startLocalRunner } from '../inngest/start-local-runner';
+import { reembedIfModelChanged } from './services/ingest/reembed';
 import { dispatch } from '../inngest/dispatch';
 import { isAppError } from './errors';
 import { needsSetup } from './services/auth/accounts';
 import { bootstrapOwner } from './services/auth/owner-bootstrap';
-import { resealAll } from './services/provider-settings';
+import { resealAll } from './services/providers/provider-settings';
 
 async function main() {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const runtime = await startRuntime(config, logger);
+  const runtime = await startRuntime(config, { logger });
   setRuntime(runtime);
   if (config.ARCHON_SECRET_PREVIOUS) {
     const resealed = await resealAll(runtime.database.db, runtime.secretBox);
@@ -27,8 +28,8 @@ async function main() {
     apiKey: config.ARCHON_OWNER_API_KEY,
   });
   if (resolveRunnerMode(process.env) === 'local') await startLocalRunner(runtime);
-  await reembedIfModelChanged(runtime.database.db, dispatch, runtime.crawl.embedder).then(
-    (job) => job && logger.warn('stored embeddings come from another model or dimension; re-embedding them', { job: job.id, model: runtime.crawl.embedder.model }),
+  await reembedIfModelChanged(runtime.database.db, dispatch, runtime.ingest.embedder).then(
+    (job) => job && logger.warn('stored embeddings come from another model or dimension; re-embedding them', { job: job.id, model: runtime.ingest.embedder.model }),
     (err: unknown) => logger.error('could not start re-embedding', { error: err as Error }),
   );
   const server = await startServer(runtime);

@@ -4,7 +4,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CHANNELS } from './realtime/channels';
 import type { PubSub } from './realtime/pubsub';
-import { isRevoked, parseRevocation } from './realtime/revocations';
+import { isRevoked, parseRevocation } from './services/auth/revocations';
 import type { Principal } from './services/auth/principal';
 import { appRouter } from './routers/_app';
 import { createContext } from './trpc/context';

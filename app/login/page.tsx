@@ -1,5 +1,5 @@
 import { redirect } from 'next/navigation';
-import { getRuntime } from '../../server/runtime';
+import { getRuntime } from '../../server/runtime/global';
 import { needsSetup } from '../../server/services/auth/accounts';
 import { AccountForm } from '../account-form';
 

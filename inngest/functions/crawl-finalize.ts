@@ -1,4 +1,4 @@
-import { getRuntime } from '../../server/runtime';
+import { getRuntime } from '../../server/runtime/global';
 import { finalizeCrawl } from '../../server/services/crawl/run-crawl';
 import { indexJobVectors } from '../../server/services/ingest/index-vectors';
 import { summarizeJobSource } from '../../server/services/ingest/source-summary';
@@ -9,9 +9,9 @@ import { crawlFinalize } from '../events';
 export const crawlFinalizeFn = inngest.createFunction(
   { id: 'crawl-finalize', triggers: [crawlFinalize], retries: 3 },
   async ({ event, step }) => {
-    await step.run('summarize-source', async () => summarizeJobSource((await getRuntime()).crawl, event.data.jobId));
-    await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).crawl, event.data.jobId));
-    const job = await step.run('finalize', async () => finalizeCrawl((await getRuntime()).crawl, event.data.jobId));
+    await step.run('summarize-source', async () => summarizeJobSource((await getRuntime()).ingest, event.data.jobId));
+    await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).ingest, event.data.jobId));
+    const job = await step.run('finalize', async () => finalizeCrawl((await getRuntime()).ingest, event.data.jobId));
     return { status: job.status };
   },
 );

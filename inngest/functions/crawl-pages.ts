@@ -1,4 +1,4 @@
-import { getRuntime } from '../../server/runtime';
+import { getRuntime } from '../../server/runtime/global';
 import { toBatches } from '../../server/services/crawl/frontier';
 import { processCrawlBatch } from '../../server/services/crawl/process-batch';
 import { abandonBatch, isCrawlDrained } from '../../server/services/crawl/run-crawl';
@@ -21,21 +21,21 @@ export const crawlPagesFn = inngest.createFunction(
     cancelOn: cancelOnJob,
     onFailure: async ({ event, error, step }) => {
       const { jobId, urlIds } = event.data.event.data;
-      await step.run('fail-batch', async () => abandonBatch((await getRuntime()).crawl, jobId, urlIds, error.message));
-      const drained = await step.run('check-drained', async () => isCrawlDrained((await getRuntime()).crawl, jobId));
+      await step.run('fail-batch', async () => abandonBatch((await getRuntime()).ingest, jobId, urlIds, error.message));
+      const drained = await step.run('check-drained', async () => isCrawlDrained((await getRuntime()).ingest, jobId));
       if (drained) await step.sendEvent('finalize', crawlFinalize.create({ jobId }, { id: `crawl-finalize-${jobId}` }));
     },
   },
   async ({ event, step }) => {
     const { jobId, urlIds } = event.data;
-    const { newUrlIds } = await step.run('crawl-batch', async () => processCrawlBatch((await getRuntime()).crawl, jobId, urlIds));
+    const { newUrlIds } = await step.run('crawl-batch', async () => processCrawlBatch((await getRuntime()).ingest, jobId, urlIds));
     if (newUrlIds.length) {
       await step.sendEvent(
         'fan-out',
         toBatches(newUrlIds).map((ids) => crawlPages.create({ jobId, urlIds: ids }, { id: `crawl-pages-${jobId}-${ids[0]}` })),
       );
     }
-    const drained = await step.run('check-drained', async () => isCrawlDrained((await getRuntime()).crawl, jobId));
+    const drained = await step.run('check-drained', async () => isCrawlDrained((await getRuntime()).ingest, jobId));
     if (drained) await step.sendEvent('finalize', crawlFinalize.create({ jobId }, { id: `crawl-finalize-${jobId}` }));
     return { found: newUrlIds.length };
   },

@@ -1,5 +1,5 @@
-import { getRuntime } from '../../server/runtime';
-import { setJobStatus } from '../../server/services/jobs';
+import { getRuntime } from '../../server/runtime/global';
+import { setJobStatus } from '../../server/services/jobs/jobs';
 import { beginCrawl } from '../../server/services/crawl/run-crawl';
 import { inngest } from '../client';
 import { cancelOnJob, crawlFinalize, crawlPages, crawlRequested } from '../events';
@@ -19,7 +19,7 @@ export const crawlStart = inngest.createFunction(
   },
   async ({ event, step }) => {
     const { jobId } = event.data;
-    const { batches } = await step.run('plan-and-seed', async () => beginCrawl((await getRuntime()).crawl, jobId));
+    const { batches } = await step.run('plan-and-seed', async () => beginCrawl((await getRuntime()).ingest, jobId));
     if (batches.length === 0) {
       await step.sendEvent('finalize', crawlFinalize.create({ jobId }, { id: `crawl-finalize-${jobId}` }));
       return { batches: 0 };

@@ -1,7 +1,7 @@
-import { getRuntime } from '../../server/runtime';
-import { finishReembed, reembedBatch } from '../../server/services/reembed';
+import { getRuntime } from '../../server/runtime/global';
+import { finishReembed, reembedBatch } from '../../server/services/ingest/reembed';
 import { indexJobVectors } from '../../server/services/ingest/index-vectors';
-import { setJobStatus } from '../../server/services/jobs';
+import { setJobStatus } from '../../server/services/jobs/jobs';
 import { inngest } from '../client';
 import { cancelOnJob, reembedRequested } from '../events';
 
@@ -25,12 +25,12 @@ export const reembedFn = inngest.createFunction(
     const { jobId } = event.data;
     const skip = { chunks: [] as number[], codeExamples: [] as number[] };
     for (let i = 0; i < MAX_BATCHES; i++) {
-      const result = await step.run(`batch-${i}`, async () => reembedBatch((await getRuntime()).crawl, jobId, skip));
+      const result = await step.run(`batch-${i}`, async () => reembedBatch((await getRuntime()).ingest, jobId, skip));
       skip.chunks.push(...result.failed.chunks);
       skip.codeExamples.push(...result.failed.codeExamples);
       if (result.remaining === 0 || result.done + result.failed.chunks.length + result.failed.codeExamples.length === 0) break;
     }
-    await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).crawl, jobId));
+    await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).ingest, jobId));
     const job = await step.run('finish', async () => finishReembed((await getRuntime()).database.db, jobId));
     return { status: job.status };
   },

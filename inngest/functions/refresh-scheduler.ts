@@ -1,4 +1,4 @@
-import { getRuntime } from '../../server/runtime';
+import { getRuntime } from '../../server/runtime/global';
 import { refreshDueSources } from '../../server/services/crawl/scheduled-refresh';
 import { indexStrayVectors } from '../../server/services/ingest/index-vectors';
 import { dispatch } from '../dispatch';
@@ -16,7 +16,7 @@ export const refreshScheduler = inngest.createFunction(
     const started = await step.run('start-due-refreshes', async () =>
       refreshDueSources((await getRuntime()).database.db, dispatch, new Date(event.ts ?? Date.now())),
     );
-    await step.run('index-stray-vectors', async () => indexStrayVectors((await getRuntime()).crawl));
+    await step.run('index-stray-vectors', async () => indexStrayVectors((await getRuntime()).ingest));
     return started;
   },
 );

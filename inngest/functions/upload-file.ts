@@ -1,4 +1,4 @@
-import { getRuntime } from '../../server/runtime';
+import { getRuntime } from '../../server/runtime/global';
 import { indexJobVectors } from '../../server/services/ingest/index-vectors';
 import { summarizeJobSource } from '../../server/services/ingest/source-summary';
 import { failUploadFile, finishUploadIfDone, isUploadSettled, processUploadFile } from '../../server/services/uploads/process-upload';
@@ -11,8 +11,8 @@ type Step = { run<T>(id: string, fn: () => Promise<T>): Promise<unknown> };
 async function finishIfLast(step: Step, jobId: string) {
   const settled = await step.run('check-settled', async () => isUploadSettled((await getRuntime()).database.db, jobId));
   if (!settled) return;
-  await step.run('summarize-source', async () => summarizeJobSource((await getRuntime()).crawl, jobId));
-  await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).crawl, jobId));
+  await step.run('summarize-source', async () => summarizeJobSource((await getRuntime()).ingest, jobId));
+  await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).ingest, jobId));
   await step.run('finish-job', async () => finishUploadIfDone((await getRuntime()).database.db, jobId));
 }
 
@@ -38,7 +38,7 @@ export const uploadFileFn = inngest.createFunction(
   },
   async ({ event, step }) => {
     const { jobId, fileId } = event.data;
-    const outcome = await step.run('ingest-file', async () => processUploadFile((await getRuntime()).crawl, jobId, fileId));
+    const outcome = await step.run('ingest-file', async () => processUploadFile((await getRuntime()).ingest, jobId, fileId));
     await finishIfLast(step, jobId);
     return outcome;
   },

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AppError, badRequest } from '../errors';
-import { getRuntime, type Runtime } from '../runtime';
+import { type Runtime } from '../runtime/runtime';
+import { getRuntime } from '../runtime/global';
 import { authenticate, sameOrigin } from '../services/auth/authenticate';
 import { clientIp, CLIENT_IP_HEADER } from '../services/auth/client-ip';
 import type { Principal } from '../services/auth/principal';

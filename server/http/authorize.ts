@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import type { Runtime } from '../runtime';
+import type { Runtime } from '../runtime/runtime';
 import { authenticate, CSRF_HEADER } from '../services/auth/authenticate';
 import { can, type Capability, type Principal } from '../services/auth/principal';
 import { safeEqual } from '../services/security/tokens';

@@ -4,7 +4,7 @@ import {
   listDocumentsSchema,
   updateDocumentSchema,
 } from '../schemas/documents';
-import * as documents from '../services/project-documents';
+import * as documents from '../services/projects/project-documents';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const documentsRouter = router({

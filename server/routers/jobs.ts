@@ -1,7 +1,7 @@
 import { jobIdSchema, listJobsSchema, onJobProgressSchema } from '../schemas/jobs';
 import { openEventStream } from '../realtime/event-stream';
 import { CHANNELS } from '../realtime/channels';
-import { cancelJob, getJob, jobEventsAfter, latestJobEventId, listJobs } from '../services/jobs';
+import { cancelJob, getJob, jobEventsAfter, latestJobEventId, listJobs } from '../services/jobs/jobs';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const jobsRouter = router({

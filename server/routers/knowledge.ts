@@ -1,11 +1,11 @@
 import { crawlInputSchema } from '../schemas/knowledge';
 import { listPagesSchema, readPageSchema, searchCodeInputSchema, searchInputSchema } from '../schemas/search';
-import { listPages, readPage } from '../services/pages';
+import { listPages, readPage } from '../services/knowledge/pages';
 import { searchCode } from '../services/search/search-code';
 import { searchKnowledge } from '../services/search/search-knowledge';
 import { startCrawl, startRefresh } from '../services/crawl/start-crawl';
-import { embeddingStatus, startReembed } from '../services/reembed';
-import { deleteSource, getSource, listChunks, listSources, updateSource } from '../services/sources';
+import { embeddingStatus, startReembed } from '../services/ingest/reembed';
+import { deleteSource, getSource, listChunks, listSources, updateSource } from '../services/knowledge/sources';
 import { listChunksSchema, listSourcesSchema, sourceIdInputSchema, updateSourceSchema } from '../schemas/sources';
 import { uploadInputSchema } from '../schemas/uploads';
 import { inMemoryFile, startUpload } from '../services/uploads/start-upload';
@@ -30,9 +30,9 @@ export const knowledgeRouter = router({
   /** Re-crawls a source with its own options: unchanged pages are skipped, vanished ones removed. */
   refresh: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id, actorId(ctx.principal))),
   /** Embeds again what a previous model or dimension embedded, or what failed. */
-  reembed: writeProcedure.mutation(({ ctx }) => startReembed(ctx.db, ctx.dispatch, ctx.runtime.crawl.embedder, actorId(ctx.principal))),
+  reembed: writeProcedure.mutation(({ ctx }) => startReembed(ctx.db, ctx.dispatch, ctx.runtime.ingest.embedder, actorId(ctx.principal))),
   /** The configured embedding model, how many rows another model embedded (or none did), and the re-embedding job. */
-  embeddingStatus: readProcedure.query(({ ctx }) => embeddingStatus(ctx.db, ctx.runtime.crawl.embedder)),
+  embeddingStatus: readProcedure.query(({ ctx }) => embeddingStatus(ctx.db, ctx.runtime.ingest.embedder)),
   sources: readProcedure.input(listSourcesSchema).query(({ ctx, input }) => listSources(ctx.db, input)),
   source: readProcedure.input(sourceIdInputSchema).query(({ ctx, input }) => getSource(ctx.db, input.id)),
   updateSource: writeProcedure.input(updateSourceSchema).mutation(({ ctx, input }) => updateSource(ctx.db, input)),

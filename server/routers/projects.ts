@@ -6,7 +6,7 @@ import {
   unlinkSourceSchema,
   updateProjectSchema,
 } from '../schemas/projects';
-import * as projects from '../services/projects';
+import * as projects from '../services/projects/projects';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const projectsRouter = router({

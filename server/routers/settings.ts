@@ -1,7 +1,7 @@
 import { updateProviderSettingsSchema } from '../schemas/provider-settings';
-import { reloadProviders } from '../runtime';
-import { changeProviderSettings } from '../services/change-provider-settings';
-import { getProviderSettings } from '../services/provider-settings';
+import { reloadProviders } from '../runtime/runtime';
+import { changeProviderSettings } from '../services/providers/change-provider-settings';
+import { getProviderSettings } from '../services/providers/provider-settings';
 import { adminProcedure, router } from '../trpc/init';
 
 /** Provider settings: admins only. Keys are write-only; reads show them masked. */
@@ -15,7 +15,7 @@ export const settingsRouter = router({
         dispatch: ctx.dispatch,
         reload: async () => {
           await reloadProviders(ctx.runtime);
-          return ctx.runtime.crawl.embedder;
+          return ctx.runtime.ingest.embedder;
         },
       },
       { principal: ctx.principal!, ip: ctx.ip },

@@ -1,4 +1,4 @@
-import { getHealth } from '../services/health';
+import { getHealth } from '../services/system/health';
 import { publicProcedure, router } from '../trpc/init';
 
 export const systemRouter = router({

@@ -10,9 +10,9 @@ import {
 } from '../schemas/tasks';
 import { openEventStream } from '../realtime/event-stream';
 import { CHANNELS } from '../realtime/channels';
-import { getProject } from '../services/projects';
-import { latestTaskEventId, taskEventsAfter } from '../services/task-events';
-import * as tasks from '../services/tasks';
+import { getProject } from '../services/projects/projects';
+import { latestTaskEventId, taskEventsAfter } from '../services/tasks/task-events';
+import * as tasks from '../services/tasks/tasks';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const tasksRouter = router({

@@ -2,7 +2,7 @@ import { inviteUserSchema, revokeInvitationSchema, setDisabledSchema, setRoleSch
 import { listAuditSchema } from '../schemas/audit';
 import { listOpenInvitations, listUsers } from '../services/auth/accounts';
 import { changeDisabled, changeRole, invite, withdrawInvitation } from '../services/auth/manage-users';
-import { listAudit } from '../services/audit';
+import { listAudit } from '../services/security/audit-log';
 import { adminProcedure, router } from '../trpc/init';
 
 /** People and the audit log: admins only. */

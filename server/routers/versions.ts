@@ -1,6 +1,6 @@
 import { createVersionSchema, getVersionSchema, listVersionsSchema, restoreVersionSchema } from '../schemas/documents';
-import { createVersion, restoreVersion } from '../services/version-actions';
-import { getVersion, listVersions } from '../services/versions';
+import { createVersion, restoreVersion } from '../services/projects/version-actions';
+import { getVersion, listVersions } from '../services/projects/versions';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 /** History of project documents and of project features/data. */

@@ -4,7 +4,7 @@ import type { Context } from './context';
 import { describeFieldErrors, fieldErrorsOf, retryAfterOf, toTRPCError } from './error-mapping';
 import { CSRF_HEADER } from '../services/auth/authenticate';
 import { can, type Capability } from '../services/auth/principal';
-import { callerLimits, limitCaller, type CallerRule } from '../services/security/limit-caller';
+import { callerLimits, limitCaller, type CallerRule } from '../services/auth/limit-caller';
 import { safeEqual } from '../services/security/tokens';
 
 const t = initTRPC.context<Context>().create({

@@ -131,7 +131,7 @@ beforeAll(async () => {
   // One connection: an import that left its connection behind would make the next one wait forever.
   rt = await createTestRuntime({ poolMax: 1 });
   db = rt.database.db;
-  embedder = { model: rt.crawl.embedder.model, dimensions: rt.crawl.embedder.dimensions };
+  embedder = { model: rt.ingest.embedder.model, dimensions: rt.ingest.embedder.dimensions };
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { isAppError, type AppErrorCode } from '../../server/errors';
 import { archiveLines, gzipLines } from '../../server/services/archive/archive-stream';
 import { startExport } from '../../server/services/archive/export-source';
 import { importSource, type ImportOptions } from '../../server/services/archive/import-source';
-import { finishReembed, reembedBatch, startReembed } from '../../server/services/reembed';
+import { finishReembed, reembedBatch, startReembed } from '../../server/services/ingest/reembed';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
@@ -174,7 +174,7 @@ beforeAll(async () => {
     );
   }
   Object.assign(originCounts, await tableCounts(origin.database.db));
-  embedder = { model: origin.crawl.embedder.model, dimensions: origin.crawl.embedder.dimensions };
+  embedder = { model: origin.ingest.embedder.model, dimensions: origin.ingest.embedder.dimensions };
   archive = await exportArchive(origin.database.db, sourceId);
 }, 120_000);
 
@@ -288,9 +288,9 @@ describe('import without embeddings', () => {
     expect(vectorOnly.results).toEqual([]);
 
     // The job a client starts after such an import (knowledge.reembed), run step by step here.
-    const job = await startReembed(target.database.db, async () => {}, target.crawl.embedder);
+    const job = await startReembed(target.database.db, async () => {}, target.ingest.embedder);
     for (let left = 1; left > 0; ) {
-      ({ remaining: left } = await reembedBatch({ db: target.database.db, embedder: target.crawl.embedder, embedding: { batchSize: 64, concurrency: 1 } }, job.id, {
+      ({ remaining: left } = await reembedBatch({ db: target.database.db, embedder: target.ingest.embedder, embedding: { batchSize: 64, concurrency: 1 } }, job.id, {
         chunks: [],
         codeExamples: [],
       }));

@@ -8,7 +8,7 @@ import { SYSTEM_PRINCIPAL, type Principal } from '../../server/services/auth/pri
 import { signIn } from '../../server/services/auth/sign-in';
 import { createCaller } from '../../server/routers/_app';
 import { createContextInner } from '../../server/trpc/context';
-import { listAudit } from '../../server/services/audit';
+import { listAudit } from '../../server/services/security/audit-log';
 import { createRateLimiter, DEFAULT_RATE_LIMITS, rateLimitRules } from '../../server/services/security/rate-limit';
 import { clearOfWindowEdge } from '../helpers/rate-window';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';

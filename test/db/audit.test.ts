@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, auditLog, users } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
 import { listAuditSchema } from '../../server/schemas/audit';
-import { listAudit, recordAudit, sanitizeAuditDetails } from '../../server/services/audit';
+import { listAudit, recordAudit, sanitizeAuditDetails } from '../../server/services/security/audit-log';
 import { createTestDatabase } from '../helpers/db';
 
 let handle: DatabaseHandle;

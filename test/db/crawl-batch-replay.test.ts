@@ -23,15 +23,15 @@ afterAll(async () => {
 it('a batch run again returns the URLs it discovered the first time', async () => {
   const input = crawlInputSchema.parse({ url: `${site.url}/slowdocs/0`, mode: 'recursive', maxDepth: 40 });
   const job = await startCrawl(rt.database.db, async () => {}, input);
-  const { batches } = await beginCrawl(rt.crawl, job.id);
+  const { batches } = await beginCrawl(rt.ingest, job.id);
   expect(batches).toHaveLength(1);
-  const first = await processCrawlBatch(rt.crawl, job.id, batches[0]!);
+  const first = await processCrawlBatch(rt.ingest, job.id, batches[0]!);
   expect(first.newUrlIds).toHaveLength(3); // /slowdocs/0 links to 1, 2 and 3
-  const again = await processCrawlBatch(rt.crawl, job.id, batches[0]!);
+  const again = await processCrawlBatch(rt.ingest, job.id, batches[0]!);
   expect(again.newUrlIds).toEqual(first.newUrlIds);
   // Their own batch, run twice, finds its children the same way, each found once.
-  const next = await processCrawlBatch(rt.crawl, job.id, first.newUrlIds);
+  const next = await processCrawlBatch(rt.ingest, job.id, first.newUrlIds);
   expect(next.newUrlIds.length).toBeGreaterThan(0);
-  expect((await processCrawlBatch(rt.crawl, job.id, first.newUrlIds)).newUrlIds).toEqual(next.newUrlIds);
+  expect((await processCrawlBatch(rt.ingest, job.id, first.newUrlIds)).newUrlIds).toEqual(next.newUrlIds);
   expect(next.newUrlIds.some((id) => first.newUrlIds.includes(id))).toBe(false);
 });

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, codeExamples } from '../../db/schema';
-import { embeddingText } from '../../server/services/crawl/chunker';
+import { embeddingText } from '../../server/services/ingest/chunker';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { fakeEmbedding, startFakeOpenAI, type FakeOpenAI, type FakeRequest } from '../fixtures/fake-openai';
 import { openJobStream, isTerminalEvent } from '../helpers/job-stream';

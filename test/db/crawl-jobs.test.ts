@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, crawlUrls, jobEvents, jobs, pages, runnerRuns, sources } from '../../db/schema';
-import { createJob, PROGRESS_INTERVAL_MS, recordJobProgress, setJobStatus } from '../../server/services/jobs';
+import { createJob, PROGRESS_INTERVAL_MS, recordJobProgress, setJobStatus } from '../../server/services/jobs/jobs';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { startWideSite, type WideSite } from '../fixtures/wide-site';
 import { counters, isTerminalEvent, openJobStream, type JobEvent, type JobStream } from '../helpers/job-stream';

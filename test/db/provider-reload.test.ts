@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VECTOR_INDEX_LOCK } from '../../db/vector-index';
-import { reloadProviders } from '../../server/runtime';
-import { updateProviderSettings } from '../../server/services/provider-settings';
+import { reloadProviders } from '../../server/runtime/runtime';
+import { updateProviderSettings } from '../../server/services/providers/provider-settings';
 import { testDbKind } from '../helpers/db';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
@@ -41,7 +41,7 @@ describe.skipIf(testDbKind() === 'pglite')('provider reloads', () => {
     const second = reloadProviders(rt);
     release();
     await Promise.all([rebuild, first, second]);
-    expect(rt.crawl.embedder.dimensions).toBe(initial);
+    expect(rt.ingest.embedder.dimensions).toBe(initial);
     expect(rt.config.EMBEDDING_DIMENSIONS).toBe(initial);
   });
 });

@@ -10,10 +10,10 @@ import {
   resealAll,
   resolveProviderSecrets,
   updateProviderSettings,
-} from '../../server/services/provider-settings';
+} from '../../server/services/providers/provider-settings';
 import { createSecretBox } from '../../server/services/security/secret-box';
 import { loadConfig } from '../../server/config';
-import { withProviderSettings } from '../../server/services/provider-config';
+import { withProviderSettings } from '../../server/services/providers/provider-config';
 import { createTestDatabase } from '../helpers/db';
 
 const SECRET = `test-secret-${randomBytes(24).toString('hex')}`;

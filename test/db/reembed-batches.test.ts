@@ -2,8 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../db/types';
 import { EmbeddingError, type Embedder } from '../../server/services/embeddings/types';
-import { createJob } from '../../server/services/jobs';
-import { countStaleEmbeddings, reembedBatch } from '../../server/services/reembed';
+import { createJob } from '../../server/services/jobs/jobs';
+import { countStaleEmbeddings, reembedBatch } from '../../server/services/ingest/reembed';
 import { createTestDatabase } from '../helpers/db';
 
 /**

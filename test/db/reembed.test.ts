@@ -2,8 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, codeExamples, jobEvents } from '../../db/schema';
 import { dispatch } from '../../inngest/dispatch';
-import { startLocalRunner } from '../../server/runner/start-local-runner';
-import { reembedIfModelChanged } from '../../server/services/reembed';
+import { startLocalRunner } from '../../inngest/start-local-runner';
+import { reembedIfModelChanged } from '../../server/services/ingest/reembed';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
@@ -50,7 +50,7 @@ describe('re-embedding after a dimension change', () => {
 
     // Hold the job in the queue to look at search meanwhile.
     await after.runner!.stop(2_000);
-    const job = await reembedIfModelChanged(db, dispatch, after.crawl.embedder);
+    const job = await reembedIfModelChanged(db, dispatch, after.ingest.embedder);
     expect(job).toMatchObject({ kind: 'reembed', status: 'queued' });
     expect((await after.caller.knowledge.embeddingStatus()).job?.id).toBe(job!.id);
     // No vector has the configured dimension yet: hybrid search still answers, from full text, and says why.
@@ -74,7 +74,7 @@ describe('re-embedding after a dimension change', () => {
     expect(vector.results.length).toBeGreaterThan(0);
 
     // Nothing changed since: the next boot starts no job.
-    expect(await reembedIfModelChanged(db, dispatch, after.crawl.embedder)).toBeNull();
+    expect(await reembedIfModelChanged(db, dispatch, after.ingest.embedder)).toBeNull();
   });
 
   it('refuses a second re-embedding job while one runs', async () => {

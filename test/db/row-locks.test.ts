@@ -4,7 +4,7 @@ import { pages } from '../../db/schema';
 import type { Database } from '../../db/types';
 import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { startCrawl } from '../../server/services/crawl/start-crawl';
-import { createJob, insertJobEvent, setJobStatus } from '../../server/services/jobs';
+import { createJob, insertJobEvent, setJobStatus } from '../../server/services/jobs/jobs';
 import { queryRows } from '../../db/rows';
 import { testDbKind } from '../helpers/db';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';

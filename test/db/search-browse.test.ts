@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chunks, pages } from '../../db/schema';
 import { isAppError } from '../../server/errors';
 import { createCaller } from '../../server/routers/_app';
-import { createSearchDeps } from '../../server/runtime';
+import { createSearchDeps } from '../../server/runtime/providers';
 import { searchInputSchema } from '../../server/schemas/search';
 import type { ChunkHit } from '../../server/services/search/hits';
 import { defaultFusion, searchKnowledge, type SearchDeps } from '../../server/services/search/search-knowledge';
@@ -375,7 +375,7 @@ describe('freshly indexed content', () => {
     corpus.site.setPage('/bulk/fresh', fixturePage('Fresh page', `<h1 id="fresh">Fresh page</h1><p>The quokkaberry jam recipe needs three jars and a patient cook.</p>`));
     const fresh = await crawlToEnd({ url: `${corpus.site.url}/bulk/fresh`, mode: 'single' });
     // The page is indexed: search dependencies created now find it by full text.
-    const newDeps = createSearchDeps(corpus.rt.config, corpus.rt.crawl);
+    const newDeps = createSearchDeps(corpus.rt.config, corpus.rt.ingest);
     const control = await searchKnowledge(newDeps, searchInputSchema.parse({ query: 'quokkaberry', mode: 'fulltext' }));
     expect((control.results as ChunkHit[]).map((h) => h.sourceId)).toEqual([fresh]);
     // The running process must find it too, without waiting for its term statistics to age.

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config';
 import { createCaller } from '../../server/routers/_app';
-import { createSearchDeps } from '../../server/runtime';
+import { createSearchDeps } from '../../server/runtime/providers';
 import type { PageHit } from '../../server/services/search/group-pages';
 import { createContextInner } from '../../server/trpc/context';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
@@ -210,7 +210,7 @@ describe('reranking with a /rerank endpoint (RERANK_PROVIDER=endpoint)', () => {
       RERANK_CANDIDATES: String(CANDIDATES),
       ...extra,
     });
-    return createCaller(createContextInner({ runtime: { ...rt, config, search: createSearchDeps(config, rt.crawl) } }));
+    return createCaller(createContextInner({ runtime: { ...rt, config, search: createSearchDeps(config, rt.ingest) } }));
   };
 
   it('reorders by relevance_score and sends the documented request', async () => {
@@ -264,7 +264,7 @@ describe('reranking with a /rerank endpoint (RERANK_PROVIDER=endpoint)', () => {
 
   it('no reranker without a model; a single hit is not sent to the reranker', async () => {
     const config = loadConfig({ NODE_ENV: 'test', RERANK_PROVIDER: 'endpoint', RERANK_BASE_URL: rerankServer.url });
-    expect(createSearchDeps(config, rt.crawl).reranker).toBeNull();
+    expect(createSearchDeps(config, rt.ingest).reranker).toBeNull();
     const before = rerankServer.requests.length;
     const res = await search(endpointCaller(), { query: 'licence', mode: 'fulltext', limit: 5 });
     expect(res.results.map((h) => h.url.replace(site.url, ''))).toEqual(['/docs/legal']);

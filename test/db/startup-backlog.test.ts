@@ -5,8 +5,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chunks, pages, sources } from '../../db/schema';
 import { loadConfig } from '../../server/config';
-import { startRuntime, type Runtime } from '../../server/runtime';
-import { updateProviderSettings } from '../../server/services/provider-settings';
+import { startRuntime, type Runtime } from '../../server/runtime/runtime';
+import { updateProviderSettings } from '../../server/services/providers/provider-settings';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 
 /**

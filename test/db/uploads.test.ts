@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeExamples, jobEvents, jobs, pages, sources, uploadFiles } from '../../db/schema';
 import { isTerminalEvent, openJobStream } from '../helpers/job-stream';
-import { startLocalRunner } from '../../server/runner/start-local-runner';
+import { startLocalRunner } from '../../inngest/start-local-runner';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 import { makeDocx, makePdf, PNG_BYTES } from '../fixtures/sample-files';

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createSecretBox } from '../../server/services/security/secret-box';
 import { loadConfig, type Config } from '../../server/config';
-import { createLogger } from '../../server/logger';
-import { createPubSub } from '../../server/realtime/pubsub';
 import { createCaller } from '../../server/routers/_app';
-import { createCrawlDeps, createSearchDeps, setRuntime, type Runtime } from '../../server/runtime';
-import { startLocalRunner } from '../../server/runner/start-local-runner';
+import { startRuntime, type Runtime } from '../../server/runtime/runtime';
+import { setRuntime } from '../../server/runtime/global';
+import { startLocalRunner } from '../../inngest/start-local-runner';
 import { createContextInner } from '../../server/trpc/context';
 import type { DatabaseHandle } from '../../db/types';
 import { createTestDatabase } from './db';
@@ -28,34 +27,13 @@ export async function createTestRuntime(
     clock?: { now: () => number; cronTickMs?: number };
   } = {},
 ): Promise<TestRuntime> {
-  const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ARCHON_DATA_DIR: 'memory', ...opts.env });
+  const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ARCHON_DATA_DIR: 'memory', SHUTDOWN_TIMEOUT_MS: '2000', ...opts.env });
   const database = opts.database ?? (await createTestDatabase({ poolMax: opts.poolMax }));
-  const pubsub = createPubSub(database.listen);
-  const logger = createLogger(config.LOG_LEVEL);
-  let crawl;
-  try {
-    crawl = createCrawlDeps(config, database, logger);
-  } catch (err) {
-    await database.close();
-    throw err;
-  }
-  const runtime: Runtime = {
-    config,
-    baseConfig: config,
-    secretBox: createSecretBox({ current: randomBytes(36).toString('base64url') }),
-    logger,
+  const runtime = await startRuntime(config, {
     database,
-    pubsub,
-    crawl,
-    search: createSearchDeps(config, crawl),
+    secretBox: createSecretBox({ current: randomBytes(36).toString('base64url') }),
     version: 'test',
-    startedAt: new Date(),
-    close: async () => {
-      await runtime.runner?.stop(2_000);
-      await pubsub.close();
-      await database.close();
-    },
-  };
+  });
   if (opts.runner) {
     setRuntime(runtime);
     // A real 15 s tick would start the refresh scheduler at each quarter hour, in the middle of some test.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chunkMarkdown, embeddingText, MAX_FENCE_CHARS, type ChunkOptions, type MarkdownChunk } from '../../server/services/crawl/chunker';
+import { chunkMarkdown, embeddingText, MAX_FENCE_CHARS, type ChunkOptions, type MarkdownChunk } from '../../server/services/ingest/chunker';
 
 const words = (n: number, seed = 'word') => Array.from({ length: n }, (_, i) => `${seed}${i % 7}`).join(' ');
 const sentence = (n: number, seed?: string) => `${words(n, seed)}.`;

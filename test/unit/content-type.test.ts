@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyContent, decodeBody } from '../../server/services/crawl/content-type';
+import { classifyContent, decodeBody } from '../../server/services/markdown/content-type';
 
 const buf = (s: string) => Buffer.from(s);
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { htmlToMarkdown } from '../../server/services/crawl/html-to-markdown';
+import { htmlToMarkdown } from '../../server/services/markdown/html-to-markdown';
 import { extractCodeExamples } from '../../server/services/ingest/code-examples';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../fixtures/html', name), 'utf8');

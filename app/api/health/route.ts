@@ -1,5 +1,5 @@
-import { getRuntime } from '../../../server/runtime';
-import { getHealth } from '../../../server/services/health';
+import { getRuntime } from '../../../server/runtime/global';
+import { getHealth } from '../../../server/services/system/health';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

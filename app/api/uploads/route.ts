@@ -2,10 +2,10 @@ import { dispatch } from '../../../inngest/dispatch';
 import { authorize } from '../../../server/http/authorize';
 import { errorResponse } from '../../../server/http/error-response';
 import { readUploadForm } from '../../../server/http/upload-form';
-import { getRuntime } from '../../../server/runtime';
+import { getRuntime } from '../../../server/runtime/global';
 import { actorId } from '../../../server/services/auth/principal';
 import { clientIp } from '../../../server/services/auth/client-ip';
-import { callerLimits, limitCaller } from '../../../server/services/security/limit-caller';
+import { callerLimits, limitCaller } from '../../../server/services/auth/limit-caller';
 import { startUpload } from '../../../server/services/uploads/start-upload';
 
 export const runtime = 'nodejs';

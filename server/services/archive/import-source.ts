@@ -4,7 +4,7 @@ import type { Database } from '../../../db/types';
 import { flushVectorBacklog } from '../../../db/vector-backlog';
 import { badRequest, conflict } from '../../errors';
 import { escapeLike } from '../sql-helpers';
-import { nextRefresh } from '../sources';
+import { nextRefresh } from '../knowledge/sources';
 import type { EmbeddingInfo, SourceLine } from './format';
 import { writePages, type PageWriteCounts } from './write-pages';
 import { readArchive, type ArchivePage, type ArchiveRecord } from './read-archive';

@@ -1,8 +1,8 @@
 import type { ApiKeyScope } from '../../../db/schema/accounts';
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
-import { announceRevocation } from '../../realtime/revocations';
-import { recordAudit } from '../audit';
+import { announceRevocation } from './revocations';
+import { recordAudit } from '../security/audit-log';
 import { auditActor, type Actor } from './actor';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
 import { can, type Principal } from './principal';

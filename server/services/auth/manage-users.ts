@@ -1,6 +1,6 @@
 import type { Database } from '../../../db/types';
-import { announceRevocation } from '../../realtime/revocations';
-import { recordAudit } from '../audit';
+import { announceRevocation } from './revocations';
+import { recordAudit } from '../security/audit-log';
 import { auditActor, type Actor } from './actor';
 import { inviteUser, revokeInvitation, setUserDisabled, setUserRole } from './accounts';
 import { revokeUserSessions } from './sessions';

@@ -1,7 +1,7 @@
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
-import { announceRevocation } from '../../realtime/revocations';
-import { recordAudit } from '../audit';
+import { announceRevocation } from './revocations';
+import { recordAudit } from '../security/audit-log';
 import { rateLimited, type RateLimiter } from '../security/rate-limit';
 import { acceptInvitation, normalizeEmail, setupOwner, verifyLogin, type User } from './accounts';
 import type { Principal } from './principal';

@@ -1,4 +1,4 @@
-import type { CrawlDeps } from './crawl-deps';
+import type { IngestDeps } from '../ingest/ingest-deps';
 import { fetchUrl, type FetchOptions, type FetchResult } from './fetcher';
 import type { CrawlJobInput } from './job-input';
 import { createHostPacer } from './limits';
@@ -7,7 +7,7 @@ import { createUrlFilter, type UrlVerdict } from './url';
 
 /** Everything needed to fetch URLs for one crawl job in this process. */
 export type CrawlContext = {
-  deps: CrawlDeps;
+  deps: IngestDeps;
   input: CrawlJobInput;
   filter: (url: string) => UrlVerdict;
   robots: RobotsCache;
@@ -30,9 +30,9 @@ export function scopeBase(input: Pick<CrawlJobInput, 'startUrl' | 'resolvedMode'
 }
 
 // Robots files and host spacing are shared by all jobs of one runtime.
-const shared = new WeakMap<CrawlDeps, { robots: RobotsCache; pace: ReturnType<typeof createHostPacer> }>();
+const shared = new WeakMap<IngestDeps, { robots: RobotsCache; pace: ReturnType<typeof createHostPacer> }>();
 
-export function crawlContext(deps: CrawlDeps, input: CrawlJobInput): CrawlContext {
+export function crawlContext(deps: IngestDeps, input: CrawlJobInput): CrawlContext {
   const fetchOptions = (extra?: Partial<FetchOptions>): FetchOptions => ({
     policy: deps.network.policy,
     userAgent: deps.network.userAgent,

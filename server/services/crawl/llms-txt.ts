@@ -1,5 +1,5 @@
-import { closesFence, type Fence, openingFence } from './markdown-fences';
-import { atxHeading } from './markdown-sections';
+import { closesFence, type Fence, openingFence } from '../markdown/markdown-fences';
+import { atxHeading } from '../markdown/markdown-sections';
 
 // llms.txt (a curated list of links) and llms-full.txt (the whole docs in one
 // Markdown file), handled the way Archon v1 did.

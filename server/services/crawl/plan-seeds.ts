@@ -1,4 +1,4 @@
-import { classifyContent, decodeBody } from './content-type';
+import { classifyContent, decodeBody } from '../markdown/content-type';
 import type { CrawlContext } from './crawl-context';
 import type { FrontierEntry } from './frontier';
 import type { ResolvedCrawlMode } from './job-input';

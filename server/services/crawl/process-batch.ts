@@ -3,11 +3,11 @@ import { crawlUrls, jobs, pages } from '../../../db/schema';
 import { prepareDocuments } from '../ingest/prepare';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import { storeDocuments } from '../ingest/store';
-import { appendJobLog } from '../job-log';
+import { appendJobLog } from '../jobs/job-log';
 import { isEmbeddingConfigError } from '../embeddings/types';
-import { getJob, isTerminal, jobActivityCheck, recordJobProgress, setJobStatus } from '../jobs';
+import { getJob, isTerminal, jobActivityCheck, recordJobProgress, setJobStatus } from '../jobs/jobs';
 import { crawlContext } from './crawl-context';
-import type { CrawlDeps } from './crawl-deps';
+import type { IngestDeps } from '../ingest/ingest-deps';
 import { discoveredBy, enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
 import type { CrawlJobInput } from './job-input';
 import { mapLimit } from './limits';
@@ -18,7 +18,7 @@ import { processUrl, type PreviousPage, type UrlResult } from './process-url';
  * stored and counted once: later arrivals, in this batch or an earlier one,
  * are marked skipped as duplicates.
  */
-async function dropDuplicates(deps: CrawlDeps, jobId: string, results: (UrlResult | null)[]) {
+async function dropDuplicates(deps: IngestDeps, jobId: string, results: (UrlResult | null)[]) {
   const urls = results.flatMap((r) => (r?.status === 'done' ? r.documents.map((d) => d.url) : []));
   if (urls.length === 0) return;
   const stored = await deps.db
@@ -41,7 +41,7 @@ async function dropDuplicates(deps: CrawlDeps, jobId: string, results: (UrlResul
 type StoredPage = PreviousPage & { id: string };
 
 /** What the source already holds for these URLs: validators for conditional requests, and stored links. */
-async function storedPages(db: CrawlDeps['db'], sourceId: string, urls: string[]): Promise<Map<string, StoredPage>> {
+async function storedPages(db: IngestDeps['db'], sourceId: string, urls: string[]): Promise<Map<string, StoredPage>> {
   if (urls.length === 0) return new Map();
   const rows = await db
     .select({ id: pages.id, url: pages.url, etag: pages.etag, lastModified: pages.lastModified, links: sql<string[] | null>`${pages.metadata}->'links'` })
@@ -60,7 +60,7 @@ const summarise = (items: string[], max = 5) =>
  * discovered, the same when the batch runs again; page bodies never leave this
  * function.
  */
-export async function processCrawlBatch(deps: CrawlDeps, jobId: string, urlIds: number[]): Promise<{ newUrlIds: number[] }> {
+export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds: number[]): Promise<{ newUrlIds: number[] }> {
   const { db } = deps;
   const job = await getJob(db, jobId);
   if (isTerminal(job.status)) return { newUrlIds: [] };

@@ -1,9 +1,9 @@
 import type { IngestDocument } from '../ingest/prepare';
-import { classifyContent, decodeBody } from './content-type';
+import { classifyContent, decodeBody } from '../markdown/content-type';
 import type { CrawlContext } from './crawl-context';
 import { FetchError } from './fetcher';
 import type { FrontierEntry, FrontierRow } from './frontier';
-import { htmlToMarkdown } from './html-to-markdown';
+import { htmlToMarkdown } from '../markdown/html-to-markdown';
 import { isLinkCollection, parseLlmsTxt, splitLlmsFull } from './llms-txt';
 import { parseSitemap } from './sitemap';
 import { hasBinaryExtension, normalizeUrl, toRawGithubUrl } from './url';

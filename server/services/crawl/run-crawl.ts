@@ -1,19 +1,19 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { crawlUrls, pages, sources } from '../../../db/schema';
-import { appendJobLog } from '../job-log';
-import { getJob, isTerminal, setJobStatus, type Job } from '../jobs';
-import { nextRefresh } from '../sources';
+import { appendJobLog } from '../jobs/job-log';
+import { getJob, isTerminal, setJobStatus, type Job } from '../jobs/jobs';
+import { nextRefresh } from '../knowledge/sources';
 import type { RefreshInterval } from '../../schemas/sources';
 import { crawlContext } from './crawl-context';
 import { NOT_MODIFIED, ROBOTS_DISALLOWED } from './process-url';
-import type { CrawlDeps } from './crawl-deps';
+import type { IngestDeps } from '../ingest/ingest-deps';
 import { enqueueUrls, failPending, pendingCount, toBatches } from './frontier';
 import type { CrawlJobInput } from './job-input';
 import { planSeeds } from './plan-seeds';
 import { recordResolvedMode } from './start-crawl';
 
 /** First step of a crawl: decide the mode, seed the frontier, return the batches to fan out. */
-export async function beginCrawl(deps: CrawlDeps, jobId: string): Promise<{ batches: number[][] }> {
+export async function beginCrawl(deps: IngestDeps, jobId: string): Promise<{ batches: number[][] }> {
   const { db } = deps;
   const job = await getJob(db, jobId);
   if (isTerminal(job.status)) return { batches: [] };
@@ -26,7 +26,7 @@ export async function beginCrawl(deps: CrawlDeps, jobId: string): Promise<{ batc
   return { batches: toBatches(ids) };
 }
 
-export async function isCrawlDrained(deps: CrawlDeps, jobId: string): Promise<boolean> {
+export async function isCrawlDrained(deps: IngestDeps, jobId: string): Promise<boolean> {
   return (await pendingCount(deps.db, jobId)) === 0;
 }
 
@@ -37,7 +37,7 @@ export async function isCrawlDrained(deps: CrawlDeps, jobId: string): Promise<bo
  * to others, a redirect source whose target is stored), that stored nothing,
  * or that hit its page budget says nothing about the pages it did not reach.
  */
-async function whyKeepUnreached(deps: CrawlDeps, job: Job, willFail: boolean): Promise<string | null> {
+async function whyKeepUnreached(deps: IngestDeps, job: Job, willFail: boolean): Promise<string | null> {
   if (willFail) return 'the refresh could not crawl any page';
   const { db } = deps;
   const input = job.input as CrawlJobInput;
@@ -69,7 +69,7 @@ async function whyKeepUnreached(deps: CrawlDeps, job: Job, willFail: boolean): P
 }
 
 /** After a refresh, pages the crawl positively found no longer linked are deleted; on any doubt, none are. */
-async function removeVanishedPages(deps: CrawlDeps, job: Job, willFail: boolean) {
+async function removeVanishedPages(deps: IngestDeps, job: Job, willFail: boolean) {
   const { db } = deps;
   const input = job.input as CrawlJobInput;
   const why = await whyKeepUnreached(deps, job, willFail);
@@ -100,7 +100,7 @@ async function removeVanishedPages(deps: CrawlDeps, job: Job, willFail: boolean)
 }
 
 /** When a batch's run gave up for good, its URLs count as failed so the crawl can still finish. */
-export async function abandonBatch(deps: CrawlDeps, jobId: string, urlIds: number[], reason: string) {
+export async function abandonBatch(deps: IngestDeps, jobId: string, urlIds: number[], reason: string) {
   const n = await failPending(deps.db, jobId, urlIds, reason);
   if (n) await appendJobLog(deps.db, jobId, 'error', `${n} URL(s) failed after retries: ${reason}`);
 }
@@ -109,7 +109,7 @@ export async function abandonBatch(deps: CrawlDeps, jobId: string, urlIds: numbe
  * Last step: the frontier is drained. The job completes (with a summary of
  * failures) unless nothing at all could be stored, which is a failure.
  */
-export async function finalizeCrawl(deps: CrawlDeps, jobId: string) {
+export async function finalizeCrawl(deps: IngestDeps, jobId: string) {
   const { db } = deps;
   const job = await getJob(db, jobId);
   if (isTerminal(job.status)) return job;

@@ -4,7 +4,7 @@ import type { Database } from '../../../db/types';
 import { isAppError } from '../../errors';
 import type { Dispatch } from '../../schemas/job-events';
 import type { RefreshInterval } from '../../schemas/sources';
-import { dueSources, nextRefresh } from '../sources';
+import { dueSources, nextRefresh } from '../knowledge/sources';
 import { startRefresh } from './start-crawl';
 
 /**

@@ -4,7 +4,7 @@ import type { Database } from '../../../db/types';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
 import type { Dispatch } from '../../schemas/job-events';
 import type { CrawlInput } from '../../schemas/knowledge';
-import { createJob, getJob, setJobStatus } from '../jobs';
+import { createJob, getJob, setJobStatus } from '../jobs/jobs';
 import { crawlOptionsSchema } from '../../schemas/knowledge';
 import type { CrawlJobInput } from './job-input';
 import { createUrlFilter, normalizeUrl, sourceIdFor } from './url';

@@ -1,7 +1,7 @@
 import { backlogIsFull, flushVectorBacklog } from '../../../db/vector-backlog';
 import type { Database } from '../../../db/types';
-import { appendJobLog } from '../job-log';
-import { anyJobActive } from '../jobs';
+import { appendJobLog } from '../jobs/job-log';
+import { anyJobActive } from '../jobs/jobs';
 
 type Deps = { db: Database; embedder: { dimensions: number } };
 

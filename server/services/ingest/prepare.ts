@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { chunks, codeExamples, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
-import { chunkMarkdown, embeddingText, type MarkdownChunk } from '../crawl/chunker';
+import { chunkMarkdown, embeddingText, type MarkdownChunk } from './chunker';
 import { embedInBatches } from '../embeddings/embed-in-batches';
 import { codeEmbeddingText, dropDuplicatesAcross, extractCodeExamples, type CodeExample } from './code-examples';
 import type { Contextualizer } from './contextualize';

@@ -2,15 +2,15 @@ import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { jobs, uploadFiles } from '../../../db/schema';
 import { byteaFromBase64 } from '../../../db/schema/uploads';
 import type { Database } from '../../../db/types';
-import type { CrawlDeps } from '../crawl/crawl-deps';
-import { DocumentRejected } from '../documents/document-rejected';
-import { documentToMarkdown } from '../documents/to-markdown';
+import type { IngestDeps } from '../ingest/ingest-deps';
+import { DocumentRejected } from '../converters/document-rejected';
+import { documentToMarkdown } from '../converters/to-markdown';
 import { isEmbeddingConfigError } from '../embeddings/types';
 import { prepareDocuments } from '../ingest/prepare';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import { storeDocuments } from '../ingest/store';
-import { appendJobLog } from '../job-log';
-import { getJob, isJobActive, isTerminal, recordJobProgress, setJobStatus } from '../jobs';
+import { appendJobLog } from '../jobs/job-log';
+import { getJob, isJobActive, isTerminal, recordJobProgress, setJobStatus } from '../jobs/jobs';
 import { uploadPageUrl } from './file-name';
 
 export type FileOutcome = { status: 'done' | 'failed' | 'skipped'; chunks: number };
@@ -33,7 +33,7 @@ export async function failUploadFile(db: Database, jobId: string, fileId: string
  * chunks, code examples and embeddings, stored as the page `file://<name>` of
  * the upload's source. A file the converter rejects fails on its own.
  */
-export async function processUploadFile(deps: CrawlDeps, jobId: string, fileId: string): Promise<FileOutcome> {
+export async function processUploadFile(deps: IngestDeps, jobId: string, fileId: string): Promise<FileOutcome> {
   const { db } = deps;
   const [file] = await db.select({ ...getTableColumns(uploadFiles), content: byteaFromBase64(uploadFiles.content) }).from(uploadFiles).where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.jobId, jobId)));
   if (!file || file.status !== 'pending' || !file.content) return { status: 'skipped', chunks: 0 };

@@ -5,10 +5,10 @@ import { importQuerySchema, MAX_IMPORT_BYTES, parseQuery } from '../../../../ser
 import { multipartField } from '../../../../server/http/multipart-field';
 import { multipartBoundary } from '../../../../server/http/multipart-stream';
 import { spoolBody } from '../../../../server/http/spool-body';
-import { getRuntime } from '../../../../server/runtime';
+import { getRuntime } from '../../../../server/runtime/global';
 import { actorId } from '../../../../server/services/auth/principal';
 import { clientIp } from '../../../../server/services/auth/client-ip';
-import { callerLimits, limitCaller } from '../../../../server/services/security/limit-caller';
+import { callerLimits, limitCaller } from '../../../../server/services/auth/limit-caller';
 import { archiveLines } from '../../../../server/services/archive/archive-stream';
 import { importSource } from '../../../../server/services/archive/import-source';
 
@@ -31,7 +31,7 @@ export async function POST(req: Request) {
     const file = createReadStream(body.path);
     try {
       const bytes = boundary ? multipartField(file, boundary, 'file') : file;
-      const { model, dimensions } = rt.crawl.embedder;
+      const { model, dimensions } = rt.ingest.embedder;
       const result = await importSource(rt.database.db, archiveLines(bytes), { embedder: { model, dimensions }, onConflict, createdBy: actorId(principal) });
       return Response.json(result, { status: 201 });
     } finally {

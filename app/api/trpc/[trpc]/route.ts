@@ -1,4 +1,4 @@
-import { handleTrpcRequest } from '../../../../server/http/trpc-handler';
+import { handleTrpcRequest } from '../../../../server/trpc/http-handler';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,11 +1,11 @@
 import { headers } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import { isAppError } from '../../../../server/errors';
-import { getRuntime } from '../../../../server/runtime';
+import { getRuntime } from '../../../../server/runtime/global';
 import { uuidSchema } from '../../../../server/schemas/common';
 import { authenticate } from '../../../../server/services/auth/authenticate';
 import { can } from '../../../../server/services/auth/principal';
-import { readPage } from '../../../../server/services/pages';
+import { readPage } from '../../../../server/services/knowledge/pages';
 import { MarkdownView } from '../../../markdown-view';
 
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { authorize } from '../../../../../server/http/authorize';
 import { errorResponse } from '../../../../../server/http/error-response';
 import { archiveDisposition, exportQuerySchema, parseQuery } from '../../../../../server/http/archive-query';
-import { getRuntime } from '../../../../../server/runtime';
+import { getRuntime } from '../../../../../server/runtime/global';
 import { sourceIdSchema } from '../../../../../server/schemas/common';
 import { badRequest } from '../../../../../server/errors';
 import { gzipLines } from '../../../../../server/services/archive/archive-stream';

@@ -1,0 +1,39 @@
+import { sql } from 'drizzle-orm';
+import { serve } from 'inngest/edge';
+import { inngest } from './client';
+import { functions } from './functions';
+import { CHANNELS } from '../server/realtime/channels';
+import type { Runtime } from '../server/runtime/runtime';
+import { setLocalRunner } from '../server/runner/global';
+import { createLocalRunner, type LocalRunner } from '../server/runner/local-runner';
+import { releaseLeases } from '../server/runner/store';
+
+/** Starts the in-process runner over Archon's real functions and makes it the SDK's destination. */
+export async function startLocalRunner(
+  runtime: Runtime,
+  opts: { retryBaseMs?: number; now?: () => number; cronTickMs?: number } = {},
+): Promise<LocalRunner> {
+  const { db } = runtime.database;
+  const handler = serve({ client: inngest, functions });
+  const runner = createLocalRunner({
+    db,
+    handler: (req) => handler(req),
+    logger: runtime.logger,
+    slots: runtime.config.RUNNER_SLOTS,
+    leaseMs: runtime.config.RUNNER_LEASE_MS,
+    retryBaseMs: opts.retryBaseMs,
+    now: opts.now,
+    cronTickMs: opts.cronTickMs,
+    subscribeWakeups: (wake) => runtime.pubsub.subscribe(CHANNELS.runner, wake),
+    announce: async () => {
+      await db.execute(sql`select pg_notify(${CHANNELS.runner}, '')`);
+    },
+  });
+  // The embedded database belongs to this process alone, so any run marked
+  // running was interrupted by a crash and can resume at once.
+  if (runtime.database.mode === 'embedded') await releaseLeases(db);
+  setLocalRunner(runner);
+  await runner.start();
+  runtime.runner = runner;
+  return runner;
+}

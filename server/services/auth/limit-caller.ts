@@ -1,0 +1,29 @@
+import type { Database } from '../../../db/types';
+import type { Principal } from './principal';
+import { createRateLimiter, rateLimitRules, type DefaultRuleName } from '../security/rate-limit';
+
+/** The expensive calls, each limited per minute. */
+export type CallerRule = Exclude<DefaultRuleName, 'login' | 'login-account'>;
+export type CallerLimits = Record<CallerRule, number>;
+
+/**
+ * Counts one expensive call against its caller (per API key, else per user,
+ * else per address) and throws TOO_MANY_REQUESTS past the limit. tRPC
+ * procedures and plain route handlers share it, so a limit cannot be stepped
+ * around by calling the other entry point. The system principal (in-process
+ * callers) is not limited.
+ */
+export async function limitCaller(db: Database, perMinute: CallerLimits, rule: CallerRule, caller: { principal: Principal | null; ip: string | null }): Promise<void> {
+  const p = caller.principal;
+  if (!p || p.kind === 'system') return;
+  const subject = p.keyId ? `key:${p.keyId}` : p.userId ? `user:${p.userId}` : `ip:${caller.ip ?? 'unknown'}`;
+  const rules = rateLimitRules({ [rule]: { limit: perMinute[rule], windowMs: 60_000 } });
+  await createRateLimiter(db, rules).enforce(rule, subject, `${rule} calls`);
+}
+
+/** The per-minute limits from configuration. */
+export const callerLimits = (config: { RATE_LIMIT_SEARCH_PER_MINUTE: number; RATE_LIMIT_CRAWL_PER_MINUTE: number; RATE_LIMIT_UPLOAD_PER_MINUTE: number }): CallerLimits => ({
+  search: config.RATE_LIMIT_SEARCH_PER_MINUTE,
+  crawl: config.RATE_LIMIT_CRAWL_PER_MINUTE,
+  upload: config.RATE_LIMIT_UPLOAD_PER_MINUTE,
+});

@@ -1,0 +1,75 @@
+import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
+import { pages } from '../../../db/schema';
+import type { Database } from '../../../db/types';
+import { badRequest, notFound } from '../../errors';
+import type { Page } from '../../schemas/common';
+import { escapeLike } from '../sql-helpers';
+import { getSource } from './sources';
+
+const pageSummary = {
+  id: pages.id,
+  sourceId: pages.sourceId,
+  url: pages.url,
+  title: pages.title,
+  charCount: pages.charCount,
+  wordCount: pages.wordCount,
+  chunkCount: pages.chunkCount,
+  fetchedAt: pages.fetchedAt,
+  updatedAt: pages.updatedAt,
+};
+export type PageSummary = { [K in keyof typeof pageSummary]: (typeof pages.$inferSelect)[K] };
+
+export async function listPages(
+  db: Database,
+  input: { sourceId: string; query?: string; limit: number; offset: number },
+): Promise<Page<PageSummary>> {
+  await getSource(db, input.sourceId);
+  const text = input.query ? `%${escapeLike(input.query)}%` : undefined;
+  const where = and(eq(pages.sourceId, input.sourceId), text ? or(ilike(pages.title, text), ilike(pages.url, text)) : undefined);
+  const [items, [total]] = await Promise.all([
+    db.select(pageSummary).from(pages).where(where).orderBy(asc(pages.url)).limit(input.limit).offset(input.offset),
+    db.select({ n: count() }).from(pages).where(where),
+  ]);
+  return { items, total: total?.n ?? 0, limit: input.limit, offset: input.offset };
+}
+
+/**
+ * A page's full Markdown, at most `maxChars` of it from `offset`. A longer page
+ * says so plainly and where to continue, rather than flooding an agent's context.
+ */
+export async function readPage(
+  db: Database,
+  input: { pageId?: string; url?: string; sourceId?: string; offset: number; maxChars: number },
+) {
+  const where = input.pageId ? eq(pages.id, input.pageId) : and(eq(pages.url, input.url!), input.sourceId ? eq(pages.sourceId, input.sourceId) : undefined);
+  // Offsets count characters as Postgres does (code points), the same way on every call.
+  const [row, ...others] = await db
+    .select({
+      ...pageSummary,
+      content: sql<string>`substr(${pages.content}, ${input.offset + 1}, ${input.maxChars})`,
+      total: sql<number>`char_length(${pages.content})`.mapWith(Number),
+      returned: sql<number>`char_length(substr(${pages.content}, ${input.offset + 1}, ${input.maxChars}))`.mapWith(Number),
+    })
+    .from(pages)
+    .where(where)
+    .orderBy(asc(pages.sourceId))
+    .limit(2);
+  if (!row) throw notFound('Page', input.pageId ?? input.url!);
+  if (others.length > 0) {
+    // Two sources crawled the same address; picking one silently could show the wrong version.
+    const sources = [row, ...others].map((p) => p.sourceId).join(', ');
+    throw badRequest(`${input.url} is in several sources (${sources}); give sourceId, or read by pageId`, { field: 'sourceId' });
+  }
+  const { total, returned, ...page } = row;
+  const end = input.offset + returned;
+  const truncated = end < total;
+  return {
+    ...page,
+    charCount: total,
+    offset: input.offset,
+    truncated,
+    notice: truncated
+      ? `This page has ${total} characters; this is ${input.offset}–${end}. Read on with offset ${end}, or search for the section you need.`
+      : null,
+  };
+}

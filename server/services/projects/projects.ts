@@ -1,0 +1,138 @@
+import { and, asc, count, desc, eq, ilike, ne, or, sql } from 'drizzle-orm';
+import { projects, projectSources, sources } from '../../../db/schema';
+import type { Database } from '../../../db/types';
+import { notFound } from '../../errors';
+import type { Page } from '../../schemas/common';
+import type {
+  CreateProjectInput,
+  LinkSourceInput,
+  ListProjectsInput,
+  UpdateProjectInput,
+} from '../../schemas/projects';
+import { escapeLike } from '../sql-helpers';
+import { snapshotProjectField } from './versions';
+
+export const projectColumns = {
+  id: projects.id,
+  title: projects.title,
+  description: projects.description,
+  githubRepo: projects.githubRepo,
+  pinned: projects.pinned,
+  features: projects.features,
+  data: projects.data,
+  createdAt: projects.createdAt,
+  updatedAt: projects.updatedAt,
+};
+export type Project = Awaited<ReturnType<typeof getProject>>;
+
+export async function getProject(db: Database, id: string) {
+  const [row] = await db.select(projectColumns).from(projects).where(eq(projects.id, id));
+  if (!row) throw notFound('Project', id);
+  return row;
+}
+
+/** Locks the project row for the rest of the transaction; task and document writes serialise on it. */
+export async function lockProject(tx: Database, id: string): Promise<void> {
+  const [row] = await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, id)).for('no key update');
+  if (!row) throw notFound('Project', id);
+}
+
+// Only one project is pinned at a time, as in Archon v1.
+async function unpinOthers(tx: Database, keepId: string) {
+  await tx.update(projects).set({ pinned: false }).where(and(eq(projects.pinned, true), ne(projects.id, keepId)));
+}
+
+export async function createProject(db: Database, input: CreateProjectInput) {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(projects)
+      .values({
+        title: input.title,
+        description: input.description,
+        githubRepo: input.githubRepo ?? null,
+        pinned: input.pinned,
+        features: input.features,
+        data: input.data,
+      })
+      .returning(projectColumns);
+    if (input.pinned) await unpinOthers(tx, row!.id);
+    // As documents do: the first content is a version too, so the first edit can be undone.
+    if (input.features.length) await snapshotProjectField(tx, row!.id, 'features', input.features, 'create');
+    if (input.data.length) await snapshotProjectField(tx, row!.id, 'data', input.data, 'create');
+    return row!;
+  });
+}
+
+export async function updateProject(db: Database, input: UpdateProjectInput) {
+  return db.transaction(async (tx) => {
+    await lockProject(tx, input.id);
+    const { id, ...changes } = input;
+    const [row] = await tx
+      .update(projects)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(projects.id, id))
+      .returning(projectColumns);
+    if (changes.pinned) await unpinOthers(tx, id);
+    if (changes.features !== undefined) await snapshotProjectField(tx, id, 'features', changes.features, 'update');
+    if (changes.data !== undefined) await snapshotProjectField(tx, id, 'data', changes.data, 'update');
+    return row!;
+  });
+}
+
+export async function deleteProject(db: Database, id: string) {
+  const [row] = await db.delete(projects).where(eq(projects.id, id)).returning({ id: projects.id });
+  if (!row) throw notFound('Project', id);
+  return row;
+}
+
+/** Pinned first, then alphabetical, with task counts per status. */
+export async function listProjects(db: Database, input: ListProjectsInput): Promise<Page<Project>> {
+  const where = input.query
+    ? or(ilike(projects.title, `%${escapeLike(input.query)}%`), ilike(projects.description, `%${escapeLike(input.query)}%`))
+    : undefined;
+  const [items, [total]] = await Promise.all([
+    db
+      .select(projectColumns)
+      .from(projects)
+      .where(where)
+      .orderBy(desc(projects.pinned), asc(sql`lower(${projects.title})`), asc(projects.id))
+      .limit(input.limit)
+      .offset(input.offset),
+    db.select({ n: count() }).from(projects).where(where),
+  ]);
+  return { items, total: total?.n ?? 0, limit: input.limit, offset: input.offset };
+}
+
+export async function getProjectFeatures(db: Database, id: string) {
+  const project = await getProject(db, id);
+  return { features: project.features, count: project.features.length };
+}
+
+export async function linkSource(db: Database, input: LinkSourceInput) {
+  await getProject(db, input.projectId);
+  const [source] = await db.select({ id: sources.id }).from(sources).where(eq(sources.id, input.sourceId));
+  if (!source) throw notFound('Source', input.sourceId);
+  await db
+    .insert(projectSources)
+    .values(input)
+    .onConflictDoUpdate({ target: [projectSources.projectId, projectSources.sourceId], set: { linkType: input.linkType } });
+  return listProjectSources(db, input.projectId);
+}
+
+export async function unlinkSource(db: Database, input: { projectId: string; sourceId: string }) {
+  await getProject(db, input.projectId);
+  await db
+    .delete(projectSources)
+    .where(and(eq(projectSources.projectId, input.projectId), eq(projectSources.sourceId, input.sourceId)));
+  return listProjectSources(db, input.projectId);
+}
+
+export async function listProjectSources(db: Database, projectId: string) {
+  await getProject(db, projectId);
+  return db
+    .select({ sourceId: projectSources.sourceId, linkType: projectSources.linkType, title: sources.title, url: sources.url })
+    .from(projectSources)
+    .innerJoin(sources, eq(sources.id, projectSources.sourceId))
+    .where(eq(projectSources.projectId, projectId))
+    .orderBy(asc(sources.title));
+}

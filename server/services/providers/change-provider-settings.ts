@@ -1,0 +1,39 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../../db/types';
+import { CHANNELS } from '../../realtime/channels';
+import type { Dispatch } from '../../schemas/job-events';
+import type { UpdateProviderSettingsInput } from '../../schemas/provider-settings';
+import { recordAudit } from '../security/audit-log';
+import { auditActor, type Actor } from '../auth/actor';
+import type { Embedder } from '../embeddings/types';
+import { updateProviderSettings } from './provider-settings';
+import { reembedIfModelChanged } from '../ingest/reembed';
+import type { SecretBox } from '../security/secret-box';
+
+/** Which fields a change touched, for the audit log (names only, never values). */
+function touched(input: UpdateProviderSettingsInput): string[] {
+  return Object.entries(input).flatMap(([kind, fields]) => Object.keys((fields as object | undefined) ?? {}).map((f) => `${kind}.${f}`));
+}
+
+/**
+ * Saves provider settings, makes every process use them, and starts
+ * re-embedding when the embedding model or dimension now differs from the
+ * stored vectors. Search keeps working from full text meanwhile.
+ */
+export async function changeProviderSettings(
+  deps: { db: Database; box: SecretBox; dispatch: Dispatch; reload: () => Promise<Embedder> },
+  actor: Actor,
+  input: UpdateProviderSettingsInput,
+) {
+  const { changed: _changed, ...view } = await updateProviderSettings(deps.db, deps.box, input, actor.principal.userId);
+  await deps.db.execute(sql`select pg_notify(${CHANNELS.settings}, '')`);
+  const embedder = await deps.reload();
+  const reembedJob = await reembedIfModelChanged(deps.db, deps.dispatch, embedder);
+  await recordAudit(deps.db, {
+    action: 'settings.changed',
+    ...auditActor(actor),
+    target: 'providers',
+    details: { fields: touched(input), reembedJobId: reembedJob?.id ?? null },
+  });
+  return { ...view, embedding: { ...view.embedding, active: { model: embedder.model, dimensions: embedder.dimensions } }, reembedJob };
+}

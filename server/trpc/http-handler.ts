@@ -1,0 +1,102 @@
+import { getTRPCErrorShape, TRPCError, transformTRPCResponse } from '@trpc/server';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { appRouter } from '../routers/_app';
+import { createContext } from './context';
+import { retryAfterOf } from './error-mapping';
+import type { Config } from '../config';
+import { isAppError } from '../errors';
+import { discardBody, readBodyWithin, withBodyLimit } from '../http/body-limit';
+import { getRuntime } from '../runtime/global';
+
+export const TRPC_ENDPOINT = '/api/trpc';
+const MiB = 1024 * 1024;
+/** Room for any call but an upload (the largest, project documents, are well under this). */
+const TRPC_MAX_BODY_BYTES = 4 * MiB;
+// `req.json()` decodes the body into one string, and V8 strings stop just short of 512 MiB.
+const MAX_JSON_BODY_BYTES = 500 * MiB;
+/** How much of a refused body is read and dropped so the client can see the 413 (see discardBody). */
+const DRAIN_BYTES = 16 * MiB;
+
+/** `knowledge.upload` carries its files as base64, so its bound follows the upload limits. */
+function bodyLimitFor(path: string, config: Config): number {
+  if (path !== 'knowledge.upload') return TRPC_MAX_BODY_BYTES;
+  const files = Math.ceil(config.UPLOAD_MAX_FILE_BYTES / 3) * 4 * config.UPLOAD_MAX_FILES;
+  return Math.min(MAX_JSON_BODY_BYTES, Math.max(TRPC_MAX_BODY_BYTES, files + MiB));
+}
+
+/** An error in the shape tRPC clients parse, one entry per call when batched. */
+function errorResponse(url: URL, path: string, code: 'PAYLOAD_TOO_LARGE' | 'METHOD_NOT_SUPPORTED', message: string): Response {
+  const config = appRouter._def._config;
+  const error = new TRPCError({ code, message });
+  const shapeFor = (p: string) => ({ error: getTRPCErrorShape({ config, error, type: 'unknown', path: p, input: undefined, ctx: undefined }) });
+  const body = url.searchParams.get('batch') === '1' ? path.split(',').map(shapeFor) : shapeFor(path);
+  return Response.json(transformTRPCResponse(config, body), { status: code === 'PAYLOAD_TOO_LARGE' ? 413 : 405 });
+}
+
+const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } } | undefined>;
+const isSubscription = (path: string) => path.split(',').some((p) => procedures[p]?._def.type === 'subscription');
+
+/** The procedure path(s) of a request; a malformed escape is tRPC's to refuse (as an unknown procedure), not a crash here. */
+function pathOf(url: URL): string {
+  const raw = url.pathname.slice(TRPC_ENDPOINT.length + 1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Bounds the body before tRPC sees it, so an oversized request is refused
+ * before authentication and before anything is parsed. A declared length is
+ * checked up front and then enforced as the body streams; a chunked body has
+ * no length to check, so it is read here, within the bound.
+ */
+async function boundBody(req: Request, url: URL, path: string, config: Config): Promise<Request | Response> {
+  const maxBytes = bodyLimitFor(path, config);
+  try {
+    if (req.headers.has('content-length')) return withBodyLimit(req, maxBytes);
+    const body = await readBodyWithin(req, maxBytes, DRAIN_BYTES);
+    return new Request(req.url, { method: req.method, headers: req.headers, body, signal: req.signal });
+  } catch (err) {
+    if (isAppError(err) && err.code === 'PAYLOAD_TOO_LARGE') {
+      if (req.body && !req.bodyUsed && !req.body.locked) discardBody(req.body, DRAIN_BYTES);
+      return errorResponse(url, path, 'PAYLOAD_TOO_LARGE', err.message);
+    }
+    throw err;
+  }
+}
+
+/**
+ * tRPC over HTTP. The Next route handler exports it, and the custom server
+ * calls it directly for /api/trpc, skipping Next's routing on the hottest path.
+ * Subscriptions are refused here: over the WebSocket, revoking or expiring
+ * credentials closes a live stream, while server-sent events over HTTP would
+ * go on after them.
+ */
+export async function handleTrpcRequest(incoming: Request): Promise<Response> {
+  let req = incoming;
+  const url = new URL(req.url);
+  const path = pathOf(url);
+  if (isSubscription(path)) return errorResponse(url, path, 'METHOD_NOT_SUPPORTED', 'Subscriptions are served over the WebSocket at /api/trpc-ws, not over HTTP');
+  if (req.method === 'POST') {
+    const bounded = await boundBody(req, url, path, (await getRuntime()).config);
+    if (bounded instanceof Response) return bounded;
+    req = bounded;
+  }
+  return fetchRequestHandler({
+    endpoint: TRPC_ENDPOINT,
+    req,
+    router: appRouter,
+    createContext: () => createContext({ req }),
+    responseMeta: ({ errors }) => {
+      const seconds = Math.max(0, ...errors.map((e) => retryAfterOf(e) ?? 0));
+      return seconds ? { headers: new Headers({ 'retry-after': String(Math.ceil(seconds)) }) } : {};
+    },
+    onError: async ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        (await getRuntime()).logger.error('tRPC request failed', { path, error: error.cause ?? error });
+      }
+    },
+  });
+}
