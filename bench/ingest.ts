@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../db/rows';
+import { queryRows } from '../db/sql';
 import { indexManual, MANUAL_DIR, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
 
 const args = process.argv.slice(2);

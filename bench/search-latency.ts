@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { sql } from 'drizzle-orm';
 import superjson from 'superjson';
-import { queryRows } from '../db/rows';
+import { queryRows } from '../db/sql';
 import { indexedDistance, queryVectorParam } from '../db/vector-index';
 import { indexManual, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
 import { percentile } from './metrics';

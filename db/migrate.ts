@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { queryRows } from './rows';
+import { queryRows } from './sql';
 import type { DatabaseHandle } from './types';
 
 export const MIGRATIONS_DIR = path.resolve(process.cwd(), 'db', 'migrations');

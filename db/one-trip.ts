@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Sql } from 'postgres';
-import { queryRows } from './rows';
+import { queryRows } from './sql';
 import type { Database } from './types';
 
 const dialect = new PgDialect();

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows } from './rows';
+import { queryRows } from './sql';
 import type { Database } from './types';
 import { EMBEDDING_TABLES, VECTOR_INDEX_LOCK, vectorIndexName, type EmbeddingTable } from './vector-index';
 

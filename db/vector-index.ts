@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { postgresClient } from './driver';
-import { queryRows } from './rows';
+import { queryRows } from './sql';
 import type { Database } from './types';
 
 export const MAX_INDEXED_DIMENSIONS = 4000;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
 import { runnerEvents, runnerRuns } from '../../db/schema';
 import type { Database } from '../../db/types';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import type { MemoEntry } from './protocol';
 
 export type IncomingEvent = { id?: string; name: string; data?: Record<string, unknown>; ts?: number };

@@ -58,3 +58,5 @@ export const tagsSchema = z
 
 export type Pagination = z.infer<typeof paginationSchema>;
 export type Page<T> = { items: T[]; total: number; limit: number; offset: number };
+export const REFRESH_INTERVALS = ['off', 'hourly', 'daily', 'weekly', 'monthly'] as const;
+export type RefreshInterval = (typeof REFRESH_INTERVALS)[number];

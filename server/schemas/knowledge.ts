@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES } from '../../db/schema/knowledge';
 import { tagsSchema, titleSchema } from './common';
-import { REFRESH_INTERVALS } from './refresh-interval';
+import { REFRESH_INTERVALS } from './common';
 
 export const CRAWL_MODES = ['auto', 'single', 'recursive', 'sitemap', 'llms-txt', 'llms-full', 'text'] as const;
 

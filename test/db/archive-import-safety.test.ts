@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { codeExamples, jobs, pages, projectSources, sources, taskSources } from '../../db/schema';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import type { Database } from '../../db/types';
 import { fromDatabaseError, isAppError } from '../../server/errors';
 import { archiveLines } from '../../server/services/archive/archive-stream';

@@ -2,7 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { asc, count, eq, isNotNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, codeExamples, pages, sources } from '../../db/schema';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import type { Database } from '../../db/types';
 import { isAppError, type AppErrorCode } from '../../server/errors';
 import { archiveLines, gzipLines } from '../../server/services/archive/archive-stream';

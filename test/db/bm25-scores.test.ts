@@ -1,7 +1,7 @@
 // Full-text BM25 as Postgres computes it, checked against the formula over the stored tsvectors.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import { chunks, pages, sources } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
 import { textCandidates } from '../../server/services/search/fused-query';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationStatus, MIGRATIONS_DIR, readJournal, runMigrations } from '../../db/migrate';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import { chunks, pages, sources } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
 import { embeddingExpr, ensureVectorIndexes, indexedDistance, indexType, queryVectorParam, vectorIndexName } from '../../db/vector-index';

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlineQuery, localSettings, queryWithSettings, sqlLiteral } from '../../db/one-trip';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import type { DatabaseHandle } from '../../db/types';
 import { createTestDatabase } from '../helpers/db';
 

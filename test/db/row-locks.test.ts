@@ -5,7 +5,7 @@ import type { Database } from '../../db/types';
 import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { startCrawl } from '../../server/services/crawl/start-crawl';
 import { createJob, insertJobEvent, setJobStatus } from '../../server/services/jobs/jobs';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import { testDbKind } from '../helpers/db';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';

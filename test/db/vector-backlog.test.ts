@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, codeExamples, jobEvents } from '../../db/schema';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import { backlogIsFull, flushVectorBacklog } from '../../db/vector-backlog';
 import { ensureVectorIndexes, vectorIndexName } from '../../db/vector-index';
 import type { ChunkHit } from '../../server/services/search/hits';

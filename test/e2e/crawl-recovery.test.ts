@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openEmbedded } from '../../db/pglite';
 import { openServer } from '../../db/postgres';
-import { queryRows } from '../../db/rows';
+import { queryRows } from '../../db/sql';
 import type { DatabaseHandle } from '../../db/types';
 import { SLOW_PAGES, startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { createServerDatabase, testDbKind } from '../helpers/db';

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { chunks, codeExamples, pages, sources } from '../../../db/schema';
-import { queryRows } from '../../../db/rows';
+import { queryRows } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { notFound } from '../../errors';
 import {

@@ -28,7 +28,7 @@
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES, SOURCE_KINDS } from '../../../db/schema/knowledge';
 import { jsonValueSchema, sourceIdSchema, textSchema } from '../../schemas/common';
-import { REFRESH_INTERVALS, type RefreshInterval } from '../../schemas/refresh-interval';
+import { REFRESH_INTERVALS, type RefreshInterval } from '../../schemas/common';
 
 export const ARCHIVE_FORMAT = 'archon-source';
 export const ARCHIVE_VERSION = 1;

@@ -3,7 +3,7 @@ import { sources, jobs, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { flushVectorBacklog } from '../../../db/vector-backlog';
 import { badRequest, conflict } from '../../errors';
-import { escapeLike } from '../sql-helpers';
+import { escapeLike } from '../../../db/sql';
 import { nextRefresh } from '../knowledge/sources';
 import type { EmbeddingInfo, SourceLine } from './format';
 import { writePages, type PageWriteCounts } from './write-pages';

@@ -3,7 +3,7 @@ import { pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { badRequest, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
-import { escapeLike } from '../sql-helpers';
+import { escapeLike } from '../../../db/sql';
 import { getSource } from './sources';
 
 const pageSummary = {

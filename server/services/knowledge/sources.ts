@@ -8,7 +8,7 @@ import type { Page } from '../../schemas/common';
 import type { Dispatch } from '../../schemas/job-events';
 import type { ListChunksInput, ListSourcesInput, RefreshInterval, UpdateSourceInput } from '../../schemas/sources';
 import { cancelJob } from '../jobs/jobs';
-import { escapeLike } from '../sql-helpers';
+import { escapeLike } from '../../../db/sql';
 
 const pageCount = sql<number>`(select count(*) from pages p where p.source_id = "sources"."id")`.mapWith(Number);
 const chunkCount = sql<number>`(select count(*) from chunks c where c.source_id = "sources"."id")`.mapWith(Number);

@@ -5,7 +5,7 @@ import { conflict, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
 import type { CreateDocumentInput, ListDocumentsInput, UpdateDocumentInput } from '../../schemas/documents';
 import { getProject, lockProject } from './projects';
-import { escapeLike } from '../sql-helpers';
+import { escapeLike } from '../../../db/sql';
 import { getVersion, snapshotDocument } from './versions';
 
 const summaryColumns = {

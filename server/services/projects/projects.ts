@@ -9,7 +9,7 @@ import type {
   ListProjectsInput,
   UpdateProjectInput,
 } from '../../schemas/projects';
-import { escapeLike } from '../sql-helpers';
+import { escapeLike } from '../../../db/sql';
 import { snapshotProjectField } from './versions';
 
 export const projectColumns = {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../../../db/rows';
+import { queryRows } from '../../../db/sql';
 import type { SearchCodeInput } from '../../schemas/search';
 import { fusedSearch } from './fused-query';
 import { anchorUrl, scoreParts, type ScoreParts } from './hits';

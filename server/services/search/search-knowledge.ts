@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { jobs } from '../../../db/schema';
-import { queryRows } from '../../../db/rows';
+import { queryRows } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
 import type { Logger } from '../../logger';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../../../db/rows';
+import { queryRows } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { candidateTsQueries } from './candidate-query';
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { migrationStatus, type MigrationStatus } from '../../../db/migrate';
-import { queryRows } from '../../../db/rows';
+import { queryRows } from '../../../db/sql';
 import type { DatabaseHandle, DatabaseMode } from '../../../db/types';
 
 export type Health = {

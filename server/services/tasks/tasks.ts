@@ -6,7 +6,7 @@ import { badRequest, conflict, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
 import type { CreateTaskInput, ListTasksInput, MoveTaskInput, UpdateTaskInput } from '../../schemas/tasks';
 import { getProject, lockProject } from '../projects/projects';
-import { escapeLike } from '../sql-helpers';
+import { escapeLike } from '../../../db/sql';
 import { appendTaskEvent, type TaskEventKind } from './task-events';
 import { POSITION_GAP, positionBetween, renumber } from './task-ordering';
 

@@ -1,2 +1,0 @@
-/** Escapes LIKE wildcards so user text matches literally. */
-export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
