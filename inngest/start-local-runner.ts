@@ -1,8 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { serve } from 'inngest/edge';
 import { inngest } from './client';
 import { functions } from './functions';
-import { CHANNELS } from '../server/realtime/channels';
+import { CHANNELS, notify } from '../server/realtime/channels';
 import type { Runtime } from '../server/runtime/runtime';
 import { setLocalRunner } from '../server/runner/global';
 import { createLocalRunner, type LocalRunner } from '../server/runner/local-runner';
@@ -25,9 +24,7 @@ export async function startLocalRunner(
     now: opts.now,
     cronTickMs: opts.cronTickMs,
     subscribeWakeups: (wake) => runtime.pubsub.subscribe(CHANNELS.runner, wake),
-    announce: async () => {
-      await db.execute(sql`select pg_notify(${CHANNELS.runner}, '')`);
-    },
+    announce: () => notify(db, CHANNELS.runner),
   });
   // The embedded database belongs to this process alone, so any run marked
   // running was interrupted by a crash and can resume at once.

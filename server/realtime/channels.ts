@@ -14,11 +14,28 @@ export const CHANNELS = {
 } as const;
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
+/** A new row in an event table: `key` says whose (a job, a project), `id` is the row's. */
 export type EventNotice = { key: string; id: number };
 
-/** Queues a notification; Postgres delivers it only if the surrounding transaction commits. */
-export async function notify(db: Database, channel: Channel, notice: EventNotice): Promise<void> {
-  await db.execute(sql`select pg_notify(${channel}, ${JSON.stringify(notice)})`);
+/** Which credentials ended: a key, a session, or everything of a user (disabled, role changed). */
+export type Revocation = { keyId?: string; sessionId?: string; userId?: string };
+
+/** What each channel's notifications carry; `null` is a bare wake-up, sent with an empty payload. */
+type Payloads = {
+  [CHANNELS.tasks]: EventNotice;
+  [CHANNELS.jobs]: EventNotice;
+  [CHANNELS.runner]: null;
+  [CHANNELS.revocations]: Revocation;
+  [CHANNELS.settings]: null;
+};
+
+/**
+ * Sends every notification. Inside a transaction Postgres holds it until
+ * commit and drops it on rollback, so a notice never announces a row that
+ * was not written.
+ */
+export async function notify<C extends Channel>(db: Database, channel: C, ...payload: Payloads[C] extends null ? [] : [Payloads[C]]): Promise<void> {
+  await db.execute(sql`select pg_notify(${channel}, ${payload.length ? JSON.stringify(payload[0]) : ''})`);
 }
 
 export function parseNotice(payload: string): EventNotice | null {

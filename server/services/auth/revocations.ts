@@ -1,10 +1,6 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../../../db/types';
 import type { Principal } from './principal';
-import { CHANNELS } from '../../realtime/channels';
-
-/** Which credentials ended: a key, a session, or everything of a user (disabled, role changed). */
-export type Revocation = { keyId?: string; sessionId?: string; userId?: string };
+import { CHANNELS, notify, type Revocation } from '../../realtime/channels';
 
 /**
  * Tells every process that credentials ended. Over NOTIFY, not an in-process
@@ -12,7 +8,7 @@ export type Revocation = { keyId?: string; sessionId?: string; userId?: string }
  * the WebSocket connections live in the custom server's module instance.
  */
 export async function announceRevocation(db: Database, revocation: Revocation): Promise<void> {
-  await db.execute(sql`select pg_notify(${CHANNELS.revocations}, ${JSON.stringify(revocation)})`);
+  await notify(db, CHANNELS.revocations, revocation);
 }
 
 export function parseRevocation(payload: string): Revocation | null {

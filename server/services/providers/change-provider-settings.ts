@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../../../db/types';
-import { CHANNELS } from '../../realtime/channels';
+import { CHANNELS, notify } from '../../realtime/channels';
 import type { Dispatch } from '../../schemas/job-events';
 import type { UpdateProviderSettingsInput } from '../../schemas/provider-settings';
 import { recordAudit } from '../security/audit-log';
@@ -26,7 +25,7 @@ export async function changeProviderSettings(
   input: UpdateProviderSettingsInput,
 ) {
   const { changed: _changed, ...view } = await updateProviderSettings(deps.db, deps.box, input, actor.principal.userId);
-  await deps.db.execute(sql`select pg_notify(${CHANNELS.settings}, '')`);
+  await notify(deps.db, CHANNELS.settings);
   const embedder = await deps.reload();
   const reembedJob = await reembedIfModelChanged(deps.db, deps.dispatch, embedder);
   await recordAudit(deps.db, {
