@@ -56,15 +56,16 @@ export async function createTrpcWss(opts: { maxPayload: number; logger: Logger; 
     router: appRouter,
     createContext: async (o) => {
       const ctx = await createContext(o);
-      if (ctx.principal) {
-        principals.set(o.res, ctx.principal);
-        closeAtExpiry(o.res, ctx.principal.expiresAt);
+      const { principal } = ctx.actor;
+      if (principal) {
+        principals.set(o.res, principal);
+        closeAtExpiry(o.res, principal.expiresAt);
       }
       return ctx;
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') opts.logger.error('tRPC ws request failed', { path, error: error.cause ?? error });
+    onError: ({ error, path, ctx }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') opts.logger.error('tRPC ws request failed', { path, requestId: ctx?.actor.requestId, error: error.cause ?? error });
     },
   });
   return {

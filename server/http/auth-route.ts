@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import { AppError, badRequest } from '../errors';
 import { type Runtime } from '../runtime/runtime';
 import { getRuntime } from '../runtime/global';
-import { authenticate, sameOrigin } from '../services/auth/authenticate';
-import { clientIp, CLIENT_IP_HEADER } from '../services/auth/client-ip';
+import { sameOrigin } from '../services/auth/authenticate';
 import type { Principal } from '../services/auth/principal';
 import type { RequestMeta } from '../services/auth/sign-in';
+import { callerOf } from './authorize';
 import { readBodyWithin } from './body-limit';
 import { errorResponse } from './error-response';
 import { isHttps } from './session-cookies';
@@ -45,11 +45,8 @@ export function authRoute<S extends z.ZodType>(
       if (!parsed.success) {
         throw badRequest(parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`).join('; '));
       }
-      const meta: RequestMeta = {
-        ip: clientIp(req.headers, rt.config.TRUST_PROXY, req.headers.get(CLIENT_IP_HEADER)),
-        userAgent: req.headers.get('user-agent'),
-      };
-      const principal = await authenticate(rt.database.db, { headers: req.headers, publicUrl });
+      const { principal, ip } = await callerOf(rt, req.headers);
+      const meta: RequestMeta = { ip, userAgent: req.headers.get('user-agent') };
       const secure = isHttps(req, { trustProxy: rt.config.TRUST_PROXY, publicUrl });
       const result = await handler({ rt, input: parsed.data, meta, secure, principal });
       const headers = new Headers({ 'cache-control': 'no-store' });

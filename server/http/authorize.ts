@@ -1,20 +1,18 @@
-import { AppError } from '../errors';
 import type { Runtime } from '../runtime/runtime';
-import { authenticate, CSRF_HEADER } from '../services/auth/authenticate';
-import { can, type Capability, type Principal } from '../services/auth/principal';
-import { safeEqual } from '../services/security/tokens';
+import type { Actor, Caller } from '../services/auth/actor';
+import { authorize, identifyCaller, mutates, type Access } from '../services/auth/authorize';
+
+/** The caller of a plain HTTP request (route handler or page): principal or null, address, request id. */
+export const callerOf = (rt: Runtime, headers: Headers): Promise<Caller> =>
+  identifyCaller(rt.database.db, { headers, publicUrl: rt.config.ARCHON_PUBLIC_URL, trustProxy: rt.config.TRUST_PROXY });
 
 /**
- * The same rules as the tRPC procedures, for plain route handlers: a caller
- * with the capability, and for cookie-authenticated writes the CSRF header.
+ * A route handler's authorization: the same rules as the tRPC procedures
+ * (services/auth/authorize.ts), the CSRF token included for cookie-authenticated
+ * writes. Returns the actor, for rate limits and the audit log.
  */
-export async function authorize(rt: Runtime, req: Request, capability: Capability): Promise<Principal> {
-  const principal = await authenticate(rt.database.db, { headers: req.headers, publicUrl: rt.config.ARCHON_PUBLIC_URL });
-  if (!principal) throw new AppError('UNAUTHORIZED', 'Sign in, or send an API key (Authorization: Bearer ak_…)');
-  if (!can(principal, capability)) throw new AppError('FORBIDDEN', `This needs ${capability} access`);
-  if (req.method !== 'GET' && req.method !== 'HEAD' && principal.kind === 'session') {
-    const sent = req.headers.get(CSRF_HEADER);
-    if (!sent || !principal.csrfToken || !safeEqual(sent, principal.csrfToken)) throw new AppError('FORBIDDEN', `Missing or wrong ${CSRF_HEADER} header`);
-  }
-  return principal;
+export async function authorizeRequest(rt: Runtime, req: Request, access: Access): Promise<Actor & Caller> {
+  const caller = await callerOf(rt, req.headers);
+  const principal = authorize(caller.principal, access, { transport: 'http', mutation: mutates(req.method), headers: req.headers });
+  return { ...caller, principal };
 }

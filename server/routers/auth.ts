@@ -15,13 +15,13 @@ export const authRouter = router({
   /** Whether the owner still has to be created, and who is calling (null when nobody is signed in). */
   status: publicProcedure.query(async ({ ctx }) => ({
     needsSetup: await needsSetup(ctx.db),
-    principal: ctx.principal ? whoAmI(ctx.principal) : null,
+    principal: ctx.actor.principal ? whoAmI(ctx.actor.principal) : null,
   })),
-  me: signedInProcedure.query(({ ctx }) => whoAmI(ctx.principal!)),
+  me: signedInProcedure.query(({ ctx }) => whoAmI(ctx.actor.principal)),
   apiKeys: router({
-    list: accountProcedure.input(listApiKeysSchema).query(({ ctx, input }) => listKeys(ctx.db, ctx.principal!, input.allUsers)),
+    list: accountProcedure.input(listApiKeysSchema).query(({ ctx, input }) => listKeys(ctx.db, ctx.actor.principal, input.allUsers)),
     /** Returns the key once; only its prefix is ever shown again. */
-    create: accountProcedure.input(createApiKeySchema).mutation(({ ctx, input }) => createOwnKey(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input)),
-    revoke: accountProcedure.input(revokeApiKeySchema).mutation(({ ctx, input }) => revokeKey(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input.id)),
+    create: accountProcedure.input(createApiKeySchema).mutation(({ ctx, input }) => createOwnKey(ctx.db, ctx.actor, input)),
+    revoke: accountProcedure.input(revokeApiKeySchema).mutation(({ ctx, input }) => revokeKey(ctx.db, ctx.actor, input.id)),
   }),
 });

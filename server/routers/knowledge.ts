@@ -14,7 +14,7 @@ import { rateLimit, readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const knowledgeRouter = router({
   /** Starts crawling a site; returns the queued job, whose progress `jobs.onProgress` streams. */
-  crawl: writeProcedure.use(rateLimit('crawl')).input(crawlInputSchema).mutation(({ ctx, input }) => startCrawl(ctx.db, ctx.dispatch, input, actorId(ctx.principal))),
+  crawl: writeProcedure.use(rateLimit('crawl')).input(crawlInputSchema).mutation(({ ctx, input }) => startCrawl(ctx.db, ctx.dispatch, input, actorId(ctx.actor.principal))),
   /** Uploads files (base64) into a new source, or into an earlier upload's; returns the job, whose progress `jobs.onProgress` streams. */
   upload: writeProcedure.use(rateLimit('upload')).input(uploadInputSchema).mutation(({ ctx, input }) => {
     const { files, ...meta } = input;
@@ -24,19 +24,19 @@ export const knowledgeRouter = router({
       files.map((f) => inMemoryFile(f.name, Buffer.from(f.contentBase64, 'base64'))),
       meta,
       { maxFileBytes: ctx.runtime.config.UPLOAD_MAX_FILE_BYTES, maxFiles: ctx.runtime.config.UPLOAD_MAX_FILES },
-      actorId(ctx.principal),
+      actorId(ctx.actor.principal),
     );
   }),
   /** Re-crawls a source with its own options: unchanged pages are skipped, vanished ones removed. */
-  refresh: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id, actorId(ctx.principal))),
+  refresh: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id, actorId(ctx.actor.principal))),
   /** Embeds again what a previous model or dimension embedded, or what failed. */
-  reembed: writeProcedure.mutation(({ ctx }) => startReembed(ctx.db, ctx.dispatch, ctx.runtime.ingest.embedder, actorId(ctx.principal))),
+  reembed: writeProcedure.mutation(({ ctx }) => startReembed(ctx.db, ctx.dispatch, ctx.runtime.ingest.embedder, actorId(ctx.actor.principal))),
   /** The configured embedding model, how many rows another model embedded (or none did), and the re-embedding job. */
   embeddingStatus: readProcedure.query(({ ctx }) => embeddingStatus(ctx.db, ctx.runtime.ingest.embedder)),
   sources: readProcedure.input(listSourcesSchema).query(({ ctx, input }) => listSources(ctx.db, input)),
   source: readProcedure.input(sourceIdInputSchema).query(({ ctx, input }) => getSource(ctx.db, input.id)),
   updateSource: writeProcedure.input(updateSourceSchema).mutation(({ ctx, input }) => updateSource(ctx.db, input)),
-  deleteSource: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => deleteSource(ctx.db, ctx.dispatch, input.id, { principal: ctx.principal!, ip: ctx.ip })),
+  deleteSource: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => deleteSource(ctx.db, ctx.dispatch, input.id, ctx.actor)),
   listChunks: readProcedure.input(listChunksSchema).query(({ ctx, input }) => listChunks(ctx.db, input)),
   /** Hybrid (default), vector or full-text search over chunks, as chunks or grouped by page. */
   search: readProcedure.use(rateLimit('search')).input(searchInputSchema).query(({ ctx, input }) => searchKnowledge(ctx.search, input)),

@@ -18,7 +18,7 @@ export const settingsRouter = router({
           return ctx.runtime.ingest.embedder;
         },
       },
-      { principal: ctx.principal!, ip: ctx.ip },
+      ctx.actor,
       input,
     ),
   ),

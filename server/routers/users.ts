@@ -9,15 +9,15 @@ import { adminProcedure, router } from '../trpc/init';
 export const usersRouter = router({
   list: adminProcedure.query(({ ctx }) => listUsers(ctx.db)),
   /** Returns the invitation and its one-time token, to send to the person. */
-  invite: adminProcedure.input(inviteUserSchema).mutation(({ ctx, input }) => invite(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input)),
+  invite: adminProcedure.input(inviteUserSchema).mutation(({ ctx, input }) => invite(ctx.db, ctx.actor, input)),
   invitations: router({
     /** Invitations still open, without their tokens. */
     list: adminProcedure.query(({ ctx }) => listOpenInvitations(ctx.db)),
-    revoke: adminProcedure.input(revokeInvitationSchema).mutation(({ ctx, input }) => withdrawInvitation(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input.id)),
+    revoke: adminProcedure.input(revokeInvitationSchema).mutation(({ ctx, input }) => withdrawInvitation(ctx.db, ctx.actor, input.id)),
   }),
-  setRole: adminProcedure.input(setRoleSchema).mutation(({ ctx, input }) => changeRole(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input.id, input.role)),
+  setRole: adminProcedure.input(setRoleSchema).mutation(({ ctx, input }) => changeRole(ctx.db, ctx.actor, input.id, input.role)),
   setDisabled: adminProcedure
     .input(setDisabledSchema)
-    .mutation(({ ctx, input }) => changeDisabled(ctx.db, { principal: ctx.principal!, ip: ctx.ip }, input.id, input.disabled)),
+    .mutation(({ ctx, input }) => changeDisabled(ctx.db, ctx.actor, input.id, input.disabled)),
   audit: adminProcedure.input(listAuditSchema).query(({ ctx, input }) => listAudit(ctx.db, input)),
 });

@@ -8,8 +8,8 @@ import { getRuntime } from '../runtime/global';
 import type { Dispatch } from '../schemas/job-events';
 import type { SearchDeps } from '../services/search/search-knowledge';
 import { dispatch as inngestDispatch } from '../../inngest/dispatch';
-import { authenticate } from '../services/auth/authenticate';
-import { clientIp } from '../services/auth/client-ip';
+import { requestIdOf, type Caller } from '../services/auth/actor';
+import { identifyCaller } from '../services/auth/authorize';
 import { SYSTEM_PRINCIPAL, type Principal } from '../services/auth/principal';
 import { nodeHeaders } from '../http/node-fetch';
 
@@ -25,10 +25,12 @@ export type Context = {
   dispatch: Dispatch;
   transport: 'http' | 'ws' | 'internal';
   headers: Headers;
-  /** Who is calling; null for anonymous calls, which only public procedures accept. */
-  principal: Principal | null;
-  /** The caller's address, for rate limits and the audit log. */
-  ip: string | null;
+  /**
+   * Who is calling (null for anonymous calls, which only public procedures
+   * accept), from which address, in which request. Procedures past an
+   * authorization check see a non-null principal.
+   */
+  actor: Caller;
 };
 
 /** Builds a context from a runtime alone; tests and server-side callers use this directly. */
@@ -40,6 +42,7 @@ export function createContextInner(opts: {
   /** In-process callers act as the system unless they say otherwise (tests pass a user, or null). */
   principal?: Principal | null;
   ip?: string | null;
+  requestId?: string;
 }): Context {
   const { runtime } = opts;
   return {
@@ -52,22 +55,32 @@ export function createContextInner(opts: {
     search: runtime.search,
     transport: opts.transport ?? 'internal',
     headers: opts.headers ?? new Headers(),
-    principal: opts.principal === undefined ? SYSTEM_PRINCIPAL : opts.principal,
-    ip: opts.ip ?? null,
+    actor: {
+      principal: opts.principal === undefined ? SYSTEM_PRINCIPAL : opts.principal,
+      ip: opts.ip ?? null,
+      requestId: opts.requestId ?? requestIdOf(null),
+    },
   };
 }
 
 /** One context factory for both transports: the fetch adapter (HTTP) and the WebSocket adapter. */
 export async function createContext(opts: { req: Request } | CreateWSSContextFnOptions): Promise<Context> {
   const runtime = await getRuntime();
-  const publicUrl = runtime.config.ARCHON_PUBLIC_URL;
+  const { ARCHON_PUBLIC_URL: publicUrl, TRUST_PROXY: trustProxy } = runtime.config;
   if (opts.req instanceof Request) {
     const headers = opts.req.headers;
-    const principal = await authenticate(runtime.database.db, { headers, publicUrl });
-    return createContextInner({ runtime, transport: 'http', headers, principal, ip: clientIp(headers, runtime.config.TRUST_PROXY) });
+    const caller = await identifyCaller(runtime.database.db, { headers, publicUrl, trustProxy });
+    return createContextInner({ runtime, transport: 'http', headers, ...caller });
   }
   const ws = opts as CreateWSSContextFnOptions;
   const headers = nodeHeaders(ws.req);
-  const principal = await authenticate(runtime.database.db, { headers, connectionParams: ws.info.connectionParams, publicUrl });
-  return createContextInner({ runtime, transport: 'ws', headers, principal, ip: clientIp(headers, runtime.config.TRUST_PROXY, ws.req.socket.remoteAddress) });
+  // A connection's id; each call on it gets its own, derived from it (see trpc/init.ts).
+  const caller = await identifyCaller(runtime.database.db, {
+    headers,
+    publicUrl,
+    trustProxy,
+    connectionParams: ws.info.connectionParams,
+    socketAddress: ws.req.socket.remoteAddress,
+  });
+  return createContextInner({ runtime, transport: 'ws', headers, ...caller });
 }

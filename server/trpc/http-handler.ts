@@ -93,9 +93,9 @@ export async function handleTrpcRequest(incoming: Request): Promise<Response> {
       const seconds = Math.max(0, ...errors.map((e) => retryAfterOf(e) ?? 0));
       return seconds ? { headers: new Headers({ 'retry-after': String(Math.ceil(seconds)) }) } : {};
     },
-    onError: async ({ error, path }) => {
+    onError: async ({ error, path, ctx }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
-        (await getRuntime()).logger.error('tRPC request failed', { path, error: error.cause ?? error });
+        (await getRuntime()).logger.error('tRPC request failed', { path, requestId: ctx?.actor.requestId, error: error.cause ?? error });
       }
     },
   });

@@ -2,10 +2,8 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context';
 import { describeFieldErrors, fieldErrorsOf, retryAfterOf, toTRPCError } from './error-mapping';
-import { CSRF_HEADER } from '../services/auth/authenticate';
-import { can, type Capability } from '../services/auth/principal';
+import { authorize, type Access } from '../services/auth/authorize';
 import { callerLimits, limitCaller, type CallerRule } from '../services/auth/limit-caller';
-import { safeEqual } from '../services/security/tokens';
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
@@ -32,38 +30,27 @@ const mapErrors = t.middleware(async function mapErrors({ next }) {
   return result;
 });
 
-/** Anonymous calls stop here; only public procedures skip it. */
-const authenticated = t.middleware(async function authenticated({ ctx, next }) {
-  if (!ctx.principal) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in, or send an API key (Authorization: Bearer ak_…)' });
-  }
-  return next({ ctx: { principal: ctx.principal } });
-});
-
-/** Role and key scope, checked in one place for every procedure. */
-const requires = (capability: Capability) =>
-  t.middleware(async function requiresCapability({ ctx, next }) {
-    if (!can(ctx.principal, capability)) {
-      const who = ctx.principal?.kind === 'api-key' ? 'this API key' : `the ${ctx.principal?.role ?? 'anonymous'} role`;
-      throw new TRPCError({ code: 'FORBIDDEN', message: `This needs ${capability} access, which ${who} does not have` });
-    }
-    return next();
+/**
+ * Every authorization check goes through services/auth/authorize.ts (the
+ * capability, the key-managing rule, the CSRF token on cookie-authenticated
+ * mutations over HTTP). Past it the principal is known, so procedures see a
+ * non-null `ctx.actor.principal` and need no `!`.
+ */
+const authorized = (access: Access) =>
+  t.middleware(async function authorized({ ctx, type, next }) {
+    const principal = authorize(ctx.actor.principal, access, { transport: ctx.transport, mutation: type === 'mutation', headers: ctx.headers });
+    return next({ ctx: { actor: { ...ctx.actor, principal } } });
   });
 
-/**
- * Cookie-authenticated mutations over HTTP must echo the session's CSRF token
- * in a header: a page on another site can make the browser send the cookie,
- * but cannot read the token or set the header. API keys are not sent by
- * browsers on their own, so they need no token.
- */
-const csrfProtected = t.middleware(async function csrfProtected({ ctx, type, next }) {
-  if (type === 'mutation' && ctx.transport === 'http' && ctx.principal?.kind === 'session') {
-    const sent = ctx.headers.get(CSRF_HEADER);
-    if (!sent || !ctx.principal.csrfToken || !safeEqual(sent, ctx.principal.csrfToken)) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `Missing or wrong ${CSRF_HEADER} header` });
-    }
-  }
-  return next();
+// Calls on one WebSocket share its context; each gets the connection's id with its own number.
+const callsOnConnection = new WeakMap<object, number>();
+
+/** A WebSocket call's own request id (`<connection id>.<n>`), so its log lines are told apart from the connection's other calls. */
+const perCallRequestId = t.middleware(async function perCallRequestId({ ctx, next }) {
+  if (ctx.transport !== 'ws') return next();
+  const n = (callsOnConnection.get(ctx.actor) ?? 0) + 1;
+  callsOnConnection.set(ctx.actor, n);
+  return next({ ctx: { actor: { ...ctx.actor, requestId: `${ctx.actor.requestId}.${n}` } } });
 });
 
 /**
@@ -72,7 +59,7 @@ const csrfProtected = t.middleware(async function csrfProtected({ ctx, type, nex
  */
 export const rateLimit = (rule: CallerRule) =>
   t.middleware(async function rateLimited({ ctx, next }) {
-    await limitCaller(ctx.db, callerLimits(ctx.config), rule, ctx);
+    await limitCaller(ctx.db, callerLimits(ctx.config), rule, ctx.actor);
     return next();
   });
 
@@ -80,27 +67,19 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Health, setup and sign-in only: no credentials needed. */
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(perCallRequestId).use(mapErrors);
 /** Reads knowledge, projects, tasks and jobs: viewers and read-scope keys and up. */
-export const readProcedure = publicProcedure.use(authenticated).use(requires('read'));
+export const readProcedure = publicProcedure.use(authorized('read'));
 /** Creates or changes data: members and write-scope keys and up. */
-export const writeProcedure = readProcedure.use(requires('write')).use(csrfProtected);
+export const writeProcedure = publicProcedure.use(authorized('write'));
 /** Users, other people's keys, settings and the audit log: admins and admin-scope keys. */
-export const adminProcedure = readProcedure.use(requires('admin')).use(csrfProtected);
+export const adminProcedure = publicProcedure.use(authorized('admin'));
 /** Who the caller is: any signed-in user or API key, whatever its role or scope. */
-export const signedInProcedure = publicProcedure.use(authenticated);
+export const signedInProcedure = publicProcedure.use(authorized('signed-in'));
 /**
  * One's own account and keys, for people of any role (a viewer needs a read
- * key for an MCP client). A key may act on keys only with the admin scope, so
- * a leaked read key cannot mint itself a stronger one.
+ * key for an MCP client); an API key needs its admin scope.
  */
-export const accountProcedure = signedInProcedure
-  .use(t.middleware(async function keysNeedAdmin({ ctx, next }) {
-    if (ctx.principal?.kind === 'api-key' && !can(ctx.principal, 'admin')) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'Managing keys with an API key needs its admin scope; sign in instead' });
-    }
-    return next();
-  }))
-  .use(csrfProtected);
+export const accountProcedure = publicProcedure.use(authorized('own-keys'));
 
 export { TRPCError };

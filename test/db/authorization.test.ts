@@ -8,6 +8,7 @@ import { createApiKey, resolveApiKey } from '../../server/services/auth/api-keys
 import type { Principal } from '../../server/services/auth/principal';
 import { createSession, resolveSession } from '../../server/services/auth/sessions';
 import { createContextInner } from '../../server/trpc/context';
+import { authorizeRequest } from '../../server/http/authorize';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
 /**
@@ -33,8 +34,8 @@ async function personWith(role: 'admin' | 'member' | 'viewer') {
   return { id: user.id, session: (await resolveSession(rt.database.db, session.token))! };
 }
 
-function callerFor(principal: Principal | null, opts: { transport?: 'http' | 'ws' | 'internal'; headers?: Headers } = {}) {
-  return createCaller(createContextInner({ runtime: rt, principal, transport: opts.transport ?? 'internal', headers: opts.headers }));
+function callerFor(principal: Principal | null, opts: { transport?: 'http' | 'ws' | 'internal'; headers?: Headers; ip?: string } = {}) {
+  return createCaller(createContextInner({ runtime: rt, principal, transport: opts.transport ?? 'internal', headers: opts.headers, ip: opts.ip }));
 }
 
 async function outcome(caller: unknown, path: string, type: ProcedureType): Promise<string> {
@@ -182,6 +183,50 @@ describe('CSRF', () => {
     // Queries need no token, and API keys need none either.
     await expect(noToken.projects.list({})).resolves.toBeDefined();
     await expect(callerFor(keys['owner-write']!.principal, { transport: 'http' }).projects.create({ title: 'by key' })).resolves.toBeDefined();
+  });
+});
+
+describe('one authorization path', () => {
+  const messageOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.message);
+
+  it('refuses in plain route handlers with the words tRPC uses', async () => {
+    const { token } = await createSession(rt.database.db, people.viewer.id);
+    const viewerSession = (await resolveSession(rt.database.db, token))!;
+    const request = (headers: Record<string, string>, method = 'POST') => new Request('http://localhost/api/uploads', { method, headers });
+    const cookie = { cookie: `archon_session=${token}` };
+
+    const anonymous = [await messageOf(authorizeRequest(rt, request({}), 'write')), await messageOf(callerFor(null, { transport: 'http' }).projects.create({ title: 'x' }))];
+    expect(anonymous[0]).toBe(anonymous[1]);
+    expect(anonymous[0]).toMatch(/^Sign in, or send an API key/);
+
+    const viewer = [await messageOf(authorizeRequest(rt, request(cookie), 'write')), await messageOf(callerFor(viewerSession, { transport: 'http' }).projects.create({ title: 'x' }))];
+    expect(viewer[0]).toBe(viewer[1]);
+    expect(viewer[0]).toBe('This needs write access, which the viewer role does not have');
+
+    const readKey = { authorization: `Bearer ${keys['owner-read']!.key}` };
+    const key = [await messageOf(authorizeRequest(rt, request(readKey), 'write')), await messageOf(callerFor(keys['owner-read']!.principal, { transport: 'http' }).projects.create({ title: 'x' }))];
+    expect(key[0]).toBe(key[1]);
+    expect(key[0]).toBe('This needs write access, which this API key does not have');
+
+    const { token: memberToken } = await createSession(rt.database.db, people.member.id);
+    const memberSession = (await resolveSession(rt.database.db, memberToken))!;
+    const csrf = [
+      await messageOf(authorizeRequest(rt, request({ cookie: `archon_session=${memberToken}` }), 'write')),
+      await messageOf(callerFor(memberSession, { transport: 'http' }).projects.create({ title: 'x' })),
+    ];
+    expect(csrf[0]).toBe(csrf[1]);
+    expect(csrf[0]).toBe('Missing or wrong x-csrf-token header');
+    // With the token, or for a read, the route handler gets the actor.
+    const actor = await authorizeRequest(rt, request({ cookie: `archon_session=${memberToken}`, 'x-csrf-token': memberSession.csrfToken!, 'x-request-id': 'req-42' }), 'write');
+    expect(actor).toMatchObject({ principal: { userId: people.member.id }, requestId: 'req-42' });
+    await expect(authorizeRequest(rt, request({ cookie: `archon_session=${memberToken}` }, 'GET'), 'read')).resolves.toMatchObject({ principal: { kind: 'session' } });
+  });
+
+  it("records the actor's address in the audit log", async () => {
+    const admin = callerFor(people.admin.session, { ip: '10.1.2.3' });
+    await admin.users.invite({ email: 'audited@example.com', role: 'viewer' });
+    const [entry] = (await admin.users.audit({ action: 'user.invited' })).items.filter((e) => e.target === 'audited@example.com');
+    expect(entry).toMatchObject({ actorUserId: people.admin.id, ip: '10.1.2.3' });
   });
 });
 

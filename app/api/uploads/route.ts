@@ -1,10 +1,9 @@
 import { dispatch } from '../../../inngest/dispatch';
-import { authorize } from '../../../server/http/authorize';
+import { authorizeRequest } from '../../../server/http/authorize';
 import { errorResponse } from '../../../server/http/error-response';
 import { readUploadForm } from '../../../server/http/upload-form';
 import { getRuntime } from '../../../server/runtime/global';
 import { actorId } from '../../../server/services/auth/principal';
-import { clientIp } from '../../../server/services/auth/client-ip';
 import { callerLimits, limitCaller } from '../../../server/services/auth/limit-caller';
 import { startUpload } from '../../../server/services/uploads/start-upload';
 
@@ -19,12 +18,12 @@ export const dynamic = 'force-dynamic';
 export async function POST(req: Request) {
   const rt = await getRuntime();
   try {
-    const principal = await authorize(rt, req, 'write');
-    await limitCaller(rt.database.db, callerLimits(rt.config), 'upload', { principal, ip: clientIp(req.headers, rt.config.TRUST_PROXY) });
+    const actor = await authorizeRequest(rt, req, 'write');
+    await limitCaller(rt.database.db, callerLimits(rt.config), 'upload', actor);
     const limits = { maxFileBytes: rt.config.UPLOAD_MAX_FILE_BYTES, maxFiles: rt.config.UPLOAD_MAX_FILES };
     const form = await readUploadForm(req, limits);
     try {
-      const job = await startUpload(rt.database.db, dispatch, form.files, form.meta, limits, actorId(principal));
+      const job = await startUpload(rt.database.db, dispatch, form.files, form.meta, limits, actorId(actor.principal));
       return Response.json(job, { status: 202 });
     } finally {
       await form.dispose();

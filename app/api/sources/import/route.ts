@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { authorize } from '../../../../server/http/authorize';
+import { authorizeRequest } from '../../../../server/http/authorize';
 import { errorResponse } from '../../../../server/http/error-response';
 import { importQuerySchema, MAX_IMPORT_BYTES, parseQuery } from '../../../../server/http/archive-query';
 import { multipartField } from '../../../../server/http/multipart-field';
@@ -7,7 +7,6 @@ import { multipartBoundary } from '../../../../server/http/multipart-stream';
 import { spoolBody } from '../../../../server/http/spool-body';
 import { getRuntime } from '../../../../server/runtime/global';
 import { actorId } from '../../../../server/services/auth/principal';
-import { clientIp } from '../../../../server/services/auth/client-ip';
 import { callerLimits, limitCaller } from '../../../../server/services/auth/limit-caller';
 import { archiveLines } from '../../../../server/services/archive/archive-stream';
 import { importSource } from '../../../../server/services/archive/import-source';
@@ -23,8 +22,8 @@ export const dynamic = 'force-dynamic';
 export async function POST(req: Request) {
   const rt = await getRuntime();
   try {
-    const principal = await authorize(rt, req, 'write');
-    await limitCaller(rt.database.db, callerLimits(rt.config), 'upload', { principal, ip: clientIp(req.headers, rt.config.TRUST_PROXY) });
+    const actor = await authorizeRequest(rt, req, 'write');
+    await limitCaller(rt.database.db, callerLimits(rt.config), 'upload', actor);
     const { onConflict } = parseQuery(req, importQuerySchema);
     const boundary = multipartBoundary(req.headers.get('content-type'));
     const body = await spoolBody(req, MAX_IMPORT_BYTES);
@@ -32,7 +31,7 @@ export async function POST(req: Request) {
     try {
       const bytes = boundary ? multipartField(file, boundary, 'file') : file;
       const { model, dimensions } = rt.ingest.embedder;
-      const result = await importSource(rt.database.db, archiveLines(bytes), { embedder: { model, dimensions }, onConflict, createdBy: actorId(principal) });
+      const result = await importSource(rt.database.db, archiveLines(bytes), { embedder: { model, dimensions }, onConflict, createdBy: actorId(actor.principal) });
       return Response.json(result, { status: 201 });
     } finally {
       file.destroy();

@@ -3,8 +3,8 @@ import { notFound, redirect } from 'next/navigation';
 import { isAppError } from '../../../../server/errors';
 import { getRuntime } from '../../../../server/runtime/global';
 import { uuidSchema } from '../../../../server/schemas/common';
-import { authenticate } from '../../../../server/services/auth/authenticate';
-import { can } from '../../../../server/services/auth/principal';
+import { callerOf } from '../../../../server/http/authorize';
+import { refusal } from '../../../../server/services/auth/authorize';
 import { readPage } from '../../../../server/services/knowledge/pages';
 import { MarkdownView } from '../../../markdown-view';
 
@@ -15,8 +15,8 @@ const MAX_CHARS = 200_000;
 /** One stored page of a knowledge source, rendered from its Markdown. */
 export default async function KnowledgePage({ params }: { params: Promise<{ id: string }> }) {
   const rt = await getRuntime();
-  const principal = await authenticate(rt.database.db, { headers: await headers(), publicUrl: rt.config.ARCHON_PUBLIC_URL });
-  if (!can(principal, 'read')) redirect('/login');
+  const { principal } = await callerOf(rt, await headers());
+  if (refusal(principal, 'read', { transport: 'http', mutation: false })) redirect('/login');
   const id = uuidSchema.safeParse((await params).id);
   if (!id.success) notFound();
   let page;

@@ -1,4 +1,4 @@
-import { authorize } from '../../../../../server/http/authorize';
+import { authorizeRequest } from '../../../../../server/http/authorize';
 import { errorResponse } from '../../../../../server/http/error-response';
 import { archiveDisposition, exportQuerySchema, parseQuery } from '../../../../../server/http/archive-query';
 import { getRuntime } from '../../../../../server/runtime/global';
@@ -15,7 +15,7 @@ export const dynamic = 'force-dynamic';
 export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
   const rt = await getRuntime();
   try {
-    await authorize(rt, req, 'read');
+    await authorizeRequest(rt, req, 'read');
     const id = sourceIdSchema.safeParse((await ctx.params).id);
     if (!id.success) throw badRequest('Invalid source id');
     const { embeddings } = parseQuery(req, exportQuerySchema);
