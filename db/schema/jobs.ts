@@ -42,7 +42,7 @@ export const jobs = pgTable(
   ],
 );
 
-/** Append-only progress log. Ids increase in commit order (see server/services/events.ts). */
+/** Append-only progress log. Ids increase in commit order (see server/services/jobs/job-progress.ts). */
 export const jobEvents = pgTable(
   'job_events',
   {

@@ -1,5 +1,5 @@
 import { getRuntime } from '../../server/runtime/global';
-import { setJobStatus } from '../../server/services/jobs/jobs';
+import { setJobStatus } from '../../server/services/jobs/job-progress';
 import { beginCrawl } from '../../server/services/crawl/run-crawl';
 import { inngest } from '../client';
 import { cancelOnJob, crawlFinalize, crawlPages, crawlRequested } from '../events';

@@ -1,7 +1,7 @@
 import { getRuntime } from '../../server/runtime/global';
 import { finishReembed, reembedBatch } from '../../server/services/ingest/reembed';
 import { indexJobVectors } from '../../server/services/ingest/index-vectors';
-import { setJobStatus } from '../../server/services/jobs/jobs';
+import { setJobStatus } from '../../server/services/jobs/job-progress';
 import { inngest } from '../client';
 import { cancelOnJob, reembedRequested } from '../events';
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createJob, jobActivityCheck, setJobStatus } from '../../server/services/jobs/jobs';
+import { setJobStatus } from '../../server/services/jobs/job-progress';
+import { createJob, jobActivityCheck } from '../../server/services/jobs/jobs';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
 let rt: TestRuntime;

@@ -4,7 +4,8 @@ import { pages } from '../../db/schema';
 import type { Database } from '../../db/types';
 import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { startCrawl } from '../../server/services/crawl/start-crawl';
-import { createJob, insertJobEvent, setJobStatus } from '../../server/services/jobs/jobs';
+import { appendJobEvent, setJobStatus } from '../../server/services/jobs/job-progress';
+import { createJob } from '../../server/services/jobs/jobs';
 import { queryRows } from '../../db/sql';
 import { testDbKind } from '../helpers/db';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
@@ -51,10 +52,10 @@ describe.skipIf(testDbKind() === 'pglite')('row locks on parents of busy tables'
     const statusWaits = deferred();
     // Holds the event lock first, as a log line for another job does.
     const writer = db.transaction(async (tx) => {
-      await insertJobEvent(tx, other.id, 'log', { message: 'first' });
+      await appendJobEvent(tx, other.id, 'log', { message: 'first' });
       holding.resolve();
       await statusWaits.promise;
-      await insertJobEvent(tx, job.id, 'log', { message: 'second' });
+      await appendJobEvent(tx, job.id, 'log', { message: 'second' });
     });
     await holding.promise;
     const status = setJobStatus(db, job.id, 'running');

@@ -1,7 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, jobs, runnerRuns, sources } from '../../db/schema';
-import { createJob, setJobStatus } from '../../server/services/jobs/jobs';
+import { setJobStatus } from '../../server/services/jobs/job-progress';
+import { createJob } from '../../server/services/jobs/jobs';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';

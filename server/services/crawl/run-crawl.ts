@@ -1,7 +1,7 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { crawlUrls, pages, sources } from '../../../db/schema';
-import { appendJobLog } from '../jobs/job-log';
-import { getJob, isTerminal, setJobStatus, type Job } from '../jobs/jobs';
+import { appendJobLog, isTerminal, setJobStatus } from '../jobs/job-progress';
+import { getJob, type Job } from '../jobs/jobs';
 import { nextRefresh } from '../knowledge/sources';
 import type { RefreshInterval } from '../../schemas/sources';
 import { crawlContext } from './crawl-context';

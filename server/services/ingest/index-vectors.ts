@@ -1,6 +1,6 @@
 import { backlogIsFull, flushVectorBacklog } from '../../../db/vector-backlog';
 import type { Database } from '../../../db/types';
-import { appendJobLog } from '../jobs/job-log';
+import { appendJobLog } from '../jobs/job-progress';
 import { anyJobActive } from '../jobs/jobs';
 
 type Deps = { db: Database; embedder: { dimensions: number } };

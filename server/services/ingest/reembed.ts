@@ -8,9 +8,9 @@ import type { Embedder } from '../embeddings/types';
 import { codeEmbeddingText } from './code-examples';
 import { AppError, conflict } from '../../errors';
 import type { Dispatch } from '../../schemas/job-events';
-import { appendJobLog } from '../jobs/job-log';
 import { indexVectorsIfBacklogFull } from './index-vectors';
-import { createJob, getJob, isJobActive, recordJobProgress, setJobStatus } from '../jobs/jobs';
+import { appendJobLog, recordJobProgress, setJobStatus } from '../jobs/job-progress';
+import { createJob, getJob, isJobActive } from '../jobs/jobs';
 
 /** Rows whose vector is missing or was made by another model or dimension. */
 const stale = (t: typeof chunks | typeof codeExamples, e: Embedder): SQL =>

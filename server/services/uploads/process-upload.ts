@@ -9,8 +9,8 @@ import { isEmbeddingConfigError } from '../embeddings/types';
 import { prepareDocuments } from '../ingest/prepare';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import { storeDocuments } from '../ingest/store';
-import { appendJobLog } from '../jobs/job-log';
-import { getJob, isJobActive, isTerminal, recordJobProgress, setJobStatus } from '../jobs/jobs';
+import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
+import { getJob, isJobActive } from '../jobs/jobs';
 import { uploadPageUrl } from './file-name';
 
 export type FileOutcome = { status: 'done' | 'failed' | 'skipped'; chunks: number };

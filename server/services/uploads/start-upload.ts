@@ -7,8 +7,8 @@ import type { Dispatch } from '../../schemas/job-events';
 import type { UploadMeta } from '../../schemas/uploads';
 import { DocumentRejected, formatBytes } from '../converters/document-rejected';
 import { inspectDocument } from '../converters/to-markdown';
-import { appendJobLog } from '../jobs/job-log';
-import { createJob, getJob, recordJobProgress, setJobStatus } from '../jobs/jobs';
+import { appendJobLog, recordJobProgress, setJobStatus } from '../jobs/job-progress';
+import { createJob, getJob } from '../jobs/jobs';
 import { baseName, stem } from './file-name';
 
 /** A file to upload. Its content is read when it is needed, so a large upload can wait on disk rather than in memory. */
