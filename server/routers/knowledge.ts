@@ -27,8 +27,8 @@ export const knowledgeRouter = router({
       actorId(ctx.actor.principal),
     );
   }),
-  /** Re-crawls a source with its own options: unchanged pages are skipped, vanished ones removed. */
-  refresh: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id, actorId(ctx.actor.principal))),
+  /** Re-crawls a source with its own options: unchanged pages are skipped, vanished ones removed. Counts as a crawl against the rate limit. */
+  refresh: writeProcedure.use(rateLimit('crawl')).input(sourceIdInputSchema).mutation(({ ctx, input }) => startRefresh(ctx.db, ctx.dispatch, input.id, actorId(ctx.actor.principal))),
   /** Embeds again what a previous model or dimension embedded, or what failed. */
   reembed: writeProcedure.mutation(({ ctx }) => startReembed(ctx.db, ctx.dispatch, ctx.runtime.ingest.embedder, actorId(ctx.actor.principal))),
   /** The configured embedding model, how many rows another model embedded (or none did), and the re-embedding job. */
