@@ -26,6 +26,6 @@ export const listAuditSchema = paginationSchema
     /** Only entries older than this; keeps pages stable while new entries arrive. */
     before: z.coerce.date().optional(),
   })
-  .default({ limit: 50, offset: 0 });
+  .prefault({});
 
 export type ListAuditInput = z.infer<typeof listAuditSchema>;

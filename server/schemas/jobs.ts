@@ -4,11 +4,13 @@ import { lastEventIdSchema, paginationSchema, sourceIdSchema, uuidSchema } from 
 
 export const jobIdSchema = z.object({ id: uuidSchema });
 
-export const listJobsSchema = paginationSchema.extend({
-  status: z.union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES)).min(1).max(5)]).optional(),
-  kind: z.enum(JOB_KINDS).optional(),
-  sourceId: sourceIdSchema.optional(),
-});
+export const listJobsSchema = paginationSchema
+  .extend({
+    status: z.union([z.enum(JOB_STATUSES), z.array(z.enum(JOB_STATUSES)).min(1).max(5)]).optional(),
+    kind: z.enum(JOB_KINDS).optional(),
+    sourceId: sourceIdSchema.optional(),
+  })
+  .prefault({});
 
 /** Progress of one job, or of every job when `jobId` is absent. */
 export const onJobProgressSchema = z

@@ -41,9 +41,11 @@ export const updateProjectSchema = z
 
 export const projectIdSchema = z.object({ id: uuidSchema });
 
-export const listProjectsSchema = paginationSchema.extend({
-  query: textSchema(200).trim().optional(),
-});
+export const listProjectsSchema = paginationSchema
+  .extend({
+    query: textSchema(200).trim().optional(),
+  })
+  .prefault({});
 
 export const linkSourceSchema = z.object({
   projectId: uuidSchema,

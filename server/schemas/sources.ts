@@ -13,7 +13,7 @@ export const listSourcesSchema = paginationSchema
     /** Sources with any of these tags, as in search filters. */
     tags: z.array(titleSchema(64)).min(1).max(50).optional(),
   })
-  .default({ limit: 50, offset: 0 });
+  .prefault({});
 
 export const sourceIdInputSchema = z.object({ id: sourceIdSchema });
 

@@ -52,16 +52,18 @@ export const moveTaskSchema = z.object({
 export const taskIdSchema = z.object({ id: uuidSchema });
 export const archiveTaskSchema = z.object({ id: uuidSchema, archivedBy: titleSchema(100).default('User') });
 
-export const listTasksSchema = paginationSchema.extend({
-  projectId: uuidSchema.optional(),
-  status: z.union([taskStatusSchema, z.array(taskStatusSchema).min(1).max(4)]).optional(),
-  assignee: titleSchema(100).optional(),
-  query: textSchema(200).trim().optional(),
-  /** A task id lists its subtasks; null lists top-level tasks only. */
-  parentId: uuidSchema.nullable().optional(),
-  feature: titleSchema(100).optional(),
-  includeArchived: z.boolean().default(false),
-});
+export const listTasksSchema = paginationSchema
+  .extend({
+    projectId: uuidSchema.optional(),
+    status: z.union([taskStatusSchema, z.array(taskStatusSchema).min(1).max(4)]).optional(),
+    assignee: titleSchema(100).optional(),
+    query: textSchema(200).trim().optional(),
+    /** A task id lists its subtasks; null lists top-level tasks only. */
+    parentId: uuidSchema.nullable().optional(),
+    feature: titleSchema(100).optional(),
+    includeArchived: z.boolean().default(false),
+  })
+  .prefault({});
 
 export const taskCountsSchema = z.object({ projectId: uuidSchema.optional() }).default({});
 
