@@ -1,9 +1,9 @@
-import { crawlFinalizeFn } from './crawl-finalize';
-import { crawlPagesFn } from './crawl-pages';
+import { crawlFinalize } from './crawl-finalize';
+import { crawlPages } from './crawl-pages';
 import { crawlStart } from './crawl-start';
-import { reembedFn } from './reembed';
+import { reembed } from './reembed';
 import { refreshScheduler } from './refresh-scheduler';
-import { uploadFileFn } from './upload-file';
+import { uploadFile } from './upload-file';
 
-/** Every Inngest function; the serve route and the local runner both use exactly this list. */
-export const functions = [crawlStart, crawlPagesFn, crawlFinalizeFn, reembedFn, refreshScheduler, uploadFileFn];
+/** Every Inngest function, each exported under its file's name; the serve route and the local runner both use exactly this list. */
+export const functions = [crawlStart, crawlPages, crawlFinalize, reembed, refreshScheduler, uploadFile];

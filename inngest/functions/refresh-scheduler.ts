@@ -1,7 +1,5 @@
-import { getRuntime } from '../../server/runtime/global';
 import { refreshDueSources } from '../../server/services/crawl/scheduled-refresh';
 import { indexStrayVectors } from '../../server/services/ingest/index-vectors';
-import { dispatch } from '../dispatch';
 import { inngest } from '../client';
 
 /**
@@ -11,12 +9,10 @@ import { inngest } from '../client';
  */
 export const refreshScheduler = inngest.createFunction(
   { id: 'refresh-scheduler', triggers: [{ cron: '*/15 * * * *' }], retries: 1 },
-  async ({ event, step }) => {
+  async ({ event, step, services }) => {
     // The slot's time, not the wall clock: a late run still judges due-ness as of its slot.
-    const started = await step.run('start-due-refreshes', async () =>
-      refreshDueSources((await getRuntime()).database.db, dispatch, new Date(event.ts ?? Date.now())),
-    );
-    await step.run('index-stray-vectors', async () => indexStrayVectors((await getRuntime()).ingest));
+    const started = await step.run('start-due-refreshes', () => refreshDueSources(services.db, services.dispatch, new Date(event.ts ?? Date.now())));
+    await step.run('index-stray-vectors', () => indexStrayVectors(services.ingest));
     return started;
   },
 );

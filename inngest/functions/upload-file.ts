@@ -1,19 +1,19 @@
-import { getRuntime } from '../../server/runtime/global';
 import { indexJobVectors } from '../../server/services/ingest/index-vectors';
 import { summarizeJobSource } from '../../server/services/ingest/source-summary';
 import { failUploadFile, finishUploadIfDone, isUploadSettled, processUploadFile } from '../../server/services/uploads/process-upload';
 import { inngest } from '../client';
-import { cancelOnJob, uploadFile } from '../events';
+import { cancelOnJob, uploadFileEvent } from '../events';
+import type { JobServices } from '../services';
 
 type Step = { run<T>(id: string, fn: () => Promise<T>): Promise<unknown> };
 
 /** After the last file: the source's summary, its vectors indexed, then the job's final status. */
-async function finishIfLast(step: Step, jobId: string) {
-  const settled = await step.run('check-settled', async () => isUploadSettled((await getRuntime()).database.db, jobId));
+async function finishIfLast(step: Step, services: JobServices, jobId: string) {
+  const settled = await step.run('check-settled', () => isUploadSettled(services.db, jobId));
   if (!settled) return;
-  await step.run('summarize-source', async () => summarizeJobSource((await getRuntime()).ingest, jobId));
-  await step.run('index-vectors', async () => indexJobVectors((await getRuntime()).ingest, jobId));
-  await step.run('finish-job', async () => finishUploadIfDone((await getRuntime()).database.db, jobId));
+  await step.run('summarize-source', () => summarizeJobSource(services.ingest, jobId));
+  await step.run('index-vectors', () => indexJobVectors(services.ingest, jobId));
+  await step.run('finish-job', () => finishUploadIfDone(services.db, jobId));
 }
 
 /**
@@ -21,25 +21,23 @@ async function finishIfLast(step: Step, jobId: string) {
  * it was the last. A file that keeps failing is recorded as failed and the
  * job still finishes with the others.
  */
-export const uploadFileFn = inngest.createFunction(
+export const uploadFile = inngest.createFunction(
   {
     id: 'upload-file',
-    triggers: [uploadFile],
+    triggers: [uploadFileEvent],
     retries: 3,
     concurrency: { limit: 2, key: 'event.data.jobId' },
     cancelOn: cancelOnJob,
-    onFailure: async ({ event, error, step }) => {
+    onFailure: async ({ event, error, step, services }) => {
       const { jobId, fileId } = event.data.event.data;
-      await step.run('fail-file', async () =>
-        failUploadFile((await getRuntime()).database.db, jobId, fileId, `Could not process the file: ${error.message}`),
-      );
-      await finishIfLast(step, jobId);
+      await step.run('fail-file', () => failUploadFile(services.db, jobId, fileId, `Could not process the file: ${error.message}`));
+      await finishIfLast(step, services, jobId);
     },
   },
-  async ({ event, step }) => {
+  async ({ event, step, services }) => {
     const { jobId, fileId } = event.data;
-    const outcome = await step.run('ingest-file', async () => processUploadFile((await getRuntime()).ingest, jobId, fileId));
-    await finishIfLast(step, jobId);
+    const outcome = await step.run('ingest-file', () => processUploadFile(services.ingest, jobId, fileId));
+    await finishIfLast(step, services, jobId);
     return outcome;
   },
 );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InngestTestEngine } from '@inngest/test';
 import { describe, expect, it } from 'vitest';
-import { crawlPagesFn } from '../../inngest/functions/crawl-pages';
+import { crawlPages } from '../../inngest/functions/crawl-pages';
 import { crawlStart } from '../../inngest/functions/crawl-start';
 
 /**
@@ -24,7 +24,7 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => f
 
 function pagesEngine(jobId: string, urlIds: number[], crawl: { newUrlIds: number[] }, drained: boolean) {
   return new InngestTestEngine({
-    function: crawlPagesFn,
+    function: crawlPages,
     events: [{ name: 'archon/crawl.pages', data: { jobId, urlIds } }],
     steps: [
       { id: 'crawl-batch', handler: () => crawl },
@@ -90,7 +90,7 @@ describe('crawl-pages', () => {
   });
 
   it('is limited to 2 concurrent runs per job and cancelled by the job.cancelled event', () => {
-    const opts = (crawlPagesFn as unknown as { opts: Record<string, unknown> }).opts;
+    const opts = (crawlPages as unknown as { opts: Record<string, unknown> }).opts;
     expect(opts.concurrency).toEqual({ limit: 2, key: 'event.data.jobId' });
     expect(opts.cancelOn).toEqual([expect.objectContaining({ if: 'async.data.jobId == event.data.jobId' })]);
   });

@@ -1,0 +1,54 @@
+import { Middleware } from 'inngest';
+import type { Database } from '../db/types';
+import type { Logger } from '../server/logger';
+import { settledRuntime } from '../server/runtime/global';
+import type { Dispatch } from '../server/schemas/job-events';
+import type { IngestDeps } from '../server/services/ingest/ingest-deps';
+import { setJobStatus } from '../server/services/jobs/job-progress';
+import { dispatch } from './dispatch';
+
+/** What job functions take from the process: `services` in every function's context. */
+export type JobServices = { readonly db: Database; readonly ingest: IngestDeps; readonly dispatch: Dispatch; readonly logger: Logger };
+
+// Each is read when a step uses it: a provider reload replaces `ingest`, a
+// function's control flow runs in unit tests with no runtime at all, and
+// dispatch.ts imports the client that installs this middleware.
+const services: JobServices = {
+  get db() {
+    return settledRuntime().database.db;
+  },
+  get ingest() {
+    return settledRuntime().ingest;
+  },
+  get dispatch() {
+    return dispatch;
+  },
+  get logger() {
+    return settledRuntime().logger;
+  },
+};
+
+/**
+ * Hands every function the process's services (Inngest's dependency
+ * injection). The hook returns synchronously so that the SDK can infer the
+ * context's type; the serve route and the local runner start the runtime first.
+ */
+export class ServicesMiddleware extends Middleware.BaseMiddleware {
+  readonly id = 'archon:services';
+
+  override transformFunctionInput(arg: Middleware.TransformFunctionInputArgs) {
+    return { ...arg, ctx: { ...arg.ctx, services } };
+  }
+}
+
+type FailureArgs = {
+  event: { data: { event: { data: { jobId: string } } } };
+  error: Error;
+  step: { run<T>(id: string, fn: () => Promise<T>): Promise<unknown> };
+  services: JobServices;
+};
+
+/** The `onFailure` of a function whose giving up ends its job: the job is marked failed with the error. */
+export const failJob = async ({ event, error, step, services }: FailureArgs) => {
+  await step.run('mark-job-failed', () => setJobStatus(services.db, event.data.event.data.jobId, 'failed', error.message));
+};
