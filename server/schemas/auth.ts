@@ -16,7 +16,8 @@ export const acceptInviteInputSchema = z.object({
 
 export const createApiKeySchema = z.object({
   name: titleSchema(100),
-  scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'give at least one scope').max(3),
+  /** Leave out for the most the caller can give: admin for owners and admins, write for members, read for viewers. */
+  scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'give at least one scope').max(3).optional(),
   /** Leave out for a key that does not expire. */
   expiresAt: z.date().optional(),
 });

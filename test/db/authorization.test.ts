@@ -151,6 +151,22 @@ describe('API keys', () => {
     expect(await resolveApiKey(rt.database.db, key)).toBeNull();
   });
 
+  it('get the most their creator can give when no scopes are asked for', async () => {
+    const created: Record<string, unknown> = {};
+    for (const role of ['owner', 'admin', 'member', 'viewer'] as const) {
+      const { key, apiKey } = await callerFor(people[role].session).auth.apiKeys.create({ name: `default ${role}` });
+      created[role] = apiKey.scopes;
+      expect((await resolveApiKey(rt.database.db, key))!.capabilities, role).toEqual(people[role].session.capabilities);
+    }
+    expect(created).toEqual({ owner: ['admin'], admin: ['admin'], member: ['write'], viewer: ['read'] });
+    // An admin-scope key of the owner's, the only kind that manages keys, gives admin too.
+    expect((await callerFor(keys['owner-admin']!.principal).auth.apiKeys.create({ name: 'by key' })).apiKey.scopes).toEqual(['admin']);
+    const audit = await callerFor(people.owner.session).users.audit({ action: 'api_key.created' });
+    expect(audit.items.find((e) => (e.details as { name?: string }).name === 'default member')?.details).toEqual({ name: 'default member', scopes: ['write'] });
+    // Asking for none at all is still a mistake.
+    await expect(callerFor(people.member.session).auth.apiKeys.create({ name: 'empty', scopes: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('stop working when they expire or their user is disabled', async () => {
     const { key, apiKey } = await createApiKey(rt.database.db, people.member.id, { name: 'short', scopes: ['read'], expiresAt: new Date(Date.now() + 60_000) });
     expect(await resolveApiKey(rt.database.db, key)).not.toBeNull();

@@ -13,13 +13,17 @@ function requireUser(principal: Principal): string {
   return principal.userId;
 }
 
+/** The scope a key gets when none is asked for: the most the caller can give (scopes are levels, so one is enough). */
+export const defaultScopes = (principal: Principal): ApiKeyScope[] => [can(principal, 'admin') ? 'admin' : can(principal, 'write') ? 'write' : 'read'];
+
 /** Creates a key for the caller. A key can never be given more than the caller can do. */
-export async function createOwnKey(db: Database, actor: Actor, input: { name: string; scopes: ApiKeyScope[]; expiresAt?: Date }) {
+export async function createOwnKey(db: Database, actor: Actor, input: { name: string; scopes?: ApiKeyScope[]; expiresAt?: Date }) {
   const userId = requireUser(actor.principal);
-  const beyond = input.scopes.filter((s) => !can(actor.principal, s));
+  const scopes = input.scopes ?? defaultScopes(actor.principal);
+  const beyond = scopes.filter((s) => !can(actor.principal, s));
   if (beyond.length) throw new AppError('FORBIDDEN', `You cannot give a key the ${beyond.join(', ')} scope: your role does not have it`);
-  const created = await createApiKey(db, userId, input);
-  await recordAudit(db, { action: 'api_key.created', ...auditActor(actor), target: created.apiKey.prefix, details: { name: input.name, scopes: input.scopes } });
+  const created = await createApiKey(db, userId, { ...input, scopes });
+  await recordAudit(db, { action: 'api_key.created', ...auditActor(actor), target: created.apiKey.prefix, details: { name: input.name, scopes } });
   return created;
 }
 
