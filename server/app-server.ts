@@ -8,6 +8,25 @@ import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
 import { securityHeaders } from './http/security-headers';
 import { handleTrpcRequest, TRPC_ENDPOINT } from './trpc/http-handler';
 
+/** The port cannot be opened for a reason whoever starts Archon can fix; the message says how, in one line. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `Port ${port} on ${host}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ListenError(`${where} is already in use: stop the other process or set PORT to another port (0 picks a free one).`);
+    case 'EACCES':
+      return new ListenError(`${where} needs privileges this process does not have: set PORT to 1024 or above (0 picks a free one).`);
+    case 'EADDRNOTAVAIL':
+      return new ListenError(`HOST ${host} is not an address of this machine: set HOST to one of its addresses (127.0.0.1, or 0.0.0.0 for all).`);
+    default:
+      return err;
+  }
+}
+
 export type ArchonServer = {
   url: string;
   port: number;
@@ -48,10 +67,16 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
     else socket.destroy();
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    });
+  } catch (err) {
+    await trpcWs.shutdown(0);
+    await app.close().catch(() => {});
+    throw listenError(err as NodeJS.ErrnoException, config.HOST, config.PORT);
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
 

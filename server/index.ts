@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { DatabaseSetupError } from '../db/errors';
 import { createLogger } from './logger';
-import { startServer } from './app-server';
+import { ListenError, startServer } from './app-server';
 import { startRuntime } from './runtime/runtime';
 import { setRuntime } from './runtime/global';
 import { resolveRunnerMode } from './runner/mode';
@@ -32,7 +32,11 @@ async function main() {
     (job) => job && logger.warn('stored embeddings come from another model or dimension; re-embedding them', { job: job.id, model: runtime.ingest.embedder.model }),
     (err: unknown) => logger.error('could not start re-embedding', { error: err as Error }),
   );
-  const server = await startServer(runtime);
+  const server = await startServer(runtime).catch(async (err: unknown) => {
+    // Jobs and the database are closed properly: only the port was the problem.
+    await runtime.close().catch(() => {});
+    throw err;
+  });
   const mode = runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
   console.log(`Archon ${runtime.version} is ready at ${server.url} (${mode})`);
   if (await needsSetup(runtime.database.db)) console.log(`No account yet: open ${server.url} to create the owner, or set ARCHON_OWNER_EMAIL and ARCHON_OWNER_PASSWORD`);
@@ -60,7 +64,9 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof DatabaseSetupError || isAppError(err)) {
+  if (err instanceof ListenError) {
+    console.error(`Archon cannot start. ${err.message}`);
+  } else if (err instanceof ConfigError || err instanceof DatabaseSetupError || isAppError(err)) {
     console.error(`Archon cannot start.\n${(err as Error).message}`);
   } else {
     console.error('Archon failed to start:', err);
