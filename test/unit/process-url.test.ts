@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CrawlContext } from '../../server/services/crawl/crawl-context';
 import { scopeBase } from '../../server/services/crawl/crawl-context';
 import type { FetchResult } from '../../server/services/crawl/fetcher';
-import type { CrawlJobInput } from '../../server/services/crawl/job-input';
+import type { CrawlJobInput } from '../../server/services/crawl/crawl-job';
 import { MAX_SITEMAP_NESTING, NOT_MODIFIED, processUrl, UNASKED_NOT_MODIFIED, type PreviousPage } from '../../server/services/crawl/process-url';
 import type { RobotsVerdict } from '../../server/services/crawl/robots';
 import { createUrlFilter } from '../../server/services/crawl/url';

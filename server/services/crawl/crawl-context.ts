@@ -1,6 +1,6 @@
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { fetchUrl, type FetchOptions, type FetchResult } from './fetcher';
-import type { CrawlJobInput } from './job-input';
+import type { CrawlJobInput } from './crawl-job';
 import { createHostPacer } from './limits';
 import { createRobotsCache, ROBOTS_MAX_BYTES, type RobotsCache } from './robots';
 import { createUrlFilter, type UrlVerdict } from './url';

@@ -7,9 +7,9 @@ import { isEmbeddingConfigError } from '../embeddings/types';
 import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, jobActivityCheck } from '../jobs/jobs';
 import { crawlContext } from './crawl-context';
+import { crawlJobInput } from './crawl-job';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { discoveredBy, enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
-import type { CrawlJobInput } from './job-input';
 import { mapLimit } from './limits';
 import { processUrl, type PreviousPage, type UrlResult } from './process-url';
 
@@ -64,7 +64,7 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   const { db } = deps;
   const job = await getJob(db, jobId);
   if (isTerminal(job.status)) return { newUrlIds: [] };
-  const input = job.input as CrawlJobInput;
+  const input = crawlJobInput(job);
   const ctx = crawlContext(deps, input);
   const rows = await loadPending(db, jobId, urlIds);
   const previous = input.refresh ? await storedPages(db, input.sourceId, rows.map((r) => r.url)) : new Map<string, StoredPage>();

@@ -5,10 +5,10 @@ import { getJob, type Job } from '../jobs/jobs';
 import { nextRefresh } from '../knowledge/sources';
 import type { RefreshInterval } from '../../schemas/sources';
 import { crawlContext } from './crawl-context';
+import { crawlJobInput, type CrawlJobInput } from './crawl-job';
 import { NOT_MODIFIED, ROBOTS_DISALLOWED } from './process-url';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { enqueueUrls, failPending, pendingCount, toBatches } from './frontier';
-import type { CrawlJobInput } from './job-input';
 import { planSeeds } from './plan-seeds';
 import { recordResolvedMode } from './start-crawl';
 
@@ -18,7 +18,7 @@ export async function beginCrawl(deps: IngestDeps, jobId: string): Promise<{ bat
   const job = await getJob(db, jobId);
   if (isTerminal(job.status)) return { batches: [] };
   await setJobStatus(db, jobId, 'running');
-  const input = job.input as CrawlJobInput;
+  const input = crawlJobInput(job);
   const { mode, seeds } = await planSeeds(crawlContext(deps, input));
   await recordResolvedMode(db, jobId, mode);
   await appendJobLog(db, jobId, 'info', `Crawling ${input.startUrl} as ${mode}${seeds[0]?.url !== input.startUrl ? ` via ${seeds[0]?.url}` : ''}`);
@@ -37,10 +37,9 @@ export async function isCrawlDrained(deps: IngestDeps, jobId: string): Promise<b
  * to others, a redirect source whose target is stored), that stored nothing,
  * or that hit its page budget says nothing about the pages it did not reach.
  */
-async function whyKeepUnreached(deps: IngestDeps, job: Job, willFail: boolean): Promise<string | null> {
+async function whyKeepUnreached(deps: IngestDeps, job: Job, input: CrawlJobInput, willFail: boolean): Promise<string | null> {
   if (willFail) return 'the refresh could not crawl any page';
   const { db } = deps;
-  const input = job.input as CrawlJobInput;
   // Seeds are the URLs no other URL led to: the start page, or the listing file standing for it.
   const [start] = await db
     .select({ url: crawlUrls.url, status: crawlUrls.status, reason: crawlUrls.reason })
@@ -69,10 +68,9 @@ async function whyKeepUnreached(deps: IngestDeps, job: Job, willFail: boolean): 
 }
 
 /** After a refresh, pages the crawl positively found no longer linked are deleted; on any doubt, none are. */
-async function removeVanishedPages(deps: IngestDeps, job: Job, willFail: boolean) {
+async function removeVanishedPages(deps: IngestDeps, job: Job, input: CrawlJobInput, willFail: boolean) {
   const { db } = deps;
-  const input = job.input as CrawlJobInput;
-  const why = await whyKeepUnreached(deps, job, willFail);
+  const why = await whyKeepUnreached(deps, job, input, willFail);
   if (why) {
     await appendJobLog(db, job.id, 'warn', `Pages this refresh did not reach were kept: ${why}`);
     return;
@@ -113,7 +111,7 @@ export async function finalizeCrawl(deps: IngestDeps, jobId: string) {
   const { db } = deps;
   const job = await getJob(db, jobId);
   if (isTerminal(job.status)) return job;
-  const input = job.input as CrawlJobInput;
+  const input = crawlJobInput(job);
   const reasons = await db
     .select({ reason: crawlUrls.reason, n: count() })
     .from(crawlUrls)
@@ -131,7 +129,7 @@ export async function finalizeCrawl(deps: IngestDeps, jobId: string) {
     : 0;
   const willFail = job.pagesFetched === 0 && job.chunksStored === 0 && unchanged === 0;
   // Decided before the job is marked failed, so a failed refresh never deletes pages.
-  if (input.refresh) await removeVanishedPages(deps, job, willFail);
+  if (input.refresh) await removeVanishedPages(deps, job, input, willFail);
   const [source] = await db.select({ interval: sources.refreshInterval }).from(sources).where(eq(sources.id, input.sourceId));
   const now = new Date();
   await db

@@ -7,7 +7,7 @@ import type { CrawlInput } from '../../schemas/knowledge';
 import { setJobStatus } from '../jobs/job-progress';
 import { createJob, getJob } from '../jobs/jobs';
 import { crawlOptionsSchema } from '../../schemas/knowledge';
-import type { CrawlJobInput } from './job-input';
+import type { CrawlJobInput } from './crawl-job';
 import { createUrlFilter, normalizeUrl, sourceIdFor } from './url';
 
 const placeholderTitle = (url: string) => {
