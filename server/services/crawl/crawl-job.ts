@@ -1,4 +1,7 @@
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { jobs } from '../../../db/schema';
+import type { Database } from '../../../db/types';
 import { crawlOptionsSchema } from '../../schemas/knowledge';
 
 export const RESOLVED_CRAWL_MODES = ['single', 'recursive', 'sitemap', 'llms-txt', 'llms-full', 'text'] as const;
@@ -25,4 +28,12 @@ export function crawlJobInput(job: { id: string; input: unknown }): CrawlJobInpu
   if (parsed.success) return parsed.data;
   const why = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'input'}: ${i.message}`).join('; ');
   throw new Error(`Job ${job.id} has no valid crawl input (${why})`);
+}
+
+/** Stores the mode the crawl settled on, for the job's record. */
+export async function recordResolvedMode(db: Database, jobId: string, mode: ResolvedCrawlMode) {
+  await db
+    .update(jobs)
+    .set({ input: sql`${jobs.input} || ${JSON.stringify({ resolvedMode: mode })}::jsonb` })
+    .where(eq(jobs.id, jobId));
 }

@@ -5,12 +5,11 @@ import { getJob, type Job } from '../jobs/jobs';
 import { nextRefresh } from '../knowledge/sources';
 import type { RefreshInterval } from '../../schemas/sources';
 import { crawlContext } from './crawl-context';
-import { crawlJobInput, type CrawlJobInput } from './crawl-job';
+import { crawlJobInput, recordResolvedMode, type CrawlJobInput } from './crawl-job';
 import { NOT_MODIFIED, ROBOTS_DISALLOWED } from './process-url';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { enqueueUrls, failPending, pendingCount, toBatches } from './frontier';
 import { planSeeds } from './plan-seeds';
-import { recordResolvedMode } from './start-crawl';
 
 /** First step of a crawl: decide the mode, seed the frontier, return the batches to fan out. */
 export async function beginCrawl(deps: IngestDeps, jobId: string): Promise<{ batches: number[][] }> {

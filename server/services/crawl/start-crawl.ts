@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { jobs, sources } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
@@ -110,12 +110,4 @@ export async function startRefresh(db: Database, dispatch: Dispatch, sourceId: s
     throw new AppError('SERVICE_UNAVAILABLE', `The background job executor did not accept the refresh: ${(err as Error).message}`);
   }
   return getJob(db, job.id);
-}
-
-/** Stores the mode the crawl settled on, for the job's record. */
-export async function recordResolvedMode(db: Database, jobId: string, mode: string) {
-  await db
-    .update(jobs)
-    .set({ input: sql`${jobs.input} || ${JSON.stringify({ resolvedMode: mode })}::jsonb` })
-    .where(eq(jobs.id, jobId));
 }
