@@ -1,6 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunks, jobs, runnerRuns, sources } from '../../db/schema';
+import { chunks, jobs, runnerRuns, sessions, sources, users } from '../../db/schema';
+import { createSession } from '../../server/services/auth/sessions';
 import { setJobStatus } from '../../server/services/jobs/job-progress';
 import { createJob } from '../../server/services/jobs/jobs';
 import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
@@ -108,5 +109,22 @@ describe('scheduled refresh', () => {
     expect(await tickAt(clock + 15 * 60_000)).toBe(1);
     expect(await refreshJobs(job.sourceId!)).toHaveLength(0);
     expect(await waiting()).toEqual([]);
+  });
+
+  it('deletes sessions that expired more than a day ago, and keeps the others', async () => {
+    const { db } = rt.database;
+    const [user] = await db.insert(users).values({ email: 'pruned@example.com', role: 'member' }).returning({ id: users.id });
+    const expiringAt = async (msFromNow: number) => {
+      const { sessionId } = await createSession(db, user!.id);
+      await db.update(sessions).set({ expiresAt: new Date(Date.now() + msFromNow) }).where(eq(sessions.id, sessionId));
+      return sessionId;
+    };
+    const old = await expiringAt(-2 * 24 * HOUR);
+    const recent = await expiringAt(-HOUR);
+    const live = await expiringAt(HOUR);
+    expect(await tickAt(clock + 15 * 60_000)).toBe(1);
+    const left = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, user!.id));
+    expect(left.map((r) => r.id).sort()).toEqual([recent, live].sort());
+    expect(left.map((r) => r.id)).not.toContain(old);
   });
 });

@@ -50,7 +50,8 @@ export async function revokeUserSessions(db: Database, userId: string) {
   await db.update(sessions).set({ revokedAt: sql`coalesce(${sessions.revokedAt}, now())` }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
 }
 
-/** Drops sessions that ended more than a day ago. */
-export async function pruneSessions(db: Database) {
-  await db.delete(sessions).where(lt(sessions.expiresAt, new Date(Date.now() - 86_400_000)));
+/** Drops sessions that expired more than a day ago; returns how many. The quarter-hourly scheduler calls it. */
+export async function pruneSessions(db: Database): Promise<number> {
+  const removed = await db.delete(sessions).where(lt(sessions.expiresAt, new Date(Date.now() - 86_400_000))).returning({ id: sessions.id });
+  return removed.length;
 }
