@@ -1,7 +1,10 @@
+import { and, eq } from 'drizzle-orm';
+import { users } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
 import { announceRevocation } from './revocations';
 import { recordAudit } from '../security/audit-log';
+import { hashPassword, needsRehash } from '../security/password';
 import { rateLimited, type RateLimiter } from '../security/rate-limit';
 import { acceptInvitation, normalizeEmail, setupOwner, verifyLogin, type User } from './accounts';
 import type { Principal } from './principal';
@@ -13,6 +16,20 @@ async function startSession(db: Database, user: User, meta: RequestMeta, action:
   const session = await createSession(db, user.id, meta);
   await recordAudit(db, { action, actorUserId: user.id, target: user.email, ip: meta.ip });
   return { user, session };
+}
+
+/**
+ * Hashes a password again when its stored hash was made with other scrypt
+ * parameters (an older release's): sign-in is the one moment the password is
+ * known. A password changed meanwhile is left alone.
+ */
+async function rehashIfOutdated(db: Database, userId: string, password: string) {
+  const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId));
+  if (!row?.hash || !needsRehash(row.hash)) return;
+  await db
+    .update(users)
+    .set({ passwordHash: await hashPassword(password), updatedAt: new Date() })
+    .where(and(eq(users.id, userId), eq(users.passwordHash, row.hash)));
 }
 
 /** Creates the owner on first start and signs them in. */
@@ -42,6 +59,7 @@ export async function signIn(
   }
   // The account's counter is for guessing; a person who got in starts afresh (the address's counter stays).
   await limiter.reset('login-account', email);
+  await rehashIfOutdated(db, user.id, input.password);
   return startSession(db, user, meta, 'auth.login');
 }
 
