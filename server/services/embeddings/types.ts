@@ -22,7 +22,6 @@ export const EMBEDDING_SETTINGS = {
   sendDimensions: 'EMBEDDING_SEND_DIMENSIONS',
 } as const;
 
-const ERROR_BRAND = Symbol.for('archon.EmbeddingError');
 const CONFIG_BRAND = Symbol.for('archon.EmbeddingConfigError');
 
 type EmbeddingErrorOptions = { status?: number; cause?: unknown };
@@ -30,7 +29,6 @@ type EmbeddingErrorOptions = { status?: number; cause?: unknown };
 /** One batch could not be embedded, even after retries. Other batches may still succeed. */
 export class EmbeddingError extends Error {
   override name = 'EmbeddingError';
-  readonly [ERROR_BRAND] = true;
   readonly status: number | undefined;
   constructor(message: string, opts: EmbeddingErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -53,10 +51,6 @@ export class EmbeddingConfigError extends Error {
 }
 
 // Checked by brand, not instanceof, like AppError: a bundler may load a second copy of this module.
-export function isEmbeddingError(err: unknown): err is EmbeddingError {
-  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[ERROR_BRAND] === true;
-}
-
 export function isEmbeddingConfigError(err: unknown): err is EmbeddingConfigError {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[CONFIG_BRAND] === true;
 }

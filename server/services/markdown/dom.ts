@@ -24,15 +24,6 @@ export function attr(el: Element, name: string): string | undefined {
   return el.attribs[name];
 }
 
-/** True when the class attribute contains `token` as a whole word. */
-export function hasClass(el: Element, token: string): boolean {
-  const cls = el.attribs.class;
-  if (!cls) return false;
-  const at = cls.indexOf(token);
-  if (at < 0) return false;
-  return classTokens(cls).includes(token);
-}
-
 export function classTokens(cls: string | undefined): string[] {
   return cls ? cls.split(/\s+/).filter(Boolean) : [];
 }
