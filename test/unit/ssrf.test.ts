@@ -115,6 +115,23 @@ describe('resolveAndCheck', () => {
     expect(message).toContain('CRAWL_ALLOWED_HOSTS');
   });
 
+  it.each([
+    ['0.0.0.0', 'is an unspecified address'],
+    ['127.0.0.1', 'is a loopback address'],
+    ['10.0.0.7', 'is a private address'],
+    ['169.254.1.1', 'is a link-local address'],
+    ['fd00::1', 'is a unique-local address'],
+    ['100.64.0.1', 'is a carrier-grade NAT address'],
+    ['224.0.0.1', 'is a multicast address'],
+    ['255.255.255.255', 'is a broadcast address'],
+    ['240.0.0.1', 'is a reserved address'],
+    ['169.254.169.254', 'is a cloud metadata address'],
+  ])('says %s %s, with the right article', async (address, phrase) => {
+    const err = await resolveAndCheck(address, 80, strict).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlockedAddressError);
+    expect((err as Error).message).toContain(`${address} ${phrase}. `);
+  });
+
   it('blocks names that resolve to cloud metadata even when private networks are allowed', async () => {
     fakeDns({ 'metadata.google.internal': [{ address: '169.254.169.254', family: 4 }] });
     const open: NetworkPolicy = { allowPrivate: true, allowedHosts: [] };

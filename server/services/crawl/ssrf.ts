@@ -99,6 +99,21 @@ export function isBlockedAddress(ip: string): BlockReason | null {
   return parsed.kind() === 'ipv4' ? classifyV4(parsed as ipaddr.IPv4) : classifyV6(parsed as ipaddr.IPv6);
 }
 
+// Written out, for the article: "a unique-local address" but "an unspecified address".
+const DESCRIBED: Record<BlockReason, string> = {
+  'cloud metadata': 'a cloud metadata address',
+  loopback: 'a loopback address',
+  private: 'a private address',
+  'link-local': 'a link-local address',
+  'unique-local': 'a unique-local address',
+  'carrier-grade NAT': 'a carrier-grade NAT address',
+  multicast: 'a multicast address',
+  unspecified: 'an unspecified address',
+  broadcast: 'a broadcast address',
+  reserved: 'a reserved address',
+  invalid: 'not a usable IP address',
+};
+
 export class BlockedAddressError extends Error {
   override name = 'BlockedAddressError';
   constructor(
@@ -108,13 +123,12 @@ export class BlockedAddressError extends Error {
     port: number,
   ) {
     const entry = `${net.isIP(hostname) === 6 ? `[${hostname}]` : hostname}:${port}`;
-    const what = reason === 'invalid' ? 'not a usable IP address' : `a ${reason} address`;
     const fix =
       reason === 'cloud metadata'
         ? 'Cloud metadata endpoints stay blocked even with CRAWL_ALLOW_PRIVATE_NETWORK; ' +
           `only listing it in CRAWL_ALLOWED_HOSTS (e.g. "${entry}") allows it.`
         : `Set CRAWL_ALLOW_PRIVATE_NETWORK=true or add "${entry}" to CRAWL_ALLOWED_HOSTS to allow it.`;
-    super(`Refusing to connect to ${hostname} (${address}): ${address} is ${what}. ${fix}`);
+    super(`Refusing to connect to ${hostname} (${address}): ${address} is ${DESCRIBED[reason]}. ${fix}`);
   }
 }
 
