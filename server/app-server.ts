@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import next from 'next';
 import type { Runtime } from './runtime/runtime';
+import { requestIdOf, REQUEST_ID_HEADER } from './services/auth/actor';
 import { CLIENT_IP_HEADER } from './services/auth/client-ip';
 import { createTrpcWss, WS_PATH } from './ws';
 import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
@@ -49,13 +50,18 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
   const server = http.createServer((req, res) => {
     // Route handlers see only headers; this one is always ours, never the client's.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? '';
+    // One id per request: answered in the response and seen by every handler, so a log line can be matched to a request.
+    const sentId = req.headers[REQUEST_ID_HEADER];
+    const requestId = requestIdOf(typeof sentId === 'string' ? sentId : null);
+    req.headers[REQUEST_ID_HEADER] = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     const path = (req.url ?? '/').split('?', 1)[0]!;
     // tRPC is the hot path (every search): it skips Next's routing, measurably faster (docs/benchmarks.md).
     const handled = path === TRPC_ENDPOINT || path.startsWith(`${TRPC_ENDPOINT}/`)
       ? handleTrpcRequest(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
       : handle(req, res);
     handled.catch((err: unknown) => {
-      logger.error('request failed', { url: req.url, error: err as Error });
+      logger.error('request failed', { url: req.url, requestId, error: err as Error });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('Internal server error');
     });

@@ -8,6 +8,7 @@ import { isRevoked, parseRevocation } from './services/auth/revocations';
 import type { Principal } from './services/auth/principal';
 import { appRouter } from './routers/_app';
 import { createContext } from './trpc/context';
+import { requestIdOfFailure } from './trpc/init';
 import type { Logger } from './logger';
 
 export const WS_PATH = '/api/trpc-ws';
@@ -65,7 +66,7 @@ export async function createTrpcWss(opts: { maxPayload: number; logger: Logger; 
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     onError: ({ error, path, ctx }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') opts.logger.error('tRPC ws request failed', { path, requestId: ctx?.actor.requestId, error: error.cause ?? error });
+      if (error.code === 'INTERNAL_SERVER_ERROR') opts.logger.error('tRPC ws request failed', { path, requestId: requestIdOfFailure(error) ?? ctx?.actor.requestId ?? null, error: error.cause ?? error });
     },
   });
   return {

@@ -53,7 +53,7 @@ export function authRoute<S extends z.ZodType>(
       for (const c of result.cookies ?? []) headers.append('set-cookie', c);
       return Response.json(result.body, { status: result.status ?? 200, headers });
     } catch (err) {
-      return errorResponse(err, rt.logger);
+      return errorResponse(err, rt.logger, req);
     }
   };
 }

@@ -1,5 +1,6 @@
 import { AppError, fromDatabaseError, isAppError, type AppErrorCode } from '../errors';
 import type { Logger } from '../logger';
+import { REQUEST_ID_HEADER } from '../services/auth/actor';
 
 const HTTP_STATUS: Record<AppErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -19,12 +20,13 @@ export type ErrorBody = { error: { code: AppErrorCode | 'INTERNAL_SERVER_ERROR';
 /**
  * The one place where domain and database errors become HTTP responses for
  * plain route handlers (tRPC has its own, server/trpc/error-mapping.ts).
- * Anything else is a 500 whose message is logged, not sent.
+ * Anything else is a 500 whose message is logged (with the request's id), not sent.
  */
-export function errorResponse(err: unknown, logger: Logger): Response {
+export function errorResponse(err: unknown, logger: Logger, req?: Request): Response {
   const appError: AppError | null = isAppError(err) ? err : fromDatabaseError(err);
   if (!appError) {
-    logger.error('request failed', { error: err as Error });
+    const requestId = req?.headers.get(REQUEST_ID_HEADER);
+    logger.error('request failed', { ...(requestId ? { requestId } : {}), error: err as Error });
     const body: ErrorBody = { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' } };
     return Response.json(body, { status: 500 });
   }

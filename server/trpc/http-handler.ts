@@ -95,7 +95,7 @@ export async function handleTrpcRequest(incoming: Request): Promise<Response> {
     },
     onError: async ({ error, path, ctx }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
-        (await getRuntime()).logger.error('tRPC request failed', { path, requestId: ctx?.actor.requestId, error: error.cause ?? error });
+        (await getRuntime()).logger.error('tRPC request failed', { path, ...(ctx ? { requestId: ctx.actor.requestId } : {}), error: error.cause ?? error });
       }
     },
   });

@@ -44,14 +44,21 @@ const authorized = (access: Access) =>
 
 // Calls on one WebSocket share its context; each gets the connection's id with its own number.
 const callsOnConnection = new WeakMap<object, number>();
+const failedCalls = new WeakMap<object, string>();
 
 /** A WebSocket call's own request id (`<connection id>.<n>`), so its log lines are told apart from the connection's other calls. */
 const perCallRequestId = t.middleware(async function perCallRequestId({ ctx, next }) {
   if (ctx.transport !== 'ws') return next();
   const n = (callsOnConnection.get(ctx.actor) ?? 0) + 1;
   callsOnConnection.set(ctx.actor, n);
-  return next({ ctx: { actor: { ...ctx.actor, requestId: `${ctx.actor.requestId}.${n}` } } });
+  const requestId = `${ctx.actor.requestId}.${n}`;
+  const result = await next({ ctx: { actor: { ...ctx.actor, requestId } } });
+  if (!result.ok) failedCalls.set(result.error, requestId);
+  return result;
 });
+
+/** The request id of the WebSocket call that failed with this error, for the transport's log line (its context knows only the connection's). */
+export const requestIdOfFailure = (error: object): string | undefined => failedCalls.get(error);
 
 /**
  * Expensive calls are limited per key, else per user, else per address. The

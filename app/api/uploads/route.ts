@@ -29,6 +29,6 @@ export async function POST(req: Request) {
       await form.dispose();
     }
   } catch (err) {
-    return errorResponse(err, rt.logger);
+    return errorResponse(err, rt.logger, req);
   }
 }

@@ -38,6 +38,6 @@ export async function POST(req: Request) {
       await body.remove();
     }
   } catch (err) {
-    return errorResponse(err, rt.logger);
+    return errorResponse(err, rt.logger, req);
   }
 }

@@ -29,6 +29,6 @@ export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }
       },
     });
   } catch (err) {
-    return errorResponse(err, rt.logger);
+    return errorResponse(err, rt.logger, req);
   }
 }
