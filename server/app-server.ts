@@ -2,12 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import next from 'next';
 import type { Runtime } from './runtime/runtime';
+import { badRequest } from './errors';
 import { requestIdOf, REQUEST_ID_HEADER } from './services/auth/actor';
 import { CLIENT_IP_HEADER } from './services/auth/client-ip';
 import { createTrpcWss, WS_PATH } from './ws';
+import { errorResponse } from './http/error-response';
 import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
 import { securityHeaders } from './http/security-headers';
-import { handleTrpcRequest, TRPC_ENDPOINT } from './trpc/http-handler';
+import { handleTrpcRequest, MALFORMED_PATH, TRPC_ENDPOINT } from './trpc/http-handler';
 
 /** The port cannot be opened for a reason whoever starts Archon can fix; the message says how, in one line. */
 export class ListenError extends Error {
@@ -25,6 +27,20 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Er
       return new ListenError(`HOST ${host} is not an address of this machine: set HOST to one of its addresses (127.0.0.1, or 0.0.0.0 for all).`);
     default:
       return err;
+  }
+}
+
+/**
+ * Whether every percent-escape in a path decodes (to UTF-8). Next.js answers
+ * a path it cannot decode with a bare 500, before any route sees it, so such
+ * paths are refused here, for every route at once.
+ */
+function decodablePath(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -57,9 +73,12 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const path = (req.url ?? '/').split('?', 1)[0]!;
     // tRPC is the hot path (every search): it skips Next's routing, measurably faster (docs/benchmarks.md).
+    // A malformed escape in its path is refused there, in the error shape tRPC clients read.
     const handled = path === TRPC_ENDPOINT || path.startsWith(`${TRPC_ENDPOINT}/`)
       ? handleTrpcRequest(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
-      : handle(req, res);
+      : !decodablePath(path)
+        ? sendFetchResponse(res, errorResponse(badRequest(MALFORMED_PATH), logger), headers)
+        : handle(req, res);
     handled.catch((err: unknown) => {
       logger.error('request failed', { url: req.url, requestId, error: err as Error });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

@@ -25,24 +25,28 @@ function bodyLimitFor(path: string, config: Config): number {
 }
 
 /** An error in the shape tRPC clients parse, one entry per call when batched. */
-function errorResponse(url: URL, path: string, code: 'PAYLOAD_TOO_LARGE' | 'METHOD_NOT_SUPPORTED', message: string): Response {
+const STATUS = { BAD_REQUEST: 400, METHOD_NOT_SUPPORTED: 405, PAYLOAD_TOO_LARGE: 413 } as const;
+
+function errorResponse(url: URL, path: string, code: keyof typeof STATUS, message: string): Response {
   const config = appRouter._def._config;
   const error = new TRPCError({ code, message });
   const shapeFor = (p: string) => ({ error: getTRPCErrorShape({ config, error, type: 'unknown', path: p, input: undefined, ctx: undefined }) });
   const body = url.searchParams.get('batch') === '1' ? path.split(',').map(shapeFor) : shapeFor(path);
-  return Response.json(transformTRPCResponse(config, body), { status: code === 'PAYLOAD_TOO_LARGE' ? 413 : 405 });
+  return Response.json(transformTRPCResponse(config, body), { status: STATUS[code] });
 }
 
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } } | undefined>;
 const isSubscription = (path: string) => path.split(',').some((p) => procedures[p]?._def.type === 'subscription');
 
-/** The procedure path(s) of a request; a malformed escape is tRPC's to refuse (as an unknown procedure), not a crash here. */
-function pathOf(url: URL): string {
-  const raw = url.pathname.slice(TRPC_ENDPOINT.length + 1);
+/** The one wording for a path that cannot be decoded, here and for every other route (server/app-server.ts). */
+export const MALFORMED_PATH = 'The URL path has a malformed percent-escape: each % must start an escape such as %20, and escapes must spell UTF-8';
+
+/** The procedure path(s) of a request, or null when a percent-escape in it is malformed. */
+function pathOf(url: URL): string | null {
   try {
-    return decodeURIComponent(raw);
+    return decodeURIComponent(url.pathname.slice(TRPC_ENDPOINT.length + 1));
   } catch {
-    return raw;
+    return null;
   }
 }
 
@@ -78,6 +82,8 @@ export async function handleTrpcRequest(incoming: Request): Promise<Response> {
   let req = incoming;
   const url = new URL(req.url);
   const path = pathOf(url);
+  // Refused for every method: tRPC would answer HEAD with 204 and the others as an unknown procedure.
+  if (path === null) return errorResponse(url, '', 'BAD_REQUEST', MALFORMED_PATH);
   if (isSubscription(path)) return errorResponse(url, path, 'METHOD_NOT_SUPPORTED', 'Subscriptions are served over the WebSocket at /api/trpc-ws, not over HTTP');
   if (req.method === 'POST') {
     const bounded = await boundBody(req, url, path, (await getRuntime()).config);
