@@ -5,8 +5,27 @@ import { describeFieldErrors, fieldErrorsOf, retryAfterOf, toTRPCError } from '.
 import { authorize, type Access } from '../services/auth/authorize';
 import { callerLimits, limitCaller, type CallerRule } from '../services/auth/limit-caller';
 
+/**
+ * superjson, with a clear refusal for input that is not its envelope: it
+ * would otherwise answer a `null` body with "Cannot destructure property
+ * 'json' of 'payload'", and read a bare string or number as no input at all.
+ */
+const transformer = {
+  input: {
+    serialize: (value: unknown) => superjson.serialize(value),
+    deserialize: (payload: unknown) => {
+      if (payload === undefined) return undefined;
+      if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: 'The input must be superjson-encoded, {"json": <input>}, as @trpc/client with superjson sends it' });
+      }
+      return superjson.deserialize(payload as Parameters<typeof superjson.deserialize>[0]);
+    },
+  },
+  output: superjson,
+};
+
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   errorFormatter({ shape, error }) {
     const fieldErrors = error.code === 'BAD_REQUEST' ? fieldErrorsOf(error.cause) : null;
     const internal = error.code === 'INTERNAL_SERVER_ERROR';

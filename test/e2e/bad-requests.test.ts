@@ -110,6 +110,20 @@ describe('bad requests', () => {
     expect(page.headers.get('content-security-policy')).toBeTruthy();
   });
 
+  it('refuses a tRPC body that is not superjson with a clear 400', async () => {
+    for (const [url, body] of [
+      ['/api/trpc/projects.create', 'null'],
+      ['/api/trpc/projects.create', '"a string"'],
+      ['/api/trpc/projects.create?batch=1', '{"0":null}'],
+    ] as const) {
+      const res = await fetch(`${server.url}${url}`, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body });
+      expect(res.status, `${url} ${body}`).toBe(400);
+      const text = await res.text();
+      expect(text, `${url} ${body}`).toContain('The input must be superjson-encoded');
+      expect(text).not.toMatch(/destructure|payload/);
+    }
+  });
+
   it('logged no failure for any of it', () => {
     expect(server.output()).not.toMatch(/ ERROR /);
   });
