@@ -2,6 +2,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawlUrls } from '../../db/schema';
 import { enqueueUrls, MAX_LISTING_FILES } from '../../server/services/crawl/frontier';
+import { abandonBatch, finalizeCrawl } from '../../server/services/crawl/run-crawl';
+import { startCrawl } from '../../server/services/crawl/start-crawl';
+import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { MAX_SITEMAP_NESTING } from '../../server/services/crawl/process-url';
 import { serveLoopback, type LoopbackSite } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
@@ -107,5 +110,41 @@ describe('listing files in a subdirectory', () => {
     expect(job.status).toBe('completed');
     const done = (await frontier(job.id)).filter((u) => u.status === 'done').map((u) => new URL(u.url).pathname).sort();
     expect(done).toEqual(['/docs/p1', '/docs/p2', '/files/llms.txt']);
+  });
+});
+
+describe('a start listing file that cannot be fetched', () => {
+  it.each([
+    ['sitemap', 'sitemap.xml'],
+    ['llms-txt', 'llms.txt'],
+  ] as const)('fails a %s crawl with counts that agree: no page failed, one listing file did', async (mode, file) => {
+    // Port 9 on loopback is not in CRAWL_ALLOWED_HOSTS: the address check refuses it.
+    const job = await crawlToEnd({ url: `http://127.0.0.1:9/${file}`, mode });
+    expect(job).toMatchObject({ status: 'failed', pagesDiscovered: 0, pagesFailed: 0 });
+    expect(job.error).toMatch(/^1 listing file\(s\) failed: .*127\.0\.0\.1 is a loopback address/);
+    expect(job.error).not.toMatch(/URL\(s\) failed/);
+  });
+});
+
+describe('a batch given up after its retries', () => {
+  it('counts its pages as failed, and the error of the job counts pages and listing files as its counters do', async () => {
+    const noDispatch = async () => {};
+    const job = await startCrawl(rt.database.db, noDispatch, crawlInputSchema.parse({ url: `${base}/given-up/`, mode: 'sitemap' }));
+    const ids = await enqueueUrls(
+      rt.database.db,
+      job.id,
+      [
+        { url: `${base}/given-up/sitemap.xml`, kind: 'sitemap', depth: 0 },
+        { url: `${base}/given-up/a`, kind: 'page', depth: 1 },
+        { url: `${base}/given-up/b`, kind: 'page', depth: 1 },
+      ],
+      1000,
+    );
+    await abandonBatch(rt.ingest, job.id, ids, 'boom');
+    // Again, as a replayed step would: nothing is counted twice.
+    await abandonBatch(rt.ingest, job.id, ids, 'boom');
+    expect(await rt.caller.jobs.get({ id: job.id })).toMatchObject({ pagesDiscovered: 2, pagesFailed: 2 });
+    const done = await finalizeCrawl(rt.ingest, job.id);
+    expect(done).toMatchObject({ status: 'failed', pagesFailed: 2, error: '2 URL(s) and 1 listing file(s) failed: boom (3)' });
   });
 });

@@ -95,14 +95,15 @@ export async function recordOutcomes(db: Database, outcomes: UrlOutcome[]): Prom
 }
 
 /** Marks still-pending URLs as failed, e.g. when the run processing them gave up. */
-export async function failPending(db: Database, jobId: string, ids: number[], reason: string): Promise<number> {
-  if (ids.length === 0) return 0;
+export async function failPending(db: Database, jobId: string, ids: number[], reason: string): Promise<{ pages: number; listings: number }> {
+  if (ids.length === 0) return { pages: 0, listings: 0 };
   const rows = await db
     .update(crawlUrls)
     .set({ status: 'failed', reason, updatedAt: new Date() })
     .where(and(eq(crawlUrls.jobId, jobId), inArray(crawlUrls.id, ids), eq(crawlUrls.status, 'pending')))
-    .returning({ id: crawlUrls.id });
-  return rows.length;
+    .returning({ kind: crawlUrls.kind });
+  const pages = rows.filter((r) => r.kind === 'page').length;
+  return { pages, listings: rows.length - pages };
 }
 
 export async function pendingCount(db: Database, jobId: string): Promise<number> {

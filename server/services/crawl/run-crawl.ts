@@ -1,6 +1,6 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { crawlUrls, pages, sources } from '../../../db/schema';
-import { appendJobLog, isTerminal, setJobStatus } from '../jobs/job-progress';
+import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, type Job } from '../jobs/jobs';
 import { nextRefresh } from '../knowledge/sources';
 import type { RefreshInterval } from '../../schemas/sources';
@@ -96,10 +96,11 @@ async function removeVanishedPages(deps: IngestDeps, job: Job, input: CrawlJobIn
   }
 }
 
-/** When a batch's run gave up for good, its URLs count as failed so the crawl can still finish. */
+/** When a batch's run gave up for good, its URLs count as failed (its pages in pagesFailed) so the crawl can still finish. */
 export async function abandonBatch(deps: IngestDeps, jobId: string, urlIds: number[], reason: string) {
-  const n = await failPending(deps.db, jobId, urlIds, reason);
-  if (n) await appendJobLog(deps.db, jobId, 'error', `${n} URL(s) failed after retries: ${reason}`);
+  const { pages, listings } = await failPending(deps.db, jobId, urlIds, reason);
+  if (pages) await recordJobProgress(deps.db, jobId, { pagesFailed: pages });
+  if (pages + listings) await appendJobLog(deps.db, jobId, 'error', `${pages + listings} URL(s) failed after retries: ${reason}`);
 }
 
 /**
@@ -140,13 +141,18 @@ export async function finalizeCrawl(deps: IngestDeps, jobId: string) {
       ...(start?.title ? { title: sql`case when ${sources.titleEdited} then ${sources.title} else ${start.title} end` } : {}),
     })
     .where(eq(sources.id, input.sourceId));
-  const [{ failedCount } = { failedCount: 0 }] = await db
-    .select({ failedCount: count() })
+  // Pages and listing files apart: the job's pagesFailed counts pages only, and a sitemap is not a page.
+  const [failed = { pages: 0, listings: 0 }] = await db
+    .select({
+      pages: sql<number>`count(*) filter (where ${crawlUrls.kind} = 'page')`.mapWith(Number),
+      listings: sql<number>`count(*) filter (where ${crawlUrls.kind} <> 'page')`.mapWith(Number),
+    })
     .from(crawlUrls)
     .where(and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.status, 'failed')));
+  const what = [failed.pages ? `${failed.pages} URL(s)` : '', failed.listings ? `${failed.listings} listing file(s)` : ''].filter(Boolean);
   const listed = reasons.reduce((n, r) => n + r.n, 0);
-  const summary = failedCount
-    ? `${failedCount} URL(s) failed: ${reasons.map((r) => `${r.reason} (${r.n})`).join('; ')}${failedCount > listed ? '; …' : ''}`
+  const summary = what.length
+    ? `${what.join(' and ')} failed: ${reasons.map((r) => `${r.reason} (${r.n})`).join('; ')}${failed.pages + failed.listings > listed ? '; …' : ''}`
     : null;
   if (willFail) {
     return setJobStatus(db, jobId, 'failed', summary ?? 'No page could be crawled');
