@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
-import { makePdf } from '../fixtures/sample-files';
+import { makePdf, PNG_BYTES } from '../fixtures/sample-files';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -160,5 +160,11 @@ describe('POST /api/uploads', () => {
     }, 30_000, 'the upload job');
     expect(done).toMatchObject({ status: 'completed', pagesFailed: 1 });
     expect((await archon.client.knowledge.source.query({ id: job.sourceId })).pageCount).toBe(1);
+  });
+
+  it('names what a mislabelled binary file is (file-type, loaded in the route bundle)', async () => {
+    const res = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['photo.md', PNG_BYTES]]) });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: 'failed', error: 'photo.md is not a Markdown file: its content looks like a PNG image' });
   });
 });

@@ -1,7 +1,11 @@
 // Which converter an uploaded file goes to. The bytes decide, not the name:
 // an extension only says what the uploader expects, so a file whose content
 // contradicts it is refused with a reason rather than converted as garbage.
+// Binary formats are recognised by file-type (some 200 signatures); PDFs with
+// junk before their header, Word documents (the part mammoth reads) and the
+// text formats, which have no signature, are Archon's own rules.
 
+import { fileTypeFromBuffer } from 'file-type/core';
 import { DocumentRejected } from './document-rejected';
 import { decodeText, textEncoding } from './text-bytes';
 import { zipEntryNames } from './zip-directory';
@@ -37,18 +41,48 @@ const TEXT_NOUN: Record<TextFormat, string> = {
 
 const SUPPORTED = 'PDF, DOCX, Markdown, text, HTML or reStructuredText';
 
-// Signatures of the binary formats people upload by mistake, so that the
-// reason can say what the file is instead of "binary data".
-const MAGIC: Array<[prefix: number[], what: string]> = [
-  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
-  [[0xff, 0xd8, 0xff], 'a JPEG image'],
-  [[0x47, 0x49, 0x46, 0x38], 'a GIF image'],
-  [[0x1f, 0x8b], 'a gzip archive'],
-  [[0x37, 0x7a, 0xbc, 0xaf], 'a 7-Zip archive'],
-  [[0x52, 0x61, 0x72, 0x21], 'a RAR archive'],
-  [[0xd0, 0xcf, 0x11, 0xe0], 'an old Office document (.doc, .xls)'],
-  [[0x7f, 0x45, 0x4c, 0x46], 'an executable'],
-];
+// What a reason calls the binary formats people upload by mistake; others are named by their kind and extension.
+const KNOWN: Record<string, string> = {
+  png: 'a PNG image',
+  jpg: 'a JPEG image',
+  gif: 'a GIF image',
+  webp: 'a WebP image',
+  bmp: 'a BMP image',
+  tif: 'a TIFF image',
+  heic: 'a HEIC image',
+  gz: 'a gzip archive',
+  '7z': 'a 7-Zip archive',
+  rar: 'a RAR archive',
+  tar: 'a tar archive',
+  bz2: 'a bzip2 archive',
+  xz: 'an xz archive',
+  zst: 'a Zstandard archive',
+  cfb: 'an old Office document (.doc, .xls)',
+  exe: 'an executable',
+  elf: 'an executable',
+  macho: 'an executable',
+  xlsx: 'an Excel workbook',
+  xlsm: 'an Excel workbook',
+  pptx: 'a PowerPoint presentation',
+  odt: 'an OpenDocument text',
+  ods: 'an OpenDocument spreadsheet',
+  odp: 'an OpenDocument presentation',
+  epub: 'an EPUB book',
+  jar: 'a Java archive',
+  apk: 'an Android package',
+  rtf: 'an RTF document',
+  sqlite: 'an SQLite database',
+};
+
+function nameOf(type: { ext: string; mime: string }): string {
+  const known = KNOWN[type.ext];
+  if (known) return known;
+  const kind = { image: 'an image', audio: 'an audio file', video: 'a video', font: 'a font' }[type.mime.split('/')[0]!];
+  return kind ? `${kind} (.${type.ext})` : `a .${type.ext} file (${type.mime})`;
+}
+
+// A detector that fails on a malformed file has learnt nothing: Archon's own rules still apply.
+const fileTypeOf = (bytes: Buffer) => fileTypeFromBuffer(bytes).catch(() => undefined);
 
 type Sniffed =
   | { kind: 'pdf' }
@@ -80,18 +114,24 @@ function looksLikeHtml(text: string): boolean {
   return head.startsWith('<!doctype html') || head.startsWith('<html') || /<(head|body)[\s>]/.test(head);
 }
 
-function sniff(bytes: Buffer, strictUtf8: boolean): Sniffed {
+async function sniff(bytes: Buffer, strictUtf8: boolean): Promise<Sniffed> {
   if (isPdf(bytes)) return { kind: 'pdf' };
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06])) {
+    // The part mammoth converts decides, whatever [Content_Types].xml claims.
     const names = zipEntryNames(bytes);
-    return names?.includes('word/document.xml') ? { kind: 'docx' } : { kind: 'zip', readable: names !== null };
+    if (names?.includes('word/document.xml')) return { kind: 'docx' };
+    const known = await fileTypeOf(bytes);
+    if (names && known && known.ext !== 'zip' && known.ext !== 'docx') return { kind: 'binary', what: nameOf(known) };
+    return { kind: 'zip', readable: names !== null };
   }
-  const magic = MAGIC.find(([prefix]) => startsWith(bytes, prefix));
-  if (magic) return { kind: 'binary', what: magic[1] };
+  // Text first: some signatures are printable ("BM", "MZ", "ID3", "<?xml "), and bytes that read as text are text.
   const encoding = textEncoding(bytes, strictUtf8);
-  if (!encoding) return { kind: 'binary', what: 'binary data' };
-  const text = decodeText(bytes, encoding);
-  return { kind: 'text', text, html: looksLikeHtml(text) };
+  if (encoding) {
+    const text = decodeText(bytes, encoding);
+    return { kind: 'text', text, html: looksLikeHtml(text) };
+  }
+  const known = await fileTypeOf(bytes);
+  return { kind: 'binary', what: known ? nameOf(known) : 'binary data' };
 }
 
 function describe(s: Sniffed): string {
@@ -120,18 +160,18 @@ function textDocument(name: string, format: TextFormat, text: string): DetectedD
  * Throws DocumentRejected for empty files, unsupported content and files
  * whose content is not what their extension says.
  */
-export function detectType(name: string, bytes: Buffer): DetectedDocument {
+export async function detectType(name: string, bytes: Buffer): Promise<DetectedDocument> {
   if (bytes.length === 0) throw new DocumentRejected(`${name} is empty`);
   const ext = extensionOf(name);
   const claimed = TEXT_EXTENSIONS[ext];
 
   if (ext === 'pdf') {
-    const s = sniff(bytes, true);
+    const s = await sniff(bytes, true);
     if (s.kind !== 'pdf') throw new DocumentRejected(`${name} is not a PDF: its content looks like ${describe(s)}`);
     return { format: 'pdf' };
   }
   if (ext === 'docx') {
-    const s = sniff(bytes, true);
+    const s = await sniff(bytes, true);
     if (s.kind === 'zip' && !s.readable) throw new DocumentRejected(`${name} is damaged or not a valid Word document (its ZIP structure cannot be read)`);
     if (s.kind === 'zip') throw new DocumentRejected(`${name} is a ZIP archive but not a Word document (it has no word/document.xml)`);
     if (s.kind !== 'docx') throw new DocumentRejected(`${name} is not a Word document: its content looks like ${describe(s)}`);
@@ -139,12 +179,12 @@ export function detectType(name: string, bytes: Buffer): DetectedDocument {
   }
   if (claimed) {
     // The extension says text, so a Windows-1252 file is believable.
-    const s = sniff(bytes, false);
+    const s = await sniff(bytes, false);
     if (s.kind !== 'text') throw new DocumentRejected(`${name} is not ${TEXT_NOUN[claimed]}: its content looks like ${describe(s)}`);
     return textDocument(name, claimed, s.text);
   }
 
-  const s = sniff(bytes, true);
+  const s = await sniff(bytes, true);
   switch (s.kind) {
     case 'pdf':
     case 'docx':

@@ -31,7 +31,7 @@ function baseName(name: string): string {
  */
 export async function inspectDocument(name: string, bytes: Buffer, limits?: Partial<DocumentLimits>): Promise<{ format: DocumentFormat }> {
   const { maxPdfPages, zip } = withDefaults(limits);
-  const detected = detectType(name, bytes);
+  const detected = await detectType(name, bytes);
   if (detected.format === 'pdf') await (await openPdf(name, bytes, maxPdfPages)).destroy();
   if (detected.format === 'docx') await inspectDocx(name, bytes, zip);
   return { format: detected.format };
@@ -40,7 +40,7 @@ export async function inspectDocument(name: string, bytes: Buffer, limits?: Part
 /** Full conversion. Throws DocumentRejected for bad files. */
 export async function documentToMarkdown(name: string, bytes: Buffer, limits?: Partial<DocumentLimits>): Promise<ConvertedDocument> {
   const { maxPdfPages, zip } = withDefaults(limits);
-  const detected = detectType(name, bytes);
+  const detected = await detectType(name, bytes);
   let markdown: string;
   let metadataTitle: string | null = null;
   let pageCount: number | undefined;
