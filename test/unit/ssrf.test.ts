@@ -5,8 +5,8 @@ import {
   isBlockedAddress,
   parseAllowedHost,
   resolveAndCheck,
-  type NetworkPolicy,
 } from '../../server/services/crawl/ssrf';
+import type { NetworkPolicy } from '../../server/services/ingest/ingest-deps';
 
 const strict: NetworkPolicy = { allowPrivate: false, allowedHosts: [] };
 

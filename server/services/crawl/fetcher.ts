@@ -3,7 +3,8 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { FetchError } from './fetch-error';
 import { readBody } from './read-body';
-import { BlockedAddressError, resolveAndCheck, type NetworkPolicy } from './ssrf';
+import type { NetworkPolicy } from '../ingest/ingest-deps';
+import { BlockedAddressError, resolveAndCheck } from './ssrf';
 
 export { FetchError, type FetchErrorKind } from './fetch-error';
 

@@ -10,7 +10,7 @@ import { crawlContext } from './crawl-context';
 import { crawlJobInput } from './crawl-job';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { discoveredBy, enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
-import { mapLimit } from './limits';
+import { mapLimit } from '../ingest/map-limit';
 import { processUrl, type PreviousPage, type UrlResult } from './process-url';
 
 /**

@@ -1,14 +1,8 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
+import type { NetworkPolicy } from '../ingest/ingest-deps';
 
-/**
- * What the crawler may connect to. `allowedHosts` entries are `host`,
- * `host:port` (`[v6]:port` for IPv6) or a CIDR range. Host entries match the
- * hostname as written in the URL, so allowing `127.0.0.1:8080` does not allow
- * `localhost:8080`; a CIDR matches resolved addresses whatever the name.
- */
-export type NetworkPolicy = { allowPrivate: boolean; allowedHosts: string[] };
 
 export type BlockReason =
   | 'cloud metadata'

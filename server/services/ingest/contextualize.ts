@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { mapLimit } from '../crawl/limits';
+import { mapLimit } from './map-limit';
 
 /**
  * Contextual embeddings (off by default, as in Archon v1): a chat model writes

@@ -3,7 +3,15 @@ import type { Logger } from '../../logger';
 import type { Embedder } from '../embeddings/types';
 import type { Contextualizer } from './contextualize';
 import type { Summarizer } from './summarizer';
-import type { NetworkPolicy } from '../crawl/ssrf';
+
+/**
+ * What the crawler may connect to besides public addresses
+ * (CRAWL_ALLOW_PRIVATE_NETWORK, CRAWL_ALLOWED_HOSTS). `allowedHosts` entries
+ * are `host`, `host:port` (`[v6]:port` for IPv6) or a CIDR range. Host entries
+ * match the hostname as written in the URL, so allowing `127.0.0.1:8080` does
+ * not allow `localhost:8080`; a CIDR matches resolved addresses whatever the name.
+ */
+export type NetworkPolicy = { allowPrivate: boolean; allowedHosts: string[] };
 
 /** What crawl services need from the process, passed in so they stay testable. */
 export type IngestDeps = {

@@ -1,8 +1,7 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import type { Config } from '../../config';
 import type { Logger } from '../../logger';
-import { mapLimit } from '../crawl/limits';
+import { mapLimit } from './map-limit';
 import { capRetryAfter } from '../embeddings/cap-retry-after';
 import { trimToSentences } from './prose-text';
 
@@ -163,7 +162,14 @@ export function createOpenAISummarizer(opts: OpenAISummarizerOptions): Summarize
   };
 }
 
-export type SummarizerConfig = Pick<Config, 'CHAT_BASE_URL' | 'CHAT_API_KEY' | 'OPENAI_API_KEY' | 'CHAT_MODEL' | 'CONTEXTUAL_CONCURRENCY'>;
+/** The chat settings, as the configuration names them. */
+export type SummarizerConfig = {
+  CHAT_BASE_URL?: string;
+  CHAT_API_KEY?: string;
+  OPENAI_API_KEY?: string;
+  CHAT_MODEL?: string;
+  CONTEXTUAL_CONCURRENCY: number;
+};
 
 /**
  * The chat-model summarizer when a chat model is configured (CHAT_MODEL, and

@@ -1,4 +1,3 @@
-import type { Config } from '../../config';
 import type { Database } from '../../../db/types';
 import type { Logger } from '../../logger';
 import type { SecretBox } from '../security/secret-box';
@@ -15,7 +14,18 @@ import { getProviderSettings, resolveProviderSecrets } from './provider-settings
  */
 const sameEndpoint = (saved: string | null, fromEnv: string | undefined) => saved === null || saved === fromEnv;
 
-export async function withProviderSettings(db: Database, box: SecretBox, base: Config, logger?: Logger): Promise<Config> {
+/** The configuration's provider variables, which the saved settings replace. */
+export type ProviderVariables = {
+  EMBEDDING_BASE_URL?: string;
+  EMBEDDING_MODEL?: string;
+  EMBEDDING_DIMENSIONS: number;
+  EMBEDDING_API_KEY?: string;
+  CHAT_BASE_URL?: string;
+  CHAT_MODEL?: string;
+  CHAT_API_KEY?: string;
+};
+
+export async function withProviderSettings<C extends ProviderVariables>(db: Database, box: SecretBox, base: C, logger?: Logger): Promise<C> {
   const view = await getProviderSettings(db, box);
   let secrets: { embedding: string | null; chat: string | null } = { embedding: null, chat: null };
   try {
