@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyContent, decodeBody } from '../../server/services/markdown/content-type';
+import { classifyContent, decodeBody, guessEncoding } from '../../server/services/markdown/content-type';
+import { encodeAs, GUESSABLE } from '../fixtures/legacy-encodings';
 
 const buf = (s: string) => Buffer.from(s);
 
@@ -47,26 +48,30 @@ describe('classifyContent', () => {
 describe('decodeBody', () => {
   const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in ISO-8859-1
 
-  it('uses the header charset, else UTF-8', () => {
+  it('uses the header charset, else UTF-8 when the bytes are UTF-8, else a guess', () => {
     expect(decodeBody(latin1, 'iso-8859-1', 'text')).toBe('café');
     expect(decodeBody(buf('café'), null, 'text')).toBe('café');
-    expect(decodeBody(latin1, null, 'text')).toBe('caf\ufffd');
+    expect(decodeBody(latin1, null, 'text')).toBe('café');
   });
 
   it('reads <meta charset> and http-equiv in the first 2 KiB of HTML only', () => {
     const meta = Buffer.concat([buf('<html><head><meta charset="windows-1252"><title>'), Buffer.from([0x80]), buf('</title>')]);
     expect(decodeBody(meta, null, 'html')).toContain('<title>€</title>');
-    const equiv = Buffer.concat([buf('<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">'), latin1]);
-    expect(decodeBody(equiv, null, 'html').endsWith('café')).toBe(true);
-    expect(decodeBody(equiv, null, 'text').endsWith('caf\ufffd')).toBe(true);
-    const late = Buffer.concat([buf(' '.repeat(3000)), buf('<meta charset="iso-8859-1">'), latin1]);
-    expect(decodeBody(late, null, 'html').endsWith('caf\ufffd')).toBe(true);
+    // 0xE9 is é in Windows-1252, the guess for so little evidence, and И in KOI8-R.
+    const equiv = Buffer.concat([buf('<meta http-equiv="Content-Type" content="text/html; charset=KOI8-R">'), latin1]);
+    expect(decodeBody(equiv, null, 'html').endsWith('cafИ')).toBe(true);
+    expect(decodeBody(equiv, null, 'text').endsWith('café')).toBe(true);
+    const late = Buffer.concat([buf(' '.repeat(3000)), buf('<meta charset="koi8-r">'), latin1]);
+    expect(decodeBody(late, null, 'html').endsWith('café')).toBe(true);
   });
 
-  it('lets the header win over <meta>, and falls back to UTF-8 for unknown labels', () => {
+  it('lets the header win over <meta> and over a guess, and takes an unknown label for none', () => {
     const html = buf('<meta charset="iso-8859-1">café');
     expect(decodeBody(html, 'utf-8', 'html').endsWith('café')).toBe(true);
     expect(decodeBody(buf('café'), 'x-no-such-charset', 'text')).toBe('café');
+    expect(decodeBody(latin1, 'x-no-such-charset', 'text')).toBe('café');
+    const russian = encodeAs('Привет, мир! Это проверка кодировки.', 'windows-1251');
+    expect(decodeBody(russian, 'windows-1252', 'text')).toBe('Ïðèâåò, ìèð! Ýòî ïðîâåðêà êîäèðîâêè.');
   });
 
   it('drops NUL characters, which PostgreSQL text cannot hold', () => {
@@ -77,6 +82,24 @@ describe('decodeBody', () => {
     expect(decodeBody(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), buf('hi')]), null, 'text')).toBe('hi');
     expect(decodeBody(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), buf('hé')]), 'iso-8859-1', 'text')).toBe('hé');
     expect(decodeBody(Buffer.from([0xff, 0xfe, 0x68, 0x00, 0x69, 0x00]), null, 'text')).toBe('hi');
+  });
+});
+
+describe('decodeBody: guessing an undeclared legacy encoding (chardet)', () => {
+  it.each(GUESSABLE)('%s in %s', (_language, label, text) => {
+    expect(decodeBody(encodeAs(text, label), null, 'text')).toBe(text);
+    expect(guessEncoding(encodeAs(text, label))).not.toBe('utf-8');
+  });
+
+  it('keeps windows-1252 for Western text with little evidence, where chardet alone would say ISO-8859-2', () => {
+    for (const text of ['naïve café', 'Ça va très bien', 'Grüße aus Köln', 'Résumé', 'Copyright © 2019']) {
+      expect(decodeBody(encodeAs(text, 'windows-1252'), null, 'text')).toBe(text);
+    }
+  });
+
+  it('reads UTF-8 with one stray byte as UTF-8, not as a legacy encoding', () => {
+    const body = Buffer.concat([buf('日本語のテキスト、ちょっと長めの文章です。'.repeat(4)), Buffer.from([0xff]), buf(' Grüße')]);
+    expect(decodeBody(body, null, 'text')).toBe(`${'日本語のテキスト、ちょっと長めの文章です。'.repeat(4)}\ufffd Grüße`);
   });
 });
 

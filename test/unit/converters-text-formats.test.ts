@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DocumentRejected } from '../../server/services/converters/document-rejected';
 import { firstH1, stripFrontMatter } from '../../server/services/converters/markdown-title';
 import { documentToMarkdown } from '../../server/services/converters/to-markdown';
+import { encodeAs, GUESSABLE } from '../fixtures/legacy-encodings';
 
 const convert = (name: string, text: string | Buffer) => documentToMarkdown(name, Buffer.isBuffer(text) ? text : Buffer.from(text));
 
@@ -27,6 +28,14 @@ describe('documentToMarkdown: plain text', () => {
   it('decodes Windows-1252 with CRLF line ends', async () => {
     const bytes = Buffer.from([0x4e, 0x61, 0xef, 0x76, 0x65, 0x20, 0x80, 0x35, 0x0d, 0x0a, 0x6f, 0x6b, 0x0d, 0x0a]);
     expect(await convert('prices.txt', bytes)).toEqual({ format: 'text', title: 'prices', markdown: 'Naïve €5\nok' });
+  });
+
+  it('finds the legacy encoding of a file that is not UTF-8 (chardet), keeping Windows-1252 for little evidence', async () => {
+    for (const [language, label, text] of GUESSABLE) {
+      expect((await convert(`${language}.txt`, encodeAs(text, label))).markdown, `${language} in ${label}`).toBe(text);
+    }
+    // Without a text extension only UTF-8 is believed, whatever chardet would say.
+    await expect(convert('russian', encodeAs(GUESSABLE.find(([, l]) => l === 'windows-1251')![2], 'windows-1251'))).rejects.toThrow(/binary data/);
   });
 
   it('decodes UTF-16 with a byte-order mark, little and big endian', async () => {

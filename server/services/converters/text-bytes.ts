@@ -1,11 +1,12 @@
 // Telling text from binary, and decoding it. A byte-order mark names the
-// encoding; otherwise UTF-8 if the bytes are valid UTF-8, else Windows-1252,
-// the encoding of most older text files that are not UTF-8.
+// encoding; otherwise UTF-8 if the bytes are valid UTF-8, else the legacy
+// encoding chardet finds (Windows-1252 when the evidence is thin).
 
 import { isUtf8 } from 'node:buffer';
-import { decodeBody } from '../markdown/content-type';
+import { decodeBody, guessEncoding } from '../markdown/content-type';
 
-export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+/** A WHATWG encoding label. */
+export type TextEncoding = string;
 
 function bom(bytes: Buffer): TextEncoding | null {
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
@@ -17,8 +18,8 @@ function bom(bytes: Buffer): TextEncoding | null {
 /**
  * The encoding of bytes that look like text, or null for binary: NUL bytes
  * outside a UTF-16 file, or control characters that text does not contain.
- * `strictUtf8` refuses the Windows-1252 fallback (for files whose extension
- * does not say they are text).
+ * `strictUtf8` refuses the legacy encodings (for files whose extension does
+ * not say they are text).
  */
 export function textEncoding(bytes: Buffer, strictUtf8: boolean): TextEncoding | null {
   const marked = bom(bytes);
@@ -31,7 +32,7 @@ export function textEncoding(bytes: Buffer, strictUtf8: boolean): TextEncoding |
   const sample = bytes.subarray(0, 64 * 1024);
   let controls = 0;
   for (const b of sample) if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d) controls++;
-  return controls > sample.length / 100 ? null : 'windows-1252';
+  return controls > sample.length / 100 ? null : guessEncoding(bytes);
 }
 
 /** Decodes text bytes to a string with LF line ends, without a BOM or NUL characters. */
