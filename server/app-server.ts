@@ -9,7 +9,8 @@ import { createTrpcWss, WS_PATH } from './ws';
 import { errorResponse } from './http/error-response';
 import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
 import { securityHeaders } from './http/security-headers';
-import { handleTrpcRequest, MALFORMED_PATH, TRPC_ENDPOINT } from './trpc/http-handler';
+import { appRouter } from './routers/_app';
+import { createTrpcHttpHandler, MALFORMED_PATH, TRPC_ENDPOINT } from './trpc/http-handler';
 
 /** The port cannot be opened for a reason whoever starts Archon can fix; the message says how, in one line. */
 export class ListenError extends Error {
@@ -63,6 +64,7 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
   const trpcWs = await createTrpcWss({ maxPayload: config.WS_MAX_PAYLOAD_BYTES, logger, pubsub: runtime.pubsub });
 
   const headers = securityHeaders(config.NODE_ENV === 'development');
+  const handleTrpcRequest = createTrpcHttpHandler(appRouter);
   const server = http.createServer((req, res) => {
     // Route handlers see only headers; this one is always ours, never the client's.
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? '';

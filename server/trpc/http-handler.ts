@@ -1,6 +1,5 @@
-import { getTRPCErrorShape, TRPCError, transformTRPCResponse } from '@trpc/server';
+import { type AnyTRPCRouter, getTRPCErrorShape, TRPCError, transformTRPCResponse } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { appRouter } from '../routers/_app';
 import { createContext } from './context';
 import { retryAfterOf } from './error-mapping';
 import type { Config } from '../config';
@@ -27,16 +26,18 @@ function bodyLimitFor(path: string, config: Config): number {
 /** An error in the shape tRPC clients parse, one entry per call when batched. */
 const STATUS = { BAD_REQUEST: 400, METHOD_NOT_SUPPORTED: 405, PAYLOAD_TOO_LARGE: 413 } as const;
 
-function errorResponse(url: URL, path: string, code: keyof typeof STATUS, message: string): Response {
-  const config = appRouter._def._config;
+function errorResponse(router: AnyTRPCRouter, url: URL, path: string, code: keyof typeof STATUS, message: string): Response {
+  const config = router._def._config;
   const error = new TRPCError({ code, message });
   const shapeFor = (p: string) => ({ error: getTRPCErrorShape({ config, error, type: 'unknown', path: p, input: undefined, ctx: undefined }) });
   const body = url.searchParams.get('batch') === '1' ? path.split(',').map(shapeFor) : shapeFor(path);
   return Response.json(transformTRPCResponse(config, body), { status: STATUS[code] });
 }
 
-const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } } | undefined>;
-const isSubscription = (path: string) => path.split(',').some((p) => procedures[p]?._def.type === 'subscription');
+function isSubscription(router: AnyTRPCRouter, path: string): boolean {
+  const procedures = router._def.procedures as unknown as Record<string, { _def: { type: string } } | undefined>;
+  return path.split(',').some((p) => procedures[p]?._def.type === 'subscription');
+}
 
 /** The one wording for a path that cannot be decoded, here and for every other route (server/app-server.ts). */
 export const MALFORMED_PATH = 'The URL path has a malformed percent-escape: each % must start an escape such as %20, and escapes must spell UTF-8';
@@ -56,7 +57,7 @@ function pathOf(url: URL): string | null {
  * checked up front and then enforced as the body streams; a chunked body has
  * no length to check, so it is read here, within the bound.
  */
-async function boundBody(req: Request, url: URL, path: string, config: Config): Promise<Request | Response> {
+async function boundBody(router: AnyTRPCRouter, req: Request, url: URL, path: string, config: Config): Promise<Request | Response> {
   const maxBytes = bodyLimitFor(path, config);
   try {
     if (req.headers.has('content-length')) return withBodyLimit(req, maxBytes);
@@ -65,7 +66,7 @@ async function boundBody(req: Request, url: URL, path: string, config: Config): 
   } catch (err) {
     if (isAppError(err) && err.code === 'PAYLOAD_TOO_LARGE') {
       if (req.body && !req.bodyUsed && !req.body.locked) discardBody(req.body, DRAIN_BYTES);
-      return errorResponse(url, path, 'PAYLOAD_TOO_LARGE', err.message);
+      return errorResponse(router, url, path, 'PAYLOAD_TOO_LARGE', err.message);
     }
     throw err;
   }
@@ -78,22 +79,22 @@ async function boundBody(req: Request, url: URL, path: string, config: Config): 
  * credentials closes a live stream, while server-sent events over HTTP would
  * go on after them.
  */
-export async function handleTrpcRequest(incoming: Request): Promise<Response> {
+export const createTrpcHttpHandler = (router: AnyTRPCRouter) => async (incoming: Request): Promise<Response> => {
   let req = incoming;
   const url = new URL(req.url);
   const path = pathOf(url);
   // Refused for every method: tRPC would answer HEAD with 204 and the others as an unknown procedure.
-  if (path === null) return errorResponse(url, '', 'BAD_REQUEST', MALFORMED_PATH);
-  if (isSubscription(path)) return errorResponse(url, path, 'METHOD_NOT_SUPPORTED', 'Subscriptions are served over the WebSocket at /api/trpc-ws, not over HTTP');
+  if (path === null) return errorResponse(router, url, '', 'BAD_REQUEST', MALFORMED_PATH);
+  if (isSubscription(router, path)) return errorResponse(router, url, path, 'METHOD_NOT_SUPPORTED', 'Subscriptions are served over the WebSocket at /api/trpc-ws, not over HTTP');
   if (req.method === 'POST') {
-    const bounded = await boundBody(req, url, path, (await getRuntime()).config);
+    const bounded = await boundBody(router, req, url, path, (await getRuntime()).config);
     if (bounded instanceof Response) return bounded;
     req = bounded;
   }
   return fetchRequestHandler({
     endpoint: TRPC_ENDPOINT,
     req,
-    router: appRouter,
+    router,
     createContext: () => createContext({ req }),
     responseMeta: ({ errors }) => {
       const seconds = Math.max(0, ...errors.map((e) => retryAfterOf(e) ?? 0));
@@ -105,4 +106,4 @@ export async function handleTrpcRequest(incoming: Request): Promise<Response> {
       }
     },
   });
-}
+};
