@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AppError, badRequest } from '../errors';
 import { limitStream } from './body-limit';
 import { multipartBoundary, multipartEvents } from './multipart-stream';
-import { uploadFileNameSchema, uploadMetaSchema, type UploadMeta } from '../schemas/uploads';
+import { uploadMetaSchema, type UploadMeta } from '../schemas/uploads';
 import type { UploadedFile, UploadLimits } from '../services/uploads/start-upload';
 
 // Multipart framing and the metadata fields, on top of the files themselves.
@@ -68,10 +68,8 @@ async function spoolParts(body: AsyncIterable<Uint8Array>, boundary: string, dir
       if (event.type === 'part') {
         if (event.name !== null && FILE_FIELDS.has(event.name)) {
           if (event.filename === null) throw badRequest(`${event.name}: must be a file, not a text field`);
-          // The same rule as knowledge.upload: a NUL or control character in a name cannot be stored.
-          const name = uploadFileNameSchema.safeParse(event.filename || 'unnamed');
-          if (!name.success) throw badRequest(`file name ${JSON.stringify(event.filename.slice(0, 100))}: ${describe(name.error.issues)}`, { field: 'file' });
-          const spooled = { name: name.data, path: path.join(dir, String(files.length)), size: 0 };
+          // The name is judged with the file (startUpload): a bad one fails that file only, as knowledge.upload does.
+          const spooled = { name: event.filename, path: path.join(dir, String(files.length)), size: 0 };
           files.push(spooled);
           // Past the limit nothing more is stored: the file is only counted, to report its size.
           file = { spooled, handle: files.length <= limits.maxFiles ? await fs.open(spooled.path, 'w') : null };

@@ -142,6 +142,25 @@ describe('uploading documents', () => {
     expect(await rt.database.db.$count(pages, eq(pages.sourceId, job.sourceId!))).toBe(0);
   });
 
+  it('takes the base name of a path, and refuses a bad name for its own file while the others complete', async () => {
+    const bad = ['..', 'a\u0000b.md', '', `${'n'.repeat(300)}.md`, 'dir/'];
+    const job = await rt.caller.knowledge.upload({
+      files: [
+        file('../up.md', '# Up\n\nA name with a parent directory.'),
+        ...bad.map((name) => file(name, '# Bad\n\nNever stored.')),
+        file('C:\\Users\\ann\\win.md', '# Win\n\nA Windows path.'),
+      ],
+    });
+    expect(job).toMatchObject({ pagesDiscovered: 7, pagesFailed: 5 });
+    const done = await finished(job.id);
+    expect(done).toMatchObject({ status: 'completed', pagesFetched: 2, pagesFailed: 5 });
+    expect([...(await pagesOf(job.sourceId!)).keys()].sort()).toEqual(['file://up.md', 'file://win.md']);
+    const log = await logOf(job.id);
+    for (const name of bad) expect(log.some((l) => l.startsWith(`file name ${JSON.stringify(name.slice(0, 100))}: `)), name.slice(0, 10)).toBe(true);
+    const rows = await rt.database.db.select().from(uploadFiles).where(eq(uploadFiles.jobId, job.id));
+    expect(rows.filter((r) => r.status === 'failed').map((r) => r.name).sort()).toEqual(['a\ufffdb.md', 'dir/', 'n'.repeat(255), '..', 'unnamed'].sort());
+  });
+
   it('refuses too many files, or none, before storing anything', async () => {
     const before = await Promise.all([rt.database.db.$count(jobs), rt.database.db.$count(sources), rt.database.db.$count(uploadFiles)]);
     const many = Array.from({ length: 13 }, (_, i) => file(`f${i}.md`, `# File ${i}\n\nText ${i}.`));

@@ -106,12 +106,6 @@ describe('POST /api/uploads', () => {
     expect(badType.status).toBe(400);
     expect((await badType.json()).error.message).toMatch(/knowledgeType/);
 
-    for (const name of ['a\u0000b.md', 'a\u0001b.md', `${'n'.repeat(300)}.md`]) {
-      const badName = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([[name, '# A\n\nText.']]) });
-      expect(badName.status, JSON.stringify(name.slice(0, 10))).toBe(400);
-      expect((await badName.json()).error.message).toMatch(/file name/);
-    }
-
     const huge = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['big.txt', Buffer.alloc(1_500_000, 'a')]]) });
     expect(huge.status).toBe(413);
     expect((await huge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
@@ -160,6 +154,31 @@ describe('POST /api/uploads', () => {
     }, 30_000, 'the upload job');
     expect(done).toMatchObject({ status: 'completed', pagesFailed: 1 });
     expect((await archon.client.knowledge.source.query({ id: job.sourceId })).pageCount).toBe(1);
+  });
+
+  it('refuses a bad file name for its own file (NUL, control character, "..", too long) while the good files complete', async () => {
+    const bad = ['a\u0000b.md', 'a\u0001b.md', '..', `${'n'.repeat(300)}.md`];
+    for (const name of bad) {
+      const res = await fetch(`${server.url}/api/uploads`, {
+        method: 'POST',
+        headers: AUTH_HEADERS,
+        body: form([
+          [name, '# Bad\n\nNever stored.'],
+          ['../dir/good.md', '# Good\n\nStored as good.md.'],
+        ]),
+      });
+      expect(res.status, JSON.stringify(name.slice(0, 10))).toBe(202);
+      const job = await res.json();
+      expect(job.pagesFailed).toBe(1);
+      const done = await waitFor(async () => {
+        const j = await archon.client.jobs.get.query({ id: job.id });
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+      }, 30_000, 'the upload job');
+      expect(done).toMatchObject({ status: 'completed', pagesFetched: 1, pagesFailed: 1, error: expect.stringContaining(`file name ${JSON.stringify(name.slice(0, 100))}`) });
+      const hits = await archon.client.knowledge.search.query({ query: 'stored as good', sourceIds: [job.sourceId] });
+      expect(hits.results[0]?.url).toMatch(/^file:\/\/good\.md/);
+    }
+    expect(spooled()).toEqual([]);
   });
 
   it('names what a mislabelled binary file is (file-type, loaded in the route bundle)', async () => {

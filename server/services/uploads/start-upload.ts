@@ -9,7 +9,7 @@ import { DocumentRejected, formatBytes } from '../converters/document-rejected';
 import { inspectDocument } from '../converters/to-markdown';
 import { appendJobLog, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { createJob, getJob } from '../jobs/jobs';
-import { baseName, stem } from './file-name';
+import { stem, storedFileName } from './file-name';
 
 /** A file to upload. Its content is read when it is needed, so a large upload can wait on disk rather than in memory. */
 export type UploadedFile = { name: string; size: number; read(): Promise<Buffer> };
@@ -19,11 +19,11 @@ type Checked = { name: string; file: UploadedFile; rejection: string | null };
 /** An upload whose content is already in memory (e.g. decoded from a JSON call). */
 export const inMemoryFile = (name: string, bytes: Buffer): UploadedFile => ({ name, size: bytes.length, read: async () => bytes });
 
-/** "a.md", "a (2).md": two files with one name in one upload would otherwise be one page. */
-function uniqueNames(files: UploadedFile[]): string[] {
+/** "a.md", "a (2).md": two files with one name in one upload would otherwise be one page. Refused names (null) are left alone. */
+function uniqueNames(names: (string | null)[]): (string | null)[] {
   const seen = new Map<string, number>();
-  return files.map((f) => {
-    const name = baseName(f.name);
+  return names.map((name) => {
+    if (name === null) return null;
     const n = (seen.get(name.toLowerCase()) ?? 0) + 1;
     seen.set(name.toLowerCase(), n);
     if (n === 1) return name;
@@ -32,24 +32,26 @@ function uniqueNames(files: UploadedFile[]): string[] {
   });
 }
 
-/** Checks that need no conversion: size, emptiness, type, encryption, zip bombs. */
+/** Why a file with a storable name is refused, or null: size, emptiness, type, encryption, zip bombs. */
+async function rejectionOf(name: string, file: UploadedFile, limits: UploadLimits): Promise<string | null> {
+  if (file.size > limits.maxFileBytes) return `${name} is ${formatBytes(file.size)}, over the ${formatBytes(limits.maxFileBytes)} limit per file`;
+  try {
+    await inspectDocument(name, await file.read());
+    return null;
+  } catch (err) {
+    if (!(err instanceof DocumentRejected)) throw err;
+    return err.reason;
+  }
+}
+
+/** Checks that need no conversion. A file whose name cannot be stored keeps it (made printable) for the job's record only. */
 async function check(files: UploadedFile[], limits: UploadLimits): Promise<Checked[]> {
-  const names = uniqueNames(files);
+  const stored = files.map((f) => storedFileName(f.name));
+  const unique = uniqueNames(stored.map((s) => (s.error === null ? s.name : null)));
   const out: Checked[] = [];
   for (const [i, file] of files.entries()) {
-    const name = names[i]!;
-    let rejection: string | null = null;
-    if (file.size > limits.maxFileBytes) {
-      rejection = `${name} is ${formatBytes(file.size)}, over the ${formatBytes(limits.maxFileBytes)} limit per file`;
-    } else {
-      try {
-        await inspectDocument(name, await file.read());
-      } catch (err) {
-        if (!(err instanceof DocumentRejected)) throw err;
-        rejection = err.reason;
-      }
-    }
-    out.push({ name, file, rejection });
+    const name = unique[i] ?? stored[i]!.name;
+    out.push({ name, file, rejection: stored[i]!.error ?? (await rejectionOf(name, file, limits)) });
   }
   return out;
 }
