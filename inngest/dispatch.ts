@@ -1,23 +1,5 @@
-import type { Dispatch } from '../server/schemas/job-events';
 import { inngest } from './client';
+import { sendEventsWith } from './send-events';
 
-const SEND_TIMEOUT_MS = 15_000;
-
-/**
- * Sends job events to the executor. `inngest.send` can hang forever on a port
- * that accepts but never answers, so it is bounded.
- */
-export const dispatch: Dispatch = async (events) => {
-  const list = Array.isArray(events) ? events : [events];
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      inngest.send(list),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from the Inngest event API within ${SEND_TIMEOUT_MS / 1000} s`)), SEND_TIMEOUT_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-};
+/** Queues background jobs: Archon's Inngest client, to an Inngest server or the local runner. */
+export const dispatch = sendEventsWith(inngest);

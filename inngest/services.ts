@@ -5,28 +5,25 @@ import { settledRuntime } from '../server/runtime/global';
 import type { Dispatch } from '../server/schemas/job-events';
 import type { IngestDeps } from '../server/services/ingest/ingest-deps';
 import { setJobStatus } from '../server/services/jobs/job-progress';
-import { dispatch } from './dispatch';
+import { sendEventsWith } from './send-events';
 
 /** What job functions take from the process: `services` in every function's context. */
 export type JobServices = { readonly db: Database; readonly ingest: IngestDeps; readonly dispatch: Dispatch; readonly logger: Logger };
 
-// Each is read when a step uses it: a provider reload replaces `ingest`, a
-// function's control flow runs in unit tests with no runtime at all, and
-// dispatch.ts imports the client that installs this middleware.
-const services: JobServices = {
+// Each is read when a step uses it: a provider reload replaces `ingest`, and a
+// function's control flow runs in unit tests with no runtime at all.
+const servicesOf = (dispatch: Dispatch): JobServices => ({
   get db() {
     return settledRuntime().database.db;
   },
   get ingest() {
     return settledRuntime().ingest;
   },
-  get dispatch() {
-    return dispatch;
-  },
+  dispatch,
   get logger() {
     return settledRuntime().logger;
   },
-};
+});
 
 /**
  * Hands every function the process's services (Inngest's dependency
@@ -35,9 +32,11 @@ const services: JobServices = {
  */
 export class ServicesMiddleware extends Middleware.BaseMiddleware {
   readonly id = 'archon:services';
+  // Events go out through the client this middleware serves.
+  private readonly services = servicesOf(sendEventsWith(this.client));
 
   override transformFunctionInput(arg: Middleware.TransformFunctionInputArgs) {
-    return { ...arg, ctx: { ...arg.ctx, services } };
+    return { ...arg, ctx: { ...arg.ctx, services: this.services } };
   }
 }
 
