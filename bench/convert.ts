@@ -46,7 +46,7 @@ for (let round = 0; round < repeat; round++) {
 }
 const seconds = elapsed / 1000;
 // Written after timing: disk speed is not what this measures.
-if (outDir) pages.forEach((p, i) => fs.writeFileSync(path.join(outDir, p.file.replace(/\.html$/, '.md')), markdown[i]!));
+if (outDir) for (const [i, p] of pages.entries()) fs.writeFileSync(path.join(outDir, p.file.replace(/\.html$/, '.md')), markdown[i]!);
 const converted = pages.length * repeat;
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 

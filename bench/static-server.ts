@@ -48,6 +48,10 @@ export async function serveDirectory(
     host: `127.0.0.1:${port}`,
     requests,
     setValidators: (v) => (validators = v),
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -105,7 +105,7 @@ function expectSame(actual: unknown, expected: unknown, path = 'result'): void {
   if (Array.isArray(expected)) {
     expect(Array.isArray(actual), path).toBe(true);
     expect((actual as unknown[]).length, `${path}.length`).toBe(expected.length);
-    expected.forEach((e, i) => expectSame((actual as unknown[])[i], e, `${path}[${i}]`));
+    for (const [i, e] of expected.entries()) expectSame((actual as unknown[])[i], e, `${path}[${i}]`);
     return;
   }
   if (expected && typeof expected === 'object') {
@@ -141,7 +141,7 @@ async function searchAnswers(rt: TestRuntime, modes: readonly (typeof MODES)[num
 
 function expectSameAnswers(actual: Answer[], expected: Answer[]) {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => expectSame(actual[i]!.answer, e.answer, `${e.kind} search '${e.query}' (${e.mode})`));
+  for (const [i, e] of expected.entries()) expectSame(actual[i]!.answer, e.answer, `${e.kind} search '${e.query}' (${e.mode})`);
 }
 
 beforeAll(async () => {

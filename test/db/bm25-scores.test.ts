@@ -88,7 +88,7 @@ describe('BM25 scores', () => {
       for (const row of list) expect([row.id, row.value]).toEqual([row.id, expect.closeTo(expected.get(row.id)!, 9)]);
       const order = [...expected].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => id);
       expect(list.map((r) => r.id)).toEqual(order);
-      list.forEach((r, i) => expect(r.r).toBe(i + 1));
+      for (const [i, r] of list.entries()) expect(r.r).toBe(i + 1);
     },
   );
 

@@ -120,7 +120,7 @@ describe('reranking with a chat model (RERANK_PROVIDER=chat)', () => {
     // The model saw the top CANDIDATES fused hits and scored them 0…3: the best three come back reversed.
     expect(res.results.map((h) => h.chunkId)).toEqual(fused.slice().reverse().slice(0, 3).map((h) => h.chunkId));
     expect(res.results.map((h) => h.score.rerank)).toEqual([3, 2, 1]);
-    res.results.forEach((h) => expect(h.score.fused).toBe(fused.find((f) => f.chunkId === h.chunkId)!.score.fused));
+    for (const h of res.results) expect(h.score.fused).toBe(fused.find((f) => f.chunkId === h.chunkId)!.score.fused);
 
     const request = chatRequests().at(-1)!;
     expect(request.body.model).toBe('judge');
@@ -193,7 +193,7 @@ describe('reranking with a chat model (RERANK_PROVIDER=chat)', () => {
     const matches = pages[0]!.chunkMatches;
     expect(pages[0]!.score).toBeCloseTo((all.length - 1) * (1 + Math.min(0.2, 0.05 * (matches - 1))), 9);
     expect(new Set(pages.map((p) => p.pageId)).size).toBe(pages.length);
-    pages.forEach((p, i) => i > 0 && expect(p.score).toBeLessThanOrEqual(pages[i - 1]!.score));
+    for (const [i, p] of pages.entries()) if (i > 0) expect(p.score).toBeLessThanOrEqual(pages[i - 1]!.score);
   });
 });
 

@@ -147,8 +147,8 @@ describe('fusion options', () => {
     expect(vector.results.length).toBeLessThan(50); // the whole list, not a prefix
     expect(text.results.length).toBeGreaterThan(1);
     const scores = new Map<number, number>();
-    vector.results.forEach((h, i) => scores.set(h.chunkId, rrf(fusion.k, fusion.vectorWeight, i + 1)));
-    text.results.forEach((h, i) => scores.set(h.chunkId, (scores.get(h.chunkId) ?? 0) + rrf(fusion.k, fusion.textWeight, i + 1)));
+    for (const [i, h] of vector.results.entries()) scores.set(h.chunkId, rrf(fusion.k, fusion.vectorWeight, i + 1));
+    for (const [i, h] of text.results.entries()) scores.set(h.chunkId, (scores.get(h.chunkId) ?? 0) + rrf(fusion.k, fusion.textWeight, i + 1));
     return [...scores.entries()]
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, limit)
@@ -201,7 +201,7 @@ describe('fusion options', () => {
       searchChunks({ query, mode: 'fulltext', limit: 20, fusion: RRF60 }),
     ]);
     expect(vecOnly.results.map((h) => h.chunkId)).toEqual(vector.results.map((h) => h.chunkId));
-    vecOnly.results.forEach((h, i) => expect(h.score.fused).toBeCloseTo(vector.results[i]!.score.fused, 12));
+    for (const [i, h] of vecOnly.results.entries()) expect(h.score.fused).toBeCloseTo(vector.results[i]!.score.fused, 12);
     // Full-text matches first, in full-text order; then vector-only rows, all scored 0.
     const n = text.results.length;
     expect(n).toBeGreaterThan(1);
@@ -279,7 +279,7 @@ describe("returnMode 'pages'", () => {
       expect(p.best).toEqual({ chunkId: best.chunkId, url: best.url, headingPath: best.headingPath, excerpt: best.content.slice(0, 400) });
       expect(p.best.excerpt.length).toBeGreaterThan(0);
     }
-    grouped.results.forEach((p, i) => i > 0 && expect(p.score).toBeLessThanOrEqual(grouped.results[i - 1]!.score));
+    for (const [i, p] of grouped.results.entries()) if (i > 0) expect(p.score).toBeLessThanOrEqual(grouped.results[i - 1]!.score);
     const manual = grouped.results.find((p) => p.sourceId === src.manual)!;
     expect(manual.chunkMatches).toBeGreaterThanOrEqual(8);
     expect(manual.url).toBe(`${corpus.site.url}/manual/ops`);

@@ -100,7 +100,7 @@ describe('anonymous callers', () => {
       }
       expect(reached.sort()).toEqual([...PUBLIC].sort());
     } finally {
-      wsClient.close();
+      await wsClient.close();
     }
   });
 
@@ -197,7 +197,7 @@ describe('invitations', () => {
   it('turn into an account signed in with a cookie, once', async () => {
     const owner = createArchonClient(server.url);
     const { token } = await owner.client.users.invite.mutate({ email: 'new.member@example.com', role: 'member' });
-    owner.wsClient.close();
+    await owner.wsClient.close();
     const join = () =>
       fetch(`${server.url}/api/auth/accept-invite`, {
         method: 'POST',
@@ -234,8 +234,8 @@ describe('API keys over WebSocket', () => {
 
     const again = createArchonClient(server.url, { apiKey: key });
     await expect(again.client.auth.me.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
-    again.wsClient.close();
-    owner.wsClient.close();
+    await again.wsClient.close();
+    await owner.wsClient.close();
     // The owner's own key was untouched.
     expect((await fetch(`${trpcUrl('auth.me')}`, { headers: AUTH_HEADERS })).status).toBe(200);
   });

@@ -36,7 +36,7 @@ beforeAll(async () => {
   owner = createArchonClient(server.url);
 });
 afterAll(async () => {
-  owner?.wsClient.close();
+  await owner?.wsClient.close();
   await server?.stop('SIGKILL');
   await dropDb?.();
 });
@@ -71,7 +71,10 @@ describe('credentials and streams', () => {
     let closedAt = 0;
     const answers: string[] = [];
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/trpc-ws?connectionParams=1`);
-    ws.on('close', (code) => (closes.push(code), (closedAt = Date.now())));
+    ws.on('close', (code) => {
+      closes.push(code);
+      closedAt = Date.now();
+    });
     ws.on('message', (m: Buffer) => answers.push(m.toString()));
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ method: 'connectionParams', data: { apiKey: key } }));

@@ -39,7 +39,7 @@ beforeAll(async () => {
   archon = createArchonClient(server.url);
 });
 afterAll(async () => {
-  archon?.wsClient.close();
+  await archon?.wsClient.close();
   await server?.stop('SIGKILL');
   await fake?.close();
   await dropDb?.();

@@ -81,7 +81,7 @@ describe('rendering untrusted content', () => {
       ...(await client.knowledge.listPages.query({ sourceId: upload.sourceId! })).items.map((p) => p.id),
     ];
     expect(pageIds).toHaveLength(2);
-    wsClient.close();
+    await wsClient.close();
 
     const context = await browser.newContext();
     const signIn = await context.request.post(`${server.url}/api/auth/login`, { data: TEST_OWNER });

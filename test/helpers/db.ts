@@ -67,5 +67,11 @@ export async function createTestDatabase(opts: { poolMax?: number } = {}): Promi
   if (testDbKind() === 'pglite') return openTemplatePglite();
   const { url, drop } = await createServerDatabase();
   const handle = await openServer(url, opts.poolMax ?? 5);
-  return { ...handle, close: async () => (await handle.close(), await drop()) };
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close();
+      await drop();
+    },
+  };
 }

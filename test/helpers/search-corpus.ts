@@ -173,7 +173,7 @@ export const RRF60: Fusion = { k: 60, vectorWeight: 1, textWeight: 1 };
  */
 export async function expectAnchored(hit: { url: string; pageUrl: string; headingPath: string[] }) {
   const [page] = await corpus.rt.database.db.select({ metadata: pages.metadata }).from(pages).where(eq(pages.url, hit.pageUrl));
-  const anchors = ((page?.metadata as { anchors?: { id: string; text: string }[] }).anchors ?? []).filter((a) => a.id);
+  const anchors = ((page!.metadata as { anchors?: { id: string; text: string }[] }).anchors ?? []).filter((a) => a.id);
   const plain = (s: string) => s.replace(/[`*_[\]()#]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
   const anchor = [...hit.headingPath].reverse().map((h) => anchors.find((a) => plain(a.text) === plain(h))).find(Boolean);
   expect(hit.url).toBe(anchor ? `${hit.pageUrl}#${encodeURIComponent(anchor.id)}` : hit.pageUrl);

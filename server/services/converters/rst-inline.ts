@@ -38,7 +38,7 @@ function codeSpan(content: string): string {
 /** `Title <target>` → Title; `~pkg.mod.name` → name. */
 function roleText(role: string, content: string): string {
   const titled = /^(.*?)\s*<([^>]+)>$/s.exec(content);
-  if (titled && titled[1]) return titled[1];
+  if (titled?.[1]) return titled[1];
   if (titled) content = titled[2]!;
   if (CODE_ROLES.test(role) && content.startsWith('~')) return content.slice(1).split('.').pop() ?? content;
   return content.replace(/^[!~]/, '');

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { crawlUrls, jobs, pages } from '../../../db/schema';
-import { prepareDocuments } from '../ingest/prepare';
+import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import { storeDocuments } from '../ingest/store';
 import { isEmbeddingConfigError } from '../embeddings/types';
@@ -84,7 +84,7 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
 
   await dropDuplicates(deps, jobId, results);
   const documents = results.flatMap((r) => r?.documents ?? []);
-  let prepared;
+  let prepared: PrepareResult;
   try {
     prepared = await prepareDocuments(
       db,

@@ -1,11 +1,11 @@
 import type { IngestDocument } from '../ingest/prepare';
 import { classifyContent, decodeBody } from '../markdown/content-type';
 import type { CrawlContext } from './crawl-context';
-import { FetchError } from './fetcher';
+import { FetchError, type FetchResult } from './fetcher';
 import type { FrontierEntry, FrontierRow } from './frontier';
 import { htmlToMarkdown } from '../markdown/html-to-markdown';
 import { isLinkCollection, parseLlmsTxt, splitLlmsFull } from './llms-txt';
-import { parseSitemap } from './sitemap';
+import { parseSitemap, type Sitemap } from './sitemap';
 import { hasBinaryExtension, normalizeUrl, toRawGithubUrl } from './url';
 
 export type UrlResult = {
@@ -108,7 +108,7 @@ async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: P
   await ctx.pace(new URL(target).host, delay);
 
   const conditional = previous && (previous.etag || previous.lastModified) ? previous : undefined;
-  let res;
+  let res: FetchResult;
   try {
     res = await ctx.fetch(target, conditional ? { ifNoneMatch: conditional.etag ?? undefined, ifModifiedSince: conditional.lastModified ?? undefined } : undefined);
   } catch (err) {
@@ -134,7 +134,7 @@ async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: P
   const http = { etag: res.headers.etag ?? null, lastModified: res.headers['last-modified'] ?? null };
 
   if (row.kind === 'sitemap') {
-    let sitemap;
+    let sitemap: Sitemap;
     try {
       sitemap = parseSitemap(res.body);
     } catch (err) {

@@ -201,18 +201,23 @@ function splitFence(block: Unit, out: Unit[]): void {
 
 function breakDown(block: Unit, limit: number, out: Unit[]): void {
   const lines = block.text.split('\n');
-  lines.forEach((line, i) => {
+  for (const [i, line] of lines.entries()) {
     const sep = i === 0 ? block.sep : '\n';
-    if (line.length <= limit) return out.push({ text: line, sep, fence: false });
+    if (line.length <= limit) {
+      out.push({ text: line, sep, fence: false });
+      continue;
+    }
     // split() with a capturing group alternates sentences and the whitespace between them.
     const parts = line.split(SENTENCE_END);
     for (let k = 0; k < parts.length; k += 2) {
       const sentence = parts[k]!;
       const before = k === 0 ? sep : parts[k - 1]!;
       if (sentence.length <= limit) out.push({ text: sentence, sep: before, fence: false });
-      else hardSplit(sentence, limit).forEach((w, j) => out.push({ text: w.text, sep: j === 0 ? before : w.sep, fence: false }));
+      else {
+        for (const [j, w] of hardSplit(sentence, limit).entries()) out.push({ text: w.text, sep: j === 0 ? before : w.sep, fence: false });
+      }
     }
-  });
+  }
 }
 
 /** Last resort for a sentence longer than the limit: cut at the last space that fits, else anywhere. */

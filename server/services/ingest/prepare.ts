@@ -122,7 +122,9 @@ export async function prepareDocuments(
   if (opts.summarizer && code.length) {
     // Before embedding: the summary is part of what is embedded.
     const written = await opts.summarizer.summarizeCode(code.map(({ example }) => example), { signal: opts.signal });
-    code.forEach(({ example }, i) => Object.assign(example, written[i] ?? {}));
+    code.forEach(({ example }, i) => {
+      Object.assign(example, written[i] ?? {});
+    });
   }
   const reused = documents.reduce((n, d) => n + d.chunks.length, 0) - missing.length;
   if (opts.contextualizer) {
@@ -130,7 +132,9 @@ export async function prepareDocuments(
       const pending = doc.chunks.filter((c) => !c.embedding);
       if (pending.length === 0) continue;
       const lines = await opts.contextualizer.contextualize(doc, pending.map((c) => c.content));
-      pending.forEach((c, i) => (c.context = lines[i] ?? null));
+      pending.forEach((c, i) => {
+        c.context = lines[i] ?? null;
+      });
     }
   }
   const { vectors, failures } = await embedInBatches(
@@ -141,8 +145,12 @@ export async function prepareDocuments(
     ],
     { batchSize: opts.batchSize, concurrency: opts.concurrency, signal: opts.signal },
   );
-  missing.forEach((m, i) => (m.chunk.embedding = vectors[i] ?? null));
-  code.forEach((c, i) => (c.example.embedding = vectors[missing.length + i] ?? null));
+  missing.forEach((m, i) => {
+    m.chunk.embedding = vectors[i] ?? null;
+  });
+  code.forEach((c, i) => {
+    c.example.embedding = vectors[missing.length + i] ?? null;
+  });
   return {
     documents,
     embedded: vectors.slice(0, missing.length).filter(Boolean).length,

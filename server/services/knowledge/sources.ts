@@ -1,7 +1,7 @@
 import { recordAudit } from '../security/audit-log';
 import { auditActor, type Actor } from '../auth/actor';
 import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
-import { chunks, codeExamples, jobs, pages, sources } from '../../../db/schema';
+import { chunks, jobs, pages, sources } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { notFound } from '../../errors';
 import type { Page } from '../../schemas/common';

@@ -14,7 +14,7 @@ const ANCESTOR_LEVELS = 6;
 
 function fromElement(el: Element): string | null {
   const dataLang = el.attribs['data-lang'] ?? el.attribs['data-language'];
-  if (dataLang && dataLang.trim()) return dataLang.trim();
+  if (dataLang?.trim()) return dataLang.trim();
   const cls = el.attribs.class;
   if (!cls) return null;
   const brush = BRUSH_PATTERN.exec(cls);

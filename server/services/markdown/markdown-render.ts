@@ -95,32 +95,45 @@ function walk(node: AnyNode, w: BlockWriter, ctx: RenderContext, flags: Flags, d
   const el = node;
   const name = el.name;
   const level = HEADING_LEVEL[name];
-  if (level !== undefined) return heading(el, level, w, ctx, flags);
+  if (level !== undefined) {
+    heading(el, level, w, ctx, flags);
+    return;
+  }
   switch (name) {
     case 'ul':
     case 'ol':
     case 'menu':
-      return w.block('list', list(el, ctx, flags, depth));
+      w.block('list', list(el, ctx, flags, depth));
+      return;
     case 'pre':
-      return w.block('other', pre(el, ctx, flags));
+      w.block('other', pre(el, ctx, flags));
+      return;
     case 'table':
       if (isLayoutTable(el, ctx.skip)) break;
-      return w.block('other', renderTable(el, ctx.skip, (cell) => cellText(cell, ctx, depth)));
+      w.block('other', renderTable(el, ctx.skip, (cell) => cellText(cell, ctx, depth)));
+      return;
     case 'blockquote': {
       const inner = joinBlocks(renderBlocks(el.children, ctx, flags, depth + 1), false);
-      return w.block('other', inner.split('\n').map((l) => (l ? `> ${l}` : '>')).join('\n'));
+      w.block('other', inner.split('\n').map((l) => (l ? `> ${l}` : '>')).join('\n'));
+      return;
     }
     case 'hr':
-      return flags.inTable ? w.flush() : w.block('other', '---');
+      if (flags.inTable) w.flush();
+      else w.block('other', '---');
+      return;
     case 'br':
     case 'img':
     case 'input':
     case 'math':
-      return w.text(inlineElement(el, ctx, flags));
+      w.text(inlineElement(el, ctx, flags));
+      return;
   }
   if (WRAPPERS.has(name)) {
     // A link or emphasis wrapped around blocks (card grids) cannot stay inline.
-    if (!hasDescendant(el, (e) => BLOCK_TAGS.has(e.name), ctx.skip)) return w.text(inlineElement(el, ctx, flags));
+    if (!hasDescendant(el, (e) => BLOCK_TAGS.has(e.name), ctx.skip)) {
+      w.text(inlineElement(el, ctx, flags));
+      return;
+    }
   }
   const isBlock = BLOCK_TAGS.has(name);
   if (isBlock) w.flush();
@@ -132,7 +145,10 @@ function heading(el: Element, level: number, w: BlockWriter, ctx: RenderContext,
   const text = collapseWhitespace(inlineChildren(el, ctx, flags));
   if (!text) return;
   ctx.anchors.push({ id: headingId(el), text: collapseWhitespace(textOf(el, ctx.skip)), level });
-  if (flags.inTable) return w.block('para', `**${text}**`);
+  if (flags.inTable) {
+    w.block('para', `**${text}**`);
+    return;
+  }
   // A trailing " #" would be read as the optional closing sequence.
   w.block('other', `${'#'.repeat(level)} ${text.replace(/(\s)(#+)$/, '$1\\$2')}`);
 }

@@ -82,7 +82,9 @@ async function rerankHits(deps: SearchDeps, query: string, hits: ChunkHit[], war
   if (!deps.reranker || hits.length < 2) return false;
   try {
     const scores = await deps.reranker.rerank(query, hits.map((h) => h.content));
-    hits.forEach((h, i) => (h.score.rerank = scores[i]!));
+    hits.forEach((h, i) => {
+      h.score.rerank = scores[i]!;
+    });
     hits.sort((a, b) => b.score.rerank! - a.score.rerank! || b.score.fused - a.score.fused);
     return true;
   } catch (err) {

@@ -4,9 +4,9 @@ import { byteaFromBase64 } from '../../../db/schema/uploads';
 import type { Database } from '../../../db/types';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { DocumentRejected } from '../converters/document-rejected';
-import { documentToMarkdown } from '../converters/to-markdown';
+import { type ConvertedDocument, documentToMarkdown } from '../converters/to-markdown';
 import { isEmbeddingConfigError } from '../embeddings/types';
-import { prepareDocuments } from '../ingest/prepare';
+import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import { storeDocuments } from '../ingest/store';
 import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
@@ -36,13 +36,13 @@ export async function failUploadFile(db: Database, jobId: string, fileId: string
 export async function processUploadFile(deps: IngestDeps, jobId: string, fileId: string): Promise<FileOutcome> {
   const { db } = deps;
   const [file] = await db.select({ ...getTableColumns(uploadFiles), content: byteaFromBase64(uploadFiles.content) }).from(uploadFiles).where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.jobId, jobId)));
-  if (!file || file.status !== 'pending' || !file.content) return { status: 'skipped', chunks: 0 };
+  if (file?.status !== 'pending' || !file.content) return { status: 'skipped', chunks: 0 };
   if (!(await isJobActive(db, jobId))) return { status: 'skipped', chunks: 0 };
   await setJobStatus(db, jobId, 'running');
   const job = await getJob(db, jobId);
   const sourceId = job.sourceId!;
 
-  let converted;
+  let converted: ConvertedDocument;
   try {
     converted = await documentToMarkdown(file.name, file.content);
   } catch (err) {
@@ -56,7 +56,7 @@ export async function processUploadFile(deps: IngestDeps, jobId: string, fileId:
     markdown: converted.markdown,
     metadata: { fileName: file.name, format: converted.format, size: file.size, ...(converted.pageCount ? { pageCount: converted.pageCount } : {}) },
   };
-  let prepared;
+  let prepared: PrepareResult;
   try {
     prepared = await prepareDocuments(db, { sourceId, embedder: deps.embedder, contextualizer: deps.contextualizer, summarizer: deps.summarizer, ...deps.embedding }, [document]);
   } catch (err) {

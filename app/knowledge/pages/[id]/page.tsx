@@ -19,7 +19,7 @@ export default async function KnowledgePage({ params }: { params: Promise<{ id: 
   if (refusal(principal, 'read', { transport: 'http', mutation: false })) redirect('/login');
   const id = uuidSchema.safeParse((await params).id);
   if (!id.success) notFound();
-  let page;
+  let page: Awaited<ReturnType<typeof readPage>>;
   try {
     page = await readPage(rt.database.db, { pageId: id.data, offset: 0, maxChars: MAX_CHARS });
   } catch (err) {
