@@ -1,8 +1,9 @@
 // Prints "N passed, N failed" from vitest's JSON report. A suite that failed
 // outside any test (import error, failing hook) counts as one failure, and so
 // does a non-zero exit with nothing failed in the report (e.g. a failed build).
+// Failed checks before the tests (lint, typecheck) are added as failures.
 const fs = require('node:fs');
-const [reportPath, exitCode] = process.argv.slice(2);
+const [reportPath, exitCode, checksFailed = '0'] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 try {
@@ -15,5 +16,6 @@ try {
 } catch {
   failed = 1;
 }
+failed += Number(checksFailed);
 if (Number(exitCode) !== 0 && failed === 0) failed = 1;
 console.log(`${passed} passed, ${failed} failed`);
