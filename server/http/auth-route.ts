@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { AppError, badRequest } from '../errors';
-import { type Runtime } from '../runtime/runtime';
+import type { Runtime } from '../runtime/runtime';
 import { getRuntime } from '../runtime/global';
 import { sameOrigin } from '../services/auth/authenticate';
 import type { Principal } from '../services/auth/principal';

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Database } from '../../db/types';
 import type { Logger } from '../logger';
 import type { PubSub } from '../realtime/pubsub';
-import { type Runtime } from '../runtime/runtime';
+import type { Runtime } from '../runtime/runtime';
 import { getRuntime } from '../runtime/global';
 import type { Dispatch } from '../schemas/job-events';
 import type { SearchDeps } from '../services/search/search-knowledge';

@@ -8,7 +8,7 @@ type Rule = [pattern: RegExp, weight: number];
 // single idiom cannot outvote several distinct idioms of another language.
 const RULES: Record<string, Rule[]> = {
   python: [
-    [/^\s*def \w+\s*\(.*\)\s*(->\s*[\w\[\], .]+)?:\s*$/m, 4],
+    [/^\s*def \w+\s*\(.*\)\s*(->\s*[\w[\], .]+)?:\s*$/m, 4],
     [/^\s*class \w+(\(.*\))?:\s*$/m, 3],
     [/^\s*from [\w.]+ import [\w*, ()]+$/m, 4],
     [/^\s*import [\w.]+( as \w+)?\s*$/m, 1],
@@ -21,7 +21,7 @@ const RULES: Record<string, Rule[]> = {
     [/\belif\b|\blambda \w*:/, 2],
   ],
   javascript: [
-    [/^\s*(const|let|var) [\w{}\[\], ]+\s*=/m, 2],
+    [/^\s*(const|let|var) [\w{}[\], ]+\s*=/m, 2],
     [/=>\s*[{(\w]/, 2],
     [/\bfunction\s*\w*\s*\(/, 2],
     [/\bconsole\.\w+\(/, 2],
@@ -38,7 +38,7 @@ const RULES: Record<string, Rule[]> = {
   typescript: [
     [/^\s*(export )?interface \w+(<[^>]+>)? (extends [\w<>, ]+ )?\{/m, 4],
     [/^\s*(export )?type \w+(<[^>]+>)? = /m, 4],
-    [/\b(const|let|var) \w+: [\w<>\[\]|. ]+ =/, 3],
+    [/\b(const|let|var) \w+: [\w<>[\]|. ]+ =/, 3],
     [/\(\s*\w+\??: (string|number|boolean|unknown|any|\w+\[\]|[A-Z]\w*(<[^>]*>)?)[,)]/, 3],
     [/\)\s*: (string|number|boolean|void|Promise<[^>]+>|[A-Z]\w*(<[^>]*>)?)\s*(\{|=>)/, 3],
     [/\bas (const|string|number|unknown|any)\b/, 2],
