@@ -1,6 +1,6 @@
 'use client';
 
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 
 /** The owner setup and sign-in form: posts JSON to /api/auth/<mode>; the server sets the session cookie. */
 export function AccountForm({ mode }: { mode: 'setup' | 'login' }) {
@@ -40,7 +40,13 @@ export function AccountForm({ mode }: { mode: 'setup' | 'login' }) {
       </label>
       <label>
         Password{' '}
-        <input name="password" type="password" required minLength={mode === 'setup' ? 10 : undefined} autoComplete={mode === 'setup' ? 'new-password' : 'current-password'} />
+        <input
+          name="password"
+          type="password"
+          required
+          minLength={mode === 'setup' ? 10 : undefined}
+          autoComplete={mode === 'setup' ? 'new-password' : 'current-password'}
+        />
       </label>
       <button type="submit" disabled={busy}>
         {mode === 'setup' ? 'Create the owner account' : 'Sign in'}

@@ -18,14 +18,14 @@ export default async function Home() {
           Status: <strong data-testid="status">{health.status}</strong> (version {health.version})
         </li>
         <li>
-          Database: {health.database.mode === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'}{' '}
-          {health.database.serverVersion}, pgvector {health.database.pgvector}
+          Database: {health.database.mode === 'embedded' ? 'embedded PGlite' : 'PostgreSQL server'} {health.database.serverVersion}, pgvector{' '}
+          {health.database.pgvector}
         </li>
         <li>Migrations: {health.migrations?.current ? 'up to date' : 'pending'}</li>
       </ul>
       <p>
-        The tRPC API is served at <code>/api/trpc</code> (HTTP) and <code>/api/trpc-ws</code> (WebSocket); health at{' '}
-        <code>/api/health</code>. <a href="/login">Sign in</a>.
+        The tRPC API is served at <code>/api/trpc</code> (HTTP) and <code>/api/trpc-ws</code> (WebSocket); health at <code>/api/health</code>.{' '}
+        <a href="/login">Sign in</a>.
       </p>
     </main>
   );

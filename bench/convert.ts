@@ -18,7 +18,10 @@ if (!fs.existsSync(dir)) {
   console.error(`${dir} not found (Debian: apt-get install postgresql-doc-15)`);
   process.exit(1);
 }
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.html')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.html'))
+  .sort();
 // Read up front so that the timing is conversion only.
 const pages = files.map((f) => ({ file: f, html: fs.readFileSync(path.join(dir, f), 'utf8') }));
 const bytesIn = pages.reduce((n, p) => n + Buffer.byteLength(p.html), 0);

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SearchMode } from '../server/schemas/search';
 import { searchKnowledge } from '../server/services/search/search-knowledge';
-import { indexManual, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
-import { mean, percentile, scoreRanking, type Scores } from './metrics';
+import { type BenchMode, indexManual, requireManual, serverUrl, startBenchRuntime } from './harness';
+import { mean, percentile, type Scores, scoreRanking } from './metrics';
 
 type Query = { id: string; query: string; relevant: string[] };
 const args = process.argv.slice(2);
@@ -32,10 +32,13 @@ const modes: Variant[] = [
   { label: 'hybrid', mode: 'hybrid', rerank: false, fusion: defaults },
   ...(runtime.search.reranker ? [{ label: 'hybrid+rerank', mode: 'hybrid' as const, rerank: true, fusion: defaults }] : []),
   // --fusion k:vectorWeight:textWeight,… adds hybrid variants, for tuning.
-  ...(option('--fusion') ?? '').split(',').filter(Boolean).map((spec): Variant => {
-    const [k, vw, tw] = spec.split(':').map(Number);
-    return { label: `hybrid ${spec}`, mode: 'hybrid', rerank: false, fusion: { k: k!, vectorWeight: vw!, textWeight: tw! } };
-  }),
+  ...(option('--fusion') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((spec): Variant => {
+      const [k, vw, tw] = spec.split(':').map(Number);
+      return { label: `hybrid ${spec}`, mode: 'hybrid', rerank: false, fusion: { k: k!, vectorWeight: vw!, textWeight: tw! } };
+    }),
 ];
 const report: Record<string, Scores & { p50ms: number; p95ms: number }> = {};
 const misses: Record<string, string[]> = {};
@@ -57,7 +60,8 @@ for (const m of modes) {
     const ranked = res.results.map((r) => path.basename(new URL(r.url).pathname));
     const s = scoreRanking(ranked, q.relevant);
     scores.push(s);
-    if (m.label === 'hybrid' && s.recall5 === 0) (misses[m.label] ??= []).push(`${q.id} ${q.query} → ${ranked.slice(0, 3).join(', ')} (want ${q.relevant[0]})`);
+    if (m.label === 'hybrid' && s.recall5 === 0)
+      (misses[m.label] ??= []).push(`${q.id} ${q.query} → ${ranked.slice(0, 3).join(', ')} (want ${q.relevant[0]})`);
   }
   report[m.label] = { ...mean(scores), p50ms: percentile(latencies, 0.5), p95ms: percentile(latencies, 0.95) };
 }

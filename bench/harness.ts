@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { dispatch } from '../inngest/dispatch';
-import { loadConfig } from '../server/config';
 import { startLocalRunner } from '../inngest/start-local-runner';
-import { startRuntime, type Runtime } from '../server/runtime/runtime';
+import { loadConfig } from '../server/config';
 import { setRuntime } from '../server/runtime/global';
+import { type Runtime, startRuntime } from '../server/runtime/runtime';
 import { startCrawl } from '../server/services/crawl/start-crawl';
 import { getJob, type Job } from '../server/services/jobs/jobs';
 import { serveDirectoryInChild } from './site-process';
@@ -41,10 +41,28 @@ async function dropServerDatabase(url: string) {
 }
 
 /** Variables a benchmark passes through from the shell (tuning knobs). */
-const PASSED = ['HNSW_M', 'HNSW_EF_CONSTRUCTION', 'HNSW_EF_SEARCH', 'EMBEDDING_DIMENSIONS', 'RUNNER_SLOTS', 'RERANK_PROVIDER', 'RERANK_BASE_URL', 'RERANK_API_KEY', 'RERANK_MODEL', 'EMBEDDING_BASE_URL', 'EMBEDDING_API_KEY', 'EMBEDDING_MODEL'];
+const PASSED = [
+  'HNSW_M',
+  'HNSW_EF_CONSTRUCTION',
+  'HNSW_EF_SEARCH',
+  'EMBEDDING_DIMENSIONS',
+  'RUNNER_SLOTS',
+  'RERANK_PROVIDER',
+  'RERANK_BASE_URL',
+  'RERANK_API_KEY',
+  'RERANK_MODEL',
+  'EMBEDDING_BASE_URL',
+  'EMBEDDING_API_KEY',
+  'EMBEDDING_MODEL',
+];
 
 /** A runtime like the server's (local runner, real functions) over a fresh database, or over `databaseUrl` when given. */
-export async function startBenchRuntime(mode: BenchMode, extraEnv: Record<string, string> = {}, databaseUrl?: string, keep = Boolean(process.env.BENCH_KEEP)) {
+export async function startBenchRuntime(
+  mode: BenchMode,
+  extraEnv: Record<string, string> = {},
+  databaseUrl?: string,
+  keep = Boolean(process.env.BENCH_KEEP),
+) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-bench-'));
   const env: Record<string, string> = {
     NODE_ENV: 'production',

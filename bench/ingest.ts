@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/sql';
-import { indexManual, MANUAL_DIR, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
+import { type BenchMode, indexManual, MANUAL_DIR, requireManual, serverUrl, startBenchRuntime } from './harness';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);

@@ -10,13 +10,12 @@ import path from 'node:path';
 import { dispatch } from '../inngest/dispatch';
 import { startCrawl, startRefresh } from '../server/services/crawl/start-crawl';
 import { startFakeOpenAI } from '../test/fixtures/fake-openai';
-import { MANUAL_DIR, manualCrawlInput, requireManual, serverUrl, startBenchRuntime, waitForJob, type BenchMode } from './harness';
+import { type BenchMode, MANUAL_DIR, manualCrawlInput, requireManual, serverUrl, startBenchRuntime, waitForJob } from './harness';
 import { serveDirectory, type Validators } from './static-server';
 
 const args = process.argv.slice(2);
 const only = args.includes('--mode') ? (args[args.indexOf('--mode') + 1] as BenchMode) : undefined;
 requireManual();
-
 
 async function run(mode: BenchMode) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-manual-'));
@@ -54,9 +53,7 @@ async function run(mode: BenchMode) {
     return job;
   }
 
-  const crawl = await measure('first crawl', () =>
-    startCrawl(runtime.database.db, dispatch, manualCrawlInput(site.url)),
-  );
+  const crawl = await measure('first crawl', () => startCrawl(runtime.database.db, dispatch, manualCrawlInput(site.url)));
   const sourceId = crawl.sourceId!;
   // A page stores the validators of its last fetch, so after a switch one
   // refresh (not reported) lets the pages learn the new kind first.
@@ -72,11 +69,17 @@ async function run(mode: BenchMode) {
   await measure('refresh, unchanged (no validators)', refresh);
   await switchTo('etag');
   // Edit 2% of the pages: a paragraph added at the end of the body.
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.html')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.html'))
+    .sort();
   const edited = files.filter((_, i) => i % 50 === 0);
   for (const f of edited) {
     const file = path.join(dir, f);
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('</body>', '<p>Benchmark edit: this paragraph is new in the refreshed manual.</p></body>'));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace('</body>', '<p>Benchmark edit: this paragraph is new in the refreshed manual.</p></body>'),
+    );
   }
   await measure(`refresh, ${edited.length} pages edited (etag)`, refresh);
 

@@ -11,13 +11,15 @@ import { sql } from 'drizzle-orm';
 import superjson from 'superjson';
 import { queryRows } from '../db/sql';
 import { indexedDistance, queryVectorParam } from '../db/vector-index';
-import { indexManual, requireManual, serverUrl, startBenchRuntime, type BenchMode } from './harness';
+import { type BenchMode, indexManual, requireManual, serverUrl, startBenchRuntime } from './harness';
 import { percentile } from './metrics';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const db = (option('--db') as BenchMode | undefined) ?? (serverUrl() ? 'postgres' : 'embedded');
-const queries = (JSON.parse(fs.readFileSync(option('--queries') ?? 'eval/queries/postgres-manual.json', 'utf8')) as { query: string }[]).map((q) => q.query);
+const queries = (JSON.parse(fs.readFileSync(option('--queries') ?? 'eval/queries/postgres-manual.json', 'utf8')) as { query: string }[]).map(
+  (q) => q.query,
+);
 requireManual();
 
 // --database reuses a database indexed before (e.g. by eval:search with BENCH_KEEP=1) instead of crawling again.
@@ -33,15 +35,22 @@ const dim = vector!.length;
 const plans = await runtime.database.db.transaction(async (tx) => {
   await tx.execute(sql`set local enable_seqscan = off`);
   // Twice: a fresh connection's first vector query also loads pgvector and the index metadata.
-  const explainVector = () => queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
+  const explainVector = () =>
+    queryRows<{ 'QUERY PLAN': string }>(
+      tx,
+      sql`explain (analyze, costs off) select id from chunks
     where indexed_dim = ${sql.raw(String(dim))} and embedding_model = ${runtime.ingest.embedder.model}
-    order by ${indexedDistance(tx, 'chunks', dim, queryVectorParam(vector!))} limit 40`);
+    order by ${indexedDistance(tx, 'chunks', dim, queryVectorParam(vector!))} limit 40`,
+    );
   await explainVector();
   const v = await explainVector();
   // The full-text candidates as search selects them: separate clauses, bitmaps only.
   await tx.execute(sql`set local enable_indexscan = off`);
-  const t = await queryRows<{ 'QUERY PLAN': string }>(tx, sql`explain (analyze, costs off) select id from chunks
-    where search @@ to_tsquery('simple', 'cancel') or search @@ to_tsquery('simple', 'session & queri & run')`);
+  const t = await queryRows<{ 'QUERY PLAN': string }>(
+    tx,
+    sql`explain (analyze, costs off) select id from chunks
+    where search @@ to_tsquery('simple', 'cancel') or search @@ to_tsquery('simple', 'session & queri & run')`,
+  );
   return { vector: v, text: t };
 });
 await indexed?.close();
@@ -64,7 +73,10 @@ const env = {
   RATE_LIMIT_SEARCH_PER_MINUTE: '1000000',
 };
 // Started as `npm start` starts it.
-const proc = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const proc = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'server/index.ts'], {
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const base = await new Promise<string>((resolve, reject) => {
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => {
@@ -97,7 +109,9 @@ const search = (query: string, mode: string) => call('knowledge.search', { query
     await call('auth.me', undefined);
     if (k >= 20) times.push(performance.now() - t0);
   }
-  console.log(`floor    auth.me p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms (HTTP, tRPC and the API-key check, no search)`);
+  console.log(
+    `floor    auth.me p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms (HTTP, tRPC and the API-key check, no search)`,
+  );
 }
 
 for (const mode of ['hybrid', 'vector', 'fulltext'] as const) {
@@ -114,11 +128,22 @@ for (const mode of ['hybrid', 'vector', 'fulltext'] as const) {
   let next = 0;
   const total = queries.length * 3;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => { while (next < total) await search(queries[next++ % queries.length]!, mode); }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < total) await search(queries[next++ % queries.length]!, mode);
+    }),
+  );
   const qps = total / ((performance.now() - t0) / 1000);
-  console.log(`${mode.padEnd(8)} sequential p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms; ${clients} concurrent clients: ${qps.toFixed(0)} queries/s`);
+  console.log(
+    `${mode.padEnd(8)} sequential p50 ${percentile(times, 0.5).toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms; ${clients} concurrent clients: ${qps.toFixed(0)} queries/s`,
+  );
 }
-console.log(`--- vector plan\n${plans.vector.map((p) => p['QUERY PLAN']).filter((l) => !l.includes('Order By')).join('\n')}`);
+console.log(
+  `--- vector plan\n${plans.vector
+    .map((p) => p['QUERY PLAN'])
+    .filter((l) => !l.includes('Order By'))
+    .join('\n')}`,
+);
 console.log(`--- full-text plan\n${plans.text.map((p) => p['QUERY PLAN']).join('\n')}`);
 proc.kill('SIGTERM');
 await new Promise((r) => proc.once('exit', r));

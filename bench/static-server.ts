@@ -13,7 +13,13 @@ export type Validators = 'etag' | 'last-modified' | 'none';
 export async function serveDirectory(
   dir: string,
   opts: { validators?: Validators } = {},
-): Promise<{ url: string; host: string; requests: { total: number; notModified: number }; setValidators(v: Validators): void; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  host: string;
+  requests: { total: number; notModified: number };
+  setValidators(v: Validators): void;
+  close(): Promise<void>;
+}> {
   const root = path.resolve(dir);
   let validators: Validators = opts.validators ?? 'none';
   const requests = { total: 0, notModified: 0 };

@@ -56,6 +56,8 @@ if (job.pagesFailed) throw new Error(`${job.pagesFailed} file(s) were rejected`)
 console.log(`${url ? 'postgres' : 'embedded'}: ${files} files × ${(content.length / 1024 / 1024).toFixed(1)} MB = ${total.toFixed(0)} MB`);
 console.log(`read     ${readSeconds.toFixed(1)} s (${(total / readSeconds).toFixed(0)} MB/s): multipart parsed and spooled to disk`);
 console.log(`store    ${storeSeconds.toFixed(1)} s (${(total / storeSeconds).toFixed(0)} MB/s): checked and written to upload_files`);
-console.log(`memory   RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at peak: +${(peak - before).toFixed(0)} MB for a ${total.toFixed(0)} MB upload`);
+console.log(
+  `memory   RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at peak: +${(peak - before).toFixed(0)} MB for a ${total.toFixed(0)} MB upload`,
+);
 await database.close();
 fs.rmSync(path.dirname(bodyFile), { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { copyRows, type CopyValue } from './copy-binary';
+import { type CopyValue, copyRows } from './copy-binary';
 import type { chunks, codeExamples } from './schema';
 
 // Binary COPY layouts of the two embedded tables, shared by every bulk writer
@@ -45,7 +45,12 @@ const CODE_LAYOUT: Column<CodeExampleInsert>[] = [
 ];
 
 const copyWith = <R>(sql: Sql, table: string, layout: Column<R>[], rows: R[]) =>
-  copyRows(sql, table, layout.map(([name]) => name), rows.map((row) => layout.map(([, cell]) => cell(row))));
+  copyRows(
+    sql,
+    table,
+    layout.map(([name]) => name),
+    rows.map((row) => layout.map(([, cell]) => cell(row))),
+  );
 
 /** Bulk-loads chunks; float32 vectors go in bit for bit, with no text formatting or parsing. */
 export const copyChunks = (sql: Sql, rows: ChunkInsert[]) => copyWith(sql, 'chunks', CHUNK_LAYOUT, rows);

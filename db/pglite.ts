@@ -3,8 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle } from 'drizzle-orm/pglite';
 import { lockDataDir } from './data-dir-lock';
-import { searchSessionSettings } from './session-settings';
 import * as schema from './schema';
+import { searchSessionSettings } from './session-settings';
 import type { Database, DatabaseHandle } from './types';
 
 /** Opens the embedded database. `dataDir: null` keeps everything in memory (tests). */

@@ -1,8 +1,8 @@
-import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { DatabaseSetupError, redactUrl } from './errors';
-import { searchSessionSettings } from './session-settings';
 import * as schema from './schema';
+import { searchSessionSettings } from './session-settings';
 import type { Database, DatabaseHandle } from './types';
 
 export const MIN_SERVER_VERSION_NUM = 150000;
@@ -24,9 +24,7 @@ type ServerFacts = { versionNum: number; version: string; available: string | nu
 /** Explains, before any migration runs, what the server lacks. */
 export function checkServer(facts: ServerFacts): void {
   if (facts.versionNum < MIN_SERVER_VERSION_NUM) {
-    throw new DatabaseSetupError(
-      `PostgreSQL ${facts.version} is too old: Archon needs PostgreSQL 15 or newer.`,
-    );
+    throw new DatabaseSetupError(`PostgreSQL ${facts.version} is too old: Archon needs PostgreSQL 15 or newer.`);
   }
   if (!facts.available && !facts.installed) {
     throw new DatabaseSetupError(

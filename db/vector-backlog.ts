@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from './sql';
 import type { Database } from './types';
-import { EMBEDDING_TABLES, VECTOR_INDEX_LOCK, vectorIndexName, type EmbeddingTable } from './vector-index';
+import { EMBEDDING_TABLES, type EmbeddingTable, VECTOR_INDEX_LOCK, vectorIndexName } from './vector-index';
 
 /**
  * The vector backlog: embedded rows not yet in their HNSW index

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { postgresClient } from './driver';
 import { queryRows } from './sql';
 import type { Database } from './types';
@@ -47,8 +47,7 @@ export function queryVectorParam(vector: number[]): SQL {
   return sql`${JSON.stringify(vector)}::${sql.raw(`vector(${vector.length})`)}`;
 }
 
-export const vectorIndexName = (db: Database, table: EmbeddingTable, dim: number) =>
-  `${table}_embedding_${dim}_${indexType(db, dim)}_hnsw`;
+export const vectorIndexName = (db: Database, table: EmbeddingTable, dim: number) => `${table}_embedding_${dim}_${indexType(db, dim)}_hnsw`;
 /** Until November 2026 indexes were named without their type, and covered rows by `embedding_dim`. */
 const legacyIndexName = (table: EmbeddingTable, dim: number) => `${table}_embedding_${dim}_hnsw`;
 const PREDICATE = (dim: number) => `WHERE (indexed_dim = ${dim})`;

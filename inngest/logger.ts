@@ -16,10 +16,12 @@ function line(args: unknown[]): { message: string; extra?: Record<string, unknow
   return { message: `inngest: ${parts.join(' ') || 'event'}`, extra };
 }
 
-const forward = (level: Level) => (...args: unknown[]) => {
-  const { message, extra } = line(args);
-  currentLogger()[level](message, extra);
-};
+const forward =
+  (level: Level) =>
+  (...args: unknown[]) => {
+    const { message, extra } = line(args);
+    currentLogger()[level](message, extra);
+  };
 
 /** Routes the Inngest SDK's logs (step errors, registration) into Archon's log at Archon's level. */
 export const inngestLogger = { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') };

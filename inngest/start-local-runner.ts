@@ -1,11 +1,11 @@
 import { serve } from 'inngest/edge';
-import { inngest } from './client';
-import { functions } from './functions';
 import { CHANNELS, notify } from '../server/realtime/channels';
-import type { Runtime } from '../server/runtime/runtime';
 import { setLocalRunner } from '../server/runner/global';
 import { createLocalRunner, type LocalRunner } from '../server/runner/local-runner';
 import { releaseLeases } from '../server/runner/store';
+import type { Runtime } from '../server/runtime/runtime';
+import { inngest } from './client';
+import { functions } from './functions';
 
 /** Starts the in-process runner over Archon's real functions and makes it the SDK's destination. */
 export async function startLocalRunner(

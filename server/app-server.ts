@@ -1,16 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import next from 'next';
-import type { Runtime } from './runtime/runtime';
 import { badRequest } from './errors';
-import { requestIdOf, REQUEST_ID_HEADER } from './services/auth/actor';
-import { CLIENT_IP_HEADER } from './services/auth/client-ip';
-import { createTrpcWss, WS_PATH } from './ws';
 import { errorResponse } from './http/error-response';
 import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
 import { securityHeaders } from './http/security-headers';
 import { appRouter } from './routers/_app';
+import type { Runtime } from './runtime/runtime';
+import { REQUEST_ID_HEADER, requestIdOf } from './services/auth/actor';
+import { CLIENT_IP_HEADER } from './services/auth/client-ip';
 import { createTrpcHttpHandler, MALFORMED_PATH, TRPC_ENDPOINT } from './trpc/http-handler';
+import { createTrpcWss, WS_PATH } from './ws';
 
 /** The port cannot be opened for a reason whoever starts Archon can fix; the message says how, in one line. */
 export class ListenError extends Error {
@@ -76,11 +76,12 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     // tRPC is the hot path (every search): it skips Next's routing, measurably faster (docs/benchmarks.md).
     // A malformed escape in its path is refused there, in the error shape tRPC clients read.
-    const handled = path === TRPC_ENDPOINT || path.startsWith(`${TRPC_ENDPOINT}/`)
-      ? handleTrpcRequest(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
-      : !decodablePath(path)
-        ? sendFetchResponse(res, errorResponse(badRequest(MALFORMED_PATH), logger), headers)
-        : handle(req, res);
+    const handled =
+      path === TRPC_ENDPOINT || path.startsWith(`${TRPC_ENDPOINT}/`)
+        ? handleTrpcRequest(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
+        : !decodablePath(path)
+          ? sendFetchResponse(res, errorResponse(badRequest(MALFORMED_PATH), logger), headers)
+          : handle(req, res);
     handled.catch((err: unknown) => {
       logger.error('request failed', { url: req.url, requestId, error: err as Error });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

@@ -5,8 +5,7 @@ import { parseAllowedHost } from './services/crawl/ssrf';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().optional());
-const int = (def: number, min: number, max: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+const int = (def: number, min: number, max: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
 const bool = (def: boolean) =>
   z.preprocess(
     emptyToUndefined,
@@ -57,7 +56,10 @@ export const configSchema = z.object({
   /** Registers this admin key for the owner (ak_<12 hex>_<43 base64url>); for automation that needs a key known in advance. */
   ARCHON_OWNER_API_KEY: z.preprocess(
     emptyToUndefined,
-    z.string().regex(/^ak_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/, 'must look like ak_<12 hex digits>_<43 base64url characters>').optional(),
+    z
+      .string()
+      .regex(/^ak_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/, 'must look like ak_<12 hex digits>_<43 base64url characters>')
+      .optional(),
   ),
 
   // Background jobs: the local runner unless an Inngest server is configured.
@@ -77,7 +79,10 @@ export const configSchema = z.object({
   EMBEDDING_MODEL: str(),
   EMBEDDING_SEND_DIMENSIONS: z.preprocess(
     emptyToUndefined,
-    z.enum(['true', 'false', '1', '0']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+    z
+      .enum(['true', 'false', '1', '0'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   ),
   EMBEDDING_BATCH_SIZE: int(100, 1, 2048),
   EMBEDDING_CONCURRENCY: int(2, 1, 32),
@@ -103,7 +108,12 @@ export const configSchema = z.object({
     z
       .string()
       .default('')
-      .transform((v) => v.split(',').map((h) => h.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      )
       .superRefine((hosts, ctx) => {
         for (const host of hosts) {
           try {
@@ -132,9 +142,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })));
   }
   return parsed.data;
 }

@@ -35,12 +35,9 @@ export function isAppError(err: unknown): err is AppError {
   return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
 }
 
-export const notFound = (what: string, id: string | number) =>
-  new AppError('NOT_FOUND', `${what} '${id}' does not exist`);
-export const badRequest = (message: string, details?: Record<string, unknown>) =>
-  new AppError('BAD_REQUEST', message, details);
-export const conflict = (message: string, details?: Record<string, unknown>) =>
-  new AppError('CONFLICT', message, details);
+export const notFound = (what: string, id: string | number) => new AppError('NOT_FOUND', `${what} '${id}' does not exist`);
+export const badRequest = (message: string, details?: Record<string, unknown>) => new AppError('BAD_REQUEST', message, details);
+export const conflict = (message: string, details?: Record<string, unknown>) => new AppError('CONFLICT', message, details);
 
 type PgError = { code?: string; detail?: string; constraint?: string; constraint_name?: string; message?: string };
 

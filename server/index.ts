@@ -1,16 +1,16 @@
-import { ConfigError, loadConfig } from './config';
 import { DatabaseSetupError } from '../db/errors';
-import { createLogger } from './logger';
-import { ListenError, startServer } from './app-server';
-import { startRuntime } from './runtime/runtime';
-import { setRuntime } from './runtime/global';
-import { resolveRunnerMode } from './runner/mode';
-import { startLocalRunner } from '../inngest/start-local-runner';
-import { reembedIfModelChanged } from './services/ingest/reembed';
 import { dispatch } from '../inngest/dispatch';
+import { startLocalRunner } from '../inngest/start-local-runner';
+import { ListenError, startServer } from './app-server';
+import { ConfigError, loadConfig } from './config';
 import { isAppError } from './errors';
+import { createLogger } from './logger';
+import { resolveRunnerMode } from './runner/mode';
+import { setRuntime } from './runtime/global';
+import { startRuntime } from './runtime/runtime';
 import { needsSetup } from './services/auth/accounts';
 import { bootstrapOwner } from './services/auth/owner-bootstrap';
+import { reembedIfModelChanged } from './services/ingest/reembed';
 import { resealAll } from './services/providers/provider-settings';
 
 async function main() {
@@ -29,7 +29,9 @@ async function main() {
   });
   if (resolveRunnerMode(process.env) === 'local') await startLocalRunner(runtime);
   await reembedIfModelChanged(runtime.database.db, dispatch, runtime.ingest.embedder).then(
-    (job) => job && logger.warn('stored embeddings come from another model or dimension; re-embedding them', { job: job.id, model: runtime.ingest.embedder.model }),
+    (job) =>
+      job &&
+      logger.warn('stored embeddings come from another model or dimension; re-embedding them', { job: job.id, model: runtime.ingest.embedder.model }),
     (err: unknown) => logger.error('could not start re-embedding', { error: err as Error }),
   );
   const server = await startServer(runtime).catch(async (err: unknown) => {
@@ -37,9 +39,11 @@ async function main() {
     await runtime.close().catch(() => {});
     throw err;
   });
-  const mode = runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
+  const mode =
+    runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
   console.log(`Archon ${runtime.version} is ready at ${server.url} (${mode})`);
-  if (await needsSetup(runtime.database.db)) console.log(`No account yet: open ${server.url} to create the owner, or set ARCHON_OWNER_EMAIL and ARCHON_OWNER_PASSWORD`);
+  if (await needsSetup(runtime.database.db))
+    console.log(`No account yet: open ${server.url} to create the owner, or set ARCHON_OWNER_EMAIL and ARCHON_OWNER_PASSWORD`);
 
   let stoppingSince = 0;
   const stop = (signal: string) => {

@@ -1,15 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from './logger';
 import { CHANNELS } from './realtime/channels';
 import type { PubSub } from './realtime/pubsub';
-import { isRevoked, parseRevocation } from './services/auth/revocations';
-import type { Principal } from './services/auth/principal';
 import { appRouter } from './routers/_app';
+import type { Principal } from './services/auth/principal';
+import { isRevoked, parseRevocation } from './services/auth/revocations';
 import { createContext } from './trpc/context';
 import { requestIdOfFailure } from './trpc/init';
-import type { Logger } from './logger';
 
 export const WS_PATH = '/api/trpc-ws';
 
@@ -66,7 +66,12 @@ export async function createTrpcWss(opts: { maxPayload: number; logger: Logger; 
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
     onError: ({ error, path, ctx }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') opts.logger.error('tRPC ws request failed', { path, requestId: requestIdOfFailure(error) ?? ctx?.actor.requestId ?? null, error: error.cause ?? error });
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        opts.logger.error('tRPC ws request failed', {
+          path,
+          requestId: requestIdOfFailure(error) ?? ctx?.actor.requestId ?? null,
+          error: error.cause ?? error,
+        });
     },
   });
   return {

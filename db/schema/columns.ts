@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, customType, index, integer, text, timestamp, type PgColumn } from 'drizzle-orm/pg-core';
+import { check, customType, index, integer, type PgColumn, text, timestamp } from 'drizzle-orm/pg-core';
 import pgvector from 'pgvector';
 import { vectorToText } from '../vector-text';
 

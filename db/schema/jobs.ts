@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { sources } from './knowledge';
 import { createdAt, updatedAt } from './columns';
+import { sources } from './knowledge';
 
 export const JOB_KINDS = ['crawl', 'upload', 'refresh', 'reembed'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

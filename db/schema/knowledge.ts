@@ -1,17 +1,5 @@
-import { sql, type SQL } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  unique,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
+import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, embeddingColumns, embeddingDimCheck, tsvector, updatedAt, vectorBacklogIndex } from './columns';
 
 export const KNOWLEDGE_TYPES = ['technical', 'business'] as const;

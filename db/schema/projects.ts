@@ -1,15 +1,5 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  unique,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt } from './columns';
 import { sources } from './knowledge';
 
@@ -86,9 +76,5 @@ export const documentVersions = pgTable(
     createdBy: text('created_by').notNull().default('system'),
     createdAt: createdAt(),
   },
-  (t) => [
-    unique('document_versions_number_key')
-      .on(t.projectId, t.fieldName, t.documentId, t.versionNumber)
-      .nullsNotDistinct(),
-  ],
+  (t) => [unique('document_versions_number_key').on(t.projectId, t.fieldName, t.documentId, t.versionNumber).nullsNotDistinct()],
 );

@@ -1,5 +1,5 @@
-import { sql, type SQL } from 'drizzle-orm';
-import { customType, index, integer, pgTable, text, uuid, type PgColumn } from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
+import { customType, index, integer, type PgColumn, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt } from './columns';
 import { jobs } from './jobs';
 import { pages } from './knowledge';
@@ -16,7 +16,8 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array | SQL }
 });
 
 /** A bytea column read as base64 text and decoded here (see `bytea`). */
-export const byteaFromBase64 = (column: PgColumn) => sql<Buffer | null>`encode(${column}, 'base64')`.mapWith((v: string | null) => (v === null ? null : Buffer.from(v, 'base64')));
+export const byteaFromBase64 = (column: PgColumn) =>
+  sql<Buffer | null>`encode(${column}, 'base64')`.mapWith((v: string | null) => (v === null ? null : Buffer.from(v, 'base64')));
 
 export const UPLOAD_STATUSES = ['pending', 'done', 'failed'] as const;
 export type UploadStatus = (typeof UPLOAD_STATUSES)[number];

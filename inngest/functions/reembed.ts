@@ -1,5 +1,5 @@
-import { finishReembed, reembedBatch } from '../../server/services/ingest/reembed';
 import { indexJobVectors } from '../../server/services/ingest/index-vectors';
+import { finishReembed, reembedBatch } from '../../server/services/ingest/reembed';
 import { inngest } from '../client';
 import { cancelOnJob, reembedRequestedEvent } from '../events';
 import { failJob } from '../services';

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { AppError, badRequest } from '../errors';
-import type { Runtime } from '../runtime/runtime';
 import { getRuntime } from '../runtime/global';
+import type { Runtime } from '../runtime/runtime';
 import { sameOrigin } from '../services/auth/authenticate';
 import type { Principal } from '../services/auth/principal';
 import type { RequestMeta } from '../services/auth/sign-in';

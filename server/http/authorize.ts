@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime/runtime';
 import type { Actor, Caller } from '../services/auth/actor';
-import { authorize, identifyCaller, mutates, type Access } from '../services/auth/authorize';
+import { type Access, authorize, identifyCaller, mutates } from '../services/auth/authorize';
 
 /** The caller of a plain HTTP request (route handler or page): principal or null, address, request id. */
 export const callerOf = (rt: Runtime, headers: Headers): Promise<Caller> =>

@@ -1,4 +1,4 @@
-import { type AppError, fromDatabaseError, isAppError, type AppErrorCode } from '../errors';
+import { type AppError, type AppErrorCode, fromDatabaseError, isAppError } from '../errors';
 import type { Logger } from '../logger';
 import { REQUEST_ID_HEADER } from '../services/auth/actor';
 

@@ -15,7 +15,8 @@ export async function* multipartField(bytes: AsyncIterable<Uint8Array>, boundary
       else return;
     }
   } catch (err) {
-    if (wanted && err instanceof AppError && err.code === 'BAD_REQUEST') throw badRequest(`The multipart body ends inside the "${name}" field (the upload is incomplete)`);
+    if (wanted && err instanceof AppError && err.code === 'BAD_REQUEST')
+      throw badRequest(`The multipart body ends inside the "${name}" field (the upload is incomplete)`);
     throw err;
   }
   throw badRequest(`The multipart body has no "${name}" field`);

@@ -40,5 +40,8 @@ export function sessionCookies(session: Pick<NewSession, 'token' | 'csrfToken'>,
 }
 
 export function clearedSessionCookies(secure: boolean): string[] {
-  return [cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, httpOnly: true, secure }), cookie(CSRF_COOKIE, '', { maxAgeSeconds: 0, httpOnly: false, secure })];
+  return [
+    cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, httpOnly: true, secure }),
+    cookie(CSRF_COOKIE, '', { maxAgeSeconds: 0, httpOnly: false, secure }),
+  ];
 }

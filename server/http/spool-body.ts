@@ -37,7 +37,8 @@ export async function spoolBody(req: Request, maxBytes: number): Promise<Spooled
     }
   } catch (err) {
     await remove();
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new AppError('SERVICE_UNAVAILABLE', 'The server has no disk space left to receive the upload');
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC')
+      throw new AppError('SERVICE_UNAVAILABLE', 'The server has no disk space left to receive the upload');
     throw err;
   }
   return { path: file, size, remove };

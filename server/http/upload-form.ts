@@ -2,10 +2,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError, badRequest } from '../errors';
+import { type UploadMeta, uploadMetaSchema } from '../schemas/uploads';
+import type { UploadedFile, UploadLimits } from '../services/uploads/start-upload';
 import { limitStream } from './body-limit';
 import { multipartBoundary, multipartEvents } from './multipart-stream';
-import { uploadMetaSchema, type UploadMeta } from '../schemas/uploads';
-import type { UploadedFile, UploadLimits } from '../services/uploads/start-upload';
 
 // Multipart framing and the metadata fields, on top of the files themselves.
 const OVERHEAD_BYTES = 1024 * 1024;
@@ -43,14 +43,18 @@ export async function readUploadForm(req: Request, limits: UploadLimits): Promis
   const length = Number(req.headers.get('content-length'));
   const max = limits.maxFiles * limits.maxFileBytes + OVERHEAD_BYTES;
   if (Number.isFinite(length) && length > max) {
-    throw new AppError('PAYLOAD_TOO_LARGE', `The upload is ${length} bytes; at most ${limits.maxFiles} files of ${limits.maxFileBytes} bytes each are accepted`);
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `The upload is ${length} bytes; at most ${limits.maxFiles} files of ${limits.maxFileBytes} bytes each are accepted`,
+    );
   }
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'archon-form-'));
   const dispose = () => fs.rm(dir, { recursive: true, force: true });
   try {
     const body: AsyncIterable<Uint8Array> = req.body ? limitStream(req.body, max) : (async function* () {})();
     const { files, fields } = await spoolParts(body, boundary, dir, limits);
-    if (files.length > limits.maxFiles) throw badRequest(`files: at most ${limits.maxFiles} files per upload, got ${files.length}`, { field: 'files' });
+    if (files.length > limits.maxFiles)
+      throw badRequest(`files: at most ${limits.maxFiles} files per upload, got ${files.length}`, { field: 'files' });
     return { files: files.map((f) => uploadedFile(f, limits)), meta: metaOf(fields), dispose };
   } catch (err) {
     await dispose();
@@ -98,7 +102,8 @@ async function spoolParts(body: AsyncIterable<Uint8Array>, boundary: string, dir
       }
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new AppError('SERVICE_UNAVAILABLE', 'The server has no disk space left to receive the upload');
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC')
+      throw new AppError('SERVICE_UNAVAILABLE', 'The server has no disk space left to receive the upload');
     throw err;
   } finally {
     await file?.handle?.close();

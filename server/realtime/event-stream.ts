@@ -1,4 +1,4 @@
-import { tracked, type TrackedEnvelope } from '@trpc/server';
+import { type TrackedEnvelope, tracked } from '@trpc/server';
 import type { Channel } from './channels';
 import { parseNotice } from './channels';
 import type { PubSub } from './pubsub';
@@ -54,17 +54,14 @@ export type StreamOptions<T extends { id: number }> = {
  * subscription started is never missed. The table, not the notification, is
  * the source of truth, which makes a resume gap-free and duplicate-free.
  */
-export async function openEventStream<T extends { id: number }>(
-  opts: StreamOptions<T>,
-): Promise<AsyncGenerator<TrackedEnvelope<T>, void, unknown>> {
+export async function openEventStream<T extends { id: number }>(opts: StreamOptions<T>): Promise<AsyncGenerator<TrackedEnvelope<T>, void, unknown>> {
   const wakeup = createWakeup();
   const unsubscribe = await opts.pubsub.subscribe(opts.channel, (payload) => {
     if (opts.key === undefined || parseNotice(payload)?.key === opts.key) wakeup.notify();
   });
   let cursor: number;
   try {
-    cursor =
-      opts.lastEventId != null && /^\d+$/.test(opts.lastEventId) ? Number(opts.lastEventId) : await opts.initialCursor();
+    cursor = opts.lastEventId != null && /^\d+$/.test(opts.lastEventId) ? Number(opts.lastEventId) : await opts.initialCursor();
   } catch (err) {
     unsubscribe();
     throw err;

@@ -1,9 +1,4 @@
-import {
-  createDocumentSchema,
-  documentIdSchema,
-  listDocumentsSchema,
-  updateDocumentSchema,
-} from '../schemas/documents';
+import { createDocumentSchema, documentIdSchema, listDocumentsSchema, updateDocumentSchema } from '../schemas/documents';
 import * as documents from '../services/projects/project-documents';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 

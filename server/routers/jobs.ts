@@ -1,6 +1,6 @@
-import { jobIdSchema, listJobsSchema, onJobProgressSchema } from '../schemas/jobs';
-import { openEventStream } from '../realtime/event-stream';
 import { CHANNELS } from '../realtime/channels';
+import { openEventStream } from '../realtime/event-stream';
+import { jobIdSchema, listJobsSchema, onJobProgressSchema } from '../schemas/jobs';
 import { cancelJob, getJob, jobEventsAfter, latestJobEventId, listJobs } from '../services/jobs/jobs';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 

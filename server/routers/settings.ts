@@ -1,5 +1,5 @@
-import { updateProviderSettingsSchema } from '../schemas/provider-settings';
 import { reloadProviders } from '../runtime/runtime';
+import { updateProviderSettingsSchema } from '../schemas/provider-settings';
 import { changeProviderSettings } from '../services/providers/change-provider-settings';
 import { getProviderSettings } from '../services/providers/provider-settings';
 import { adminProcedure, router } from '../trpc/init';

@@ -1,3 +1,5 @@
+import { CHANNELS } from '../realtime/channels';
+import { openEventStream } from '../realtime/event-stream';
 import {
   archiveTaskSchema,
   createTaskSchema,
@@ -8,8 +10,6 @@ import {
   taskIdSchema,
   updateTaskSchema,
 } from '../schemas/tasks';
-import { openEventStream } from '../realtime/event-stream';
-import { CHANNELS } from '../realtime/channels';
 import { getProject } from '../services/projects/projects';
 import { latestTaskEventId, taskEventsAfter } from '../services/tasks/task-events';
 import * as tasks from '../services/tasks/tasks';

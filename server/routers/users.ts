@@ -1,5 +1,5 @@
-import { inviteUserSchema, revokeInvitationSchema, setDisabledSchema, setRoleSchema } from '../schemas/auth';
 import { listAuditSchema } from '../schemas/audit';
+import { inviteUserSchema, revokeInvitationSchema, setDisabledSchema, setRoleSchema } from '../schemas/auth';
 import { listOpenInvitations, listUsers } from '../services/auth/accounts';
 import { changeDisabled, changeRole, invite, withdrawInvitation } from '../services/auth/manage-users';
 import { listAudit } from '../services/security/audit-log';
@@ -16,8 +16,6 @@ export const usersRouter = router({
     revoke: adminProcedure.input(revokeInvitationSchema).mutation(({ ctx, input }) => withdrawInvitation(ctx.db, ctx.actor, input.id)),
   }),
   setRole: adminProcedure.input(setRoleSchema).mutation(({ ctx, input }) => changeRole(ctx.db, ctx.actor, input.id, input.role)),
-  setDisabled: adminProcedure
-    .input(setDisabledSchema)
-    .mutation(({ ctx, input }) => changeDisabled(ctx.db, ctx.actor, input.id, input.disabled)),
+  setDisabled: adminProcedure.input(setDisabledSchema).mutation(({ ctx, input }) => changeDisabled(ctx.db, ctx.actor, input.id, input.disabled)),
   audit: adminProcedure.input(listAuditSchema).query(({ ctx, input }) => listAudit(ctx.db, input)),
 });

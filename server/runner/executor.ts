@@ -1,8 +1,8 @@
 import type { Database } from '../../db/types';
 import type { Logger } from '../logger';
-import { buildCallRequest, parseDuration, readOutcome, type MemoEntry, type Op } from './protocol';
+import { buildCallRequest, type MemoEntry, type Op, parseDuration, readOutcome } from './protocol';
 import type { RegisteredFunction } from './registry';
-import { finishRun, reschedule, saveProgress, type ClaimedRun } from './store';
+import { type ClaimedRun, finishRun, reschedule, saveProgress } from './store';
 
 export type ServeHandler = (req: Request) => Promise<Response>;
 
@@ -20,8 +20,7 @@ const UNSUPPORTED = 'is not supported by the local runner; set INNGEST_BASE_URL 
 // A run that keeps producing steps forever is a bug; Inngest caps runs at 1000 steps.
 const MAX_CALLS = 5000;
 
-const errorOf = (value: unknown) =>
-  value && typeof value === 'object' ? value : { name: 'Error', message: String(value ?? 'unknown error') };
+const errorOf = (value: unknown) => (value && typeof value === 'object' ? value : { name: 'Error', message: String(value ?? 'unknown error') });
 
 /**
  * Drives one claimed run through the SDK's serve handler until it completes,

@@ -1,5 +1,5 @@
-import type { IncomingEvent } from './store';
 import type { SyncedFunction } from './registry';
+import type { IncomingEvent } from './store';
 
 /** What the SDK's fetch can reach in local mode: event sends and function sync. */
 export type LocalRunnerEndpoint = {
@@ -7,8 +7,7 @@ export type LocalRunnerEndpoint = {
   register(functions: SyncedFunction[]): void;
 };
 
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 async function bodyText(input: RequestInfo | URL, init?: RequestInit): Promise<string> {
   if (typeof init?.body === 'string') return init.body;

@@ -1,24 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/types';
 import type { Logger } from '../logger';
-import { driveRun, type ServeHandler } from './executor';
 import { lastFireTime } from './cron';
+import { driveRun, type ServeHandler } from './executor';
 import { SERVE_URL } from './protocol';
 import { createRegistry, type Registry, type SyncedFunction } from './registry';
 import {
   activeRuns,
+  type ClaimedRun,
   cancelRuns,
   claimRun,
   countRunning,
+  type IncomingEvent,
   insertEvents,
   insertRuns,
+  type NewRun,
   nextDueInMs,
   releaseLeases,
   releaseRun,
   renewLeases,
-  type ClaimedRun,
-  type IncomingEvent,
-  type NewRun,
 } from './store';
 
 /** How long a run of a function this process does not know waits before it is offered again. */
@@ -119,8 +119,7 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
       wakeWaiters.push(done);
     });
 
-  const retryDelayMs = (attempt: number) =>
-    Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4);
+  const retryDelayMs = (attempt: number) => Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4);
 
   async function onFailed(run: ClaimedRun, error: unknown) {
     logger.error('run failed', { function: run.functionId, run: run.id, error: (error as { message?: string }).message });
@@ -176,9 +175,7 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
       const toCancel: string[] = [];
       for (const event of stored) {
         for (const fn of registry.all()) {
-          const triggered = fn.triggers.some(
-            (t) => t.event === event.name && (!t.matches || Boolean(t.matches({ event }))),
-          );
+          const triggered = fn.triggers.some((t) => t.event === event.name && (!t.matches || Boolean(t.matches({ event }))));
           if (triggered) {
             runs.push({
               functionId: fn.id,
@@ -190,7 +187,10 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
         }
         const cancellable = registry.all().filter((fn) => fn.cancel.some((c) => c.event === event.name));
         if (cancellable.length) {
-          for (const run of await activeRuns(tx, cancellable.map((f) => f.id))) {
+          for (const run of await activeRuns(
+            tx,
+            cancellable.map((f) => f.id),
+          )) {
             const fn = registry.get(run.functionId)!;
             if (fn.cancel.some((c) => c.event === event.name && (!c.matches || Boolean(c.matches({ event, async: run.event }))))) {
               toCancel.push(run.id);
@@ -223,11 +223,12 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
         tickCron().catch((err: unknown) => logger.warn('cron tick failed', { error: err as Error }));
       }, opts.cronTickMs ?? 15_000);
       cronTimer.unref();
-      heartbeat = setInterval(() => {
-        renewLeases(db, [...inFlight.keys()], owner, leaseMs).catch((err: unknown) =>
-          logger.warn('lease renewal failed', { error: err as Error }),
-        );
-      }, Math.max(50, leaseMs / 3));
+      heartbeat = setInterval(
+        () => {
+          renewLeases(db, [...inFlight.keys()], owner, leaseMs).catch((err: unknown) => logger.warn('lease renewal failed', { error: err as Error }));
+        },
+        Math.max(50, leaseMs / 3),
+      );
       heartbeat.unref();
       for (let i = 0; i < slots; i++) loops.push(loop());
     },

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
 import { runnerEvents, runnerRuns } from '../../db/schema';
-import type { Database } from '../../db/types';
 import { queryRows } from '../../db/sql';
+import type { Database } from '../../db/types';
 import type { MemoEntry } from './protocol';
 
 export type IncomingEvent = { id?: string; name: string; data?: Record<string, unknown>; ts?: number };
@@ -124,8 +124,7 @@ export async function nextDueInMs(db: Database): Promise<number | null> {
 }
 
 type Progress = { steps: Record<string, MemoEntry>; stack: string[]; attempt: number };
-const mine = (id: string, owner: string) =>
-  and(eq(runnerRuns.id, id), eq(runnerRuns.leaseOwner, owner), eq(runnerRuns.status, 'running'));
+const mine = (id: string, owner: string) => and(eq(runnerRuns.id, id), eq(runnerRuns.leaseOwner, owner), eq(runnerRuns.status, 'running'));
 
 /** Saves the memo. False means the run is no longer ours (cancelled, or the lease was lost). */
 export async function saveProgress(db: Database, id: string, owner: string, p: Progress): Promise<boolean> {
@@ -144,7 +143,11 @@ export async function reschedule(db: Database, id: string, owner: string, p: Pro
 
 /** Hands one run back to the queue, due again at `at`, keeping its progress. */
 export async function releaseRun(db: Database, id: string, owner: string, at: Date): Promise<boolean> {
-  const rows = await db.update(runnerRuns).set({ status: 'queued', nextAt: at, leaseOwner: null, leaseUntil: null }).where(mine(id, owner)).returning({ id: runnerRuns.id });
+  const rows = await db
+    .update(runnerRuns)
+    .set({ status: 'queued', nextAt: at, leaseOwner: null, leaseUntil: null })
+    .where(mine(id, owner))
+    .returning({ id: runnerRuns.id });
   return rows.length > 0;
 }
 

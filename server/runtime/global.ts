@@ -1,6 +1,6 @@
 import { loadConfig } from '../config';
 import { createLogger, type Logger } from '../logger';
-import { startRuntime, type Runtime } from './runtime';
+import { type Runtime, startRuntime } from './runtime';
 
 // Next bundles route handlers separately from the custom server, so module
 // state is not shared between them; globalThis is.

@@ -1,5 +1,5 @@
 import type { DatabaseHandle } from '../../db/types';
-import { ConfigError, type Config } from '../config';
+import { type Config, ConfigError } from '../config';
 import type { Logger } from '../logger';
 import { createEmbedder } from '../services/embeddings/create-embedder';
 import { createContextualizer } from '../services/ingest/contextualize';
@@ -12,7 +12,7 @@ import { createTermStats } from '../services/search/term-stats';
 /** Contextual embeddings need both the switch and a chat model; asking for them without one is a configuration error. */
 function createChatContextualizer(config: Config) {
   if (!config.CONTEXTUAL_EMBEDDINGS) return null;
-  const baseURL = config.CHAT_BASE_URL ?? (config.CHAT_API_KEY ?? config.OPENAI_API_KEY ? 'https://api.openai.com/v1' : undefined);
+  const baseURL = config.CHAT_BASE_URL ?? ((config.CHAT_API_KEY ?? config.OPENAI_API_KEY) ? 'https://api.openai.com/v1' : undefined);
   if (!baseURL || !config.CHAT_MODEL) {
     throw new ConfigError([{ variable: 'CONTEXTUAL_EMBEDDINGS', message: 'needs CHAT_MODEL and CHAT_BASE_URL (or an API key) to be set' }]);
   }

@@ -14,6 +14,9 @@ export function createRuntimeSecretBox(config: Config, logger: Logger): SecretBo
     }
     current = loaded.secret;
   }
-  const previous = (config.ARCHON_SECRET_PREVIOUS ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const previous = (config.ARCHON_SECRET_PREVIOUS ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   return createSecretBox({ current, previous });
 }

@@ -25,13 +25,9 @@ export const updateDocumentSchema = z
     author: titleSchema(100).nullable().optional(),
     changeSummary: textSchema(1000).optional(),
   })
-  .refine(
-    (v) =>
-      Object.entries(v).some(
-        ([k, val]) => !['id', 'expectedVersion', 'changeSummary', 'author'].includes(k) && val !== undefined,
-      ),
-    { message: 'nothing to update' },
-  );
+  .refine((v) => Object.entries(v).some(([k, val]) => !['id', 'expectedVersion', 'changeSummary', 'author'].includes(k) && val !== undefined), {
+    message: 'nothing to update',
+  });
 
 export const documentIdSchema = z.object({ id: uuidSchema });
 
@@ -60,9 +56,7 @@ const requireTarget = (v: z.infer<typeof versionTarget>, ctx: z.RefinementCtx) =
 
 export const versionTargetSchema = versionTarget.superRefine(requireTarget);
 export const listVersionsSchema = versionTarget.extend(paginationSchema.shape).superRefine(requireTarget);
-export const getVersionSchema = versionTarget
-  .extend({ versionNumber: int4Schema })
-  .superRefine(requireTarget);
+export const getVersionSchema = versionTarget.extend({ versionNumber: int4Schema }).superRefine(requireTarget);
 export const createVersionSchema = versionTarget
   .extend({ changeSummary: textSchema(1000).optional(), createdBy: titleSchema(100).default('User') })
   .superRefine(requireTarget);

@@ -13,8 +13,6 @@ export const listJobsSchema = paginationSchema
   .prefault({});
 
 /** Progress of one job, or of every job when `jobId` is absent. */
-export const onJobProgressSchema = z
-  .object({ jobId: uuidSchema.optional(), lastEventId: lastEventIdSchema })
-  .default({});
+export const onJobProgressSchema = z.object({ jobId: uuidSchema.optional(), lastEventId: lastEventIdSchema }).default({});
 
 export type ListJobsInput = z.infer<typeof listJobsSchema>;

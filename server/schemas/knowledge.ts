@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES } from '../../db/schema/knowledge';
-import { tagsSchema, titleSchema } from './common';
-import { REFRESH_INTERVALS } from './common';
+import { REFRESH_INTERVALS, tagsSchema, titleSchema } from './common';
 
 export const CRAWL_MODES = ['auto', 'single', 'recursive', 'sitemap', 'llms-txt', 'llms-full', 'text'] as const;
 
@@ -32,7 +31,12 @@ export const crawlOptionsSchema = z.object({
   concurrency: z.number().int().min(1).max(32).default(4),
   delayMs: z.number().int().min(0).max(60_000).default(0),
   timeoutMs: z.number().int().min(1_000).max(120_000).default(30_000),
-  maxBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(10 * 1024 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   maxRedirects: z.number().int().min(0).max(20).default(5),
 });
 

@@ -10,7 +10,10 @@ export const githubRepoSchema = z
   .transform((value) => {
     const short = /^([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})$/.exec(value);
     const url = short ? `https://github.com/${short[1]}/${short[2]}` : value;
-    return url.replace(/^http:\/\//, 'https://').replace(/^https:\/\/www\./, 'https://').replace(/(\.git)?\/?$/, '');
+    return url
+      .replace(/^http:\/\//, 'https://')
+      .replace(/^https:\/\/www\./, 'https://')
+      .replace(/(\.git)?\/?$/, '');
   })
   .refine((url) => GITHUB_REPO.test(url), 'must be a GitHub repository URL or owner/repo');
 

@@ -59,7 +59,13 @@ export const MAX_PAGE_CHARS = 20_000;
 export const readPageSchema = z
   .object({
     pageId: uuidSchema.optional(),
-    url: z.string().trim().min(1).max(4096).refine((s) => !s.includes('\0'), 'must not contain NUL characters').optional(),
+    url: z
+      .string()
+      .trim()
+      .min(1)
+      .max(4096)
+      .refine((s) => !s.includes('\0'), 'must not contain NUL characters')
+      .optional(),
     /** With `url`: the source to read it from, when several sources hold the same URL. */
     sourceId: sourceIdSchema.optional(),
     /** Character offset to read from, for pages longer than the cap. */
@@ -67,7 +73,10 @@ export const readPageSchema = z
     maxChars: z.number().int().min(100).max(200_000).default(MAX_PAGE_CHARS),
   })
   .refine((v) => (v.pageId === undefined) !== (v.url === undefined), { message: 'give either pageId or url', path: ['pageId'] })
-  .refine((v) => v.sourceId === undefined || v.url !== undefined, { message: 'sourceId goes with url (a pageId is already unique)', path: ['sourceId'] });
+  .refine((v) => v.sourceId === undefined || v.url !== undefined, {
+    message: 'sourceId goes with url (a pageId is already unique)',
+    path: ['sourceId'],
+  });
 
 export type SearchInput = z.infer<typeof searchInputSchema>;
 export type SearchCodeInput = z.infer<typeof searchCodeInputSchema>;

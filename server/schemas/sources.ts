@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES, SOURCE_KINDS } from '../../db/schema/knowledge';
-import { paginationSchema, sourceIdSchema, tagsSchema, textSchema, titleSchema, uuidSchema } from './common';
+import { paginationSchema, REFRESH_INTERVALS, sourceIdSchema, tagsSchema, textSchema, titleSchema, uuidSchema } from './common';
 
-import { REFRESH_INTERVALS } from './common';
 export { REFRESH_INTERVALS, type RefreshInterval } from './common';
 
 export const listSourcesSchema = paginationSchema

@@ -35,10 +35,7 @@ export const updateTaskSchema = z
     feature: titleSchema(100).nullable().optional(),
     ...linksSchema,
   })
-  .refine(
-    (v) => Object.entries(v).some(([k, val]) => !['id', 'expectedVersion'].includes(k) && val !== undefined),
-    { message: 'nothing to update' },
-  );
+  .refine((v) => Object.entries(v).some(([k, val]) => !['id', 'expectedVersion'].includes(k) && val !== undefined), { message: 'nothing to update' });
 
 /** Drop a task into a column, right after `afterId` or right before `beforeId`; neither means the end. */
 export const moveTaskSchema = z.object({

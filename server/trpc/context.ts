@@ -1,17 +1,17 @@
 import type { CreateWSSContextFnOptions } from '@trpc/server/adapters/ws';
-import type { Config } from '../config';
 import type { Database } from '../../db/types';
+import { dispatch as inngestDispatch } from '../../inngest/dispatch';
+import type { Config } from '../config';
+import { nodeHeaders } from '../http/node-fetch';
 import type { Logger } from '../logger';
 import type { PubSub } from '../realtime/pubsub';
-import type { Runtime } from '../runtime/runtime';
 import { getRuntime } from '../runtime/global';
+import type { Runtime } from '../runtime/runtime';
 import type { Dispatch } from '../schemas/job-events';
-import type { SearchDeps } from '../services/search/search-knowledge';
-import { dispatch as inngestDispatch } from '../../inngest/dispatch';
-import { requestIdOf, type Caller } from '../services/auth/actor';
+import { type Caller, requestIdOf } from '../services/auth/actor';
 import { identifyCaller } from '../services/auth/authorize';
-import { SYSTEM_PRINCIPAL, type Principal } from '../services/auth/principal';
-import { nodeHeaders } from '../http/node-fetch';
+import { type Principal, SYSTEM_PRINCIPAL } from '../services/auth/principal';
+import type { SearchDeps } from '../services/search/search-knowledge';
 
 export type Context = {
   db: Database;

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import { fromDatabaseError, isAppError, type AppErrorCode } from '../errors';
+import { type AppErrorCode, fromDatabaseError, isAppError } from '../errors';
 
 const CODE_MAP: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   BAD_REQUEST: 'BAD_REQUEST',

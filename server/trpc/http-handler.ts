@@ -1,11 +1,11 @@
 import { type AnyTRPCRouter, getTRPCErrorShape, TRPCError, transformTRPCResponse } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { createContext } from './context';
-import { retryAfterOf } from './error-mapping';
 import type { Config } from '../config';
 import { isAppError } from '../errors';
 import { discardBody, readBodyWithin, withBodyLimit } from '../http/body-limit';
 import { getRuntime } from '../runtime/global';
+import { createContext } from './context';
+import { retryAfterOf } from './error-mapping';
 
 export const TRPC_ENDPOINT = '/api/trpc';
 const MiB = 1024 * 1024;
@@ -79,31 +79,38 @@ async function boundBody(router: AnyTRPCRouter, req: Request, url: URL, path: st
  * credentials closes a live stream, while server-sent events over HTTP would
  * go on after them.
  */
-export const createTrpcHttpHandler = (router: AnyTRPCRouter) => async (incoming: Request): Promise<Response> => {
-  let req = incoming;
-  const url = new URL(req.url);
-  const path = pathOf(url);
-  // Refused for every method: tRPC would answer HEAD with 204 and the others as an unknown procedure.
-  if (path === null) return errorResponse(router, url, '', 'BAD_REQUEST', MALFORMED_PATH);
-  if (isSubscription(router, path)) return errorResponse(router, url, path, 'METHOD_NOT_SUPPORTED', 'Subscriptions are served over the WebSocket at /api/trpc-ws, not over HTTP');
-  if (req.method === 'POST') {
-    const bounded = await boundBody(router, req, url, path, (await getRuntime()).config);
-    if (bounded instanceof Response) return bounded;
-    req = bounded;
-  }
-  return fetchRequestHandler({
-    endpoint: TRPC_ENDPOINT,
-    req,
-    router,
-    createContext: () => createContext({ req }),
-    responseMeta: ({ errors }) => {
-      const seconds = Math.max(0, ...errors.map((e) => retryAfterOf(e) ?? 0));
-      return seconds ? { headers: new Headers({ 'retry-after': String(Math.ceil(seconds)) }) } : {};
-    },
-    onError: async ({ error, path, ctx }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') {
-        (await getRuntime()).logger.error('tRPC request failed', { path, ...(ctx ? { requestId: ctx.actor.requestId } : {}), error: error.cause ?? error });
-      }
-    },
-  });
-};
+export const createTrpcHttpHandler =
+  (router: AnyTRPCRouter) =>
+  async (incoming: Request): Promise<Response> => {
+    let req = incoming;
+    const url = new URL(req.url);
+    const path = pathOf(url);
+    // Refused for every method: tRPC would answer HEAD with 204 and the others as an unknown procedure.
+    if (path === null) return errorResponse(router, url, '', 'BAD_REQUEST', MALFORMED_PATH);
+    if (isSubscription(router, path))
+      return errorResponse(router, url, path, 'METHOD_NOT_SUPPORTED', 'Subscriptions are served over the WebSocket at /api/trpc-ws, not over HTTP');
+    if (req.method === 'POST') {
+      const bounded = await boundBody(router, req, url, path, (await getRuntime()).config);
+      if (bounded instanceof Response) return bounded;
+      req = bounded;
+    }
+    return fetchRequestHandler({
+      endpoint: TRPC_ENDPOINT,
+      req,
+      router,
+      createContext: () => createContext({ req }),
+      responseMeta: ({ errors }) => {
+        const seconds = Math.max(0, ...errors.map((e) => retryAfterOf(e) ?? 0));
+        return seconds ? { headers: new Headers({ 'retry-after': String(Math.ceil(seconds)) }) } : {};
+      },
+      onError: async ({ error, path, ctx }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          (await getRuntime()).logger.error('tRPC request failed', {
+            path,
+            ...(ctx ? { requestId: ctx.actor.requestId } : {}),
+            error: error.cause ?? error,
+          });
+        }
+      },
+    });
+  };

@@ -1,9 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
+import { type Access, authorize } from '../services/auth/authorize';
+import { type CallerRule, callerLimits, limitCaller } from '../services/auth/limit-caller';
 import type { Context } from './context';
 import { describeFieldErrors, fieldErrorsOf, retryAfterOf, toTRPCError } from './error-mapping';
-import { authorize, type Access } from '../services/auth/authorize';
-import { callerLimits, limitCaller, type CallerRule } from '../services/auth/limit-caller';
 
 /**
  * superjson, with a clear refusal for input that is not its envelope: it
@@ -16,7 +16,10 @@ const transformer = {
     deserialize: (payload: unknown) => {
       if (payload === undefined) return undefined;
       if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: 'The input must be superjson-encoded, {"json": <input>}, as @trpc/client with superjson sends it' });
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: 'The input must be superjson-encoded, {"json": <input>}, as @trpc/client with superjson sends it',
+        });
       }
       return superjson.deserialize(payload as Parameters<typeof superjson.deserialize>[0]);
     },

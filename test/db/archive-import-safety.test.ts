@@ -7,7 +7,7 @@ import type { Database } from '../../db/types';
 import { fromDatabaseError, isAppError } from '../../server/errors';
 import { archiveLines } from '../../server/services/archive/archive-stream';
 import { ARCHIVE_LIMITS } from '../../server/services/archive/format';
-import { importSource, type ImportOptions } from '../../server/services/archive/import-source';
+import { type ImportOptions, importSource } from '../../server/services/archive/import-source';
 import { testDbKind } from '../helpers/db';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
@@ -141,17 +141,36 @@ afterAll(async () => {
 describe('archive size limits', () => {
   const long = (n: number) => 'quokka '.repeat(Math.ceil(n / 7)).slice(0, n);
   const cases: [field: string, build: () => Json, message: RegExp][] = [
-    ['chunk content', () => chunkLine(long(ARCHIVE_LIMITS.chunkContent + 1)), /line 4: invalid chunk line: content: must be at most 100000 characters/],
+    [
+      'chunk content',
+      () => chunkLine(long(ARCHIVE_LIMITS.chunkContent + 1)),
+      /line 4: invalid chunk line: content: must be at most 100000 characters/,
+    ],
     ['chunk title', () => chunkLine(undefined, { title: long(ARCHIVE_LIMITS.title + 1) }), /line 4: invalid chunk line: title: must be at most/],
-    ['chunk context', () => chunkLine(undefined, { context: long(ARCHIVE_LIMITS.context + 1) }), /line 4: invalid chunk line: context: must be at most/],
-    ['heading text', () => chunkLine(undefined, { headingPath: [long(ARCHIVE_LIMITS.headingText + 1)] }), /line 4: invalid chunk line: headingPath\.0: must be at most/],
-    ['heading depth', () => chunkLine(undefined, { headingPath: Array(ARCHIVE_LIMITS.headingDepth + 1).fill('H') }), /line 4: invalid chunk line: headingPath: must have at most/],
+    [
+      'chunk context',
+      () => chunkLine(undefined, { context: long(ARCHIVE_LIMITS.context + 1) }),
+      /line 4: invalid chunk line: context: must be at most/,
+    ],
+    [
+      'heading text',
+      () => chunkLine(undefined, { headingPath: [long(ARCHIVE_LIMITS.headingText + 1)] }),
+      /line 4: invalid chunk line: headingPath\.0: must be at most/,
+    ],
+    [
+      'heading depth',
+      () => chunkLine(undefined, { headingPath: Array(ARCHIVE_LIMITS.headingDepth + 1).fill('H') }),
+      /line 4: invalid chunk line: headingPath: must have at most/,
+    ],
   ];
 
   it.each(cases)('refuses an oversized %s, naming the line and field, and imports nothing', async (_field, build, message) => {
     const id = `upload-limit-${randomUUID()}`;
     const err = await errorOf(importArchive(archive(id, [{ url: 'file://a.md', chunk: build() }])));
-    expect(isAppError(err) && { code: err.code, message: err.message }).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(message) });
+    expect(isAppError(err) && { code: err.code, message: err.message }).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(message),
+    });
     expect(await db.select().from(sources).where(eq(sources.id, id))).toEqual([]);
   });
 
@@ -225,7 +244,12 @@ describe("'replace' of a source that projects and tasks use", () => {
     const id = `upload-replace-${randomUUID()}`;
     const kept = codeLine('export const quokka = () => "grazes";', 'hash-kept');
     const gone = codeLine('export const wombat = () => "digs";', 'hash-gone');
-    await importArchive(archive(id, [{ url: 'file://a.md', code: [kept] }, { url: 'file://b.md', code: [gone] }]));
+    await importArchive(
+      archive(id, [
+        { url: 'file://a.md', code: [kept] },
+        { url: 'file://b.md', code: [gone] },
+      ]),
+    );
     const creator = randomUUID();
     await db.update(sources).set({ createdBy: creator }).where(eq(sources.id, id));
     const [job] = await db.insert(jobs).values({ kind: 'upload', status: 'completed', sourceId: id }).returning({ id: jobs.id });
@@ -241,7 +265,17 @@ describe("'replace' of a source that projects and tasks use", () => {
 
     // The same code on its page comes back; the other page's code changed.
     const changed = codeLine('export const wombat = () => "sleeps";', 'hash-changed');
-    const result = await importArchive(archive(id, [{ url: 'file://a.md', code: [kept] }, { url: 'file://b.md', code: [changed] }], 'Docs v2'), 'replace');
+    const result = await importArchive(
+      archive(
+        id,
+        [
+          { url: 'file://a.md', code: [kept] },
+          { url: 'file://b.md', code: [changed] },
+        ],
+        'Docs v2',
+      ),
+      'replace',
+    );
 
     expect(result).toMatchObject({ sourceId: id, copied: false, pages: 2, codeExamples: 2, codeExampleLinks: { relinked: 1, dropped: 1 } });
     expect(await db.select().from(projectSources).where(eq(projectSources.sourceId, id))).toHaveLength(1);

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, codeExamples, pages, sources } from '../../db/schema';
 import { queryRows } from '../../db/sql';
 import type { Database } from '../../db/types';
-import { isAppError, type AppErrorCode } from '../../server/errors';
+import { type AppErrorCode, isAppError } from '../../server/errors';
 import { archiveLines, gzipLines } from '../../server/services/archive/archive-stream';
 import { startExport } from '../../server/services/archive/export-source';
-import { importSource, type ImportOptions } from '../../server/services/archive/import-source';
+import { type ImportOptions, importSource } from '../../server/services/archive/import-source';
 import { finishReembed, reembedBatch, startReembed } from '../../server/services/ingest/reembed';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -117,7 +117,13 @@ function expectSame(actual: unknown, expected: unknown, path = 'result'): void {
   expect(actual, path).toEqual(expected);
 }
 
-const QUERIES = ['frobnicator widgets', 'install frob npm', 'configuring the frobnicator options', 'widgets overlap troubleshooting', 'frob.toml start-up'];
+const QUERIES = [
+  'frobnicator widgets',
+  'install frob npm',
+  'configuring the frobnicator options',
+  'widgets overlap troubleshooting',
+  'frob.toml start-up',
+];
 const MODES = ['hybrid', 'vector', 'fulltext'] as const;
 
 type Answer = { query: string; mode: string; kind: string; answer: unknown };
@@ -157,10 +163,14 @@ beforeAll(async () => {
     knowledgeType: 'business',
     refreshInterval: 'weekly',
   });
-  const done = await waitFor(async () => {
-    const j = await origin.caller.jobs.get({ id: job.id });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 60_000, 'crawl');
+  const done = await waitFor(
+    async () => {
+      const j = await origin.caller.jobs.get({ id: job.id });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    },
+    60_000,
+    'crawl',
+  );
   expect(done, done.error ?? '').toMatchObject({ status: 'completed', pagesFailed: 0, embeddingsFailed: 0 });
   sourceId = done.sourceId!;
   // Stored vectors as an embedding API returns them, with every float32 digit
@@ -260,7 +270,9 @@ describe('export → import round trip', () => {
     const after = await searchAnswers(copy);
     // Sanity: the queries find something in every mode, so equality is not two empty lists.
     for (const mode of MODES) {
-      expect(before.filter((a) => a.mode === mode && a.kind === 'chunks').every((a) => (a.answer as { results: unknown[] }).results.length > 0)).toBe(true);
+      expect(before.filter((a) => a.mode === mode && a.kind === 'chunks').every((a) => (a.answer as { results: unknown[] }).results.length > 0)).toBe(
+        true,
+      );
     }
     expectSameAnswers(after, before);
   }, 60_000);
@@ -283,17 +295,24 @@ describe('import without embeddings', () => {
     expect(vectors.length).toBe(originCounts.chunks + originCounts.codeExamples);
     expect(vectors.every((r) => r.v === null && r.model === null)).toBe(true);
 
-    expectSameAnswers(await searchAnswers(target, ['fulltext']), expected.filter((a) => a.mode === 'fulltext'));
+    expectSameAnswers(
+      await searchAnswers(target, ['fulltext']),
+      expected.filter((a) => a.mode === 'fulltext'),
+    );
     const vectorOnly = await target.caller.knowledge.search({ query: QUERIES[0]!, mode: 'vector' });
     expect(vectorOnly.results).toEqual([]);
 
     // The job a client starts after such an import (knowledge.reembed), run step by step here.
     const job = await startReembed(target.database.db, async () => {}, target.ingest.embedder);
     for (let left = 1; left > 0; ) {
-      ({ remaining: left } = await reembedBatch({ db: target.database.db, embedder: target.ingest.embedder, embedding: { batchSize: 64, concurrency: 1 } }, job.id, {
-        chunks: [],
-        codeExamples: [],
-      }));
+      ({ remaining: left } = await reembedBatch(
+        { db: target.database.db, embedder: target.ingest.embedder, embedding: { batchSize: 64, concurrency: 1 } },
+        job.id,
+        {
+          chunks: [],
+          codeExamples: [],
+        },
+      ));
     }
     await finishReembed(target.database.db, job.id);
     const filled = await vectorsOf(target.database.db, sourceId);
@@ -400,7 +419,10 @@ describe('damaged and foreign archives', () => {
     for (let k = 0; counts.pages < n; k++) {
       for (const block of blocks) {
         if (counts.pages >= n) break;
-        out.push(edit(block[0]!, (v) => (v.url = `${v.url as string}?copy=${k}`)), ...block.slice(1));
+        out.push(
+          edit(block[0]!, (v) => (v.url = `${v.url as string}?copy=${k}`)),
+          ...block.slice(1),
+        );
         counts.pages++;
         for (const l of block.slice(1)) {
           if (l.includes('"type":"chunk"')) counts.chunks++;
@@ -437,7 +459,10 @@ describe('damaged and foreign archives', () => {
   it('rejects an end line whose counts disagree, and a line that is not JSON', async () => {
     const lines = linesOf(archive);
     const wrongEnd = [...lines.slice(0, -1), edit(lines.at(-1)!, (v) => (v.chunks = (v.chunks as number) + 1))];
-    expect(await rejection(importArchive(db, pack(wrongEnd)))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/end line says/) });
+    expect(await rejection(importArchive(db, pack(wrongEnd)))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/end line says/),
+    });
     const garbled = [...lines.slice(0, 4), '{"type":"chunk",', ...lines.slice(4)];
     expect(await rejection(importArchive(db, pack(garbled)))).toMatchObject({ message: expect.stringMatching(/^Archive line 5: not valid JSON/) });
     expect(await tableCounts(db)).toEqual(empty);
@@ -446,10 +471,15 @@ describe('damaged and foreign archives', () => {
   it('rejects another format and another version with messages that say so', async () => {
     const lines = linesOf(archive);
     const foreign = pack([edit(lines[0]!, (v) => (v.format = 'something-else')), ...lines.slice(1)]);
-    expect(await rejection(importArchive(db, foreign))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/not an Archon source archive/) });
+    expect(await rejection(importArchive(db, foreign))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/not an Archon source archive/),
+    });
     const newer = pack([edit(lines[0]!, (v) => (v.version = 2)), ...lines.slice(1)]);
     expect(await rejection(importArchive(db, newer))).toMatchObject({ message: expect.stringMatching(/version 2 is not supported.*upgrade Archon/) });
-    expect(await rejection(importArchive(db, gzipSync('not json at all\n')))).toMatchObject({ message: expect.stringMatching(/line 1: not valid JSON/) });
+    expect(await rejection(importArchive(db, gzipSync('not json at all\n')))).toMatchObject({
+      message: expect.stringMatching(/line 1: not valid JSON/),
+    });
     expect(await rejection(importArchive(db, Buffer.alloc(0)))).toMatchObject({ message: 'The archive is empty' });
     expect(await tableCounts(db)).toEqual(empty);
   });
@@ -466,7 +496,9 @@ describe('damaged and foreign archives', () => {
     const lines = linesOf(archive);
     const i = lines.findIndex((l) => l.includes('"type":"chunk"'));
     const bad = lines.map((l, k) => (k === i ? edit(l, (v) => (v.embedding = Buffer.alloc(12, 1).toString('base64'))) : l));
-    expect(await rejection(importArchive(db, pack(bad)))).toMatchObject({ message: expect.stringMatching(new RegExp(`^Archive line ${i + 1}: chunk embedding is not 256`)) });
+    expect(await rejection(importArchive(db, pack(bad)))).toMatchObject({
+      message: expect.stringMatching(new RegExp(`^Archive line ${i + 1}: chunk embedding is not 256`)),
+    });
     expect(await tableCounts(db)).toEqual(empty);
   });
 

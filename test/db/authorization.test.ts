@@ -2,13 +2,13 @@ import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, users } from '../../db/schema';
+import { authorizeRequest } from '../../server/http/authorize';
 import { appRouter, createCaller } from '../../server/routers/_app';
 import { acceptInvitation, inviteUser, setupOwner } from '../../server/services/auth/accounts';
 import { createApiKey, resolveApiKey } from '../../server/services/auth/api-keys';
 import type { Principal } from '../../server/services/auth/principal';
 import { createSession, resolveSession } from '../../server/services/auth/sessions';
 import { createContextInner } from '../../server/trpc/context';
-import { authorizeRequest } from '../../server/http/authorize';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
 /**
@@ -20,7 +20,15 @@ const procedures = Object.entries(appRouter._def.procedures as unknown as Record
 const PUBLIC = ['system.health', 'auth.status'];
 /** One's own account and keys: any signed-in person (keys need the admin scope). */
 const ACCOUNT = ['auth.me', 'auth.apiKeys.list', 'auth.apiKeys.create', 'auth.apiKeys.revoke'];
-const ADMIN_ONLY = ['users.list', 'users.invite', 'users.invitations.list', 'users.invitations.revoke', 'users.setRole', 'users.setDisabled', 'users.audit'];
+const ADMIN_ONLY = [
+  'users.list',
+  'users.invite',
+  'users.invitations.list',
+  'users.invitations.revoke',
+  'users.setRole',
+  'users.setDisabled',
+  'users.audit',
+];
 
 let rt: TestRuntime;
 const people: Record<'owner' | 'admin' | 'member' | 'viewer', { id: string; session: Principal }> = {} as never;
@@ -162,17 +170,29 @@ describe('API keys', () => {
     // An admin-scope key of the owner's, the only kind that manages keys, gives admin too.
     expect((await callerFor(keys['owner-admin']!.principal).auth.apiKeys.create({ name: 'by key' })).apiKey.scopes).toEqual(['admin']);
     const audit = await callerFor(people.owner.session).users.audit({ action: 'api_key.created' });
-    expect(audit.items.find((e) => (e.details as { name?: string }).name === 'default member')?.details).toEqual({ name: 'default member', scopes: ['write'] });
+    expect(audit.items.find((e) => (e.details as { name?: string }).name === 'default member')?.details).toEqual({
+      name: 'default member',
+      scopes: ['write'],
+    });
     // Asking for none at all is still a mistake.
     await expect(callerFor(people.member.session).auth.apiKeys.create({ name: 'empty', scopes: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('stop working when they expire or their user is disabled', async () => {
-    const { key, apiKey } = await createApiKey(rt.database.db, people.member.id, { name: 'short', scopes: ['read'], expiresAt: new Date(Date.now() + 60_000) });
+    const { key, apiKey } = await createApiKey(rt.database.db, people.member.id, {
+      name: 'short',
+      scopes: ['read'],
+      expiresAt: new Date(Date.now() + 60_000),
+    });
     expect(await resolveApiKey(rt.database.db, key)).not.toBeNull();
-    await rt.database.db.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, apiKey.id));
+    await rt.database.db
+      .update(apiKeys)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(apiKeys.id, apiKey.id));
     expect(await resolveApiKey(rt.database.db, key)).toBeNull();
-    await expect(createApiKey(rt.database.db, people.member.id, { name: 'past', scopes: ['read'], expiresAt: new Date(Date.now() - 1) })).rejects.toMatchObject({
+    await expect(
+      createApiKey(rt.database.db, people.member.id, { name: 'past', scopes: ['read'], expiresAt: new Date(Date.now() - 1) }),
+    ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
 
@@ -191,7 +211,10 @@ describe('CSRF', () => {
   it('refuses cookie-authenticated mutations over HTTP without the session token, and accepts them with it', async () => {
     const session = people.member.session;
     const noToken = callerFor(session, { transport: 'http' });
-    await expect(noToken.projects.create({ title: 'csrf' })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/x-csrf-token/) });
+    await expect(noToken.projects.create({ title: 'csrf' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(/x-csrf-token/),
+    });
     const wrong = callerFor(session, { transport: 'http', headers: new Headers({ 'x-csrf-token': 'nope' }) });
     await expect(wrong.projects.create({ title: 'csrf' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const right = callerFor(session, { transport: 'http', headers: new Headers({ 'x-csrf-token': session.csrfToken! }) });
@@ -203,7 +226,11 @@ describe('CSRF', () => {
 });
 
 describe('one authorization path', () => {
-  const messageOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.message);
+  const messageOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: Error) => e.message,
+    );
 
   it('refuses in plain route handlers with the words tRPC uses', async () => {
     const { token } = await createSession(rt.database.db, people.viewer.id);
@@ -211,16 +238,25 @@ describe('one authorization path', () => {
     const request = (headers: Record<string, string>, method = 'POST') => new Request('http://localhost/api/uploads', { method, headers });
     const cookie = { cookie: `archon_session=${token}` };
 
-    const anonymous = [await messageOf(authorizeRequest(rt, request({}), 'write')), await messageOf(callerFor(null, { transport: 'http' }).projects.create({ title: 'x' }))];
+    const anonymous = [
+      await messageOf(authorizeRequest(rt, request({}), 'write')),
+      await messageOf(callerFor(null, { transport: 'http' }).projects.create({ title: 'x' })),
+    ];
     expect(anonymous[0]).toBe(anonymous[1]);
     expect(anonymous[0]).toMatch(/^Sign in, or send an API key/);
 
-    const viewer = [await messageOf(authorizeRequest(rt, request(cookie), 'write')), await messageOf(callerFor(viewerSession, { transport: 'http' }).projects.create({ title: 'x' }))];
+    const viewer = [
+      await messageOf(authorizeRequest(rt, request(cookie), 'write')),
+      await messageOf(callerFor(viewerSession, { transport: 'http' }).projects.create({ title: 'x' })),
+    ];
     expect(viewer[0]).toBe(viewer[1]);
     expect(viewer[0]).toBe('This needs write access, which the viewer role does not have');
 
     const readKey = { authorization: `Bearer ${keys['owner-read']!.key}` };
-    const key = [await messageOf(authorizeRequest(rt, request(readKey), 'write')), await messageOf(callerFor(keys['owner-read']!.principal, { transport: 'http' }).projects.create({ title: 'x' }))];
+    const key = [
+      await messageOf(authorizeRequest(rt, request(readKey), 'write')),
+      await messageOf(callerFor(keys['owner-read']!.principal, { transport: 'http' }).projects.create({ title: 'x' })),
+    ];
     expect(key[0]).toBe(key[1]);
     expect(key[0]).toBe('This needs write access, which this API key does not have');
 
@@ -233,9 +269,15 @@ describe('one authorization path', () => {
     expect(csrf[0]).toBe(csrf[1]);
     expect(csrf[0]).toBe('Missing or wrong x-csrf-token header');
     // With the token, or for a read, the route handler gets the actor.
-    const actor = await authorizeRequest(rt, request({ cookie: `archon_session=${memberToken}`, 'x-csrf-token': memberSession.csrfToken!, 'x-request-id': 'req-42' }), 'write');
+    const actor = await authorizeRequest(
+      rt,
+      request({ cookie: `archon_session=${memberToken}`, 'x-csrf-token': memberSession.csrfToken!, 'x-request-id': 'req-42' }),
+      'write',
+    );
     expect(actor).toMatchObject({ principal: { userId: people.member.id }, requestId: 'req-42' });
-    await expect(authorizeRequest(rt, request({ cookie: `archon_session=${memberToken}` }, 'GET'), 'read')).resolves.toMatchObject({ principal: { kind: 'session' } });
+    await expect(authorizeRequest(rt, request({ cookie: `archon_session=${memberToken}` }, 'GET'), 'read')).resolves.toMatchObject({
+      principal: { kind: 'session' },
+    });
   });
 
   it("records the actor's address in the audit log", async () => {
@@ -256,7 +298,12 @@ describe('roles', () => {
     expect(session.capabilities).toEqual(['read', 'write']);
     await admin.users.setRole({ id: people.viewer.id, role: 'viewer' });
     const audit = await admin.users.audit({ action: 'user.role_changed' });
-    expect(audit.items.map((a) => a.details)).toEqual(expect.arrayContaining([{ from: 'viewer', to: 'member' }, { from: 'member', to: 'viewer' }]));
+    expect(audit.items.map((a) => a.details)).toEqual(
+      expect.arrayContaining([
+        { from: 'viewer', to: 'member' },
+        { from: 'member', to: 'viewer' },
+      ]),
+    );
   });
 });
 

@@ -9,17 +9,25 @@ type BadCase = { input: unknown; field: string };
 type ProcedureType = 'query' | 'mutation' | 'subscription';
 type Seed = { project: string; document: string; task: string; source: string };
 
-const procedures = appRouter._def.procedures as unknown as Record<
-  string,
-  { _def: { type: ProcedureType; inputs: unknown[] } }
->;
-const NO_INPUT = ['system.health', 'knowledge.reembed', 'knowledge.embeddingStatus', 'auth.status', 'auth.me', 'users.list', 'users.invitations.list', 'settings.providers'];
+const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureType; inputs: unknown[] } }>;
+const NO_INPUT = [
+  'system.health',
+  'knowledge.reembed',
+  'knowledge.embeddingStatus',
+  'auth.status',
+  'auth.me',
+  'users.list',
+  'users.invitations.list',
+  'settings.providers',
+];
 const SQLISH = "1' OR '1'='1";
 const DROP = "00000000-0000-0000-0000-000000000000'; DROP TABLE projects;--";
 const long = (n: number) => 'x'.repeat(n);
 
-const bad = (field: string, ...values: unknown[]) => (base: object) =>
-  values.map((value): BadCase => ({ input: { ...base, [field]: value }, field }));
+const bad =
+  (field: string, ...values: unknown[]) =>
+  (base: object) =>
+    values.map((value): BadCase => ({ input: { ...base, [field]: value }, field }));
 const without = (base: Record<string, unknown>, field: string): BadCase => {
   const { [field]: _dropped, ...rest } = base;
   return { input: rest, field };
@@ -40,7 +48,16 @@ const badExpectedVersion = bad('expectedVersion', 0, -3, 1.5, '1');
 const badSearchQuery = bad('query', '', '   ', '\n\t', long(2001), 'a\0b', 5, null, ['x'], { q: 'x' });
 const badSearchFilters = (base: object): BadCase[] => [
   ...bad('sourceIds', 'src', [], [''], ['   '], ['a b'], [SQLISH], [long(201)], Array(101).fill('s'), [1], ['a\0b'])(base),
-  ...bad('tags', 'x', [], [''], ['a\nb'], ['a\0b'], [long(65)], Array.from({ length: 51 }, (_, i) => `t${i}`))(base),
+  ...bad(
+    'tags',
+    'x',
+    [],
+    [''],
+    ['a\nb'],
+    ['a\0b'],
+    [long(65)],
+    Array.from({ length: 51 }, (_, i) => `t${i}`),
+  )(base),
   ...bad('knowledgeType', 'fiction', 'TECHNICAL', '', 1)(base),
 ];
 
@@ -129,7 +146,14 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...bad('title', null)(doc),
       ...badTitle('documentType', 50)(doc),
       ...bad('content', 'a\0b', long(2_000_001), 5)(doc),
-      ...bad('tags', 'a', [''], ['a\nb'], [5], Array.from({ length: 51 }, (_, i) => `t${i}`))(doc),
+      ...bad(
+        'tags',
+        'a',
+        [''],
+        ['a\nb'],
+        [5],
+        Array.from({ length: 51 }, (_, i) => `t${i}`),
+      )(doc),
       ...badTitle('status', 50)(doc),
       ...bad('author', '', 'a\0', long(101))(doc),
     ],
@@ -155,12 +179,7 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...badVersionNumber(docTarget),
       ...badVersionNumber(field),
     ],
-    'versions.create': [
-      ...notAnObject,
-      ...badTarget({}),
-      ...bad('changeSummary', 'a\0b', long(1001))(field),
-      ...badTitle('createdBy', 100)(field),
-    ],
+    'versions.create': [...notAnObject, ...badTarget({}), ...bad('changeSummary', 'a\0b', long(1001))(field), ...badTitle('createdBy', 100)(field)],
     'versions.restore': [
       ...notAnObject,
       without({ ...field, versionNumber: 1 }, 'versionNumber'),
@@ -224,12 +243,7 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...badUuid('beforeId')({ id: s.task, status: 'doing' }),
       ...badExpectedVersion({ id: s.task, status: 'doing' }),
     ],
-    'tasks.archive': [
-      ...notAnObject,
-      { input: {}, field: 'id' },
-      ...badUuid('id')({}),
-      ...badTitle('archivedBy', 100)({ id: s.task }),
-    ],
+    'tasks.archive': [...notAnObject, { input: {}, field: 'id' }, ...badUuid('id')({}), ...badTitle('archivedBy', 100)({ id: s.task })],
     'tasks.unarchive': idOnly(s.task),
     'tasks.delete': idOnly(s.task),
     'tasks.onChange': [
@@ -275,7 +289,19 @@ function cases(s: Seed): Record<string, BadCase[]> {
     'users.audit': [...notAnObject.slice(0, 3), ...badPage({}), ...badOffset({}), ...bad('action', 'nope', 5)({})],
     'settings.updateProviders': [
       ...notAnObject,
-      ...bad('embedding', 'x', { baseUrl: 'ftp://x.example' }, { baseUrl: 'https://user:pw@x.example' }, { model: '' }, { dimensions: 0 }, { dimensions: 5000 }, { dimensions: 1.5 }, { other: 1 }, { apiKey: 5 }, { apiKey: 'a\0b' })({}),
+      ...bad(
+        'embedding',
+        'x',
+        { baseUrl: 'ftp://x.example' },
+        { baseUrl: 'https://user:pw@x.example' },
+        { model: '' },
+        { dimensions: 0 },
+        { dimensions: 5000 },
+        { dimensions: 1.5 },
+        { other: 1 },
+        { apiKey: 5 },
+        { apiKey: 'a\0b' },
+      )({}),
       ...bad('chat', { dimensions: 8 }, { model: long(201) }, { baseUrl: 'not a url' })({}),
       ...bad('other', {})({}),
     ],
@@ -283,7 +309,13 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...notAnObject,
       { input: {}, field: 'files' },
       ...bad('files', [], 'x', [{}], [{ name: 'a.md' }], [{ contentBase64: 'YQ==' }], null)({}),
-      ...bad('files', [{ name: '', contentBase64: 'YQ==' }], [{ name: 'a\0b', contentBase64: 'YQ==' }], [{ name: 'a\nb', contentBase64: 'YQ==' }], [{ name: long(256), contentBase64: 'YQ==' }])({}),
+      ...bad(
+        'files',
+        [{ name: '', contentBase64: 'YQ==' }],
+        [{ name: 'a\0b', contentBase64: 'YQ==' }],
+        [{ name: 'a\nb', contentBase64: 'YQ==' }],
+        [{ name: long(256), contentBase64: 'YQ==' }],
+      )({}),
       ...bad('files', [{ name: 'a.md', contentBase64: 'not base64!' }], [{ name: 'a.md', contentBase64: 5 }])({}),
       ...badTitle('title', 200)({ files: [{ name: 'a.md', contentBase64: 'YQ==' }] }),
       ...bad('knowledgeType', 'fiction')({ files: [{ name: 'a.md', contentBase64: 'YQ==' }] }),
@@ -329,7 +361,18 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...bad('limit', 0, 51, -1, 1.5, '5', Number.NaN, Infinity)(search),
       ...bad('returnMode', 'page', 'documents', '')(search),
       ...bad('expandContext', -1, 6, 1.5, '1', true)(search),
-      ...bad('fusion', 'rrf', [], { k: 0 }, { k: 1001 }, { k: 1.5 }, { k: '60' }, { vectorWeight: -1 }, { textWeight: 11 }, { textWeight: Number.NaN })(search),
+      ...bad(
+        'fusion',
+        'rrf',
+        [],
+        { k: 0 },
+        { k: 1001 },
+        { k: 1.5 },
+        { k: '60' },
+        { vectorWeight: -1 },
+        { textWeight: 11 },
+        { textWeight: Number.NaN },
+      )(search),
       ...bad('rerank', 'yes', 1, null)(search),
       ...badSearchFilters(search),
     ],
@@ -363,7 +406,13 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...bad('offset', -1, 1.5, '0', 100_000_001, Number.NaN)({ url: 'https://example.com/' }),
       ...bad('maxChars', 0, 99, 200_001, 1.5, '100')({ pageId: s.project }),
     ],
-    'jobs.list': [...notAnObject, ...badPage({}), ...badOffset({}), ...bad('status', 'done', ['running', 'nope'], [])({}), ...bad('kind', 'scrape')({})],
+    'jobs.list': [
+      ...notAnObject,
+      ...badPage({}),
+      ...badOffset({}),
+      ...bad('status', 'done', ['running', 'nope'], [])({}),
+      ...bad('kind', 'scrape')({}),
+    ],
     'jobs.get': idOnly(s.project),
     'jobs.cancel': idOnly(s.project),
     'jobs.onProgress': [...notAnObject.slice(0, 3), ...badUuid('jobId')({}), ...bad('lastEventId', 'x', '-2', SQLISH)({})],
@@ -382,22 +431,28 @@ function describeFailure(error: unknown, path: string, input: unknown, field: st
   const type = procedures[path]?._def.type ?? 'unknown';
   const shape = getErrorShape({ config: appRouter._def._config, error, type, path, input, ctx: undefined });
   const keys = Object.keys(shape.data.fieldErrors ?? {});
-  const named = shape.data.fieldErrors
-    ? keys.some((k) => k === field || k.startsWith(`${field}.`))
-    : field !== '' && shape.message.includes(field);
+  const named = shape.data.fieldErrors ? keys.some((k) => k === field || k.startsWith(`${field}.`)) : field !== '' && shape.message.includes(field);
   return named ? null : `BAD_REQUEST without naming '${field}': ${shape.message.slice(0, 160)} (fields: ${keys.join(', ')})`;
 }
 
 const show = (value: unknown) =>
-  JSON.stringify(value, (_k, v) => (typeof v === 'string' && v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : v)) ??
-  String(value);
+  JSON.stringify(value, (_k, v) => (typeof v === 'string' && v.length > 40 ? `${v.slice(0, 20)}…(${v.length})` : v)) ?? String(value);
 
 let rt: TestRuntime;
 let seed: Seed;
 let countsBefore: Record<string, number>;
 let rowsBefore: unknown[];
 
-const tables = { projects, tasks, project_documents: projectDocuments, document_versions: documentVersions, task_events: taskEvents, sources, jobs, runnerEvents };
+const tables = {
+  projects,
+  tasks,
+  project_documents: projectDocuments,
+  document_versions: documentVersions,
+  task_events: taskEvents,
+  sources,
+  jobs,
+  runnerEvents,
+};
 
 async function rowCounts(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

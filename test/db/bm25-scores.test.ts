@@ -1,8 +1,8 @@
 // Full-text BM25 as Postgres computes it, checked against the formula over the stored tsvectors.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../db/sql';
 import { chunks, pages, sources } from '../../db/schema';
+import { queryRows } from '../../db/sql';
 import type { DatabaseHandle } from '../../db/types';
 import { textCandidates } from '../../server/services/search/fused-query';
 import { queryLexemes } from '../../server/services/search/search-knowledge';
@@ -32,20 +32,25 @@ const CHUNKS: [string, string[], string | null, string][] = [
 beforeAll(async () => {
   handle = await createTestDatabase();
   await db().insert(sources).values({ id: 'bm25', kind: 'url', title: 'BM25 fixture' });
-  const [page] = await db().insert(pages).values({ sourceId: 'bm25', url: 'https://example.test/p', content: '', contentHash: 'h', charCount: 0, wordCount: 0 }).returning({ id: pages.id });
-  await db().insert(chunks).values(
-    CHUNKS.map(([title, headingPath, context, content], i) => ({
-      sourceId: 'bm25',
-      pageId: page!.id,
-      chunkIndex: i,
-      title,
-      headingPath,
-      context,
-      content,
-      charCount: content.length,
-      contentHash: `c${i}`,
-    })),
-  );
+  const [page] = await db()
+    .insert(pages)
+    .values({ sourceId: 'bm25', url: 'https://example.test/p', content: '', contentHash: 'h', charCount: 0, wordCount: 0 })
+    .returning({ id: pages.id });
+  await db()
+    .insert(chunks)
+    .values(
+      CHUNKS.map(([title, headingPath, context, content], i) => ({
+        sourceId: 'bm25',
+        pageId: page!.id,
+        chunkIndex: i,
+        title,
+        headingPath,
+        context,
+        content,
+        charCount: content.length,
+        contentHash: `c${i}`,
+      })),
+    );
 }, 60_000);
 afterAll(async () => {
   await handle?.close();
@@ -80,8 +85,17 @@ describe('BM25 scores', () => {
       const bm25 = bm25Query(await queryLexemes(db(), query), stats, 1_000);
       expect(bm25).not.toBeNull();
       const list = await textCandidates(db(), {
-        table: 'chunks', text: query, vector: null, model: '', useVector: false, useText: true,
-        candidates: 40, limit: 40, fusion: { k: 60, vectorWeight: 1, textWeight: 1 }, filters: {}, bm25,
+        table: 'chunks',
+        text: query,
+        vector: null,
+        model: '',
+        useVector: false,
+        useText: true,
+        candidates: 40,
+        limit: 40,
+        fusion: { k: 60, vectorWeight: 1, textWeight: 1 },
+        filters: {},
+        bm25,
       });
       const expected = await expectedScores(stats, bm25!.terms, bm25!.idf);
       expect(list.length).toBe(expected.size);
@@ -97,8 +111,17 @@ describe('BM25 scores', () => {
     expect(lexemes).toEqual(expect.arrayContaining(['multi-column', 'multi', 'column', 'multicolumn']));
     const stats = await createTermStats(db()).get();
     const list = await textCandidates(db(), {
-      table: 'chunks', text: 'multi-column', vector: null, model: '', useVector: false, useText: true,
-      candidates: 40, limit: 40, fusion: { k: 60, vectorWeight: 1, textWeight: 1 }, filters: {}, bm25: bm25Query(await queryLexemes(db(), 'multi-column'), stats, 1_000),
+      table: 'chunks',
+      text: 'multi-column',
+      vector: null,
+      model: '',
+      useVector: false,
+      useText: true,
+      candidates: 40,
+      limit: 40,
+      fusion: { k: 60, vectorWeight: 1, textWeight: 1 },
+      filters: {},
+      bm25: bm25Query(await queryLexemes(db(), 'multi-column'), stats, 1_000),
     });
     const [indexes] = await queryRows<{ id: string | number }>(db(), sql`select id from chunks where title = 'Indexes'`);
     expect(list.map((r) => r.id)).toEqual([Number(indexes!.id)]);
@@ -108,8 +131,17 @@ describe('BM25 scores', () => {
     const stats = await createTermStats(db()).get();
     const bm25 = bm25Query(['quokka'], stats, 1_000)!;
     const list = await textCandidates(db(), {
-      table: 'chunks', text: 'quokka', vector: null, model: '', useVector: false, useText: true,
-      candidates: 40, limit: 40, fusion: { k: 60, vectorWeight: 1, textWeight: 1 }, filters: {}, bm25,
+      table: 'chunks',
+      text: 'quokka',
+      vector: null,
+      model: '',
+      useVector: false,
+      useText: true,
+      candidates: 40,
+      limit: 40,
+      fusion: { k: 60, vectorWeight: 1, textWeight: 1 },
+      filters: {},
+      bm25,
     });
     const [tfs] = await queryRows<{ counts: number[] }>(
       db(),

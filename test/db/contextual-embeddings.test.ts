@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks } from '../../db/schema';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { startFakeOpenAI } from '../fixtures/fake-openai';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';

@@ -3,10 +3,10 @@
 // rest of the crawl is never dispatched and the job never finishes.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { crawlInputSchema } from '../../server/schemas/knowledge';
-import { startCrawl } from '../../server/services/crawl/start-crawl';
-import { beginCrawl } from '../../server/services/crawl/run-crawl';
 import { processCrawlBatch } from '../../server/services/crawl/process-batch';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { beginCrawl } from '../../server/services/crawl/run-crawl';
+import { startCrawl } from '../../server/services/crawl/start-crawl';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
 let rt: TestRuntime;

@@ -2,9 +2,9 @@ import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, codeExamples } from '../../db/schema';
 import { embeddingText } from '../../server/services/ingest/chunker';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
-import { fakeEmbedding, startFakeOpenAI, type FakeOpenAI, type FakeRequest } from '../fixtures/fake-openai';
-import { openJobStream, isTerminalEvent } from '../helpers/job-stream';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
+import { type FakeOpenAI, type FakeRequest, fakeEmbedding, startFakeOpenAI } from '../fixtures/fake-openai';
+import { isTerminalEvent, openJobStream } from '../helpers/job-stream';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -47,13 +47,16 @@ afterAll(async () => {
 type Crawl = Parameters<TestRuntime['caller']['knowledge']['crawl']>[0];
 async function crawlToEnd(input: Crawl) {
   const job = await rt.caller.knowledge.crawl(input);
-  return waitFor(async () => {
-    const j = await rt.caller.jobs.get({ id: job.id });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 60_000, `job ${job.id}`);
+  return waitFor(
+    async () => {
+      const j = await rt.caller.jobs.get({ id: job.id });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    },
+    60_000,
+    `job ${job.id}`,
+  );
 }
-const chunksOf = (sourceId: string) =>
-  rt.database.db.select().from(chunks).where(eq(chunks.sourceId, sourceId)).orderBy(asc(chunks.id));
+const chunksOf = (sourceId: string) => rt.database.db.select().from(chunks).where(eq(chunks.sourceId, sourceId)).orderBy(asc(chunks.id));
 /** Embedding requests made while `fn` ran. */
 async function requestsDuring<T>(fn: () => Promise<T>): Promise<[T, FakeRequest[]]> {
   const from = fake.requests.length;
@@ -149,7 +152,14 @@ describe('crawling with an OpenAI-compatible embedding provider', () => {
       .from(chunks)
       .where(and(eq(chunks.sourceId, job.sourceId!), isNotNull(chunks.embedding)));
     expect(embedded).toBeUndefined();
-    expect((await rt.database.db.select().from(chunks).where(and(eq(chunks.sourceId, job.sourceId!), isNull(chunks.embedding)))).length).toBe(rows.length);
+    expect(
+      (
+        await rt.database.db
+          .select()
+          .from(chunks)
+          .where(and(eq(chunks.sourceId, job.sourceId!), isNull(chunks.embedding)))
+      ).length,
+    ).toBe(rows.length);
 
     // Each failed batch was tried 1 + maxRetries (4) times.
     const failedRequests = requests.filter((r) => r.step === 'error');

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatch } from '../../inngest/dispatch';
+import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { crawlJobInput } from '../../server/services/crawl/crawl-job';
 import { startCrawl, startRefresh } from '../../server/services/crawl/start-crawl';
 import { createJob, getJob } from '../../server/services/jobs/jobs';
-import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
@@ -25,7 +25,11 @@ const badInput = { url: 'http://127.0.0.1:9/', startUrl: 'http://127.0.0.1:9/', 
 describe('a crawl job input', () => {
   it('parses as stored by a crawl and by a refresh', async () => {
     const noDispatch = async () => {};
-    const crawl = await startCrawl(rt.database.db, noDispatch, crawlInputSchema.parse({ url: 'http://127.0.0.1:9/docs/', title: 'Docs', tags: ['a'] }));
+    const crawl = await startCrawl(
+      rt.database.db,
+      noDispatch,
+      crawlInputSchema.parse({ url: 'http://127.0.0.1:9/docs/', title: 'Docs', tags: ['a'] }),
+    );
     expect(crawlJobInput(crawl)).toMatchObject({ startUrl: 'http://127.0.0.1:9/docs/', sourceId: crawl.sourceId, maxPages: 1000, scope: 'prefix' });
     await rt.caller.jobs.cancel({ id: crawl.id });
     const refresh = await startRefresh(rt.database.db, noDispatch, crawl.sourceId!);

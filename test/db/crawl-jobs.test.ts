@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, crawlUrls, jobEvents, jobs, pages, runnerRuns, sources } from '../../db/schema';
 import { PROGRESS_INTERVAL_MS, recordJobProgress, setJobStatus } from '../../server/services/jobs/job-progress';
 import { createJob } from '../../server/services/jobs/jobs';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { startWideSite, type WideSite } from '../fixtures/wide-site';
-import { counters, isTerminalEvent, openJobStream, type JobEvent, type JobStream } from '../helpers/job-stream';
+import { counters, isTerminalEvent, type JobEvent, type JobStream, openJobStream } from '../helpers/job-stream';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -47,10 +47,14 @@ const stream = (input: { jobId?: string; lastEventId?: string }) => {
 const untilJobEnds = (jobId: string) => (e: JobEvent) => e.jobId === jobId && isTerminalEvent(e);
 
 async function waitForEnd(jobId: string, timeoutMs = 30_000) {
-  return waitFor(async () => {
-    const j = await rt.caller.jobs.get({ id: jobId });
-    return TERMINAL.includes(j.status) ? j : null;
-  }, timeoutMs, `job ${jobId} to finish`);
+  return waitFor(
+    async () => {
+      const j = await rt.caller.jobs.get({ id: jobId });
+      return TERMINAL.includes(j.status) ? j : null;
+    },
+    timeoutMs,
+    `job ${jobId} to finish`,
+  );
 }
 const crawlToEnd = async (input: CrawlInput) => waitForEnd((await rt.caller.knowledge.crawl(input)).id);
 
@@ -139,7 +143,11 @@ describe('job counters', () => {
 
   // /dup/ reaches page 3 through /dup/alias/3 in the same batch, and (three levels deep) page 1 through /dup/alias/1 in a later one.
   const aliasRows = (jobId: string) =>
-    rt.database.db.select().from(crawlUrls).where(and(eq(crawlUrls.jobId, jobId), sql`${crawlUrls.url} like '%/alias/%'`)).orderBy(crawlUrls.id);
+    rt.database.db
+      .select()
+      .from(crawlUrls)
+      .where(and(eq(crawlUrls.jobId, jobId), sql`${crawlUrls.url} like '%/alias/%'`))
+      .orderBy(crawlUrls.id);
 
   it('embed and count a page reached twice in one batch once', async () => {
     const job = await crawlToEnd({ url: `${wide.url}/dup/`, mode: 'recursive', maxDepth: 2 });
@@ -272,7 +280,14 @@ describe('progress throttling', () => {
 
 describe('jobs.cancel', () => {
   it('stops a running crawl at once, keeps what it stored, and refuses a second cancel', async () => {
-    const job = await rt.caller.knowledge.crawl({ url: `${wide.url}/slow/`, mode: 'recursive', maxDepth: 2, maxPages: 200, delayMs: 200, concurrency: 1 });
+    const job = await rt.caller.knowledge.crawl({
+      url: `${wide.url}/slow/`,
+      mode: 'recursive',
+      maxDepth: 2,
+      maxPages: 200,
+      delayMs: 200,
+      concurrency: 1,
+    });
     await waitFor(async () => (await countOf(pages, job.sourceId!)) > 1, 20_000, 'the first pages to be stored');
     const requested = Date.now();
     const cancelled = await rt.caller.jobs.cancel({ id: job.id });

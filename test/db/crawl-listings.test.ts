@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawlUrls } from '../../db/schema';
+import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { enqueueUrls, MAX_LISTING_FILES } from '../../server/services/crawl/frontier';
+import { MAX_SITEMAP_NESTING } from '../../server/services/crawl/process-url';
 import { abandonBatch, finalizeCrawl } from '../../server/services/crawl/run-crawl';
 import { startCrawl } from '../../server/services/crawl/start-crawl';
-import { crawlInputSchema } from '../../server/schemas/knowledge';
-import { MAX_SITEMAP_NESTING } from '../../server/services/crawl/process-url';
-import { serveLoopback, type LoopbackSite } from '../helpers/loopback-site';
+import { type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
@@ -54,7 +54,8 @@ afterAll(async () => {
 });
 
 // Bounded: a crawl that never ends fails here instead of hanging the suite.
-const crawlToEnd = async (input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) => jobSettled(rt, (await rt.caller.knowledge.crawl(input)).id);
+const crawlToEnd = async (input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) =>
+  jobSettled(rt, (await rt.caller.knowledge.crawl(input)).id);
 const frontier = async (jobId: string) => rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId));
 
 describe('sitemap indexes', () => {
@@ -70,7 +71,10 @@ describe('sitemap indexes', () => {
   it('stops enqueueing listing files once the page budget is full', async () => {
     const job = await crawlToEnd({ url: `${base}/chain/0.xml`, mode: 'sitemap', maxPages: 1, scope: 'host' });
     expect(job).toMatchObject({ status: 'completed', pagesFetched: 1 });
-    const sitemaps = (await frontier(job.id)).filter((u) => u.kind === 'sitemap').map((u) => new URL(u.url).pathname).sort();
+    const sitemaps = (await frontier(job.id))
+      .filter((u) => u.kind === 'sitemap')
+      .map((u) => new URL(u.url).pathname)
+      .sort();
     // chain/1 queued the one page the budget allows; what chain/2 and chain-pages/1 name is not fetched.
     expect(sitemaps).toEqual(['/chain-pages/0.xml', '/chain-pages/1.xml', '/chain/0.xml', '/chain/1.xml', '/chain/2.xml']);
   });
@@ -79,7 +83,10 @@ describe('sitemap indexes', () => {
     const job = await crawlToEnd({ url: `${base}/chain/0.xml`, mode: 'sitemap', maxPages: 1000, scope: 'host' });
     expect(job.status).toBe('completed');
     const urls = await frontier(job.id);
-    const indexes = urls.filter((u) => /\/chain\/\d+\.xml$/.test(u.url)).map((u) => u.depth).sort();
+    const indexes = urls
+      .filter((u) => /\/chain\/\d+\.xml$/.test(u.url))
+      .map((u) => u.depth)
+      .sort();
     expect(indexes).toEqual([0, 1, 2, 3]);
     expect(urls.find((u) => u.url.endsWith(`/chain/${MAX_SITEMAP_NESTING}.xml`))?.reason).toMatch(/nested deeper than 3 levels/);
     expect(urls.filter((u) => u.kind === 'page')).toHaveLength(MAX_SITEMAP_NESTING);
@@ -101,14 +108,20 @@ describe('listing files in a subdirectory', () => {
   it('a sitemap in /sitemaps/ crawls the pages it lists elsewhere on its site', async () => {
     const job = await crawlToEnd({ url: `${base}/sitemaps/docs.xml` });
     expect(job).toMatchObject({ status: 'completed', pagesFetched: 2 });
-    const done = (await frontier(job.id)).filter((u) => u.status === 'done').map((u) => new URL(u.url).pathname).sort();
+    const done = (await frontier(job.id))
+      .filter((u) => u.status === 'done')
+      .map((u) => new URL(u.url).pathname)
+      .sort();
     expect(done).toEqual(['/docs/p1', '/docs/p2', '/sitemaps/docs.xml']);
   });
 
   it('so does an llms.txt in /files/', async () => {
     const job = await crawlToEnd({ url: `${base}/files/llms.txt` });
     expect(job.status).toBe('completed');
-    const done = (await frontier(job.id)).filter((u) => u.status === 'done').map((u) => new URL(u.url).pathname).sort();
+    const done = (await frontier(job.id))
+      .filter((u) => u.status === 'done')
+      .map((u) => new URL(u.url).pathname)
+      .sort();
     expect(done).toEqual(['/docs/p1', '/docs/p2', '/files/llms.txt']);
   });
 });

@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, crawlUrls, pages } from '../../db/schema';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 let rt: TestRuntime;
@@ -15,7 +15,8 @@ afterAll(async () => {
   await site?.close();
 });
 
-const crawlToEnd = async (input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) => jobSettled(rt, (await rt.caller.knowledge.crawl(input)).id);
+const crawlToEnd = async (input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) =>
+  jobSettled(rt, (await rt.caller.knowledge.crawl(input)).id);
 
 async function frontier(jobId: string) {
   return rt.database.db
@@ -38,7 +39,10 @@ describe('crawling a documentation site', () => {
     expect([...byUrl.keys()].some((u) => u.startsWith('/blog') || u.includes('external'))).toBe(false);
     expect(byUrl.has('/docs/c/deep')).toBe(false);
 
-    const stored = await rt.database.db.select({ url: pages.url, title: pages.title, content: pages.content }).from(pages).where(eq(pages.sourceId, job.sourceId!));
+    const stored = await rt.database.db
+      .select({ url: pages.url, title: pages.title, content: pages.content })
+      .from(pages)
+      .where(eq(pages.sourceId, job.sourceId!));
     const a = stored.find((p) => p.url.endsWith('/docs/a'))!;
     expect(a.title).toContain('Guide A');
     expect(a.content).toContain('```typescript');
@@ -64,7 +68,9 @@ describe('crawling a documentation site', () => {
     const job = await crawlToEnd({ url: `${site.url}/sitemap_index.xml`, scope: 'host' });
     expect(job.status).toBe('completed');
     const done = (await frontier(job.id)).filter((u) => u.status === 'done').map((u) => u.url.replace(site.url, ''));
-    expect(done).toEqual(expect.arrayContaining(['/sitemap_index.xml', '/sitemaps/one.xml', '/sitemaps/two.xml.gz', '/docs/a', '/docs/b', '/docs/c/deep']));
+    expect(done).toEqual(
+      expect.arrayContaining(['/sitemap_index.xml', '/sitemaps/one.xml', '/sitemaps/two.xml.gz', '/docs/a', '/docs/b', '/docs/c/deep']),
+    );
     expect(job.pagesFetched).toBe(3);
   });
 
@@ -81,7 +87,14 @@ describe('crawling a documentation site', () => {
   });
 
   it('records redirects, loops, blocked hops, timeouts, errors, binary and oversized responses per URL', async () => {
-    const job = await crawlToEnd({ url: `${site.url}/trouble/`, mode: 'recursive', maxDepth: 2, scope: 'host', timeoutMs: 1000, maxBytes: 1_000_000 });
+    const job = await crawlToEnd({
+      url: `${site.url}/trouble/`,
+      mode: 'recursive',
+      maxDepth: 2,
+      scope: 'host',
+      timeoutMs: 1000,
+      maxBytes: 1_000_000,
+    });
     expect(job.status).toBe('completed');
     const byUrl = new Map((await frontier(job.id)).map((u) => [u.url.replace(site.url, ''), u]));
     expect(byUrl.get('/redirect/1')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^duplicate of .*\/docs\/a$/) });
@@ -106,7 +119,10 @@ describe('crawling a documentation site', () => {
     expect(a.sourceId).not.toBe(b.sourceId);
     const again = await crawlToEnd({ url: `${site.url}/docs/a?utm_campaign=x#top`, mode: 'single' });
     expect(again.sourceId).toBe(a.sourceId);
-    const rows = await rt.database.db.select().from(pages).where(and(eq(pages.sourceId, a.sourceId!)));
+    const rows = await rt.database.db
+      .select()
+      .from(pages)
+      .where(and(eq(pages.sourceId, a.sourceId!)));
     expect(rows).toHaveLength(1);
   });
 });

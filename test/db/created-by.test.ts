@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller } from '../../server/routers/_app';
 import { setupOwner } from '../../server/services/auth/accounts';
 import type { Principal } from '../../server/services/auth/principal';
-import { createCaller } from '../../server/routers/_app';
 import { createContextInner } from '../../server/trpc/context';
-import { serveLoopback, type LoopbackSite } from '../helpers/loopback-site';
+import { type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /** Jobs and sources record who started them, so an operator can tell whose crawl is running. */
@@ -48,7 +48,9 @@ describe('who started it', () => {
   });
 
   it('is null when the system starts it', async () => {
-    const upload = await rt.caller.knowledge.upload({ files: [{ name: 'system.md', contentBase64: Buffer.from('# System\n\nText.').toString('base64') }] });
+    const upload = await rt.caller.knowledge.upload({
+      files: [{ name: 'system.md', contentBase64: Buffer.from('# System\n\nText.').toString('base64') }],
+    });
     expect(upload.createdBy).toBeNull();
     expect((await rt.caller.knowledge.source({ id: upload.sourceId! })).createdBy).toBeNull();
     await jobSettled(rt, upload.id);

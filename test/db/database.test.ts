@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationStatus, MIGRATIONS_DIR, readJournal, runMigrations } from '../../db/migrate';
-import { queryRows } from '../../db/sql';
+import { MIGRATIONS_DIR, migrationStatus, readJournal, runMigrations } from '../../db/migrate';
 import { chunks, pages, sources } from '../../db/schema';
+import { queryRows } from '../../db/sql';
 import type { DatabaseHandle } from '../../db/types';
 import { embeddingExpr, ensureVectorIndexes, indexedDistance, indexType, queryVectorParam, vectorIndexName } from '../../db/vector-index';
 import { createTestDatabase } from '../helpers/db';
@@ -154,7 +154,16 @@ describe('full-text weighting', () => {
     const pageId = await seedPage('fts');
     await handle.db.insert(chunks).values([
       { sourceId: 'fts', pageId, chunkIndex: 0, title: 'Intro', content: 'the vacuum process reclaims storage', charCount: 10, contentHash: 'a' },
-      { sourceId: 'fts', pageId, chunkIndex: 1, title: 'Vacuum', headingPath: ['Maintenance'], content: 'reclaims storage', charCount: 10, contentHash: 'b' },
+      {
+        sourceId: 'fts',
+        pageId,
+        chunkIndex: 1,
+        title: 'Vacuum',
+        headingPath: ['Maintenance'],
+        content: 'reclaims storage',
+        charCount: 10,
+        contentHash: 'b',
+      },
     ]);
     const rows = await queryRows<{ chunk_index: number }>(
       handle.db,

@@ -72,9 +72,9 @@ describe('updating a document', () => {
     const before = await rt.caller.documents.byId({ id: doc.id });
     const versionsBefore = await versionsOf(doc.id);
 
-    await expect(
-      rt.caller.documents.update({ id: doc.id, expectedVersion: 1, content: 'edit by B', title: 'B title' }),
-    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(rt.caller.documents.update({ id: doc.id, expectedVersion: 1, content: 'edit by B', title: 'B title' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
 
     const after = await rt.caller.documents.byId({ id: doc.id });
     expect(after).toEqual(before);
@@ -212,10 +212,7 @@ describe('deleting a document', () => {
     expect(await rt.caller.documents.delete({ id: doc.id })).toEqual({ id: doc.id });
     await expect(rt.caller.documents.byId({ id: doc.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(versionsOf(doc.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const [left] = await rt.database.db
-      .select({ n: count() })
-      .from(documentVersions)
-      .where(eq(documentVersions.documentId, doc.id));
+    const [left] = await rt.database.db.select({ n: count() }).from(documentVersions).where(eq(documentVersions.documentId, doc.id));
     expect(left?.n).toBe(0);
 
     expect((await rt.caller.documents.byId({ id: other.id })).content).toBe('stay');

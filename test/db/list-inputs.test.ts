@@ -35,7 +35,12 @@ let owner: ReturnType<typeof createCaller>;
 beforeAll(async () => {
   rt = await createTestRuntime();
   const user = await setupOwner(rt.database.db, { email: 'owner@example.com', password: 'a long enough password 1' });
-  owner = createCaller(createContextInner({ runtime: rt, principal: { kind: 'session', userId: user.id, email: user.email, role: 'owner', capabilities: ['read', 'write', 'admin'] } }));
+  owner = createCaller(
+    createContextInner({
+      runtime: rt,
+      principal: { kind: 'session', userId: user.id, email: user.email, role: 'owner', capabilities: ['read', 'write', 'admin'] },
+    }),
+  );
 });
 afterAll(async () => {
   await rt?.close();
@@ -63,7 +68,8 @@ describe('query inputs', () => {
     const ok = queries.filter((q) => outcomes[q] === 'ok');
     expect(ok.sort()).toEqual(queries.filter((q) => !NEEDS_INPUT.includes(q)).sort());
     for (const path of NEEDS_INPUT) expect(outcomes[path], path).toMatch(/^BAD_REQUEST: /);
-    for (const list of ['projects.list', 'tasks.list', 'jobs.list', 'users.audit', 'auth.apiKeys.list', 'knowledge.sources']) expect(outcomes[list], list).toBe('ok');
+    for (const list of ['projects.list', 'tasks.list', 'jobs.list', 'users.audit', 'auth.apiKeys.list', 'knowledge.sources'])
+      expect(outcomes[list], list).toBe('ok');
   });
 
   it('applies the same defaults to no input as to an empty object', async () => {

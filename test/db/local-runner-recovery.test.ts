@@ -1,11 +1,11 @@
+import { eq, sql } from 'drizzle-orm';
 import { eventType } from 'inngest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { eq, sql } from 'drizzle-orm';
 import { runnerRuns } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
-import { claimRun, insertEvents, insertRuns } from '../../server/runner/store';
 import type { LocalRunner } from '../../server/runner/local-runner';
+import { claimRun, insertEvents, insertRuns } from '../../server/runner/store';
 import { createTestDatabase } from '../helpers/db';
 import { createTestInngest, runsOf, startTestRunner, waitForRuns } from '../helpers/test-runner';
 

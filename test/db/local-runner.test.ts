@@ -1,9 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { eventType, NonRetriableError, RetryAfterError } from 'inngest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { DatabaseHandle } from '../../db/types';
-import { eq } from 'drizzle-orm';
 import { runnerRuns } from '../../db/schema';
+import type { DatabaseHandle } from '../../db/types';
 import type { LocalRunner } from '../../server/runner/local-runner';
 import { insertEvents, insertRuns, releaseRun } from '../../server/runner/store';
 import { createTestDatabase } from '../helpers/db';
@@ -24,7 +24,10 @@ const parent = client.createFunction({ id: 'parent', triggers: [started] }, asyn
     bump(`${event.data.key}:double`);
     return (event.data.n ?? 1) * 2;
   });
-  await step.sendEvent('fan-out', [0, 1, 2].map((i) => child.create({ key: event.data.key, i })));
+  await step.sendEvent(
+    'fan-out',
+    [0, 1, 2].map((i) => child.create({ key: event.data.key, i })),
+  );
   const [a, b] = await Promise.all([step.run('left', () => 'L'), step.run('right', () => 'R')]);
   return { doubled, a, b };
 });
@@ -128,7 +131,10 @@ const key = () => Math.random().toString(36).slice(2);
 
 describe('local runner', () => {
   it('registers the functions through the SDK sync, including onFailure handlers', () => {
-    const ids = runner.registry.all().map((f) => f.id).sort();
+    const ids = runner.registry
+      .all()
+      .map((f) => f.id)
+      .sort();
     expect(ids).toContain('test-app-parent');
     expect(ids).toContain('test-app-doomed-failure');
   });
@@ -136,12 +142,18 @@ describe('local runner', () => {
   it('memoises steps, fans out with sendEvent and runs parallel steps', async () => {
     const k = key();
     await client.send(started.create({ key: k, n: 21 }));
-    const [run] = await waitForRuns(handle.db, 'test-app-parent', (runs) => runs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'completed'));
+    const [run] = await waitForRuns(handle.db, 'test-app-parent', (runs) =>
+      runs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'completed'),
+    );
     const mine = (await runsOf(handle.db, 'test-app-parent')).find((r) => (r.event as { data: { key: string } }).data.key === k)!;
     expect(run).toBeDefined();
     expect(mine.output).toEqual({ doubled: 42, a: 'L', b: 'R' });
     expect(count(`${k}:double`)).toBe(1);
-    await waitForRuns(handle.db, 'test-app-child', (runs) => runs.filter((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'completed').length === 3);
+    await waitForRuns(
+      handle.db,
+      'test-app-child',
+      (runs) => runs.filter((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'completed').length === 3,
+    );
     expect([0, 1, 2].map((i) => count(`${k}:child:${i}`))).toEqual([1, 1, 1]);
   });
 
@@ -154,7 +166,9 @@ describe('local runner', () => {
   it('retries a failing step with backoff until it succeeds', async () => {
     const k = key();
     await client.send({ name: 'test/flaky', data: { key: k, failures: 2 } });
-    const runs = await waitForRuns(handle.db, 'test-app-flaky', (rs) => rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status !== 'queued' && r.status !== 'running'));
+    const runs = await waitForRuns(handle.db, 'test-app-flaky', (rs) =>
+      rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status !== 'queued' && r.status !== 'running'),
+    );
     const run = runs.find((r) => (r.event as { data: { key: string } }).data.key === k)!;
     expect(run.status).toBe('completed');
     expect(run.output).toBe('finally');
@@ -165,7 +179,9 @@ describe('local runner', () => {
     const k = key();
     const t0 = Date.now();
     await client.send({ name: 'test/polite', data: { key: k } });
-    const runs = await waitForRuns(handle.db, 'test-app-politely', (rs) => rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'completed'));
+    const runs = await waitForRuns(handle.db, 'test-app-politely', (rs) =>
+      rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'completed'),
+    );
     const finishedAt = runs.find((r) => (r.event as { data: { key: string } }).data.key === k)!.output as number;
     expect(finishedAt - t0).toBeGreaterThanOrEqual(950);
     expect(count(`${k}:polite`)).toBe(2);
@@ -174,7 +190,9 @@ describe('local runner', () => {
   it('fails at once on NonRetriableError and runs onFailure with the error', async () => {
     const k = key();
     await client.send({ name: 'test/doomed', data: { key: k, fatal: true } });
-    await waitForRuns(handle.db, 'test-app-doomed', (rs) => rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'failed'));
+    await waitForRuns(handle.db, 'test-app-doomed', (rs) =>
+      rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'failed'),
+    );
     expect(count(`${k}:doomed`)).toBe(1);
     await waitForRuns(handle.db, 'test-app-doomed-failure', () => failures.some((f) => (f.original as { key: string }).key === k));
     expect(failures.find((f) => (f.original as { key: string }).key === k)!.error).toBe('cannot ever work');
@@ -183,7 +201,9 @@ describe('local runner', () => {
   it('gives up after the configured retries and runs onFailure', async () => {
     const k = key();
     await client.send({ name: 'test/doomed', data: { key: k, fatal: false } });
-    await waitForRuns(handle.db, 'test-app-doomed', (rs) => rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'failed'));
+    await waitForRuns(handle.db, 'test-app-doomed', (rs) =>
+      rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'failed'),
+    );
     expect(count(`${k}:doomed`)).toBe(2);
     await waitForRuns(handle.db, 'test-app-doomed-failure', () => failures.some((f) => (f.original as { key: string }).key === k));
     expect(failures.find((f) => (f.original as { key: string }).key === k)!.error).toBe('keeps failing');
@@ -227,7 +247,9 @@ describe('local runner', () => {
     const evt = { id: `dedupe-${k}`, name: 'test/child', data: { key: k, i: 9 } };
     await client.send(evt);
     await client.send(evt);
-    await waitForRuns(handle.db, 'test-app-child', (rs) => rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'completed'));
+    await waitForRuns(handle.db, 'test-app-child', (rs) =>
+      rs.some((r) => (r.event as { data: { key: string } }).data.key === k && r.status === 'completed'),
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect((await runsOf(handle.db, 'test-app-child')).filter((r) => (r.event as { data: { key: string } }).data.key === k)).toHaveLength(1);
   });
@@ -252,7 +274,10 @@ describe('local runner', () => {
 
   it('releases only the run it names, not the others its owner holds', async () => {
     const events = await insertEvents(handle.db, [{ name: 'test/held-a' }, { name: 'test/held-b' }]);
-    await insertRuns(handle.db, events.map((event) => ({ functionId: 'archon-test-held', event, concurrencyKey: null, concurrencyLimit: null })));
+    await insertRuns(
+      handle.db,
+      events.map((event) => ({ functionId: 'archon-test-held', event, concurrencyKey: null, concurrencyLimit: null })),
+    );
     // Held as a claim leaves them, set directly so the running runner cannot take them first.
     const [a, b] = await handle.db
       .update(runnerRuns)

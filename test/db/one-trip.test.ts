@@ -21,7 +21,7 @@ const NASTY = [
   "'; drop table chunks; --",
   'back\\slash',
   "\\'; select 1; --",
-  'E\'\\x41\'',
+  "E'\\x41'",
   '$1 and $2',
   '$$ dollar $$',
   '-- not a comment',
@@ -66,7 +66,11 @@ describe('sqlLiteral', () => {
 describe('queryWithSettings', () => {
   it('inlines parameters, so a value can never become SQL', async () => {
     for (const value of NASTY) {
-      const rows = await queryWithSettings<{ v: string; n: number }>(db(), localSettings({ work_mem: '8MB' }), sql`select ${value}::text as v, ${-2}::int - ${-3}::int as n`);
+      const rows = await queryWithSettings<{ v: string; n: number }>(
+        db(),
+        localSettings({ work_mem: '8MB' }),
+        sql`select ${value}::text as v, ${-2}::int - ${-3}::int as n`,
+      );
       expect(rows).toEqual([{ v: value, n: 1 }]);
     }
     expect(inlineQuery(sql`select ${"it's"} as a, ${-1}::int as b`)).toBe("select 'it''s' as a, (-1)::int as b");
@@ -85,12 +89,18 @@ describe('queryWithSettings', () => {
     // The planner saw the setting: a sequential scan is marked disabled (priced out before PostgreSQL 18) although it is the only way.
     const plan = await queryWithSettings<{ 'QUERY PLAN': string }>(db(), settings, sql`explain select * from pg_class`);
     expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/Disabled: true|cost=1\d{10}/);
-    const [after] = await queryRows<{ seq: string; mem: string }>(db(), sql`select current_setting('enable_seqscan') as seq, current_setting('work_mem') as mem`);
+    const [after] = await queryRows<{ seq: string; mem: string }>(
+      db(),
+      sql`select current_setting('enable_seqscan') as seq, current_setting('work_mem') as mem`,
+    );
     expect(after).toEqual({ seq: 'on', mem: expect.not.stringMatching(/^7MB$/) });
   });
 
   it('rolls the settings back with the statement when it fails, and reports the failure', async () => {
-    const failure = await queryWithSettings(db(), localSettings({ work_mem: '9MB' }), sql`select 1 / ${0}::int`).then(() => null, (err: Error) => err);
+    const failure = await queryWithSettings(db(), localSettings({ work_mem: '9MB' }), sql`select 1 / ${0}::int`).then(
+      () => null,
+      (err: Error) => err,
+    );
     // Either driver's error, or drizzle's wrapper around it.
     expect(`${failure?.message} ${(failure?.cause as Error | undefined)?.message}`).toMatch(/division by zero/);
     const [after] = await queryRows<{ mem: string }>(db(), sql`select current_setting('work_mem') as mem`);

@@ -31,10 +31,15 @@ const storedHash = async (id: string) => (await rt.database.db.select({ hash: us
 describe('signing in with a hash made with older parameters', () => {
   it('hashes the password again with the current parameters after a successful sign-in, and not after a failed one', async () => {
     const old = olderHash(PASSWORD);
-    const [user] = await rt.database.db.insert(users).values({ email: 'older@example.com', role: 'member', passwordHash: old }).returning({ id: users.id });
+    const [user] = await rt.database.db
+      .insert(users)
+      .values({ email: 'older@example.com', role: 'member', passwordHash: old })
+      .returning({ id: users.id });
     const limiter = createRateLimiter(rt.database.db, rateLimitRules());
 
-    await expect(signIn(rt.database.db, limiter, { email: 'older@example.com', password: 'not the pass phrase' }, meta)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(signIn(rt.database.db, limiter, { email: 'older@example.com', password: 'not the pass phrase' }, meta)).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
     expect(await storedHash(user!.id)).toBe(old);
 
     await signIn(rt.database.db, limiter, { email: 'older@example.com', password: PASSWORD }, meta);

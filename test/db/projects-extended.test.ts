@@ -1,14 +1,6 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  documentVersions,
-  projectDocuments,
-  projects,
-  projectSources,
-  sources,
-  taskEvents,
-  tasks,
-} from '../../db/schema';
+import { documentVersions, projectDocuments, projectSources, projects, sources, taskEvents, tasks } from '../../db/schema';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 
 const UNKNOWN_ID = '7b0e2f4c-1a3d-4c5e-8f9a-0b1c2d3e4f5a';
@@ -58,8 +50,7 @@ describe('githubRepo', () => {
 });
 
 describe('pinning', () => {
-  const pinnedIds = async () =>
-    (await rt.database.db.select({ id: projects.id }).from(projects).where(eq(projects.pinned, true))).map((r) => r.id);
+  const pinnedIds = async () => (await rt.database.db.select({ id: projects.id }).from(projects).where(eq(projects.pinned, true))).map((r) => r.id);
 
   it('keeps at most one project pinned when creating and updating', async () => {
     const a = await rt.caller.projects.create({ title: 'Pin A', pinned: true });
@@ -117,9 +108,7 @@ describe('list search and pagination', () => {
   it('paginates alphabetically with a constant total', async () => {
     const all = (await rt.caller.projects.list({ query: token })).items.map((p) => p.title);
     expect(all).toEqual(['100% sure', 'Alpha', 'Omega', 'snake_case', 'snakeXcase'].map((t) => `${token} ${t}`));
-    const pages = await Promise.all(
-      [0, 2, 4].map((offset) => rt.caller.projects.list({ query: token, limit: 2, offset })),
-    );
+    const pages = await Promise.all([0, 2, 4].map((offset) => rt.caller.projects.list({ query: token, limit: 2, offset })));
     expect(pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
     expect(pages.map((p) => p.total)).toEqual([5, 5, 5]);
     expect(pages.flatMap((p) => p.items.map((i) => i.title))).toEqual(all);
@@ -204,8 +193,7 @@ describe('features and data versions', () => {
       [2, 'update'],
       [1, 'update'],
     ]);
-    const get = (versionNumber: number) =>
-      rt.caller.versions.get({ projectId: project.id, fieldName: 'features', versionNumber });
+    const get = (versionNumber: number) => rt.caller.versions.get({ projectId: project.id, fieldName: 'features', versionNumber });
     expect((await get(4)).content).toEqual(['three']);
     expect((await get(5)).content).toEqual(['one']);
   });
@@ -214,9 +202,9 @@ describe('features and data versions', () => {
     const project = await rt.caller.projects.create({ title: 'No such version' });
     await rt.caller.projects.update({ id: project.id, features: ['kept'] });
     const before = await featureVersions(project.id);
-    await expect(
-      rt.caller.versions.restore({ projectId: project.id, fieldName: 'features', versionNumber: 7 }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(rt.caller.versions.restore({ projectId: project.id, fieldName: 'features', versionNumber: 7 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect(await featureVersions(project.id)).toEqual(before);
     expect((await rt.caller.projects.byId({ id: project.id })).features).toEqual(['kept']);
   });
@@ -270,15 +258,12 @@ describe('sources', () => {
     ['missing-source', 'NOT_FOUND'],
     ["src-docs' OR '1'='1", 'BAD_REQUEST'],
     ['src-docs; DROP TABLE sources;--', 'BAD_REQUEST'],
-  ])(
-    'refuses unknown or malformed source %j with %s',
-    async (sourceId, code) => {
-      const before = await rt.caller.projects.sources({ id: projectId });
-      await expect(rt.caller.projects.linkSource({ projectId, sourceId })).rejects.toMatchObject({ code });
-      expect(await rt.caller.projects.sources({ id: projectId })).toEqual(before);
-      expect(await rowCount(sources)).toBe(2);
-    },
-  );
+  ])('refuses unknown or malformed source %j with %s', async (sourceId, code) => {
+    const before = await rt.caller.projects.sources({ id: projectId });
+    await expect(rt.caller.projects.linkSource({ projectId, sourceId })).rejects.toMatchObject({ code });
+    expect(await rt.caller.projects.sources({ id: projectId })).toEqual(before);
+    expect(await rowCount(sources)).toBe(2);
+  });
 
   it.each([
     ['linkSource', () => rt.caller.projects.linkSource({ projectId: UNKNOWN_ID, sourceId: 'src-docs' })],
@@ -309,7 +294,10 @@ describe('delete', () => {
     const child = await rt.caller.tasks.create({ projectId: project.id, title: 'Child', parentId: parent.id });
     const doc = await rt.caller.documents.create({ projectId: project.id, title: 'Doc', content: 'x' });
     await rt.caller.projects.update({ id: project.id, features: ['f'] });
-    await rt.database.db.insert(sources).values({ id: `src-${project.id}`, kind: 'upload', title: 'kept' }).onConflictDoNothing();
+    await rt.database.db
+      .insert(sources)
+      .values({ id: `src-${project.id}`, kind: 'upload', title: 'kept' })
+      .onConflictDoNothing();
     await rt.caller.projects.linkSource({ projectId: project.id, sourceId: `src-${project.id}` });
     return { project, parent, child, doc };
   }
@@ -331,7 +319,10 @@ describe('delete', () => {
     await expect(rt.caller.projects.byId({ id: doomed.project.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     expect(await countFor(survivor.project.id)).toEqual(survivorCounts);
-    const [source] = await rt.database.db.select().from(sources).where(eq(sources.id, `src-${doomed.project.id}`));
+    const [source] = await rt.database.db
+      .select()
+      .from(sources)
+      .where(eq(sources.id, `src-${doomed.project.id}`));
     expect(source?.title).toBe('kept');
   });
 

@@ -3,7 +3,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { settings } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
+import { loadConfig } from '../../server/config';
 import { isAppError } from '../../server/errors';
+import { withProviderSettings } from '../../server/services/providers/provider-config';
 import {
   getProviderSettings,
   PROVIDER_SETTING_KEYS,
@@ -12,8 +14,6 @@ import {
   updateProviderSettings,
 } from '../../server/services/providers/provider-settings';
 import { createSecretBox } from '../../server/services/security/secret-box';
-import { loadConfig } from '../../server/config';
-import { withProviderSettings } from '../../server/services/providers/provider-config';
 import { createTestDatabase } from '../helpers/db';
 
 const SECRET = `test-secret-${randomBytes(24).toString('hex')}`;
@@ -122,8 +122,7 @@ describe('provider settings', () => {
   });
 
   it('flags an embedding change only when base URL, model or dimensions change', async () => {
-    const set = (embedding: object, chat?: object) =>
-      updateProviderSettings(database.db, box, { embedding, ...(chat ? { chat } : {}) }, USER);
+    const set = (embedding: object, chat?: object) => updateProviderSettings(database.db, box, { embedding, ...(chat ? { chat } : {}) }, USER);
     expect((await set({ model: 'a', dimensions: 8 })).changed.embeddingModel).toBe(true);
     expect((await set({ model: 'a', dimensions: 8 })).changed.embeddingModel).toBe(false);
     expect((await set({ apiKey: CANARY })).changed.embeddingModel).toBe(false);
@@ -134,9 +133,7 @@ describe('provider settings', () => {
     expect((await set({ baseUrl: null })).changed.embeddingModel).toBe(true);
     const view = await getProviderSettings(database.db, box);
     expect(view.embedding).toMatchObject({ baseUrl: null, model: 'b', dimensions: 16 });
-    expect(
-      (await updateProviderSettings(database.db, box, { chat: { model: 'other' } }, USER)).changed.embeddingModel,
-    ).toBe(false);
+    expect((await updateProviderSettings(database.db, box, { chat: { model: 'other' } }, USER)).changed.embeddingModel).toBe(false);
   });
 
   it('re-seals every secret under a new ARCHON_SECRET, after which the old one can go', async () => {
@@ -233,7 +230,12 @@ describe('keys and endpoints', () => {
     expect((await getProviderSettings(database.db, box)).embedding.apiKey.set).toBe(true);
     await updateProviderSettings(database.db, box, { embedding: { baseUrl: 'https://attacker.example/v1' } }, USER);
     expect((await getProviderSettings(database.db, box)).embedding.apiKey.set).toBe(false);
-    await updateProviderSettings(database.db, box, { embedding: { baseUrl: 'https://gateway.example/v2', apiKey: 'sk-new-key-for-v2-endpoint' } }, USER);
+    await updateProviderSettings(
+      database.db,
+      box,
+      { embedding: { baseUrl: 'https://gateway.example/v2', apiKey: 'sk-new-key-for-v2-endpoint' } },
+      USER,
+    );
     expect((await getProviderSettings(database.db, box)).embedding.apiKey.set).toBe(true);
   });
 

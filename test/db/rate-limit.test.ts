@@ -2,13 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimits } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
 import { isAppError } from '../../server/errors';
-import {
-  createRateLimiter,
-  DEFAULT_RATE_LIMITS,
-  pruneRateLimits,
-  rateLimited,
-  rateLimitRules,
-} from '../../server/services/security/rate-limit';
+import { createRateLimiter, DEFAULT_RATE_LIMITS, pruneRateLimits, rateLimited, rateLimitRules } from '../../server/services/security/rate-limit';
 import { createTestDatabase } from '../helpers/db';
 
 let handle: DatabaseHandle;
@@ -50,11 +44,7 @@ describe('rate limiter', () => {
   });
 
   it('keeps subjects and rules apart', async () => {
-    const limiter = createRateLimiter(
-      handle.db,
-      { login: { limit: 1, windowMs: MINUTE }, 'login-account': { limit: 1, windowMs: MINUTE } },
-      noPrune,
-    );
+    const limiter = createRateLimiter(handle.db, { login: { limit: 1, windowMs: MINUTE }, 'login-account': { limit: 1, windowMs: MINUTE } }, noPrune);
     expect((await limiter.hit('login', 'same', at(0))).allowed).toBe(true);
     expect((await limiter.hit('login', 'same', at(0))).allowed).toBe(false);
     expect((await limiter.hit('login', 'other', at(0))).allowed).toBe(true);
@@ -65,9 +55,12 @@ describe('rate limiter', () => {
     const limiter = createRateLimiter(handle.db, { search: { limit: 30, windowMs: MINUTE } }, noPrune);
     const results = await Promise.all(Array.from({ length: 50 }, () => limiter.hit('search', 'key:busy', at(2_000))));
     expect(results.filter((r) => r.allowed)).toHaveLength(30);
-    expect(results.map((r) => r.remaining).sort((a, b) => b - a).slice(0, 30)).toEqual(
-      Array.from({ length: 30 }, (_, i) => 29 - i),
-    );
+    expect(
+      results
+        .map((r) => r.remaining)
+        .sort((a, b) => b - a)
+        .slice(0, 30),
+    ).toEqual(Array.from({ length: 30 }, (_, i) => 29 - i));
     const rows = await handle.db.select().from(rateLimits);
     expect(rows.find((r) => r.bucket === 'search:key:busy')?.hits).toBe(50);
   });

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../db/types';
-import { EmbeddingError, type Embedder } from '../../server/services/embeddings/types';
-import { createJob } from '../../server/services/jobs/jobs';
+import { type Embedder, EmbeddingError } from '../../server/services/embeddings/types';
 import { countStaleEmbeddings, reembedBatch } from '../../server/services/ingest/reembed';
+import { createJob } from '../../server/services/jobs/jobs';
 import { createTestDatabase } from '../helpers/db';
 
 /**
@@ -32,7 +32,9 @@ const embedder: Embedder = {
 async function seed(id: string, n: number, word: string) {
   const db = database.db;
   await db.execute(sql`insert into sources (id, kind, title) values (${id}, 'url', ${id})`);
-  await db.execute(sql`insert into pages (source_id, url, content, content_hash, char_count, word_count) values (${id}, ${`https://docs.example/${id}`}, 'p', 'h', 1, 1)`);
+  await db.execute(
+    sql`insert into pages (source_id, url, content, content_hash, char_count, word_count) values (${id}, ${`https://docs.example/${id}`}, 'p', 'h', 1, 1)`,
+  );
   await db.execute(sql`insert into chunks (source_id, page_id, chunk_index, content, char_count, content_hash)
     select ${id}, (select id from pages where source_id = ${id}), g, ${word} || ' chunk ' || g, 10, 'h' || g from generate_series(1, ${n}) g`);
 }

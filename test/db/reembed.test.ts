@@ -4,7 +4,7 @@ import { chunks, codeExamples, jobEvents } from '../../db/schema';
 import { dispatch } from '../../inngest/dispatch';
 import { startLocalRunner } from '../../inngest/start-local-runner';
 import { reembedIfModelChanged } from '../../server/services/ingest/reembed';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -19,10 +19,14 @@ let site: DocsSite;
 let sourceId: string;
 
 async function finished(r: TestRuntime, jobId: string) {
-  return waitFor(async () => {
-    const j = await r.caller.jobs.get({ id: jobId });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 60_000, `job ${jobId}`);
+  return waitFor(
+    async () => {
+      const j = await r.caller.jobs.get({ id: jobId });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    },
+    60_000,
+    `job ${jobId}`,
+  );
 }
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawlUrls, jobEvents, pages } from '../../db/schema';
 import { UNASKED_NOT_MODIFIED } from '../../server/services/crawl/process-url';
-import { serveLoopback, type LoopbackSite } from '../helpers/loopback-site';
+import { type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
@@ -14,7 +14,15 @@ import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runt
 let rt: TestRuntime;
 let site: LoopbackSite;
 let base = '';
-const down = { hub: false, startRedirect: false, redirectSource: false, redirectRetargeted: false, robots: false, newWeirdLink: false, robotsCloseOld: false };
+const down = {
+  hub: false,
+  startRedirect: false,
+  redirectSource: false,
+  redirectRetargeted: false,
+  robots: false,
+  newWeirdLink: false,
+  robotsCloseOld: false,
+};
 
 const page = (title: string, body: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1><p>${body} Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></main></body></html>`;
@@ -58,13 +66,21 @@ afterAll(async () => {
 });
 
 const finished = (r: TestRuntime, jobId: string) => jobSettled(r, jobId, 60_000);
-const crawl = async (path: string, r = rt) => finished(r, (await r.caller.knowledge.crawl({ url: `${base}${path}`, mode: 'recursive', maxDepth: 3 })).id);
+const crawl = async (path: string, r = rt) =>
+  finished(r, (await r.caller.knowledge.crawl({ url: `${base}${path}`, mode: 'recursive', maxDepth: 3 })).id);
 const stored = async (sourceId: string) =>
   (await rt.database.db.select({ url: pages.url }).from(pages).where(eq(pages.sourceId, sourceId))).map((p) => new URL(p.url).pathname).sort();
 const frontier = async (jobId: string) =>
   new Map((await rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId))).map((u) => [new URL(u.url).pathname, u]));
 const jobLog = async (jobId: string) =>
-  JSON.stringify((await rt.database.db.select().from(jobEvents).where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))).map((e) => e.payload));
+  JSON.stringify(
+    (
+      await rt.database.db
+        .select()
+        .from(jobEvents)
+        .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))
+    ).map((e) => e.payload),
+  );
 
 /**
  * Runs `fn` in what stands for a new process on the same database: its own
@@ -109,7 +125,10 @@ describe('a refresh that meets failures keeps what it stored', () => {
     const refresh = await finished(rt, (await rt.caller.knowledge.refresh({ id: first.sourceId! })).id);
     down.startRedirect = false;
     expect(await stored(first.sourceId!)).toEqual(before);
-    expect((await frontier(refresh.id)).get('/away/')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^redirected outside the crawl scope/) });
+    expect((await frontier(refresh.id)).get('/away/')).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/^redirected outside the crawl scope/),
+    });
     expect(await jobLog(refresh.id)).toMatch(/kept: the start URL \S+\/away\/ was skipped \(redirected outside the crawl scope/);
   });
 

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, crawlUrls, jobEvents, pages } from '../../db/schema';
-import { fixturePage, startDocsSite, type DocsSite, type Validators } from '../fixtures/docs-site';
-import { startFakeOpenAI, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type DocsSite, fixturePage, startDocsSite, type Validators } from '../fixtures/docs-site';
+import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -23,7 +23,9 @@ beforeAll(async () => {
     runner: true,
     poolMax: 8,
     env: {
-      CRAWL_ALLOWED_HOSTS: Object.values(sites).map((s) => s!.host).join(','),
+      CRAWL_ALLOWED_HOSTS: Object.values(sites)
+        .map((s) => s!.host)
+        .join(','),
       EMBEDDING_BASE_URL: fake.url,
       EMBEDDING_API_KEY: 'test',
       EMBEDDING_MODEL: 'text-embedding-3-small',
@@ -38,10 +40,14 @@ afterAll(async () => {
 });
 
 async function finished(jobId: string) {
-  return waitFor(async () => {
-    const j = await rt.caller.jobs.get({ id: jobId });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 60_000, `job ${jobId}`);
+  return waitFor(
+    async () => {
+      const j = await rt.caller.jobs.get({ id: jobId });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    },
+    60_000,
+    `job ${jobId}`,
+  );
 }
 
 /** Runs a job and returns it with every text sent to the embedding provider meanwhile. */
@@ -56,18 +62,19 @@ async function embeddedDuring(start: () => Promise<{ id: string }>) {
 }
 
 const pagesOf = async (sourceId: string) =>
-  new Map(
-    (await rt.database.db.select().from(pages).where(eq(pages.sourceId, sourceId))).map((p) => [new URL(p.url).pathname, p]),
-  );
+  new Map((await rt.database.db.select().from(pages).where(eq(pages.sourceId, sourceId))).map((p) => [new URL(p.url).pathname, p]));
 
 const reasons = async (jobId: string) =>
-  new Map(
-    (await rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId))).map((u) => [new URL(u.url).pathname, u]),
-  );
+  new Map((await rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId))).map((u) => [new URL(u.url).pathname, u]));
 
 const jobLog = async (jobId: string) =>
   JSON.stringify(
-    (await rt.database.db.select().from(jobEvents).where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))).map((e) => e.payload),
+    (
+      await rt.database.db
+        .select()
+        .from(jobEvents)
+        .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))
+    ).map((e) => e.payload),
   );
 
 const crawlInput = (site: DocsSite) => ({ url: `${site.url}/docs/`, mode: 'recursive' as const, maxDepth: 3 });
@@ -87,7 +94,13 @@ describe('refreshing a source whose site changed (ETag)', () => {
 
     await rt.caller.knowledge.updateSource({ id: sourceId, title: 'Frobnicator manual', tags: ['frob'], knowledgeType: 'business' });
 
-    site.setPage('/docs/a', fixturePage('Guide A', '<h1>Guide A: configuring the frobnicator</h1><p>The frobnicator now has a turbo mode that doubles widget throughput.</p>'));
+    site.setPage(
+      '/docs/a',
+      fixturePage(
+        'Guide A',
+        '<h1>Guide A: configuring the frobnicator</h1><p>The frobnicator now has a turbo mode that doubles widget throughput.</p>',
+      ),
+    );
     site.setPage('/docs/legal', null);
     site.setPage('/docs/c/', fixturePage('Section C', '<h1>Section C: troubleshooting</h1><p>If widgets overlap, lower the widget count.</p>'));
     site.setPage('/docs/', fixturePage('Home', '<h1>Welcome to Fixture Docs</h1><p>Read <a href="/docs/new">what is new</a>.</p>'));
@@ -166,7 +179,10 @@ describe.each(['last-modified', 'none'] as const)('refreshing an unchanged site 
     expect(refresh.job).toMatchObject({ status: 'completed', error: null });
     expect(refresh.inputs).toEqual([]);
     const urls = [...(await reasons(refresh.job.id)).values()].filter((u) => u.kind === 'page');
-    const notModified = urls.filter((u) => u.reason === 'not modified').map((u) => new URL(u.url).pathname).sort();
+    const notModified = urls
+      .filter((u) => u.reason === 'not modified')
+      .map((u) => new URL(u.url).pathname)
+      .sort();
     if (validators === 'none') expect(notModified).toEqual([]);
     // Every stored page answered 304, by name; the calendar pages are generated per request and carry no validators.
     else expect(notModified).toEqual([...before.keys()].filter((p) => !p.startsWith('/docs/calendar/')).sort());

@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pages } from '../../db/schema';
+import { queryRows } from '../../db/sql';
 import type { Database } from '../../db/types';
 import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { startCrawl } from '../../server/services/crawl/start-crawl';
 import { appendJobEvent, setJobStatus } from '../../server/services/jobs/job-progress';
 import { createJob } from '../../server/services/jobs/jobs';
-import { queryRows } from '../../db/sql';
 import { testDbKind } from '../helpers/db';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
@@ -43,7 +43,11 @@ describe.skipIf(testDbKind() === 'pglite')('row locks on parents of busy tables'
               and database = (select oid from pg_database where datname = current_database())`,
       )
     )[0]!.n > 0;
-  const settled = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.message);
+  const settled = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: Error) => e.message,
+    );
 
   it('a status change and an event written for the same job in another transaction both go through', async () => {
     const job = await createJob(db, { kind: 'crawl', sourceId: null, input: {} });
@@ -71,7 +75,9 @@ describe.skipIf(testDbKind() === 'pglite')('row locks on parents of busy tables'
     const first = await startCrawl(db, noDispatch, input);
     let second: string | undefined;
     await db.transaction(async (tx) => {
-      await tx.insert(pages).values({ sourceId: first.sourceId!, url: 'http://127.0.0.1:9/locked/a', content: 'a', contentHash: 'a', charCount: 1, wordCount: 1 });
+      await tx
+        .insert(pages)
+        .values({ sourceId: first.sourceId!, url: 'http://127.0.0.1:9/locked/a', content: 'a', contentHash: 'a', charCount: 1, wordCount: 1 });
       const attempt = settled(startCrawl(db, noDispatch, input)).then((r) => (second = r));
       // A start that waited on this open transaction would never settle before it ends.
       await Promise.race([attempt, new Promise((r) => setTimeout(r, 5_000))]);

@@ -14,9 +14,8 @@ import { createTestInngest, startTestRunner, waitForRuns } from '../helpers/test
  */
 const { client, bind } = createTestInngest('blocked-idle');
 const work = eventType('test/blocked', { schema: z.object({ key: z.string(), i: z.number() }) });
-const held = client.createFunction(
-  { id: 'held', triggers: [work], concurrency: { limit: 1, key: 'event.data.key' } },
-  async ({ step }) => step.run('hold', () => new Promise((r) => setTimeout(() => r(Date.now()), 1_000))),
+const held = client.createFunction({ id: 'held', triggers: [work], concurrency: { limit: 1, key: 'event.data.key' } }, async ({ step }) =>
+  step.run('hold', () => new Promise((r) => setTimeout(() => r(Date.now()), 1_000))),
 );
 
 let handle: DatabaseHandle;

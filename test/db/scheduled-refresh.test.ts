@@ -4,7 +4,7 @@ import { chunks, jobs, runnerRuns, sessions, sources, users } from '../../db/sch
 import { createSession } from '../../server/services/auth/sessions';
 import { setJobStatus } from '../../server/services/jobs/job-progress';
 import { createJob } from '../../server/services/jobs/jobs';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -34,13 +34,20 @@ afterAll(async () => {
 });
 
 async function finished(jobId: string) {
-  return waitFor(async () => {
-    const j = await rt.caller.jobs.get({ id: jobId });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 60_000, `job ${jobId}`);
+  return waitFor(
+    async () => {
+      const j = await rt.caller.jobs.get({ id: jobId });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    },
+    60_000,
+    `job ${jobId}`,
+  );
 }
 const refreshJobs = (sourceId: string) =>
-  rt.database.db.select().from(jobs).where(and(eq(jobs.sourceId, sourceId), eq(jobs.kind, 'refresh')));
+  rt.database.db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.sourceId, sourceId), eq(jobs.kind, 'refresh')));
 const schedulerRuns = () => rt.database.db.select().from(runnerRuns).where(eq(runnerRuns.functionId, 'archon-refresh-scheduler'));
 
 /** Moves the clock, lets the runner look at it, and waits for the scheduler run it starts. */
@@ -96,7 +103,11 @@ describe('scheduled refresh', () => {
     const job = await finished((await rt.caller.knowledge.crawl({ url: `${site.url}/docs/b`, mode: 'single', title: 'stray' })).id);
     // As a job stopped before its last step leaves them.
     await rt.database.db.update(chunks).set({ indexedDim: null }).where(eq(chunks.sourceId, job.sourceId!));
-    const waiting = () => rt.database.db.select({ id: chunks.id }).from(chunks).where(and(eq(chunks.sourceId, job.sourceId!), isNull(chunks.indexedDim)));
+    const waiting = () =>
+      rt.database.db
+        .select({ id: chunks.id })
+        .from(chunks)
+        .where(and(eq(chunks.sourceId, job.sourceId!), isNull(chunks.indexedDim)));
     const stray = (await waiting()).length;
     expect(stray).toBeGreaterThan(0);
     // New quarter-hour slots in which no source is due (a refresh would fold them in itself).
@@ -116,7 +127,10 @@ describe('scheduled refresh', () => {
     const [user] = await db.insert(users).values({ email: 'pruned@example.com', role: 'member' }).returning({ id: users.id });
     const expiringAt = async (msFromNow: number) => {
       const { sessionId } = await createSession(db, user!.id);
-      await db.update(sessions).set({ expiresAt: new Date(Date.now() + msFromNow) }).where(eq(sessions.id, sessionId));
+      await db
+        .update(sessions)
+        .set({ expiresAt: new Date(Date.now() + msFromNow) })
+        .where(eq(sessions.id, sessionId));
       return sessionId;
     };
     const old = await expiringAt(-2 * 24 * HOUR);

@@ -8,10 +8,10 @@ import { createCaller } from '../../server/routers/_app';
 import { createSearchDeps } from '../../server/runtime/providers';
 import { searchInputSchema } from '../../server/schemas/search';
 import type { ChunkHit } from '../../server/services/search/hits';
-import { defaultFusion, searchKnowledge, type SearchDeps } from '../../server/services/search/search-knowledge';
+import { defaultFusion, type SearchDeps, searchKnowledge } from '../../server/services/search/search-knowledge';
 import { createContextInner } from '../../server/trpc/context';
 import { fixturePage } from '../fixtures/docs-site';
-import { corpus, useSearchCorpus, path, searchChunks, outcome, crawlToEnd } from '../helpers/search-corpus';
+import { corpus, crawlToEnd, outcome, path, searchChunks, useSearchCorpus } from '../helpers/search-corpus';
 
 const { src } = corpus;
 useSearchCorpus();
@@ -124,7 +124,10 @@ describe('knowledge.listPages', () => {
 
 describe('knowledge.readPage', () => {
   async function pageRow(p: string) {
-    const [row] = await corpus.rt.database.db.select().from(pages).where(eq(pages.url, `${corpus.site.url}${p}`));
+    const [row] = await corpus.rt.database.db
+      .select()
+      .from(pages)
+      .where(eq(pages.url, `${corpus.site.url}${p}`));
     return row!;
   }
 
@@ -151,7 +154,16 @@ describe('knowledge.readPage', () => {
   it('reads a whole page by id and by URL', async () => {
     const row = await pageRow('/docs/a');
     const byId = await corpus.rt.caller.knowledge.readPage({ pageId: row.id });
-    expect(byId).toMatchObject({ id: row.id, url: row.url, title: row.title, sourceId: src.docs, content: row.content, truncated: false, notice: null, offset: 0 });
+    expect(byId).toMatchObject({
+      id: row.id,
+      url: row.url,
+      title: row.title,
+      sourceId: src.docs,
+      content: row.content,
+      truncated: false,
+      notice: null,
+      offset: 0,
+    });
     const byUrl = await corpus.rt.caller.knowledge.readPage({ url: `${corpus.site.url}/docs/a` });
     expect(byUrl).toEqual(byId);
   });
@@ -219,7 +231,10 @@ describe('hostile and unusual queries', () => {
 
   it('empty, blank, over-long and NUL-carrying queries are BAD_REQUEST', async () => {
     for (const query of ['', '   ', '\n\t ', 'x'.repeat(2001), 'a\0b']) {
-      expect([JSON.stringify(query.slice(0, 20)), await outcome(corpus.rt.caller.knowledge.search({ query }))]).toEqual([JSON.stringify(query.slice(0, 20)), 'BAD_REQUEST']);
+      expect([JSON.stringify(query.slice(0, 20)), await outcome(corpus.rt.caller.knowledge.search({ query }))]).toEqual([
+        JSON.stringify(query.slice(0, 20)),
+        'BAD_REQUEST',
+      ]);
       expect(await outcome(corpus.rt.caller.knowledge.searchCode({ query }))).toBe('BAD_REQUEST');
     }
   });
@@ -232,7 +247,10 @@ describe('hostile and unusual queries', () => {
       expect([mode, r.code]).toEqual([mode, 'ok']);
       expect(r.results.length).toBeGreaterThan(0);
     }
-    const distinct = Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ').slice(0, 1990) + ' installing';
+    const distinct =
+      Array.from({ length: 400 }, (_, i) => `w${i}`)
+        .join(' ')
+        .slice(0, 1990) + ' installing';
     for (const [mode, r] of Object.entries(await everyMode(distinct))) expect([mode, r.code]).toEqual([mode, 'ok']);
     // The limit applies to the trimmed query.
     expect(await outcome(corpus.rt.caller.knowledge.search({ query: `  ${'x'.repeat(2000)}  ` }))).toBe('ok');
@@ -281,14 +299,18 @@ describe('hostile and unusual queries', () => {
 
   it('other odd input: lone surrogates, control characters, right-to-left text, stop words only, one huge word', async () => {
     for (const query of ['\uD800abc', 'bell\u0007 \u001b[31mred', 'مرحبا بالعالم', 'the of and to', 'a'.repeat(2000), 'x\u200By\uFEFF']) {
-      for (const [mode, r] of Object.entries(await everyMode(query))) expect([JSON.stringify(query.slice(0, 12)), mode, r.code]).toEqual([JSON.stringify(query.slice(0, 12)), mode, 'ok']);
+      for (const [mode, r] of Object.entries(await everyMode(query)))
+        expect([JSON.stringify(query.slice(0, 12)), mode, r.code]).toEqual([JSON.stringify(query.slice(0, 12)), mode, 'ok']);
     }
   });
 });
 
 describe('missing embeddings', () => {
   it('hybrid search still finds an unembedded source by full text; vector mode returns other sources only', async () => {
-    const stored = await corpus.rt.database.db.select({ n: count() }).from(chunks).where(and(eq(chunks.sourceId, src.deeper), sql`${chunks.embedding} is null`));
+    const stored = await corpus.rt.database.db
+      .select({ n: count() })
+      .from(chunks)
+      .where(and(eq(chunks.sourceId, src.deeper), sql`${chunks.embedding} is null`));
     expect(stored[0]!.n).toBeGreaterThan(0);
 
     const hybrid = await searchChunks({ query: 'integers', limit: 5 });
@@ -372,7 +394,10 @@ describe('freshly indexed content', () => {
     // Someone searches the grown knowledge base…
     expect((await searchChunks({ query: 'lever sound', mode: 'fulltext' })).results.length).toBeGreaterThan(0);
     // …then a new page is indexed, and its distinctive word is searched for at once.
-    corpus.site.setPage('/bulk/fresh', fixturePage('Fresh page', `<h1 id="fresh">Fresh page</h1><p>The quokkaberry jam recipe needs three jars and a patient cook.</p>`));
+    corpus.site.setPage(
+      '/bulk/fresh',
+      fixturePage('Fresh page', `<h1 id="fresh">Fresh page</h1><p>The quokkaberry jam recipe needs three jars and a patient cook.</p>`),
+    );
     const fresh = await crawlToEnd({ url: `${corpus.site.url}/bulk/fresh`, mode: 'single' });
     // The page is indexed: search dependencies created now find it by full text.
     const newDeps = createSearchDeps(corpus.rt.config, corpus.rt.ingest);

@@ -25,15 +25,34 @@ async function corpus(pagesToChunks: Record<string, string[]>, sourceId = 's1') 
   for (const [name, contents] of Object.entries(pagesToChunks)) {
     const [p] = await db
       .insert(pages)
-      .values({ sourceId, url: `https://docs.example/${name}`, title: name, content: contents.join('\n\n'), contentHash: `${sourceId}${name}`, charCount: 1, wordCount: 1 })
+      .values({
+        sourceId,
+        url: `https://docs.example/${name}`,
+        title: name,
+        content: contents.join('\n\n'),
+        contentHash: `${sourceId}${name}`,
+        charCount: 1,
+        wordCount: 1,
+      })
       .returning();
-    await db.insert(chunks).values(contents.map((content, i) => ({ sourceId, pageId: p!.id, chunkIndex: i, title: name, content, charCount: content.length, contentHash: `${sourceId}${name}${i}` })));
+    await db.insert(chunks).values(
+      contents.map((content, i) => ({
+        sourceId,
+        pageId: p!.id,
+        chunkIndex: i,
+        title: name,
+        content,
+        charCount: content.length,
+        contentHash: `${sourceId}${name}${i}`,
+      })),
+    );
   }
   return rt;
 }
 
 /** n one-chunk pages, named so that no query word is in a title. */
-const many = (prefix: string, n: number, text: (k: number) => string) => Object.fromEntries(Array.from({ length: n }, (_, k) => [`${prefix}${k}`, [text(k)]]));
+const many = (prefix: string, n: number, text: (k: number) => string) =>
+  Object.fromEntries(Array.from({ length: n }, (_, k) => [`${prefix}${k}`, [text(k)]]));
 
 describe('full-text candidate selection', () => {
   it('finds a chunk by a hyphenated word whose parts are common or stop words ("built-in")', async () => {
@@ -104,7 +123,19 @@ describe('readPage by URL', () => {
 describe('page excerpts', () => {
   it('never end on half of an emoji', () => {
     const content = `${'x'.repeat(399)}😀 and more`;
-    const hit = { chunkId: 1, chunkIndex: 0, content, url: 'u', pageUrl: 'u', pageId: 'p', pageTitle: 't', headingPath: [], sourceId: 's', sourceTitle: 's', score: { fused: 1, vectorRank: null, textRank: 1, vectorSimilarity: null, textScore: 1 } } satisfies ChunkHit;
+    const hit = {
+      chunkId: 1,
+      chunkIndex: 0,
+      content,
+      url: 'u',
+      pageUrl: 'u',
+      pageId: 'p',
+      pageTitle: 't',
+      headingPath: [],
+      sourceId: 's',
+      sourceTitle: 's',
+      score: { fused: 1, vectorRank: null, textRank: 1, vectorSimilarity: null, textScore: 1 },
+    } satisfies ChunkHit;
     const [page] = groupByPage([hit], 1);
     expect(page!.best.excerpt).toBe('x'.repeat(399));
     // A lone surrogate cannot be encoded as UTF-8.

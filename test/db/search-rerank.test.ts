@@ -6,8 +6,8 @@ import { createCaller } from '../../server/routers/_app';
 import { createSearchDeps } from '../../server/runtime/providers';
 import type { PageHit } from '../../server/services/search/group-pages';
 import { createContextInner } from '../../server/trpc/context';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
-import { startFakeOpenAI, type FakeChatMessage, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
+import { type FakeChatMessage, type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -118,7 +118,13 @@ describe('reranking with a chat model (RERANK_PROVIDER=chat)', () => {
     expect(res.reranked).toBe(true);
     expect(res.warnings).toEqual([]);
     // The model saw the top CANDIDATES fused hits and scored them 0…3: the best three come back reversed.
-    expect(res.results.map((h) => h.chunkId)).toEqual(fused.slice().reverse().slice(0, 3).map((h) => h.chunkId));
+    expect(res.results.map((h) => h.chunkId)).toEqual(
+      fused
+        .slice()
+        .reverse()
+        .slice(0, 3)
+        .map((h) => h.chunkId),
+    );
     expect(res.results.map((h) => h.score.rerank)).toEqual([3, 2, 1]);
     for (const h of res.results) expect(h.score.fused).toBe(fused.find((f) => f.chunkId === h.chunkId)!.score.fused);
 
@@ -219,7 +225,13 @@ describe('reranking with a /rerank endpoint (RERANK_PROVIDER=endpoint)', () => {
     const res = await search(endpointCaller(), { query: QUERY, limit: 3 });
     expect(rerankServer.requests.length).toBe(before + 1);
     expect(res).toMatchObject({ reranked: true, warnings: [] });
-    expect(res.results.map((h) => h.chunkId)).toEqual(fused.slice().reverse().slice(0, 3).map((h) => h.chunkId));
+    expect(res.results.map((h) => h.chunkId)).toEqual(
+      fused
+        .slice()
+        .reverse()
+        .slice(0, 3)
+        .map((h) => h.chunkId),
+    );
     expect(res.results.map((h) => h.score.rerank)).toEqual([3 / 4, 2 / 4, 1 / 4]);
 
     const request = rerankServer.requests.at(-1)!;
@@ -230,7 +242,17 @@ describe('reranking with a /rerank endpoint (RERANK_PROVIDER=endpoint)', () => {
 
   it('documents the endpoint leaves out sink below the scored ones', async () => {
     const fused = await fusedOrder();
-    rerankServer.answer(() => ({ status: 200, body: { results: [{ index: 3, relevance_score: 0.2 }, { index: 1, score: 0.9 }, { index: 99, relevance_score: 1 }, { index: -1, relevance_score: 1 }] } }));
+    rerankServer.answer(() => ({
+      status: 200,
+      body: {
+        results: [
+          { index: 3, relevance_score: 0.2 },
+          { index: 1, score: 0.9 },
+          { index: 99, relevance_score: 1 },
+          { index: -1, relevance_score: 1 },
+        ],
+      },
+    }));
     try {
       const res = await search(endpointCaller(), { query: QUERY, limit: CANDIDATES });
       expect(res.reranked).toBe(true);

@@ -1,13 +1,28 @@
 // Hybrid search over the shared corpus: modes, fusion, filters, pages and context expansion.
+
+import { inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { chunks } from '../../db/schema';
 import type { Fusion } from '../../server/schemas/search';
+import { textCandidates } from '../../server/services/search/fused-query';
 import type { ChunkHit } from '../../server/services/search/hits';
 import { defaultFusion, queryLexemes } from '../../server/services/search/search-knowledge';
-import { textCandidates } from '../../server/services/search/fused-query';
 import { bm25Query } from '../../server/services/search/term-stats';
-import { chunks } from '../../db/schema';
-import { inArray } from 'drizzle-orm';
-import { STAGE_NAMES, LOG_ENTRIES, corpus, useSearchCorpus, path, searchChunks, searchPages, rrf, RRF60, expectAnchored, manualChunks, occurrences, type SearchArgs } from '../helpers/search-corpus';
+import {
+  corpus,
+  expectAnchored,
+  LOG_ENTRIES,
+  manualChunks,
+  occurrences,
+  path,
+  RRF60,
+  rrf,
+  type SearchArgs,
+  STAGE_NAMES,
+  searchChunks,
+  searchPages,
+  useSearchCorpus,
+} from '../helpers/search-corpus';
 
 const { src } = corpus;
 useSearchCorpus();
@@ -90,8 +105,28 @@ describe('search modes', () => {
     const stats = await termStats.get();
     const textList = async (query: string, limit: number, candidateBudget?: number) => {
       const bm25 = bm25Query(await queryLexemes(db, query), stats, candidateBudget);
-      const list = await textCandidates(db, { table: 'chunks', text: query, vector: null, model: '', useVector: false, useText: true, candidates: 40, limit, fusion: RRF60, filters: { sourceIds: [src.manual] }, bm25 });
-      const content = await db.select({ id: chunks.id, content: chunks.content }).from(chunks).where(inArray(chunks.id, list.map((r) => r.id)));
+      const list = await textCandidates(db, {
+        table: 'chunks',
+        text: query,
+        vector: null,
+        model: '',
+        useVector: false,
+        useText: true,
+        candidates: 40,
+        limit,
+        fusion: RRF60,
+        filters: { sourceIds: [src.manual] },
+        bm25,
+      });
+      const content = await db
+        .select({ id: chunks.id, content: chunks.content })
+        .from(chunks)
+        .where(
+          inArray(
+            chunks.id,
+            list.map((r) => r.id),
+          ),
+        );
       return content.map((c) => c.content.toLowerCase());
     };
     // The calibration log repeats "spindle" in every entry but has no ledger; the intro and each stage name both.
@@ -168,7 +203,10 @@ describe('fusion options', () => {
     expect(res.results.map((h) => h.chunkId)).toEqual(expected.map((e) => e.chunkId));
     res.results.forEach((h, i) => {
       expect(h.score.fused).toBeCloseTo(expected[i]!.score, 12);
-      expect(h.score.fused).toBeCloseTo(rrf(fusion.k, fusion.vectorWeight, h.score.vectorRank) + rrf(fusion.k, fusion.textWeight, h.score.textRank), 12);
+      expect(h.score.fused).toBeCloseTo(
+        rrf(fusion.k, fusion.vectorWeight, h.score.vectorRank) + rrf(fusion.k, fusion.textWeight, h.score.textRank),
+        12,
+      );
     });
   });
 
@@ -184,7 +222,10 @@ describe('fusion options', () => {
     ]);
     expect(byDefault.results.map((h) => [h.chunkId, h.score])).toEqual(explicit.results.map((h) => [h.chunkId, h.score]));
     for (const h of byDefault.results) {
-      expect(h.score.fused).toBeCloseTo(rrf(defaults.k, defaults.vectorWeight, h.score.vectorRank) + rrf(defaults.k, defaults.textWeight, h.score.textRank), 12);
+      expect(h.score.fused).toBeCloseTo(
+        rrf(defaults.k, defaults.vectorWeight, h.score.vectorRank) + rrf(defaults.k, defaults.textWeight, h.score.textRank),
+        12,
+      );
     }
     for (const h of kOnly.results) {
       expect(h.score.fused).toBeCloseTo(rrf(1, defaults.vectorWeight, h.score.vectorRank) + rrf(1, defaults.textWeight, h.score.textRank), 12);

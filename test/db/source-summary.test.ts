@@ -9,7 +9,7 @@ import { leadParagraphs } from '../../server/services/ingest/prose-text';
 import { summarizeSource } from '../../server/services/ingest/source-summary';
 import { storeDocuments } from '../../server/services/ingest/store';
 import { createOpenAISummarizer, type Summarizer } from '../../server/services/ingest/summarizer';
-import { startFakeOpenAI, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
 import { createTestDatabase } from '../helpers/db';
 
 let database: DatabaseHandle;
@@ -86,7 +86,9 @@ describe('summarizeSource without a chat model', () => {
       { url: 'https://frob.dev/guide', content: `# Guide\n\n${INTRO}` },
     ]);
     expect(await summarizeSource(database.db, a, { summarizer: null })).toBe(INTRO);
-    const b = await sourceWithPages('https://frob.dev/x', [{ url: 'https://frob.dev/x', content: '# Frob\n\n```\ncode only\n```', description: MORE }]);
+    const b = await sourceWithPages('https://frob.dev/x', [
+      { url: 'https://frob.dev/x', content: '# Frob\n\n```\ncode only\n```', description: MORE },
+    ]);
     expect(await summarizeSource(database.db, b, { summarizer: null })).toBe(MORE);
   });
 
@@ -138,7 +140,11 @@ describe('prepareDocuments and code examples', () => {
   const SH = 'frob level --trays 12 --tolerance 0.5 --log /var/log/frob-level.log';
   const PY = 'def arrange(widgets):\n    return sorted(widgets, key=lambda w: w.weight)';
   const docs = [
-    { url: 'https://frob.dev/one', title: 'One', markdown: `## Install\n\nLevel the trays first:\n\n\`\`\`bash\n${SH}\n\`\`\`\n\n## Sort\n\n\`\`\`python\n${PY}\n\`\`\`` },
+    {
+      url: 'https://frob.dev/one',
+      title: 'One',
+      markdown: `## Install\n\nLevel the trays first:\n\n\`\`\`bash\n${SH}\n\`\`\`\n\n## Sort\n\n\`\`\`python\n${PY}\n\`\`\``,
+    },
     { url: 'https://frob.dev/two', title: 'Two', markdown: `## Again\n\n\`\`\`sh\n${SH}\n\`\`\`` },
   ];
 
@@ -159,7 +165,8 @@ describe('prepareDocuments and code examples', () => {
     const id = await sourceWithPages('https://frob.dev/', []);
     const summarizer: Summarizer = {
       model: 'fixed',
-      summarizeCode: async (examples) => examples.map((e) => (e.language === 'bash' ? { name: 'Level trays', summary: 'Levels trays from a shell.' } : null)),
+      summarizeCode: async (examples) =>
+        examples.map((e) => (e.language === 'bash' ? { name: 'Level trays', summary: 'Levels trays from a shell.' } : null)),
       summarizeSource: async () => null,
     };
     const prepared = await prepareDocuments(database.db, { sourceId: id, embedder, batchSize: 10, concurrency: 1, summarizer }, docs);
@@ -173,7 +180,10 @@ describe('prepareDocuments and code examples', () => {
       ['Level trays', 'Levels trays from a shell.'],
       ['Sort', 'Code example (python) from One.'],
     ]);
-    const [written, deterministic] = await embedder.embed([`${SH}\n\nSummary: Levels trays from a shell.`, `${SH}\n\nSummary: Level the trays first.`]);
+    const [written, deterministic] = await embedder.embed([
+      `${SH}\n\nSummary: Levels trays from a shell.`,
+      `${SH}\n\nSummary: Level the trays first.`,
+    ]);
     // Stored vectors lose precision; the dot product of unit vectors shows which text was embedded.
     const dot = (v: number[]) => rows[0]!.embedding!.reduce((sum, x, i) => sum + x * v[i]!, 0);
     expect(dot(written!)).toBeGreaterThan(0.999);

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunks, codeExamples, crawlUrls, pages } from '../../db/schema';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -12,10 +12,14 @@ const ids: Record<'a' | 'b' | 'site', string> = { a: '', b: '', site: '' };
 
 async function crawl(input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) {
   const job = await rt.caller.knowledge.crawl(input);
-  const done = await waitFor(async () => {
-    const j = await rt.caller.jobs.get({ id: job.id });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 60_000, `job ${job.id}`);
+  const done = await waitFor(
+    async () => {
+      const j = await rt.caller.jobs.get({ id: job.id });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    },
+    60_000,
+    `job ${job.id}`,
+  );
   expect(done.status).toBe('completed');
   return done.sourceId!;
 }
@@ -71,10 +75,19 @@ describe('listing sources', () => {
 
 describe('editing a source', () => {
   it('changes title, tags and type, and a later crawl keeps the title', async () => {
-    const edited = await rt.caller.knowledge.updateSource({ id: ids.a, title: 'Frob configuration', tags: ['frob', 'reference'], knowledgeType: 'business' });
+    const edited = await rt.caller.knowledge.updateSource({
+      id: ids.a,
+      title: 'Frob configuration',
+      tags: ['frob', 'reference'],
+      knowledgeType: 'business',
+    });
     expect(edited).toMatchObject({ title: 'Frob configuration', tags: ['frob', 'reference'], knowledgeType: 'business' });
     await crawl({ url: `${site.url}/docs/a`, mode: 'single' });
-    expect(await rt.caller.knowledge.source({ id: ids.a })).toMatchObject({ title: 'Frob configuration', tags: ['frob', 'reference'], knowledgeType: 'business' });
+    expect(await rt.caller.knowledge.source({ id: ids.a })).toMatchObject({
+      title: 'Frob configuration',
+      tags: ['frob', 'reference'],
+      knowledgeType: 'business',
+    });
     // Search filters see the new tags at once.
     const hits = await rt.caller.knowledge.search({ query: 'frobnicator options', tags: ['reference'] });
     expect(hits.results.length).toBeGreaterThan(0);
@@ -132,10 +145,14 @@ describe('deleting a source', () => {
     const job = await rt.caller.knowledge.crawl({ url: `${site.url}/slowdocs/0`, mode: 'recursive', maxDepth: 10, scope: 'prefix' });
     await waitFor(async () => ((await rt.caller.jobs.get({ id: job.id })).pagesFetched > 0 ? true : null), 30_000, 'first page');
     await rt.caller.knowledge.deleteSource({ id: job.sourceId! });
-    const after = await waitFor(async () => {
-      const j = await rt.caller.jobs.get({ id: job.id }).catch(() => null);
-      return j === null || ['cancelled', 'completed', 'failed'].includes(j.status) ? { job: j } : null;
-    }, 30_000, 'crawl stopped');
+    const after = await waitFor(
+      async () => {
+        const j = await rt.caller.jobs.get({ id: job.id }).catch(() => null);
+        return j === null || ['cancelled', 'completed', 'failed'].includes(j.status) ? { job: j } : null;
+      },
+      30_000,
+      'crawl stopped',
+    );
     if (after.job) expect(after.job.status).toBe('cancelled');
     await rt.runner!.idle(30_000);
     expect(await rt.database.db.$count(pages, eq(pages.sourceId, job.sourceId!))).toBe(0);

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chunks, pages, sources } from '../../db/schema';
 import { loadConfig } from '../../server/config';
-import { startRuntime, type Runtime } from '../../server/runtime/runtime';
+import { type Runtime, startRuntime } from '../../server/runtime/runtime';
 import { updateProviderSettings } from '../../server/services/providers/provider-settings';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 
@@ -54,7 +54,8 @@ describe('start-up', () => {
         embeddingModel: 'test',
       })),
     );
-    const backlog = async () => (await rt!.database.db.select({ indexedDim: chunks.indexedDim }).from(chunks).where(eq(chunks.sourceId, 'backlog'))).map((c) => c.indexedDim);
+    const backlog = async () =>
+      (await rt!.database.db.select({ indexedDim: chunks.indexedDim }).from(chunks).where(eq(chunks.sourceId, 'backlog'))).map((c) => c.indexedDim);
     expect(await backlog()).toEqual([null, null, null]);
     await rt.close();
 

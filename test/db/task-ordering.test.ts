@@ -17,8 +17,7 @@ afterAll(async () => {
 });
 
 const newProject = async () => (await rt.caller.projects.create({ title: 'Ordering' })).id;
-const mk = (projectId: string, title: string, status: Status = 'todo') =>
-  rt.caller.tasks.create({ projectId, title, status });
+const mk = (projectId: string, title: string, status: Status = 'todo') => rt.caller.tasks.create({ projectId, title, status });
 
 async function rows(projectId: string) {
   const { items, total } = await rt.caller.tasks.list({ projectId, limit: 200 });

@@ -197,12 +197,16 @@ describe('tasks.onChange', () => {
   });
 
   it('rejects an unknown project with NOT_FOUND', async () => {
-    const err = await subscribe(randomUUID(), '0').take(1).catch((e: unknown) => e);
+    const err = await subscribe(randomUUID(), '0')
+      .take(1)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('does not exist') });
   });
 
   it('rejects an unknown project with an error the WebSocket and SSE adapters still report as NOT_FOUND', async () => {
-    const err = await subscribe(randomUUID(), '0').take(1).catch((e: unknown) => e);
+    const err = await subscribe(randomUUID(), '0')
+      .take(1)
+      .catch((e: unknown) => e);
     expect(getTRPCErrorFromUnknown(err)).toMatchObject({ code: 'NOT_FOUND' });
   });
 

@@ -15,10 +15,8 @@ afterAll(async () => {
 type CreateInput = Parameters<TestRuntime['caller']['tasks']['create']>[0];
 
 const newProject = async (title = 'Board') => (await rt.caller.projects.create({ title })).id;
-const mk = (projectId: string, title: string, extra: Partial<CreateInput> = {}) =>
-  rt.caller.tasks.create({ projectId, title, ...extra });
-const titles = async (input: Parameters<TestRuntime['caller']['tasks']['list']>[0]) =>
-  (await rt.caller.tasks.list(input)).items.map((t) => t.title);
+const mk = (projectId: string, title: string, extra: Partial<CreateInput> = {}) => rt.caller.tasks.create({ projectId, title, ...extra });
+const titles = async (input: Parameters<TestRuntime['caller']['tasks']['list']>[0]) => (await rt.caller.tasks.list(input)).items.map((t) => t.title);
 const column = (projectId: string, status: 'todo' | 'doing' | 'review' | 'done') => titles({ projectId, status });
 
 async function insertSource(id: string) {
@@ -161,9 +159,9 @@ describe('updating tasks', () => {
     const v2 = await rt.caller.tasks.update({ id: task.id, expectedVersion: 1, title: 'Renamed', feature: 'ui' });
     expect(v2).toMatchObject({ title: 'Renamed', feature: 'ui', priority: 'low', version: 2 });
 
-    await expect(
-      rt.caller.tasks.update({ id: task.id, expectedVersion: 1, title: 'Lost update', sourceIds: [] }),
-    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(rt.caller.tasks.update({ id: task.id, expectedVersion: 1, title: 'Lost update', sourceIds: [] })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     const after = await rt.caller.tasks.byId({ id: task.id });
     expect(after).toMatchObject({ title: 'Renamed', version: 2 });
 
@@ -174,9 +172,9 @@ describe('updating tasks', () => {
   it('rolls back the whole update when a link is unknown', async () => {
     const projectId = await newProject();
     const task = await mk(projectId, 'Keep me');
-    await expect(
-      rt.caller.tasks.update({ id: task.id, title: 'Changed', sourceIds: ['does-not-exist'] }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rt.caller.tasks.update({ id: task.id, title: 'Changed', sourceIds: ['does-not-exist'] })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     expect(await rt.caller.tasks.byId({ id: task.id })).toMatchObject({ title: 'Keep me', version: 1 });
   });
 

@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeExamples, jobEvents, jobs, pages, sources, uploadFiles } from '../../db/schema';
-import { isTerminalEvent, openJobStream } from '../helpers/job-stream';
 import { startLocalRunner } from '../../inngest/start-local-runner';
+import { makeDocx, makePdf, PNG_BYTES } from '../fixtures/sample-files';
+import { isTerminalEvent, openJobStream } from '../helpers/job-stream';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
-import { makeDocx, makePdf, PNG_BYTES } from '../fixtures/sample-files';
 
 /**
  * Uploads through `knowledge.upload`: real files of every supported type in
@@ -31,13 +31,22 @@ const file = (name: string, content: string | Buffer) => ({
 });
 
 async function finished(jobId: string) {
-  return waitFor(async () => {
-    const j = await rt.caller.jobs.get({ id: jobId });
-    return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-  }, 60_000, `job ${jobId}`);
+  return waitFor(
+    async () => {
+      const j = await rt.caller.jobs.get({ id: jobId });
+      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+    },
+    60_000,
+    `job ${jobId}`,
+  );
 }
 const logOf = async (jobId: string) =>
-  (await rt.database.db.select().from(jobEvents).where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))).map((e) => String(e.payload.message));
+  (
+    await rt.database.db
+      .select()
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))
+  ).map((e) => String(e.payload.message));
 const pagesOf = async (sourceId: string) =>
   new Map((await rt.database.db.select().from(pages).where(eq(pages.sourceId, sourceId))).map((p) => [p.url, p]));
 
@@ -91,7 +100,9 @@ describe('uploading documents', () => {
       const job = await rt.caller.knowledge.upload({ files: [...good, ...bad], tags: ['hardware'], knowledgeType: 'business' });
       expect(job).toMatchObject({ kind: 'upload', pagesDiscovered: 11, pagesFailed: 5 });
       const events = await stream.until((e) => e.jobId === job.id && isTerminalEvent(e), 60_000);
-      expect(events.filter((e) => e.jobId === job.id).map((e) => e.payload.status)).toEqual(expect.arrayContaining(['queued', 'running', 'completed']));
+      expect(events.filter((e) => e.jobId === job.id).map((e) => e.payload.status)).toEqual(
+        expect.arrayContaining(['queued', 'running', 'completed']),
+      );
 
       const done = await finished(job.id);
       expect(done).toMatchObject({ status: 'completed', pagesFetched: 6, pagesFailed: 5 });
@@ -156,17 +167,31 @@ describe('uploading documents', () => {
     expect(done).toMatchObject({ status: 'completed', pagesFetched: 2, pagesFailed: 5 });
     expect([...(await pagesOf(job.sourceId!)).keys()].sort()).toEqual(['file://up.md', 'file://win.md']);
     const log = await logOf(job.id);
-    for (const name of bad) expect(log.some((l) => l.startsWith(`file name ${JSON.stringify(name.slice(0, 100))}: `)), name.slice(0, 10)).toBe(true);
+    for (const name of bad)
+      expect(
+        log.some((l) => l.startsWith(`file name ${JSON.stringify(name.slice(0, 100))}: `)),
+        name.slice(0, 10),
+      ).toBe(true);
     const rows = await rt.database.db.select().from(uploadFiles).where(eq(uploadFiles.jobId, job.id));
-    expect(rows.filter((r) => r.status === 'failed').map((r) => r.name).sort()).toEqual(['a\ufffdb.md', 'dir/', 'n'.repeat(255), '..', 'unnamed'].sort());
+    expect(
+      rows
+        .filter((r) => r.status === 'failed')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['a\ufffdb.md', 'dir/', 'n'.repeat(255), '..', 'unnamed'].sort());
   });
 
   it('refuses too many files, or none, before storing anything', async () => {
     const before = await Promise.all([rt.database.db.$count(jobs), rt.database.db.$count(sources), rt.database.db.$count(uploadFiles)]);
     const many = Array.from({ length: 13 }, (_, i) => file(`f${i}.md`, `# File ${i}\n\nText ${i}.`));
-    await expect(rt.caller.knowledge.upload({ files: many })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/at most 12 files/) });
+    await expect(rt.caller.knowledge.upload({ files: many })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/at most 12 files/),
+    });
     await expect(rt.caller.knowledge.upload({ files: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(rt.caller.knowledge.upload({ files: [{ name: 'x.md', contentBase64: 'not base64!' }] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(rt.caller.knowledge.upload({ files: [{ name: 'x.md', contentBase64: 'not base64!' }] })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     expect(await Promise.all([rt.database.db.$count(jobs), rt.database.db.$count(sources), rt.database.db.$count(uploadFiles)])).toEqual(before);
   });
 
@@ -185,12 +210,26 @@ describe('uploading documents', () => {
 
   it('adds files to an earlier upload, replacing a file of the same name, and keeps names unique within one upload', async () => {
     const first = await finished(
-      (await rt.caller.knowledge.upload({ files: [file('a.md', '# Alpha\n\nThe first alpha text.'), file('b.md', '# Beta\n\nBeta text.')], title: 'Alpha docs' })).id,
+      (
+        await rt.caller.knowledge.upload({
+          files: [file('a.md', '# Alpha\n\nThe first alpha text.'), file('b.md', '# Beta\n\nBeta text.')],
+          title: 'Alpha docs',
+        })
+      ).id,
     );
     expect(first.status).toBe('completed');
     const sourceId = first.sourceId!;
     const second = await finished(
-      (await rt.caller.knowledge.upload({ sourceId, files: [file('dir/a.md', '# Alpha\n\nThe second alpha text.'), file('c.md', '# Gamma\n\nGamma.'), file('c.md', '# Gamma two\n\nAnother gamma.')] })).id,
+      (
+        await rt.caller.knowledge.upload({
+          sourceId,
+          files: [
+            file('dir/a.md', '# Alpha\n\nThe second alpha text.'),
+            file('c.md', '# Gamma\n\nGamma.'),
+            file('c.md', '# Gamma two\n\nAnother gamma.'),
+          ],
+        })
+      ).id,
     );
     expect(second).toMatchObject({ status: 'completed', sourceId, pagesFetched: 3 });
     const stored = await pagesOf(sourceId);
@@ -198,7 +237,12 @@ describe('uploading documents', () => {
     expect(stored.get('file://a.md')!.content).toContain('second alpha');
     expect((await rt.caller.knowledge.source({ id: sourceId })).title).toBe('Alpha docs');
 
-    await expect(rt.caller.knowledge.upload({ sourceId: 'no-such-source', files: [file('x.md', '# X\n\nx')] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(rt.caller.knowledge.refresh({ id: sourceId })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/upload/) });
+    await expect(rt.caller.knowledge.upload({ sourceId: 'no-such-source', files: [file('x.md', '# X\n\nx')] })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(rt.caller.knowledge.refresh({ id: sourceId })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/upload/),
+    });
   });
 });

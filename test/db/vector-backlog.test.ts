@@ -5,7 +5,7 @@ import { queryRows } from '../../db/sql';
 import { backlogIsFull, flushVectorBacklog } from '../../db/vector-backlog';
 import { ensureVectorIndexes, vectorIndexName } from '../../db/vector-index';
 import type { ChunkHit } from '../../server/services/search/hits';
-import { startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -25,7 +25,12 @@ afterAll(async () => {
 
 const db = () => rt.database.db;
 const backlog = async (table: typeof chunks | typeof codeExamples) =>
-  (await db().select({ n: sql<number>`count(*)::int` }).from(table).where(and(isNull(table.indexedDim), eq(table.embeddingDim, DIM))))[0]!.n;
+  (
+    await db()
+      .select({ n: sql<number>`count(*)::int` })
+      .from(table)
+      .where(and(isNull(table.indexedDim), eq(table.embeddingDim, DIM)))
+  )[0]!.n;
 const indexOid = async () =>
   (await queryRows<{ oid: number }>(db(), sql`select ${vectorIndexName(db(), 'chunks', DIM)}::regclass::oid as oid`))[0]!.oid;
 const vectorSearch = async () =>
@@ -40,18 +45,27 @@ describe('the vector backlog', () => {
 
   it('holds a crawl’s vectors while it runs, and its last step builds the index over them in bulk', async () => {
     const job = await rt.caller.knowledge.crawl({ url: `${site.url}/docs/`, mode: 'recursive', maxDepth: 2 });
-    const done = await waitFor(async () => {
-      const j = await rt.caller.jobs.get({ id: job.id });
-      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-    }, 30_000, 'the crawl to finish');
+    const done = await waitFor(
+      async () => {
+        const j = await rt.caller.jobs.get({ id: job.id });
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+      },
+      30_000,
+      'the crawl to finish',
+    );
     expect(done.status).toBe('completed');
     sourceId = done.sourceId!;
     expect(done.chunksStored).toBeGreaterThan(3);
     expect(await backlog(chunks)).toBe(0);
     const indexed = await db().select({ n: sql<number>`count(*)::int` }).from(chunks).where(eq(chunks.indexedDim, DIM));
     expect(indexed[0]!.n).toBe(done.chunksStored);
-    const logs = await db().select({ payload: jobEvents.payload }).from(jobEvents).where(and(eq(jobEvents.jobId, job.id), eq(jobEvents.kind, 'log')));
-    expect(logs.map((l) => l.payload.message)).toContainEqual(expect.stringMatching(/^Rebuilt the chunks vector index in bulk to take in \d+ new vector/));
+    const logs = await db()
+      .select({ payload: jobEvents.payload })
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, job.id), eq(jobEvents.kind, 'log')));
+    expect(logs.map((l) => l.payload.message)).toContainEqual(
+      expect.stringMatching(/^Rebuilt the chunks vector index in bulk to take in \d+ new vector/),
+    );
   });
 
   it('is read exactly by search: rows moved back to it are found with the same ranks and similarities', async () => {
@@ -82,7 +96,10 @@ describe('the vector backlog', () => {
     expect(await indexOid()).not.toBe(oid);
     expect([await backlog(chunks), await backlog(codeExamples)]).toEqual([0, 0]);
     // Vacuumed afterwards (the embedded database has no autovacuum): its pages are all-visible again.
-    const [stats] = await queryRows<{ visible: number; pages: number }>(db(), sql`select relallvisible as visible, relpages as pages from pg_class where relname = 'chunks'`);
+    const [stats] = await queryRows<{ visible: number; pages: number }>(
+      db(),
+      sql`select relallvisible as visible, relpages as pages from pg_class where relname = 'chunks'`,
+    );
     expect(stats!.visible).toBeGreaterThan(0);
     expect(stats!.visible).toBe(stats!.pages);
     expect(await vectorSearch()).toEqual(before);
@@ -100,7 +117,11 @@ describe('the vector backlog', () => {
 
   it('refuses a row whose indexed dimension differs from its embedding’s', async () => {
     const [row] = await db().select({ id: chunks.id }).from(chunks).limit(1);
-    const err = await db().update(chunks).set({ indexedDim: DIM + 1 }).where(eq(chunks.id, row!.id)).catch((e: Error) => e);
+    const err = await db()
+      .update(chunks)
+      .set({ indexedDim: DIM + 1 })
+      .where(eq(chunks.id, row!.id))
+      .catch((e: Error) => e);
     expect(String((err as Error & { cause?: Error }).cause?.message)).toMatch(/chunks_embedding_dim_check/);
   });
 });

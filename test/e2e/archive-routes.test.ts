@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEmbedding } from '../../server/services/archive/format';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { AUTH_HEADERS, type ServerProcess, startServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 
 let server: ServerProcess;
@@ -29,27 +29,85 @@ const SOURCE_ID = 'e2e-archive-source';
 const VECTOR = [0.125, -0.5, 0.333333343267, 0.1, 0, 0.7, -0.0001, 0.25];
 
 const ARCHIVE_LINES = [
-  { format: 'archon-source', version: 1, exportedAt: '2026-01-02T03:04:05.000Z', archon: '0.0.1', embedding: { model: 'archon-hash-v2', dimensions: 8 } },
   {
-    type: 'source', id: SOURCE_ID, kind: 'url', url: 'https://docs.example.com/', title: 'Quokka handbook', titleEdited: false, summary: null,
-    knowledgeType: 'technical', tags: ['e2e'], crawlOptions: { mode: 'recursive' }, refreshInterval: 'off', lastCrawledAt: '2026-01-01T00:00:00.000Z',
+    format: 'archon-source',
+    version: 1,
+    exportedAt: '2026-01-02T03:04:05.000Z',
+    archon: '0.0.1',
+    embedding: { model: 'archon-hash-v2', dimensions: 8 },
   },
   {
-    type: 'page', url: 'https://docs.example.com/feeding', title: 'Feeding', content: '# Feeding\n\nQuokkas graze on grasses at dusk.',
-    contentHash: 'h1', charCount: 42, wordCount: 7, chunkCount: 1, etag: null, lastModified: null, metadata: {}, fetchedAt: '2026-01-01T00:00:00.000Z',
+    type: 'source',
+    id: SOURCE_ID,
+    kind: 'url',
+    url: 'https://docs.example.com/',
+    title: 'Quokka handbook',
+    titleEdited: false,
+    summary: null,
+    knowledgeType: 'technical',
+    tags: ['e2e'],
+    crawlOptions: { mode: 'recursive' },
+    refreshInterval: 'off',
+    lastCrawledAt: '2026-01-01T00:00:00.000Z',
   },
   {
-    type: 'chunk', chunkIndex: 0, title: 'Feeding', headingPath: ['Feeding'], content: 'Quokkas graze on grasses at dusk.', context: null,
-    charCount: 33, contentHash: 'c1', embedding: encodeEmbedding(VECTOR),
+    type: 'page',
+    url: 'https://docs.example.com/feeding',
+    title: 'Feeding',
+    content: '# Feeding\n\nQuokkas graze on grasses at dusk.',
+    contentHash: 'h1',
+    charCount: 42,
+    wordCount: 7,
+    chunkCount: 1,
+    etag: null,
+    lastModified: null,
+    metadata: {},
+    fetchedAt: '2026-01-01T00:00:00.000Z',
   },
   {
-    type: 'page', url: 'https://docs.example.com/setup', title: 'Setup', content: '# Setup\n\nInstall the enclosure kit.',
-    contentHash: 'h2', charCount: 35, wordCount: 6, chunkCount: 1, etag: 'W/"1"', lastModified: null, metadata: { lang: 'en' }, fetchedAt: null,
+    type: 'chunk',
+    chunkIndex: 0,
+    title: 'Feeding',
+    headingPath: ['Feeding'],
+    content: 'Quokkas graze on grasses at dusk.',
+    context: null,
+    charCount: 33,
+    contentHash: 'c1',
+    embedding: encodeEmbedding(VECTOR),
   },
-  { type: 'chunk', chunkIndex: 0, title: 'Setup', headingPath: ['Setup'], content: 'Install the enclosure kit.', context: null, charCount: 26, contentHash: 'c2' },
   {
-    type: 'code', exampleIndex: 0, language: 'bash', name: 'Install the kit', summary: 'Installs the enclosure kit.', code: 'npm install quokka-kit',
-    headingPath: ['Setup'], contentHash: 'e1',
+    type: 'page',
+    url: 'https://docs.example.com/setup',
+    title: 'Setup',
+    content: '# Setup\n\nInstall the enclosure kit.',
+    contentHash: 'h2',
+    charCount: 35,
+    wordCount: 6,
+    chunkCount: 1,
+    etag: 'W/"1"',
+    lastModified: null,
+    metadata: { lang: 'en' },
+    fetchedAt: null,
+  },
+  {
+    type: 'chunk',
+    chunkIndex: 0,
+    title: 'Setup',
+    headingPath: ['Setup'],
+    content: 'Install the enclosure kit.',
+    context: null,
+    charCount: 26,
+    contentHash: 'c2',
+  },
+  {
+    type: 'code',
+    exampleIndex: 0,
+    language: 'bash',
+    name: 'Install the kit',
+    summary: 'Installs the enclosure kit.',
+    code: 'npm install quokka-kit',
+    headingPath: ['Setup'],
+    contentHash: 'e1',
   },
   { type: 'end', pages: 2, chunks: 2, codeExamples: 1 },
 ].map((l) => JSON.stringify(l));
@@ -57,7 +115,11 @@ const ARCHIVE = gzipSync(`${ARCHIVE_LINES.join('\n')}\n`);
 
 const importUrl = (onConflict?: string) => `${server.url}/api/sources/import${onConflict ? `?onConflict=${onConflict}` : ''}`;
 const postRaw = (body: Uint8Array, onConflict?: string) =>
-  fetch(importUrl(onConflict), { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/gzip' }, body: new Blob([new Uint8Array(body)]) });
+  fetch(importUrl(onConflict), {
+    method: 'POST',
+    headers: { ...AUTH_HEADERS, 'content-type': 'application/gzip' },
+    body: new Blob([new Uint8Array(body)]),
+  });
 
 async function sourceIds(): Promise<string[]> {
   const { client, wsClient } = createArchonClient(server.url);
@@ -98,7 +160,10 @@ describe('archive routes on the real server', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/gzip');
     expect(res.headers.get('content-disposition')).toContain(`attachment; filename="${SOURCE_ID}.archon.jsonl.gz"`);
-    const lines = gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8').trimEnd().split('\n');
+    const lines = gunzipSync(Buffer.from(await res.arrayBuffer()))
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
     const header = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(header).toMatchObject({ format: 'archon-source', version: 1, embedding: { model: 'archon-hash-v2', dimensions: 8 } });
     expect(header.archon).toMatch(/^\d+\.\d+\.\d+/);
@@ -151,11 +216,15 @@ describe('archive routes on the real server', () => {
 
   it('refuses a body declared larger than the limit before reading it', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(importUrl(), { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/gzip', 'content-length': String(3 * 1024 ** 3) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-        req.destroy();
-      });
+      const req = http.request(
+        importUrl(),
+        { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/gzip', 'content-length': String(3 * 1024 ** 3) } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        },
+      );
       req.on('error', reject);
       // Send a little of the declared body, then wait for the early answer.
       req.write(ARCHIVE);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { appRouter } from '../../server/routers/_app';
+import { DEFAULT_RATE_LIMITS } from '../../server/services/security/rate-limit';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { AUTH_HEADERS, startServerProcess, TEST_OWNER, type ServerProcess } from '../helpers/server-process';
+import { clearOfWindowEdge } from '../helpers/rate-window';
+import { AUTH_HEADERS, type ServerProcess, startServerProcess, TEST_OWNER } from '../helpers/server-process';
 import { createArchonClient, createArchonWsClient } from '../helpers/trpc-client';
 import { waitFor } from '../helpers/wait';
-import { clearOfWindowEdge } from '../helpers/rate-window';
-import { DEFAULT_RATE_LIMITS } from '../../server/services/security/rate-limit';
 
 /**
  * Authentication against the real server: every procedure but the public ones
@@ -40,7 +40,11 @@ const trpcUrl = (path: string) => `${server.url}/api/trpc/${path}`;
 async function callHttp(path: string, type: ProcedureType, headers: Record<string, string> = {}) {
   const res =
     type === 'mutation'
-      ? await fetch(trpcUrl(path), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ json: {} }) })
+      ? await fetch(trpcUrl(path), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ json: {} }),
+        })
       : await fetch(`${trpcUrl(path)}?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`, { headers });
   const body = await res.json();
   return { status: res.status, code: body?.error?.json?.data?.code as string | undefined, body };
@@ -78,17 +82,20 @@ describe('anonymous callers', () => {
         if (p._def.type === 'subscription') {
           code = await new Promise<string>((resolve) => {
             const timer = setTimeout(() => resolve('no answer'), 10_000);
-            const sub = node.subscribe({}, {
-              onError: (err: { data?: { code?: string } }) => {
-                clearTimeout(timer);
-                resolve(err.data?.code ?? 'error');
+            const sub = node.subscribe(
+              {},
+              {
+                onError: (err: { data?: { code?: string } }) => {
+                  clearTimeout(timer);
+                  resolve(err.data?.code ?? 'error');
+                },
+                onData: () => {
+                  clearTimeout(timer);
+                  sub.unsubscribe();
+                  resolve('data');
+                },
               },
-              onData: () => {
-                clearTimeout(timer);
-                sub.unsubscribe();
-                resolve('data');
-              },
-            });
+            );
           });
         } else {
           code = await (p._def.type === 'mutation' ? node.mutate({}) : node.query({})).then(
@@ -125,7 +132,11 @@ describe('signing in with a password', () => {
     });
     expect(wrongOrigin.status).toBe(403);
 
-    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_OWNER) });
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(TEST_OWNER),
+    });
     expect(login.status).toBe(200);
     const setCookie = login.headers.getSetCookie();
     const sessionLine = setCookie.find((c) => c.startsWith('archon_session='))!;
@@ -151,26 +162,45 @@ describe('signing in with a password', () => {
     // A page on another site cannot ride the cookie.
     expect((await callHttp('auth.me', 'query', { cookie, origin: 'https://evil.example' })).status).toBe(401);
 
-    const logout = await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+    const logout = await fetch(`${server.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(logout.status).toBe(200);
     expect(logout.headers.getSetCookie().some((c) => c.startsWith('archon_session=;') && /Max-Age=0/.test(c))).toBe(true);
     expect((await callHttp('auth.me', 'query', { cookie })).status).toBe(401);
   });
 
   it('refuses setup once an owner exists, and wrong passwords alike for known and unknown emails', async () => {
-    const setup = await fetch(`${server.url}/api/auth/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@example.com', password: 'another long password' }) });
+    const setup = await fetch(`${server.url}/api/auth/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'x@example.com', password: 'another long password' }),
+    });
     expect(setup.status).toBe(409);
-    const known = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: TEST_OWNER.email, password: 'wrong password here' }) });
-    const unknown = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong password here' }) });
+    const known = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: TEST_OWNER.email, password: 'wrong password here' }),
+    });
+    const unknown = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong password here' }),
+    });
     expect([known.status, unknown.status]).toEqual([401, 401]);
     expect((await known.json()).error.message).toBe((await unknown.json()).error.message);
   });
-
 });
 
 describe('sessions over WebSocket', () => {
   it('accept the session cookie from the same origin and ignore it from another site', async () => {
-    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_OWNER) });
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(TEST_OWNER),
+    });
     expect(login.status).toBe(200);
     const cookie = `archon_session=${cookiesOf(login).archon_session}`;
     const ask = (origin: string) =>
@@ -259,7 +289,11 @@ describe('password guessing', () => {
   it('limits password guessing: after ten attempts from an address the answer is 429 with Retry-After', async () => {
     const email = 'guess-target@example.com';
     const attempt = () =>
-      fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'not the password' }) });
+      fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'not the password' }),
+      });
     // Earlier tests in this file signed in from the same address, so fewer than ten guesses may be left.
     const statuses: number[] = [];
     let refused: Response | null = null;
@@ -275,7 +309,11 @@ describe('password guessing', () => {
     expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await refused!.json()).error.code).toBe('TOO_MANY_REQUESTS');
     // The limit holds for the right password too, until the window passes.
-    const right = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(TEST_OWNER) });
+    const right = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(TEST_OWNER),
+    });
     expect(right.status).toBe(429);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { AUTH_HEADERS, type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 /**
  * Bad input to any route is the caller's mistake, answered 400 with a clear
@@ -63,20 +63,26 @@ function malformedPaths(route: string): string[] {
 /** Runs `work` over `items`, `width` at a time. */
 async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 describe('bad requests', () => {
   const routes = discoverRoutes();
 
   it('finds the pages and route handlers on disk', () => {
-    expect(routes).toEqual(expect.arrayContaining(['/', '/knowledge/pages/[id]', '/login', '/api/sources/[id]/export', '/api/trpc/[trpc]', '/api/uploads']));
+    expect(routes).toEqual(
+      expect.arrayContaining(['/', '/knowledge/pages/[id]', '/login', '/api/sources/[id]/export', '/api/trpc/[trpc]', '/api/uploads']),
+    );
   });
 
   it('answers a malformed percent-escape in any path with 400, whatever the method and caller', async () => {
-    const cases = routes.flatMap((route) => malformedPaths(route).flatMap((url) => METHODS.flatMap((method) => IDENTITIES.map(([who, headers]) => ({ url, method, who, headers })))));
+    const cases = routes.flatMap((route) =>
+      malformedPaths(route).flatMap((url) => METHODS.flatMap((method) => IDENTITIES.map(([who, headers]) => ({ url, method, who, headers })))),
+    );
     expect(cases.length).toBeGreaterThan(300);
     const wrong: string[] = [];
     await inParallel(cases, 6, async ({ url, method, who, headers }) => {
@@ -91,7 +97,13 @@ describe('bad requests', () => {
   });
 
   it('never answers 500 to a malformed escape in the query string', async () => {
-    const cases = routes.flatMap((route) => BAD_ESCAPES.flatMap((bad) => METHODS.flatMap((method) => IDENTITIES.map(([who, headers]) => ({ url: `${fill(route, 'x')}?q=${bad}&embeddings=${bad}`, method, who, headers })))));
+    const cases = routes.flatMap((route) =>
+      BAD_ESCAPES.flatMap((bad) =>
+        METHODS.flatMap((method) =>
+          IDENTITIES.map(([who, headers]) => ({ url: `${fill(route, 'x')}?q=${bad}&embeddings=${bad}`, method, who, headers })),
+        ),
+      ),
+    );
     const wrong: string[] = [];
     await inParallel(cases, 6, async ({ url, method, who, headers }) => {
       const res = await fetch(`${server.url}${url}`, { method, headers, redirect: 'manual' });
@@ -104,7 +116,9 @@ describe('bad requests', () => {
   it('names the problem in JSON, as other route errors do', async () => {
     const res = await fetch(`${server.url}/api/sources/%FF/export`);
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: expect.stringMatching(/^The URL path has a malformed percent-escape/) } });
+    expect(await res.json()).toEqual({
+      error: { code: 'BAD_REQUEST', message: expect.stringMatching(/^The URL path has a malformed percent-escape/) },
+    });
     const page = await fetch(`${server.url}/knowledge/pages/%E0%A4%A`, { headers: AUTH_HEADERS });
     expect(page.status).toBe(400);
     expect(page.headers.get('content-security-policy')).toBeTruthy();

@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../../db/pglite';
 import { openServer } from '../../db/postgres';
 import { queryRows } from '../../db/sql';
 import type { DatabaseHandle } from '../../db/types';
-import { SLOW_PAGES, startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, SLOW_PAGES, startDocsSite } from '../fixtures/docs-site';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 import { createTestRuntime } from '../helpers/runtime';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 import { waitFor } from '../helpers/wait';
 
@@ -61,11 +61,15 @@ describe('a crawl interrupted by kill -9', () => {
     const b = createArchonClient(second.url);
     // PGlite runs in WebAssembly: alone the recovery takes ~15 s, with three such tests at once on two cores over 60.
     let last: unknown = null;
-    const done = await waitFor(async () => {
-      const j = await b.client.jobs.get.query({ id: job.id });
-      last = j;
-      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-    }, 150_000, 'recovered crawl').catch((err: Error) => {
+    const done = await waitFor(
+      async () => {
+        const j = await b.client.jobs.get.query({ id: job.id });
+        last = j;
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+      },
+      150_000,
+      'recovered crawl',
+    ).catch((err: Error) => {
       // A stuck recovery is a bug to find: say where the job stood and what the server logged.
       throw new Error(`${err.message}\njob: ${JSON.stringify(last)}\nserver log (tail):\n${second.output().slice(-6000)}`);
     });

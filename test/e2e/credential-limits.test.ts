@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { DEFAULT_RATE_LIMITS } from '../../server/services/security/rate-limit';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { clearOfWindowEdge } from '../helpers/rate-window';
+import { AUTH_HEADERS, type ServerProcess, startServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 import { waitFor } from '../helpers/wait';
-import { clearOfWindowEdge } from '../helpers/rate-window';
-import { DEFAULT_RATE_LIMITS } from '../../server/services/security/rate-limit';
 
 /**
  * Limits that credentials and callers must not step around: streams end with
@@ -41,7 +41,8 @@ afterAll(async () => {
   await dropDb?.();
 });
 
-const keyWith = async (scopes: ('read' | 'write' | 'admin')[], expiresAt?: Date) => (await owner.client.auth.apiKeys.create.mutate({ name: `key ${scopes.join('+')}`, scopes, expiresAt })).key;
+const keyWith = async (scopes: ('read' | 'write' | 'admin')[], expiresAt?: Date) =>
+  (await owner.client.auth.apiKeys.create.mutate({ name: `key ${scopes.join('+')}`, scopes, expiresAt })).key;
 const markdownForm = (name: string) => {
   const form = new FormData();
   form.append('file', new Blob([`# ${name}\n\nSome text.`]), `${name}.md`);
@@ -57,7 +58,9 @@ describe('credentials and streams', () => {
   });
 
   it('refuses subscriptions over HTTP, where revoking the key could not end them', async () => {
-    const res = await fetch(`${server.url}/api/trpc/tasks.onChange?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`, { headers: AUTH_HEADERS });
+    const res = await fetch(`${server.url}/api/trpc/tasks.onChange?input=${encodeURIComponent(JSON.stringify({ json: {} }))}`, {
+      headers: AUTH_HEADERS,
+    });
     const body = await res.text();
     expect(res.status).toBe(405);
     expect(body).toContain('/api/trpc-ws');
@@ -98,7 +101,11 @@ describe('plain upload routes', () => {
       await res.text();
     }
     expect(statuses).toEqual([202, 202, 429]);
-    const imported = await fetch(`${server.url}/api/sources/import`, { method: 'POST', headers: { ...headers, 'content-type': 'application/gzip' }, body: new Uint8Array(10) });
+    const imported = await fetch(`${server.url}/api/sources/import`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/gzip' },
+      body: new Uint8Array(10),
+    });
     expect(imported.status).toBe(429);
     expect(Number(imported.headers.get('retry-after'))).toBeGreaterThan(0);
   });
@@ -106,7 +113,9 @@ describe('plain upload routes', () => {
   it('refuse a body without Content-Length once it passes the bound, instead of reading it whole', async () => {
     const key = await keyWith(['write']);
     const boundary = 'archon-test-boundary';
-    const head = new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.md"\r\nContent-Type: text/markdown\r\n\r\n`);
+    const head = new TextEncoder().encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.md"\r\nContent-Type: text/markdown\r\n\r\n`,
+    );
     const chunk = new Uint8Array(1 << 20).fill(0x61);
     const limit = UPLOAD_LIMIT.files * UPLOAD_LIMIT.bytes + (1 << 20);
     let sent = 0;

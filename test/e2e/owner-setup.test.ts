@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 /**
  * First start in a browser: with no account and no ARCHON_OWNER_* variables,

@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeOpenAI, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { AUTH_HEADERS, type ServerProcess, startServerProcess } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 import { waitFor } from '../helpers/wait';
 
@@ -111,10 +111,14 @@ describe('stored provider keys', () => {
 
   it('start re-embedding when the embedding dimension changes, and keep search answering meanwhile', async () => {
     const finished = (id: string) =>
-      waitFor(async () => {
-        const j = await archon.client.jobs.get.query({ id });
-        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-      }, 60_000, `job ${id}`);
+      waitFor(
+        async () => {
+          const j = await archon.client.jobs.get.query({ id });
+          return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+        },
+        60_000,
+        `job ${id}`,
+      );
     const upload = await archon.client.knowledge.upload.mutate({
       files: [{ name: 'gears.md', contentBase64: Buffer.from('# Gears\n\nGears mesh when their pitch matches.\n').toString('base64') }],
     });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { AUTH_HEADERS, type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 /** Response headers on pages and routes, and the bound on tRPC request bodies, on the real server. */
 let server: ServerProcess;
@@ -95,7 +95,9 @@ describe('tRPC request bodies', () => {
     const res = await post('projects.create', jsonOfSize(5 * MiB));
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({
-      error: { json: { message: expect.stringContaining('larger than'), data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, path: 'projects.create' } } },
+      error: {
+        json: { message: expect.stringContaining('larger than'), data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, path: 'projects.create' } },
+      },
     });
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 import { createArchonClient, createArchonWsClient } from '../helpers/trpc-client';
 import { waitFor } from '../helpers/wait';
 

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { AUTH_HEADERS, type ServerProcess, startServerProcess } from '../helpers/server-process';
 import { waitFor } from '../helpers/wait';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -94,9 +94,7 @@ describe('graceful shutdown', () => {
 describe.skipIf(testDbKind() === 'postgres')('embedded data directory', () => {
   it('refuses a second process on the same directory, and is reusable after a clean stop', async () => {
     const first = await start();
-    await expect(startServerProcess({ ARCHON_DATA_DIR: first.dataDir }, 30_000)).rejects.toThrow(
-      /in use by another Archon process/,
-    );
+    await expect(startServerProcess({ ARCHON_DATA_DIR: first.dataDir }, 30_000)).rejects.toThrow(/in use by another Archon process/);
     expect(await first.stop('SIGTERM')).toBe(0);
     const second = await startServerProcess({ ARCHON_DATA_DIR: first.dataDir });
     cleanups.push(() => second.stop('SIGKILL'));

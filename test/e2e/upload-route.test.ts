@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServerDatabase, testDbKind } from '../helpers/db';
-import { AUTH_HEADERS, startServerProcess, type ServerProcess } from '../helpers/server-process';
-import { createArchonClient } from '../helpers/trpc-client';
 import { makePdf, PNG_BYTES } from '../fixtures/sample-files';
+import { createServerDatabase, testDbKind } from '../helpers/db';
+import { AUTH_HEADERS, type ServerProcess, startServerProcess } from '../helpers/server-process';
+import { createArchonClient } from '../helpers/trpc-client';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -21,7 +21,13 @@ const serverTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-upload-tmp-'));
 const spooled = () => fs.readdirSync(serverTmp).filter((f) => f.startsWith('archon-form-'));
 
 beforeAll(async () => {
-  const env: Record<string, string> = { EMBEDDING_DIMENSIONS: '64', UPLOAD_MAX_FILE_BYTES: '100000', UPLOAD_MAX_FILES: '3', LOG_LEVEL: 'warn', TMPDIR: serverTmp };
+  const env: Record<string, string> = {
+    EMBEDDING_DIMENSIONS: '64',
+    UPLOAD_MAX_FILE_BYTES: '100000',
+    UPLOAD_MAX_FILES: '3',
+    LOG_LEVEL: 'warn',
+    TMPDIR: serverTmp,
+  };
   if (testDbKind() === 'postgres') {
     const db = await createServerDatabase();
     env.DATABASE_URL = db.url;
@@ -90,7 +96,11 @@ describe('POST /api/uploads', () => {
   });
 
   it('answers bad requests with a JSON error naming the problem', async () => {
-    const notMultipart = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: { ...AUTH_HEADERS, 'content-type': 'application/json' }, body: '{}' });
+    const notMultipart = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: { ...AUTH_HEADERS, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(notMultipart.status).toBe(400);
     expect((await notMultipart.json()).error.message).toMatch(/multipart\/form-data/);
 
@@ -98,15 +108,32 @@ describe('POST /api/uploads', () => {
     expect(noFiles.status).toBe(400);
     expect((await noFiles.json()).error.message).toMatch(/at least one file/);
 
-    const tooMany = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['a.md', '# A'], ['b.md', '# B'], ['c.md', '# C'], ['d.md', '# D']]) });
+    const tooMany = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: AUTH_HEADERS,
+      body: form([
+        ['a.md', '# A'],
+        ['b.md', '# B'],
+        ['c.md', '# C'],
+        ['d.md', '# D'],
+      ]),
+    });
     expect(tooMany.status).toBe(400);
     expect((await tooMany.json()).error.message).toMatch(/at most 3 files/);
 
-    const badType = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['a.md', '# A\n\nText.']], { knowledgeType: 'fiction' }) });
+    const badType = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: AUTH_HEADERS,
+      body: form([['a.md', '# A\n\nText.']], { knowledgeType: 'fiction' }),
+    });
     expect(badType.status).toBe(400);
     expect((await badType.json()).error.message).toMatch(/knowledgeType/);
 
-    const huge = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['big.txt', Buffer.alloc(1_500_000, 'a')]]) });
+    const huge = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: AUTH_HEADERS,
+      body: form([['big.txt', Buffer.alloc(1_500_000, 'a')]]),
+    });
     expect(huge.status).toBe(413);
     expect((await huge.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
 
@@ -116,7 +143,11 @@ describe('POST /api/uploads', () => {
     expect(notAFile.status).toBe(400);
     expect((await notAFile.json()).error.message).toBe('file: must be a file, not a text field');
 
-    const longTitle = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['a.md', '# A\n\nText.']], { title: 't'.repeat(70_000) }) });
+    const longTitle = await fetch(`${server.url}/api/uploads`, {
+      method: 'POST',
+      headers: AUTH_HEADERS,
+      body: form([['a.md', '# A\n\nText.']], { title: 't'.repeat(70_000) }),
+    });
     expect(longTitle.status).toBe(400);
     expect((await longTitle.json()).error.message).toMatch(/^title: longer than 65536 bytes/);
 
@@ -148,10 +179,14 @@ describe('POST /api/uploads', () => {
     ]);
     expect(job.pagesFailed).toBe(1);
     expect(spooled()).toEqual([]);
-    const done = await waitFor(async () => {
-      const j = await archon.client.jobs.get.query({ id: job.id });
-      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-    }, 30_000, 'the upload job');
+    const done = await waitFor(
+      async () => {
+        const j = await archon.client.jobs.get.query({ id: job.id });
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+      },
+      30_000,
+      'the upload job',
+    );
     expect(done).toMatchObject({ status: 'completed', pagesFailed: 1 });
     expect((await archon.client.knowledge.source.query({ id: job.sourceId })).pageCount).toBe(1);
   });
@@ -170,11 +205,20 @@ describe('POST /api/uploads', () => {
       expect(res.status, JSON.stringify(name.slice(0, 10))).toBe(202);
       const job = await res.json();
       expect(job.pagesFailed).toBe(1);
-      const done = await waitFor(async () => {
-        const j = await archon.client.jobs.get.query({ id: job.id });
-        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-      }, 30_000, 'the upload job');
-      expect(done).toMatchObject({ status: 'completed', pagesFetched: 1, pagesFailed: 1, error: expect.stringContaining(`file name ${JSON.stringify(name.slice(0, 100))}`) });
+      const done = await waitFor(
+        async () => {
+          const j = await archon.client.jobs.get.query({ id: job.id });
+          return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+        },
+        30_000,
+        'the upload job',
+      );
+      expect(done).toMatchObject({
+        status: 'completed',
+        pagesFetched: 1,
+        pagesFailed: 1,
+        error: expect.stringContaining(`file name ${JSON.stringify(name.slice(0, 100))}`),
+      });
       const hits = await archon.client.knowledge.search.query({ query: 'stored as good', sourceIds: [job.sourceId] });
       expect(hits.results[0]?.url).toMatch(/^file:\/\/good\.md/);
     }

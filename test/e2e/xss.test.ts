@@ -1,9 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePage, startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, fixturePage, startDocsSite } from '../fixtures/docs-site';
 import { launchChromium } from '../helpers/browser';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { startServerProcess, TEST_OWNER, type ServerProcess } from '../helpers/server-process';
+import { type ServerProcess, startServerProcess, TEST_OWNER } from '../helpers/server-process';
 import { createArchonClient } from '../helpers/trpc-client';
 import { waitFor } from '../helpers/wait';
 
@@ -67,10 +67,14 @@ describe('rendering untrusted content', () => {
   it('keeps XSS payloads from crawled pages and uploads inert in the browser', async () => {
     const { client, wsClient } = createArchonClient(server.url);
     const finished = (id: string) =>
-      waitFor(async () => {
-        const j = await client.jobs.get.query({ id });
-        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
-      }, 60_000, `job ${id}`);
+      waitFor(
+        async () => {
+          const j = await client.jobs.get.query({ id });
+          return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : null;
+        },
+        60_000,
+        `job ${id}`,
+      );
     const crawl = await finished((await client.knowledge.crawl.mutate({ url: `${site.url}/docs/xss`, mode: 'single' })).id);
     const upload = await finished(
       (await client.knowledge.upload.mutate({ files: [{ name: 'notes.md', contentBase64: Buffer.from(PAYLOAD_MD).toString('base64') }] })).id,
@@ -104,8 +108,12 @@ describe('rendering untrusted content', () => {
       await page.waitForTimeout(300);
       const found = await page.evaluate(() => ({
         xss: (window as unknown as { __xss?: string }).__xss ?? null,
-        scripts: [...document.querySelectorAll('[data-testid=page-content] script, [data-testid=page-content] iframe, [data-testid=page-content] svg')].length,
-        handlers: [...document.querySelectorAll('[data-testid=page-content] *')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length,
+        scripts: [
+          ...document.querySelectorAll('[data-testid=page-content] script, [data-testid=page-content] iframe, [data-testid=page-content] svg'),
+        ].length,
+        handlers: [...document.querySelectorAll('[data-testid=page-content] *')].filter((el) =>
+          [...el.attributes].some((a) => a.name.startsWith('on')),
+        ).length,
         badUrls: [...document.querySelectorAll('[data-testid=page-content] [href], [data-testid=page-content] [src]')]
           .map((el) => el.getAttribute('href') ?? el.getAttribute('src') ?? '')
           .filter((u) => /^\s*(javascript|vbscript|data):/i.test(u)),

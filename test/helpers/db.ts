@@ -10,8 +10,7 @@ import { openServer } from '../../db/postgres';
 import * as schema from '../../db/schema';
 import type { Database, DatabaseHandle } from '../../db/types';
 
-export const testDbKind = (): 'pglite' | 'postgres' =>
-  process.env.ARCHON_TEST_DB === 'postgres' ? 'postgres' : 'pglite';
+export const testDbKind = (): 'pglite' | 'postgres' => (process.env.ARCHON_TEST_DB === 'postgres' ? 'postgres' : 'pglite');
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createSecretBox } from '../../server/services/security/secret-box';
-import { loadConfig, type Config } from '../../server/config';
-import { createCaller } from '../../server/routers/_app';
-import { startRuntime, type Runtime } from '../../server/runtime/runtime';
-import { setRuntime } from '../../server/runtime/global';
-import { startLocalRunner } from '../../inngest/start-local-runner';
-import { createContextInner } from '../../server/trpc/context';
 import type { DatabaseHandle } from '../../db/types';
+import { startLocalRunner } from '../../inngest/start-local-runner';
+import { type Config, loadConfig } from '../../server/config';
+import { createCaller } from '../../server/routers/_app';
+import { setRuntime } from '../../server/runtime/global';
+import { type Runtime, startRuntime } from '../../server/runtime/runtime';
+import { createSecretBox } from '../../server/services/security/secret-box';
+import { createContextInner } from '../../server/trpc/context';
 import { createTestDatabase } from './db';
 import { waitFor } from './wait';
 
@@ -44,7 +44,11 @@ export async function createTestRuntime(
 
 /** The job once it has ended (completed, failed or cancelled); bounded, so a job that never ends fails the test. */
 export const jobSettled = (rt: TestRuntime, jobId: string, timeoutMs = 30_000) =>
-  waitFor(async () => {
-    const job = await rt.caller.jobs.get({ id: jobId });
-    return ['completed', 'failed', 'cancelled'].includes(job.status) ? job : null;
-  }, timeoutMs, `job ${jobId}`);
+  waitFor(
+    async () => {
+      const job = await rt.caller.jobs.get({ id: jobId });
+      return ['completed', 'failed', 'cancelled'].includes(job.status) ? job : null;
+    },
+    timeoutMs,
+    `job ${jobId}`,
+  );

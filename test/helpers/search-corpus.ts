@@ -4,7 +4,7 @@ import { asc, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { chunks, pages } from '../../db/schema';
 import type { Fusion } from '../../server/schemas/search';
-import { fixturePage, startDocsSite, type DocsSite } from '../fixtures/docs-site';
+import { type DocsSite, fixturePage, startDocsSite } from '../fixtures/docs-site';
 import { createTestRuntime, type TestRuntime } from './runtime';
 import { waitFor } from './wait';
 
@@ -67,12 +67,18 @@ export const I18N_PAGES: Record<string, string> = {
     'Größenprüfung',
     `<h1 id="pruefung">Überprüfung der Größe</h1><p>Die Überprüfung der Größe erfolgt täglich in München. Schöne Grüße an alle Prüfer, die Maße übernehmen.</p>`,
   ),
-  '/i18n/ja': fixturePage('ウィジェットの配置', `<h1 id="haichi">ウィジェットの配置</h1><p>フロブニケーターはウィジェットを自動的に配置します。設定ファイルを編集してください。</p>`),
+  '/i18n/ja': fixturePage(
+    'ウィジェットの配置',
+    `<h1 id="haichi">ウィジェットの配置</h1><p>フロブニケーターはウィジェットを自動的に配置します。設定ファイルを編集してください。</p>`,
+  ),
   '/i18n/ru': fixturePage(
     'Настройка виджетов',
     `<h1 id="nastroika">Настройка виджетов</h1><p>Фробникатор упорядочивает виджеты по весу. Проверка конфигурации выполняется при запуске.</p>`,
   ),
-  '/i18n/emoji': fixturePage('Launch checklist', `<h1 id="launch">Launch checklist 🚀</h1><p>${Array.from({ length: 12 }, (_, k) => EMOJI_LINE(k + 1)).join(' ')}</p>`),
+  '/i18n/emoji': fixturePage(
+    'Launch checklist',
+    `<h1 id="launch">Launch checklist 🚀</h1><p>${Array.from({ length: 12 }, (_, k) => EMOJI_LINE(k + 1)).join(' ')}</p>`,
+  ),
 };
 
 // ---------------------------------------------------------------------------
@@ -116,7 +122,14 @@ export function useSearchCorpus() {
     for (const [path, html] of Object.entries(I18N_PAGES)) corpus.site.setPage(path, html);
     corpus.rt = await createTestRuntime({ runner: true, poolMax: 8, env: { CRAWL_ALLOWED_HOSTS: corpus.site.host, EMBEDDING_DIMENSIONS: '256' } });
     [corpus.src.docs, corpus.src.deep, corpus.src.deeper, corpus.src.manual, corpus.src.i18n] = await Promise.all([
-      crawlToEnd({ url: `${corpus.site.url}/docs/`, mode: 'recursive', maxDepth: 2, title: 'Fixture guides', tags: ['frob', 'guides'], knowledgeType: 'technical' }),
+      crawlToEnd({
+        url: `${corpus.site.url}/docs/`,
+        mode: 'recursive',
+        maxDepth: 2,
+        title: 'Fixture guides',
+        tags: ['frob', 'guides'],
+        knowledgeType: 'technical',
+      }),
       crawlToEnd({ url: `${corpus.site.url}/docs/c/deep`, mode: 'single', tags: ['internals'], knowledgeType: 'business' }),
       crawlToEnd({ url: `${corpus.site.url}/docs/c/deeper`, mode: 'single', tags: ['noembed'] }),
       crawlToEnd({ url: `${corpus.site.url}/manual/ops`, mode: 'single', tags: ['frob', 'manual'] }),
@@ -174,8 +187,16 @@ export const RRF60: Fusion = { k: 60, vectorWeight: 1, textWeight: 1 };
 export async function expectAnchored(hit: { url: string; pageUrl: string; headingPath: string[] }) {
   const [page] = await corpus.rt.database.db.select({ metadata: pages.metadata }).from(pages).where(eq(pages.url, hit.pageUrl));
   const anchors = ((page!.metadata as { anchors?: { id: string; text: string }[] }).anchors ?? []).filter((a) => a.id);
-  const plain = (s: string) => s.replace(/[`*_[\]()#]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
-  const anchor = [...hit.headingPath].reverse().map((h) => anchors.find((a) => plain(a.text) === plain(h))).find(Boolean);
+  const plain = (s: string) =>
+    s
+      .replace(/[`*_[\]()#]/g, '')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .toLowerCase();
+  const anchor = [...hit.headingPath]
+    .reverse()
+    .map((h) => anchors.find((a) => plain(a.text) === plain(h)))
+    .find(Boolean);
   expect(hit.url).toBe(anchor ? `${hit.pageUrl}#${encodeURIComponent(anchor.id)}` : hit.pageUrl);
 }
 
@@ -190,4 +211,3 @@ export async function manualChunks() {
 export const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
 
 // ---------------------------------------------------------------------------
-

@@ -1,6 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { Inngest, type InngestFunction } from 'inngest';
 import { serve } from 'inngest/edge';
-import { eq } from 'drizzle-orm';
 import { runnerRuns } from '../../db/schema';
 import type { Database } from '../../db/types';
 import { createLogger } from '../../server/logger';
@@ -16,12 +16,7 @@ export function createTestInngest(id = 'test-app') {
   return { client, bind: (runner: LocalRunner) => (target = runner) };
 }
 
-export function startTestRunner(
-  db: Database,
-  client: Inngest,
-  functions: InngestFunction.Any[],
-  opts: Partial<LocalRunnerOptions> = {},
-) {
+export function startTestRunner(db: Database, client: Inngest, functions: InngestFunction.Any[], opts: Partial<LocalRunnerOptions> = {}) {
   const handler = serve({ client, functions });
   return createLocalRunner({
     db,
@@ -44,8 +39,12 @@ export async function waitForRuns(
   predicate: (runs: Awaited<ReturnType<typeof runsOf>>) => boolean,
   timeoutMs = 10_000,
 ) {
-  return waitFor(async () => {
-    const runs = await runsOf(db, functionId);
-    return predicate(runs) ? runs : null;
-  }, timeoutMs, `runs of ${functionId}`);
+  return waitFor(
+    async () => {
+      const runs = await runsOf(db, functionId);
+      return predicate(runs) ? runs : null;
+    },
+    timeoutMs,
+    `runs of ${functionId}`,
+  );
 }

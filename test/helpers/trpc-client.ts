@@ -7,7 +7,7 @@ import { TEST_API_KEY } from './server-process';
 /** The client another TypeScript app would build: queries over HTTP, subscriptions over WebSocket. */
 export function createArchonClient(
   baseUrl: string,
-  opts: { retryDelayMs?: (attempt: number) => number; /** null: anonymous */ apiKey?: string | null } = {},
+  opts: { retryDelayMs?: (attempt: number) => number /** null: anonymous */; apiKey?: string | null } = {},
 ) {
   const apiKey = opts.apiKey === undefined ? TEST_API_KEY : opts.apiKey;
   const wsClient = createWSClient({
@@ -21,7 +21,11 @@ export function createArchonClient(
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: wsClient, transformer: superjson }),
-        false: httpBatchLink({ url: `${baseUrl}/api/trpc`, transformer: superjson, headers: () => (apiKey ? { authorization: `Bearer ${apiKey}` } : {}) }),
+        false: httpBatchLink({
+          url: `${baseUrl}/api/trpc`,
+          transformer: superjson,
+          headers: () => (apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        }),
       }),
     ],
   });

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 // import each other.
 
 const root = process.cwd();
-const sources = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'app', 'server', 'db', 'inngest'], { encoding: 'utf8' })
+const sources = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'app', 'server', 'db', 'inngest'], {
+  encoding: 'utf8',
+})
   .split('\n')
   .filter((f) => /\.(ts|tsx)$/.test(f) && fs.existsSync(f));
 
@@ -19,7 +21,8 @@ type Edge = { from: string; to: string; typeOnly: boolean };
 
 function resolve(from: string, spec: string): string | null {
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
-  for (const ext of EXTENSIONS) if (fs.existsSync(path.join(root, base + ext)) && fs.statSync(path.join(root, base + ext)).isFile()) return base + ext;
+  for (const ext of EXTENSIONS)
+    if (fs.existsSync(path.join(root, base + ext)) && fs.statSync(path.join(root, base + ext)).isFile()) return base + ext;
   return null;
 }
 

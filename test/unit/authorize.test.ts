@@ -1,16 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { API_KEY_SCOPES, USER_ROLES, type ApiKeyScope, type UserRole } from '../../db/schema/accounts';
+import { API_KEY_SCOPES, type ApiKeyScope, USER_ROLES, type UserRole } from '../../db/schema/accounts';
 import { isAppError } from '../../server/errors';
 import { requestIdOf } from '../../server/services/auth/actor';
-import { authorize, checkCsrf, mutates, refusal, type Access, type CallFacts } from '../../server/services/auth/authorize';
-import { capabilitiesOf, SYSTEM_PRINCIPAL, type Capability, type Principal } from '../../server/services/auth/principal';
+import { type Access, authorize, type CallFacts, checkCsrf, mutates, refusal } from '../../server/services/auth/authorize';
+import { type Capability, capabilitiesOf, type Principal, SYSTEM_PRINCIPAL } from '../../server/services/auth/principal';
 
 /** The decision, written out independently of the code: levels, where a key is capped by its user's role. */
 const LEVEL: Record<Capability, number> = { read: 1, write: 2, admin: 3 };
 const ROLE_LEVEL: Record<UserRole, number> = { owner: 3, admin: 3, member: 2, viewer: 1 };
 
-const session = (role: UserRole): Principal => ({ kind: 'session', userId: `u-${role}`, email: `${role}@x.test`, role, capabilities: capabilitiesOf(role), sessionId: 's', csrfToken: 'the-token' });
-const key = (role: UserRole, scope: ApiKeyScope): Principal => ({ kind: 'api-key', userId: `u-${role}`, email: `${role}@x.test`, role, capabilities: capabilitiesOf(role, [scope]), keyId: 'k' });
+const session = (role: UserRole): Principal => ({
+  kind: 'session',
+  userId: `u-${role}`,
+  email: `${role}@x.test`,
+  role,
+  capabilities: capabilitiesOf(role),
+  sessionId: 's',
+  csrfToken: 'the-token',
+});
+const key = (role: UserRole, scope: ApiKeyScope): Principal => ({
+  kind: 'api-key',
+  userId: `u-${role}`,
+  email: `${role}@x.test`,
+  role,
+  capabilities: capabilitiesOf(role, [scope]),
+  keyId: 'k',
+});
 
 const read: CallFacts = { transport: 'http', mutation: false };
 const outcome = (principal: Principal | null, access: Access, facts: CallFacts = read) => {

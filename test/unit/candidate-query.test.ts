@@ -22,7 +22,10 @@ describe('candidateTsQueries', () => {
 
   it('keeps a rare term alone next to combined common ones', () => {
     const df = dfOf({ pgpass: 4, password: 800, file: 3000 });
-    expect(candidateTsQueries(['password', 'file', 'pgpass'], df, N, 400)).toEqual([["'pgpass'", "'password' & 'file'"], ["'pgpass'", "'password'", "'file'"]]);
+    expect(candidateTsQueries(['password', 'file', 'pgpass'], df, N, 400)).toEqual([
+      ["'pgpass'", "'password' & 'file'"],
+      ["'pgpass'", "'password'", "'file'"],
+    ]);
   });
 
   it('still selects something for a single common word, and terms unseen by the statistics count as rare', () => {
@@ -38,8 +41,14 @@ describe('candidateTsQueries', () => {
 describe('fuse', () => {
   it('adds reciprocal ranks from both lists and orders ties by id', () => {
     const rows = fuse(
-      [{ id: 1, r: 1, value: 0.1 }, { id: 2, r: 2, value: 0.2 }],
-      [{ id: 2, r: 1, value: 9 }, { id: 3, r: 2, value: 5 }],
+      [
+        { id: 1, r: 1, value: 0.1 },
+        { id: 2, r: 2, value: 0.2 },
+      ],
+      [
+        { id: 2, r: 1, value: 9 },
+        { id: 3, r: 2, value: 5 },
+      ],
       { k: 10, vectorWeight: 1, textWeight: 1 },
       10,
     );

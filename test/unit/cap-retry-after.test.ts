@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capRetryAfter, MAX_RETRY_AFTER_MS, retryAfterMs } from '../../server/services/embeddings/cap-retry-after';
-import { startFakeOpenAI, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
 
 const headers = (h: Record<string, string>) => new Headers(h);
 const answer = (status: number, h: Record<string, string>) => async () => new Response('{"error":{"message":"x"}}', { status, headers: h });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chunkMarkdown, embeddingText, MAX_FENCE_CHARS, type ChunkOptions, type MarkdownChunk } from '../../server/services/ingest/chunker';
+import { type ChunkOptions, chunkMarkdown, embeddingText, MAX_FENCE_CHARS, type MarkdownChunk } from '../../server/services/ingest/chunker';
 
 const words = (n: number, seed = 'word') => Array.from({ length: n }, (_, i) => `${seed}${i % 7}`).join(' ');
 const sentence = (n: number, seed?: string) => `${words(n, seed)}.`;
@@ -51,7 +51,11 @@ describe('chunkMarkdown: basics', () => {
   });
 
   it('stays linear on long space and bracket runs in headings (a quadratic regex would time out)', () => {
-    const chunks = chunkMarkdown(`# a${' '.repeat(200_000)}b\n\n## ${'['.repeat(200_000)}](x)\n\ntext`, { minChars: 0, preferredChars: 1e6, maxChars: 1e6 });
+    const chunks = chunkMarkdown(`# a${' '.repeat(200_000)}b\n\n## ${'['.repeat(200_000)}](x)\n\ntext`, {
+      minChars: 0,
+      preferredChars: 1e6,
+      maxChars: 1e6,
+    });
     // One chunk: the bare H1 goes in front of its H2 section.
     expect(chunks.map((c) => c.headingPath.map((h) => `${h.slice(0, 2)}…${h.slice(-1)}`))).toEqual([['a …b', '[[…[']]);
   });
@@ -235,7 +239,8 @@ function generate(seed: number): { markdown: string; fences: string[] } {
     else if (kind < 0.55) {
       const sentences = Array.from({ length: int(1, 25) }, () => `${text(int(2, 20))}${['.', '!', '?'][int(0, 2)]}`);
       parts.push(sentences.join(rand() < 0.3 ? '\n' : ' '));
-    } else if (kind < 0.62) parts.push(text(int(300, 900))); // no sentence ends at all
+    } else if (kind < 0.62)
+      parts.push(text(int(300, 900))); // no sentence ends at all
     else if (kind < 0.72) parts.push(Array.from({ length: int(2, 8) }, () => `- ${text(int(2, 15))}`).join('\n'));
     else {
       const char = rand() < 0.7 ? '`' : '~';
@@ -330,7 +335,10 @@ describe('chunkMarkdown: properties over 200 generated documents per option set'
       let offset = 0;
       for (const c of plain) {
         const allowed = [paths[offset], ...leadingHeadingOffsets(c.content).map((o) => paths[offset + o])];
-        check(allowed.some((p) => JSON.stringify(p) === JSON.stringify(c.headingPath)), at(c.index, `path ${JSON.stringify(c.headingPath)}`));
+        check(
+          allowed.some((p) => JSON.stringify(p) === JSON.stringify(c.headingPath)),
+          at(c.index, `path ${JSON.stringify(c.headingPath)}`),
+        );
         offset += strip(c.content).length;
       }
 

@@ -41,7 +41,10 @@ describe('extractCodeExamples: names, summaries, languages', () => {
   });
 
   it('uses the prose just after when nothing comes before, and the page title without a heading', () => {
-    const [e] = extractCodeExamples(`${fence('python', PY)}\n\nThis sorts widgets by weight. It is stable.\n\nUnrelated later paragraph.`, 'Sorting *guide*');
+    const [e] = extractCodeExamples(
+      `${fence('python', PY)}\n\nThis sorts widgets by weight. It is stable.\n\nUnrelated later paragraph.`,
+      'Sorting *guide*',
+    );
     expect(e).toMatchObject({ name: 'Sorting guide', headingPath: [], summary: 'This sorts widgets by weight. It is stable.' });
   });
 
@@ -58,7 +61,7 @@ describe('extractCodeExamples: names, summaries, languages', () => {
   });
 
   it('detects the language of an unlabelled block and of a "text" block', () => {
-    const md = `${fence('', PY)}\n\n${fence('text', "SELECT id, name FROM widgets WHERE weight > 10 ORDER BY name;")}`;
+    const md = `${fence('', PY)}\n\n${fence('text', 'SELECT id, name FROM widgets WHERE weight > 10 ORDER BY name;')}`;
     expect(extractCodeExamples(md, 'T').map((e) => e.language)).toEqual(['python', 'sql']);
   });
 
@@ -126,9 +129,11 @@ describe('codeBlockProblem: which blocks are kept', () => {
   });
 
   it('rejects blocks that are mostly prose, but not code with one long string', () => {
-    const quote = 'The frobnicator arranges widgets in order of weight.\nOperators should check the ledger before every stage begins.\nNothing else is needed to start.';
+    const quote =
+      'The frobnicator arranges widgets in order of weight.\nOperators should check the ledger before every stage begins.\nNothing else is needed to start.';
     expect(keep(quote, 'text')).toBe('mostly prose');
-    const withMessage = 'def greet():\n    """Greet the operator warmly before the first stage of the day begins."""\n    print("hello")\n    return True';
+    const withMessage =
+      'def greet():\n    """Greet the operator warmly before the first stage of the day begins."""\n    print("hello")\n    return True';
     expect(keep(withMessage, 'python')).toBeNull();
   });
 
@@ -164,7 +169,11 @@ describe('near-duplicates', () => {
 
   it('keeps the first of two equally long duplicates, and blocks that are merely similar in shape', () => {
     const other = TS.replace("'frob'", "'frob-next'").replace('widgets: 12', 'trays: 4').replace('fast', 'slow').replace('arranged', 'levelled');
-    const items = [{ code: TS, id: 1 }, { code: TS, id: 2 }, { code: other, id: 3 }];
+    const items = [
+      { code: TS, id: 1 },
+      { code: TS, id: 2 },
+      { code: other, id: 3 },
+    ];
     expect(dropNearDuplicates(items).map((i) => i.id)).toEqual([1, 3]);
   });
 

@@ -29,7 +29,12 @@ describe('classifyContent', () => {
     ['', '<!DOCTYPE html><html><body>x</body></html>', 'https://x.dev/a', 'html'],
     ['application/octet-stream', '\n  <html lang="en"><head>', 'https://x.dev/a', 'html'],
     ['', '<!-- generated --><!doctype html><p>', 'https://x.dev/a', 'html'],
-    ['', '<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"><html xmlns="http://www.w3.org/1999/xhtml">', 'https://x.dev/a', 'html'],
+    [
+      '',
+      '<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"><html xmlns="http://www.w3.org/1999/xhtml">',
+      'https://x.dev/a',
+      'html',
+    ],
     ['', '<?xml version="1.0"?><urlset>', 'https://x.dev/a', 'xml'],
     ['binary/octet-stream', '<urlset xmlns="x">', 'https://x.dev/a', 'xml'],
     ['', '# Readme\n\nText', 'https://x.dev/README.md', 'markdown'],

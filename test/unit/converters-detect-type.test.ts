@@ -74,7 +74,9 @@ describe('detectType: content against extension', () => {
     expect(await reason(() => detectType('photo.png', PNG))).toBe(
       'photo.png is not a supported type: PDF, DOCX, Markdown, text, HTML or reStructuredText (its content looks like a PNG image)',
     );
-    expect(await reason(() => detectType('data.xlsx', workbook))).toMatch(/^data\.xlsx is not a supported type: .* \(its content looks like a ZIP archive\)$/);
+    expect(await reason(() => detectType('data.xlsx', workbook))).toMatch(
+      /^data\.xlsx is not a supported type: .* \(its content looks like a ZIP archive\)$/,
+    );
   });
 
   it('does not take a Markdown file that mentions %PDF- for a PDF', async () => {
@@ -93,7 +95,9 @@ describe('detectType: content against extension', () => {
 
 describe('detectType: binary formats named by file-type, text by Archon', () => {
   const contentTypes = (main: string) =>
-    Buffer.from(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/x" ContentType="${main}"/></Types>`);
+    Buffer.from(
+      `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/x" ContentType="${main}"/></Types>`,
+    );
   const xlsx = makeZip([
     { name: '[Content_Types].xml', data: contentTypes('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml') },
     { name: 'xl/workbook.xml', data: Buffer.from('<workbook/>') },

@@ -1,15 +1,4 @@
-import {
-  AlignmentType,
-  Document,
-  HeadingLevel,
-  LevelFormat,
-  Packer,
-  Paragraph,
-  Table,
-  TableCell,
-  TableRow,
-  TextRun,
-} from 'docx';
+import { AlignmentType, Document, HeadingLevel, LevelFormat, Packer, Paragraph, Table, TableCell, TableRow, TextRun } from 'docx';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentRejected } from '../../server/services/converters/document-rejected';
 import { documentToMarkdown, inspectDocument } from '../../server/services/converters/to-markdown';
@@ -35,8 +24,12 @@ async function buildDocx(): Promise<Buffer> {
           new Paragraph({ text: 'Push it', numbering: { reference: 'steps', level: 0 } }),
           new Table({
             rows: [
-              new TableRow({ children: [new TableCell({ children: [new Paragraph('Variable')] }), new TableCell({ children: [new Paragraph('Default')] })] }),
-              new TableRow({ children: [new TableCell({ children: [new Paragraph('PORT')] }), new TableCell({ children: [new Paragraph('8080')] })] }),
+              new TableRow({
+                children: [new TableCell({ children: [new Paragraph('Variable')] }), new TableCell({ children: [new Paragraph('Default')] })],
+              }),
+              new TableRow({
+                children: [new TableCell({ children: [new Paragraph('PORT')] }), new TableCell({ children: [new Paragraph('8080')] })],
+              }),
             ],
           }),
           new Paragraph({ text: 'docker build -t app .', style: 'Code' }),
@@ -96,7 +89,9 @@ describe('documentToMarkdown: DOCX', () => {
     expect(await rejection(documentToMarkdown('broken.docx', broken))).toBe('broken.docx is damaged or not a valid Word document');
     const truncated = (await buildDocx()).subarray(0, 2000);
     // Cut before the central directory: not even a zip any more.
-    expect(await rejection(documentToMarkdown('cut.docx', truncated))).toBe('cut.docx is damaged or not a valid Word document (its ZIP structure cannot be read)');
+    expect(await rejection(documentToMarkdown('cut.docx', truncated))).toBe(
+      'cut.docx is damaged or not a valid Word document (its ZIP structure cannot be read)',
+    );
   });
 });
 
@@ -111,9 +106,7 @@ describe('DOCX zip bombs', () => {
   });
 
   it('rejects an archive that declares 300 MB in total', async () => {
-    const huge = makeZip([
-      { name: 'word/document.xml', data: Buffer.from('<w:document/>'), declaredSize: 300 * 1024 * 1024 },
-    ]);
+    const huge = makeZip([{ name: 'word/document.xml', data: Buffer.from('<w:document/>'), declaredSize: 300 * 1024 * 1024 }]);
     expect(await rejection(inspectDocument('huge.docx', huge))).toMatch(/^huge\.docx looks like a zip bomb: it would expand to more than 256\.0 MB/);
   });
 
@@ -123,13 +116,17 @@ describe('DOCX zip bombs', () => {
       ...Array.from({ length: 20 }, (_, i) => ({ name: `word/part${i}.xml`, data: Buffer.from('x') })),
     ]);
     const limits = { zip: { maxEntries: 10, maxTotalUncompressed: 1e9, maxRatio: 100 } };
-    expect(await rejection(inspectDocument('many.docx', many, limits))).toBe('many.docx looks like a zip bomb: it has 21 entries, over the limit of 10');
+    expect(await rejection(inspectDocument('many.docx', many, limits))).toBe(
+      'many.docx looks like a zip bomb: it has 21 entries, over the limit of 10',
+    );
   });
 
   it('catches an entry that is larger than its header says', async () => {
     const liar = makeZip([{ name: 'word/document.xml', data: Buffer.alloc(4 * 1024 * 1024), declaredSize: 1000 }]);
     // The declared sizes look harmless: only inflating finds the lie.
     expect(await inspectDocument('liar.docx', liar)).toEqual({ format: 'docx' });
-    expect(await rejection(documentToMarkdown('liar.docx', liar))).toMatch(/^liar\.docx looks like a zip bomb or is damaged: word\/document\.xml does not match its declared size/);
+    expect(await rejection(documentToMarkdown('liar.docx', liar))).toMatch(
+      /^liar\.docx looks like a zip bomb or is damaged: word\/document\.xml does not match its declared size/,
+    );
   });
 });

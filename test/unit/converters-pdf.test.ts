@@ -84,9 +84,7 @@ describe('documentToMarkdown: PDF', () => {
 
   it('keeps one code fence across the page break, with indentation, and drops header and footer', () => {
     expect(fenceLines(markdown)).toEqual(['```', '```']);
-    expect(markdown).toContain(
-      '```\nfunction greet(name) {\n  const message = "hello " + name;\n  console.log(message);\n  return message;\n}\n```',
-    );
+    expect(markdown).toContain('```\nfunction greet(name) {\n  const message = "hello " + name;\n  console.log(message);\n  return message;\n}\n```');
     expect(markdown).not.toContain('ACME Handbook');
     expect(markdown).not.toMatch(/Page \d of 2/);
   });

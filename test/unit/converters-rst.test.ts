@@ -20,7 +20,9 @@ describe('rstToMarkdown', () => {
   });
 
   it('drops comments, hyperlink targets and toctrees', () => {
-    const md = rstToMarkdown('.. a comment\n\n..\n   empty comment body\n\n.. _label:\n\n.. toctree::\n   :maxdepth: 2\n\n   install\n   usage\n\nKept.\n');
+    const md = rstToMarkdown(
+      '.. a comment\n\n..\n   empty comment body\n\n.. _label:\n\n.. toctree::\n   :maxdepth: 2\n\n   install\n   usage\n\nKept.\n',
+    );
     expect(md).toBe('Kept.');
   });
 

@@ -26,11 +26,7 @@ function pagesEngine(jobId: string, urlIds: number[], crawl: { newUrlIds: number
   return new InngestTestEngine({
     function: crawlPages,
     events: [{ name: 'archon/crawl.pages', data: { jobId, urlIds } }],
-    steps: [
-      { id: 'crawl-batch', handler: () => crawl },
-      { id: 'check-drained', handler: () => drained },
-      ...MOCK_SENDS,
-    ],
+    steps: [{ id: 'crawl-batch', handler: () => crawl }, { id: 'check-drained', handler: () => drained }, ...MOCK_SENDS],
   });
 }
 
@@ -71,9 +67,7 @@ describe('crawl-pages', () => {
     expect(result).toEqual({ found: 1 });
     const calls = sends(ctx as never);
     expect(calls.map(([id]) => id)).toEqual(['fan-out', 'finalize']);
-    expect(calls[1]![1]).toEqual([
-      expect.objectContaining({ name: 'archon/crawl.finalize', data: { jobId }, id: `crawl-finalize-${jobId}` }),
-    ]);
+    expect(calls[1]![1]).toEqual([expect.objectContaining({ name: 'archon/crawl.finalize', data: { jobId }, id: `crawl-finalize-${jobId}` })]);
   });
 
   it('finalizes without a fan-out when the batch found nothing and nothing is pending', async () => {
@@ -126,8 +120,6 @@ describe('crawl-start', () => {
     expect(result).toEqual({ batches: 0 });
     const calls = sends(ctx as never);
     expect(calls.map(([id]) => id)).toEqual(['finalize']);
-    expect(calls[0]![1]).toEqual([
-      expect.objectContaining({ name: 'archon/crawl.finalize', data: { jobId }, id: `crawl-finalize-${jobId}` }),
-    ]);
+    expect(calls[0]![1]).toEqual([expect.objectContaining({ name: 'archon/crawl.finalize', data: { jobId }, id: `crawl-finalize-${jobId}` })]);
   });
 });

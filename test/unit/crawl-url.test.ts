@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  createUrlFilter,
-  hasBinaryExtension,
-  normalizeUrl,
-  sourceIdFor,
-  toRawGithubUrl,
-} from '../../server/services/crawl/url';
+import { createUrlFilter, hasBinaryExtension, normalizeUrl, sourceIdFor, toRawGithubUrl } from '../../server/services/crawl/url';
 
 describe('normalizeUrl', () => {
   it('lower-cases scheme and host, strips default ports and the fragment', () => {
@@ -105,7 +99,28 @@ describe('toRawGithubUrl', () => {
 
 describe('hasBinaryExtension', () => {
   it('recognises archives, executables, media, fonts, office documents and data files', () => {
-    for (const ext of ['zip', 'tar.gz', 'exe', 'dmg', 'png', 'JPG', 'svg', 'mp4', 'mp3', 'woff2', 'ttf', 'pdf', 'docx', 'xlsx', 'wasm', 'jar', 'dll', 'csv', 'sql', 'db']) {
+    for (const ext of [
+      'zip',
+      'tar.gz',
+      'exe',
+      'dmg',
+      'png',
+      'JPG',
+      'svg',
+      'mp4',
+      'mp3',
+      'woff2',
+      'ttf',
+      'pdf',
+      'docx',
+      'xlsx',
+      'wasm',
+      'jar',
+      'dll',
+      'csv',
+      'sql',
+      'db',
+    ]) {
       expect(hasBinaryExtension(`https://x.dev/files/thing.${ext}`), ext).toBe(true);
     }
     expect(hasBinaryExtension('https://x.dev/a/logo.png?size=2#x')).toBe(true);

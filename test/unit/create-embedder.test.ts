@@ -8,7 +8,7 @@ import {
 } from '../../server/services/embeddings/create-embedder';
 import { createHashEmbedder } from '../../server/services/embeddings/hash-embedder';
 import { EmbeddingConfigError } from '../../server/services/embeddings/types';
-import { fakeEmbedding, startFakeOpenAI, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type FakeOpenAI, fakeEmbedding, startFakeOpenAI } from '../fixtures/fake-openai';
 
 describe('resolveEmbeddingSettings', () => {
   it('uses the offline hash embedder with neither key nor URL (blank counts as unset)', () => {

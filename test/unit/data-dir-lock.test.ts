@@ -28,10 +28,7 @@ describe('data directory lock', () => {
 
   it('refuses a directory held by another live process, naming it', () => {
     const dir = tempDir();
-    fs.writeFileSync(
-      path.join(dir, 'archon.lock'),
-      JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: '2026-01-01T00:00:00Z' }),
-    );
+    fs.writeFileSync(path.join(dir, 'archon.lock'), JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: '2026-01-01T00:00:00Z' }));
     expect(() => lockDataDir(dir)).toThrow(new RegExp(`in use by another Archon process \\(pid ${process.ppid}`));
   });
 

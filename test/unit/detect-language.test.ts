@@ -2,12 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { detectLanguage, normalizeLanguage } from '../../server/services/ingest/detect-language';
 
 const SAMPLES: [string, string][] = [
-  ['python', 'from pathlib import Path\n\ndef read_config(path: str) -> dict:\n    if not Path(path).exists():\n        return None\n    with open(path) as f:\n        return parse(f.read())'],
+  [
+    'python',
+    'from pathlib import Path\n\ndef read_config(path: str) -> dict:\n    if not Path(path).exists():\n        return None\n    with open(path) as f:\n        return parse(f.read())',
+  ],
   ['python', 'class Cache:\n    def __init__(self, size):\n        self.size = size\n        self.items = {}'],
   ['javascript', "const express = require('express');\nconst app = express();\napp.get('/', (req, res) => res.send('ok'));\nmodule.exports = app;"],
-  ['javascript', "export default function debounce(fn, ms) {\n  let timer;\n  return (...args) => {\n    clearTimeout(timer);\n    timer = setTimeout(() => fn(...args), ms);\n  };\n}"],
-  ['typescript', "import { z } from 'zod';\n\nexport interface User {\n  id: string;\n  email: string;\n}\n\nexport const parseUser = (raw: unknown): User => schema.parse(raw);"],
-  ['typescript', "type Handler = (req: Request) => Promise<Response>;\nconst handlers: Record<string, Handler> = {};"],
+  [
+    'javascript',
+    'export default function debounce(fn, ms) {\n  let timer;\n  return (...args) => {\n    clearTimeout(timer);\n    timer = setTimeout(() => fn(...args), ms);\n  };\n}',
+  ],
+  [
+    'typescript',
+    "import { z } from 'zod';\n\nexport interface User {\n  id: string;\n  email: string;\n}\n\nexport const parseUser = (raw: unknown): User => schema.parse(raw);",
+  ],
+  ['typescript', 'type Handler = (req: Request) => Promise<Response>;\nconst handlers: Record<string, Handler> = {};'],
   ['bash', '#!/usr/bin/env bash\nset -euo pipefail\nfor f in *.md; do\n  echo "$f"\ndone'],
   ['bash', 'npm install --save-dev vitest\nnpx vitest run --coverage'],
   ['bash', '$ git clone https://github.com/example/repo.git\n$ cd repo && make build'],
@@ -16,8 +25,14 @@ const SAMPLES: [string, string][] = [
   ['json', '{\n  "name": "archon",\n  "version": "1.0.0",\n  "dependencies": { "zod": "^4.0.0" }\n}'],
   ['yaml', 'services:\n  db:\n    image: postgres:16\n    ports:\n      - "5432:5432"\n    environment:\n      POSTGRES_PASSWORD: secret'],
   ['go', 'package main\n\nimport "fmt"\n\nfunc main() {\n\tmsg := "hello"\n\tfmt.Println(msg)\n}'],
-  ['go', 'func load(path string) (*Config, error) {\n\tdata, err := os.ReadFile(path)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn parse(data)\n}'],
-  ['rust', 'use std::collections::HashMap;\n\nfn main() {\n    let mut counts = HashMap::new();\n    counts.insert("a", 1);\n    println!("{:?}", counts);\n}'],
+  [
+    'go',
+    'func load(path string) (*Config, error) {\n\tdata, err := os.ReadFile(path)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\treturn parse(data)\n}',
+  ],
+  [
+    'rust',
+    'use std::collections::HashMap;\n\nfn main() {\n    let mut counts = HashMap::new();\n    counts.insert("a", 1);\n    println!("{:?}", counts);\n}',
+  ],
   ['java', 'public class Hello {\n    public static void main(String[] args) {\n        System.out.println("Hello");\n    }\n}'],
   ['c', '#include <stdio.h>\n\nint main(void) {\n    printf("hi\\n");\n    return 0;\n}'],
   ['cpp', '#include <iostream>\n#include <vector>\n\nint main() {\n    std::vector<int> v{1, 2, 3};\n    std::cout << v.size() << std::endl;\n}'],

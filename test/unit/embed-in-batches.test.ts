@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { embedInBatches, planBatches } from '../../server/services/embeddings/embed-in-batches';
 import { createOpenAIEmbedder } from '../../server/services/embeddings/openai-embedder';
-import { EmbeddingConfigError, EmbeddingError, type Embedder } from '../../server/services/embeddings/types';
-import { fakeEmbedding, startFakeOpenAI, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type Embedder, EmbeddingConfigError, EmbeddingError } from '../../server/services/embeddings/types';
+import { type FakeOpenAI, fakeEmbedding, startFakeOpenAI } from '../fixtures/fake-openai';
 
 const DIMS = 8;
 const vec = (t: string) => fakeEmbedding(t, DIMS);
@@ -23,7 +23,14 @@ function sleep(ms: number, signal?: AbortSignal) {
 }
 
 /** An Embedder that records its calls and how many ran at once. */
-function stub(opts: { delayMs?: number | ((batch: string[]) => number); ignoreSignal?: boolean; fail?: (batch: string[]) => Error | null; answer?: (batch: string[]) => number[][] } = {}) {
+function stub(
+  opts: {
+    delayMs?: number | ((batch: string[]) => number);
+    ignoreSignal?: boolean;
+    fail?: (batch: string[]) => Error | null;
+    answer?: (batch: string[]) => number[][];
+  } = {},
+) {
   const state = { calls: [] as string[][], signals: [] as (AbortSignal | undefined)[], inFlight: 0, maxInFlight: 0 };
   const embedder: Embedder = {
     model: 'stub',
@@ -57,15 +64,32 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 
 describe('planBatches', () => {
   it('splits by count', () => {
-    expect(planBatches(texts(10), 3)).toEqual([[0, 3], [3, 6], [6, 9], [9, 10]]);
+    expect(planBatches(texts(10), 3)).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 9],
+      [9, 10],
+    ]);
     expect(planBatches(texts(3), 3)).toEqual([[0, 3]]);
     expect(planBatches([], 3)).toEqual([]);
   });
 
   it('splits by characters, sending a text longer than the limit alone', () => {
     const t = ['aaaa', 'bbbb', 'cccc', 'x'.repeat(20), 'd', 'e'];
-    expect(planBatches(t, 100, 8)).toEqual([[0, 2], [2, 3], [3, 4], [4, 6]]);
-    expect(planBatches(t, 1, 1000)).toEqual([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 6]]);
+    expect(planBatches(t, 100, 8)).toEqual([
+      [0, 2],
+      [2, 3],
+      [3, 4],
+      [4, 6],
+    ]);
+    expect(planBatches(t, 1, 1000)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+      [5, 6],
+    ]);
     expect(planBatches(['x'.repeat(20)], 5, 8)).toEqual([[0, 1]]);
   });
 });
@@ -135,7 +159,10 @@ describe('embedInBatches', () => {
     // Far sooner than the 5 s batch 0 would take if it were awaited rather than cancelled.
     expect(performance.now() - started).toBeLessThan(2_000);
     // Batch 1 failed while batch 0 was still in flight: 0 is cancelled and nothing else starts.
-    expect(state.calls).toEqual([['t0', 't1'], ['t2', 't3']]);
+    expect(state.calls).toEqual([
+      ['t0', 't1'],
+      ['t2', 't3'],
+    ]);
     expect(state.signals[0]!.aborted).toBe(true);
     await sleep(50);
     expect(state.calls).toHaveLength(2);
@@ -166,9 +193,7 @@ describe('embedInBatches', () => {
   it('does nothing for no texts or an aborted signal, and refuses bad options', async () => {
     const { embedder, state } = stub();
     expect(await embedInBatches(embedder, [], { batchSize: 2, concurrency: 2 })).toEqual({ vectors: [], failures: [] });
-    expect((await failure(embedInBatches(embedder, ['x'], { batchSize: 2, concurrency: 2, signal: AbortSignal.abort() }))).name).toBe(
-      'AbortError',
-    );
+    expect((await failure(embedInBatches(embedder, ['x'], { batchSize: 2, concurrency: 2, signal: AbortSignal.abort() }))).name).toBe('AbortError');
     expect(state.calls).toHaveLength(0);
     await expect(embedInBatches(embedder, ['x'], { batchSize: 0, concurrency: 1 })).rejects.toThrow(RangeError);
     await expect(embedInBatches(embedder, ['x'], { batchSize: 1, concurrency: 0 })).rejects.toThrow(RangeError);
@@ -181,8 +206,7 @@ describe('embedInBatches with the OpenAI-compatible embedder', () => {
   let fake: FakeOpenAI;
   afterEach(() => fake.close());
 
-  const openai = () =>
-    createOpenAIEmbedder({ baseURL: fake.url, apiKey: 'k', model: 'm', dimensions: DIMS, sendDimensions: false, maxRetries: 0 });
+  const openai = () => createOpenAIEmbedder({ baseURL: fake.url, apiKey: 'k', model: 'm', dimensions: DIMS, sendDimensions: false, maxRetries: 0 });
 
   it('keeps the batches that worked when one request fails', async () => {
     fake = await startFakeOpenAI({ dimensions: DIMS });

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeEmbedding, startFakeOpenAI, toBase64Float32, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type FakeOpenAI, fakeEmbedding, startFakeOpenAI, toBase64Float32 } from '../fixtures/fake-openai';
 
 // The fixture is shared by many suites; these pin down what they rely on.
 let fake: FakeOpenAI;
@@ -69,7 +69,10 @@ describe('fake OpenAI: script', () => {
   });
 
   it('keeps embedding-only steps for embeddings and reply steps for chat', async () => {
-    fake.script([{ type: 'wrong-dimensions', dimensions: 2 }, { type: 'reply', content: 'scripted' }]);
+    fake.script([
+      { type: 'wrong-dimensions', dimensions: 2 },
+      { type: 'reply', content: 'scripted' },
+    ]);
     const chat = await client.chat.completions.create({ model: 'c', messages: [{ role: 'user', content: 'hi' }] });
     expect(chat.choices[0]!.message.content).toBe('scripted');
     const emb = await client.embeddings.create({ model: 'm', input: ['a'], encoding_format: 'float' });

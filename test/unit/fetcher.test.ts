@@ -1,10 +1,10 @@
 import dns from 'node:dns';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable, pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_ACCEPT, FetchError, fetchUrl, type FetchOptions } from '../../server/services/crawl/fetcher';
+import { DEFAULT_ACCEPT, FetchError, type FetchOptions, fetchUrl } from '../../server/services/crawl/fetcher';
 
 let server: http.Server;
 let port: number;

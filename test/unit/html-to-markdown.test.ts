@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { htmlToMarkdown } from '../../server/services/markdown/html-to-markdown';
 import { extractCodeExamples } from '../../server/services/ingest/code-examples';
+import { htmlToMarkdown } from '../../server/services/markdown/html-to-markdown';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../fixtures/html', name), 'utf8');
 const page = (body: string, head = '') => `<!doctype html><html><head>${head}</head><body>${body}</body></html>`;
@@ -21,7 +21,18 @@ describe('htmlToMarkdown: Docusaurus page', () => {
   const result = htmlToMarkdown(fixture('docusaurus.html'), 'https://acme.dev/docs/installation');
 
   it('keeps the article and drops navbar, sidebar, breadcrumbs, TOC, edit link, pagination and footer', () => {
-    for (const marker of ['NAVBRAND', 'SIDEBAR', 'BREADCRUMB', 'MOBILETOC', 'TOC Requirements', 'EDITLINK', 'PAGINATION', 'FOOTER', 'Skip to main content', 'Copyright']) {
+    for (const marker of [
+      'NAVBRAND',
+      'SIDEBAR',
+      'BREADCRUMB',
+      'MOBILETOC',
+      'TOC Requirements',
+      'EDITLINK',
+      'PAGINATION',
+      'FOOTER',
+      'Skip to main content',
+      'Copyright',
+    ]) {
       expect(result.markdown).not.toContain(marker);
     }
     expect(result.markdown.startsWith('# Installation\n\nAcme needs `node` 20 or newer.')).toBe(true);
@@ -78,9 +89,7 @@ describe('htmlToMarkdown: Sphinx / Read the Docs page', () => {
   });
 
   it('takes the language from the highlight-python wrapper and keeps the code exact', () => {
-    expect(result.markdown).toContain(
-      '```python\nimport widget\n\ndef main():\n    w = widget.Widget(size=3)\n    return w.spin()\n```',
-    );
+    expect(result.markdown).toContain('```python\nimport widget\n\ndef main():\n    w = widget.Widget(size=3)\n    return w.spin()\n```');
   });
 
   it('renders the docutils table with an escaped pipe', () => {
@@ -142,12 +151,16 @@ describe('htmlToMarkdown: PostgreSQL manual pages (DocBook)', () => {
   });
 
   it('converts the numeric types table', () => {
-    expect(numeric.markdown).toContain('| Name | Storage Size | Description | Range |\n| --- | --- | --- | --- |\n| `smallint` | 2 bytes | small-range integer | -32768 to +32767 |');
+    expect(numeric.markdown).toContain(
+      '| Name | Storage Size | Description | Range |\n| --- | --- | --- | --- |\n| `smallint` | 2 bytes | small-range integer | -32768 to +32767 |',
+    );
   });
 
   it('keeps psql output aligned in code blocks and code inside list items', () => {
     expect(join.markdown).toContain('```\n     city      | temp_lo | temp_hi | prcp |    date    |     name      | location\n---------------+');
-    expect(join.markdown).toContain('  ```\n  SELECT city, temp_lo, temp_hi, prcp, date, location\n      FROM weather JOIN cities ON city = name;\n  ```');
+    expect(join.markdown).toContain(
+      '  ```\n  SELECT city, temp_lo, temp_hi, prcp, date, location\n      FROM weather JOIN cities ON city = name;\n  ```',
+    );
   });
 
   it('takes anchors from the div.sect1/div.sect2 ids', () => {
@@ -223,7 +236,9 @@ describe('htmlToMarkdown: main content choice and boilerplate', () => {
   });
 
   it('drops a site <header> but keeps a <header> with the heading inside the article', () => {
-    const out = md(`<header><h1>Site name</h1><a href="/">home</a></header><article><header><h1>Page title</h1></header><p>${'Text. '.repeat(30)}</p></article>`);
+    const out = md(
+      `<header><h1>Site name</h1><a href="/">home</a></header><article><header><h1>Page title</h1></header><p>${'Text. '.repeat(30)}</p></article>`,
+    );
     expect(out.startsWith('# Page title\n\nText.')).toBe(true);
     expect(out).not.toContain('Site name');
   });
@@ -256,13 +271,16 @@ describe('htmlToMarkdown: code', () => {
   });
 
   it('does not leak highlighter markup, and reads <br> and per-line divs as newlines', () => {
-    const highlighted = '<pre class="language-js"><code><span class="token keyword">const</span> <span class="token">a</span> <span class="token operator">&lt;</span> <span>b</span>;<br><span>next</span></code></pre>';
+    const highlighted =
+      '<pre class="language-js"><code><span class="token keyword">const</span> <span class="token">a</span> <span class="token operator">&lt;</span> <span>b</span>;<br><span>next</span></code></pre>';
     expect(md(highlighted)).toBe('```js\nconst a < b;\nnext\n```');
     expect(md('<pre><div class="line">one</div><div class="line">  two</div></pre>')).toBe('```\none\n  two\n```');
   });
 
   it('renders inline code with backticks, padding when the code itself has one', () => {
-    expect(md('<p>Run <code>npm  test</code>, type <code>`</code> or <kbd>Ctrl</kbd>+<kbd>C</kbd>.</p>')).toBe('Run `npm test`, type `` ` `` or `Ctrl`+`C`.');
+    expect(md('<p>Run <code>npm  test</code>, type <code>`</code> or <kbd>Ctrl</kbd>+<kbd>C</kbd>.</p>')).toBe(
+      'Run `npm test`, type `` ` `` or `Ctrl`+`C`.',
+    );
   });
 
   it('hands the class language to code-example extraction, normalised, and detection covers <pre> without one', () => {
@@ -287,7 +305,9 @@ describe('htmlToMarkdown: tables and lists', () => {
   });
 
   it('joins block content of a cell with <br> and lists inside cells stay readable', () => {
-    const out = md('<table><thead><tr><th>K</th><th>V</th></tr></thead><tbody><tr><td><p>one</p><p>two</p></td><td><ul><li>x</li><li>y</li></ul></td></tr></tbody></table>');
+    const out = md(
+      '<table><thead><tr><th>K</th><th>V</th></tr></thead><tbody><tr><td><p>one</p><p>two</p></td><td><ul><li>x</li><li>y</li></ul></td></tr></tbody></table>',
+    );
     expect(out).toBe('| K | V |\n| --- | --- |\n| one<br>two | - x<br>- y |');
   });
 
@@ -306,7 +326,9 @@ describe('htmlToMarkdown: tables and lists', () => {
 
 describe('htmlToMarkdown: text, headings and metadata', () => {
   it('escapes only what would change the meaning', () => {
-    const out = md('<p>pg_stat_activity and _private and 2 * 3 and *star* and &lt;div&gt; and a [b](c)</p><p>1. not a list</p><p># not a heading</p>');
+    const out = md(
+      '<p>pg_stat_activity and _private and 2 * 3 and *star* and &lt;div&gt; and a [b](c)</p><p>1. not a list</p><p># not a heading</p>',
+    );
     expect(out).toBe('pg_stat_activity and \\_private and 2 * 3 and \\*star\\* and \\<div> and a [b\\](c)\n\n1\\. not a list\n\n\\# not a heading');
   });
 
@@ -336,7 +358,10 @@ describe('htmlToMarkdown: text, headings and metadata', () => {
   it('falls back from <title> to og:title to the first h1, and from description to og:description', () => {
     const head = (h: string) => htmlToMarkdown(page('<h1>  Heading  one </h1><p>x</p>', h), 'https://e.com/');
     expect(head('<title>\n  Spaced\n  title </title><meta property="og:title" content="OG">').title).toBe('Spaced title');
-    expect(head('<meta property="og:title" content="OG title"><meta property="og:description" content=" og desc ">')).toMatchObject({ title: 'OG title', description: 'og desc' });
+    expect(head('<meta property="og:title" content="OG title"><meta property="og:description" content=" og desc ">')).toMatchObject({
+      title: 'OG title',
+      description: 'og desc',
+    });
     expect(head('')).toMatchObject({ title: 'Heading one', description: null });
     expect(htmlToMarkdown('<p>no title</p>', 'https://e.com/').title).toBe('');
     expect(head('<title><svg><title>icon</title></svg></title>').title).not.toBe('icon');

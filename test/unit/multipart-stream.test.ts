@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { multipartField } from '../../server/http/multipart-field';
-import { multipartBoundary, multipartEvents, type MultipartEvent } from '../../server/http/multipart-stream';
+import { type MultipartEvent, multipartBoundary, multipartEvents } from '../../server/http/multipart-stream';
 
 /** Serialises a form the way fetch does, so the parser is tested against a real encoder. */
 async function encode(form: FormData): Promise<{ body: Buffer; boundary: string }> {
@@ -49,10 +49,26 @@ const expected: Part[] = [
 describe('multipartEvents', () => {
   it('parses every part, names and file names included, however the body is cut into chunks', async () => {
     const { body, boundary } = await encode(sample());
-    expect(await parts(inPieces(body, () => body.length), boundary)).toEqual(expected);
-    expect(await parts(inPieces(body, () => 1), boundary)).toEqual(expected);
+    expect(
+      await parts(
+        inPieces(body, () => body.length),
+        boundary,
+      ),
+    ).toEqual(expected);
+    expect(
+      await parts(
+        inPieces(body, () => 1),
+        boundary,
+      ),
+    ).toEqual(expected);
     for (const n of [2, 3, 7, boundary.length, boundary.length + 1, boundary.length + 4]) {
-      expect(await parts(inPieces(body, () => n), boundary), `chunks of ${n}`).toEqual(expected);
+      expect(
+        await parts(
+          inPieces(body, () => n),
+          boundary,
+        ),
+        `chunks of ${n}`,
+      ).toEqual(expected);
     }
   });
 
@@ -65,7 +81,12 @@ describe('multipartEvents', () => {
         disposition('filename="C:\\dir\\c.md"') +
         `--${b}\r\n\r\nanonymous\r\n--${b}--\r\n`,
     );
-    expect(await parts(inPieces(body, () => 5), b)).toEqual([
+    expect(
+      await parts(
+        inPieces(body, () => 5),
+        b,
+      ),
+    ).toEqual([
       { name: 'file', filename: '€ rates.md', content: 'body' },
       { name: 'file', filename: '../a\u0000b.md', content: 'body' },
       { name: 'file', filename: 'C:\\dir\\c.md', content: 'body' },
@@ -87,7 +108,9 @@ describe('multipartEvents', () => {
       for (let i = 0, n = 1 + random(4); i < n; i++) {
         // Bytes that look like the start of a delimiter are the interesting ones.
         const pieces = Array.from({ length: random(12) }, () =>
-          random(3) === 0 ? Buffer.from(`\r\n--${'-'.repeat(random(30))}formdata`) : Buffer.from(Array.from({ length: random(300) }, () => random(256))),
+          random(3) === 0
+            ? Buffer.from(`\r\n--${'-'.repeat(random(30))}formdata`)
+            : Buffer.from(Array.from({ length: random(300) }, () => random(256))),
         );
         contents.push(Buffer.concat(pieces));
         form.append('file', new Blob([new Uint8Array(contents[i]!)]), `f${i}.bin`);
@@ -95,25 +118,56 @@ describe('multipartEvents', () => {
       const { body, boundary } = await encode(form);
       const got: Buffer[] = [];
       const chunks: Buffer[] = [];
-      for await (const e of multipartEvents(inPieces(body, () => 1 + random(boundary.length * 2)), boundary)) {
+      for await (const e of multipartEvents(
+        inPieces(body, () => 1 + random(boundary.length * 2)),
+        boundary,
+      )) {
         if (e.type === 'data') chunks.push(e.chunk);
         else if (e.type === 'end') got.push(Buffer.concat(chunks.splice(0)));
       }
-      expect(got.map((g) => g.toString('hex')), `round ${round}`).toEqual(contents.map((c) => c.toString('hex')));
+      expect(
+        got.map((g) => g.toString('hex')),
+        `round ${round}`,
+      ).toEqual(contents.map((c) => c.toString('hex')));
     }
   });
 
   it('refuses a body cut short, in a part or between parts, and headers without end', async () => {
     const { body, boundary } = await encode(sample());
     const cut = body.subarray(0, body.length - 20);
-    await expect(parts(inPieces(cut, () => 100), boundary)).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/ends inside a part.*incomplete/) });
+    await expect(
+      parts(
+        inPieces(cut, () => 100),
+        boundary,
+      ),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/ends inside a part.*incomplete/) });
     const between = body.subarray(0, body.lastIndexOf(`--${boundary}--`) - 2);
-    await expect(parts(inPieces(between, () => 100), boundary)).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/incomplete/) });
+    await expect(
+      parts(
+        inPieces(between, () => 100),
+        boundary,
+      ),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/incomplete/) });
     // Headers that never end are not kept past 16 KiB; the body then ends without its closing boundary.
     const endless = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="x"\r\n`), Buffer.alloc(200_000, 'h')]);
-    await expect(parts(inPieces(endless, () => 1000), boundary)).rejects.toMatchObject({ message: expect.stringMatching(/closing boundary \(the upload is incomplete\)/) });
-    await expect(parts(inPieces(Buffer.from('no boundary at all'), () => 4), boundary)).rejects.toMatchObject({ message: expect.stringMatching(/closing boundary/) });
-    await expect(parts(inPieces(Buffer.alloc(0), () => 4), boundary)).rejects.toMatchObject({ message: expect.stringMatching(/closing boundary/) });
+    await expect(
+      parts(
+        inPieces(endless, () => 1000),
+        boundary,
+      ),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/closing boundary \(the upload is incomplete\)/) });
+    await expect(
+      parts(
+        inPieces(Buffer.from('no boundary at all'), () => 4),
+        boundary,
+      ),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/closing boundary/) });
+    await expect(
+      parts(
+        inPieces(Buffer.alloc(0), () => 4),
+        boundary,
+      ),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/closing boundary/) });
   });
 
   it('passes a failure of the body itself through, also in the middle of a part', async () => {
@@ -138,7 +192,12 @@ describe('multipartField', () => {
   it('streams one field and stops at its end', async () => {
     const { body, boundary } = await encode(sample());
     const got: Buffer[] = [];
-    for await (const c of multipartField(inPieces(body, () => 3), boundary, 'file')) got.push(c);
+    for await (const c of multipartField(
+      inPieces(body, () => 3),
+      boundary,
+      'file',
+    ))
+      got.push(c);
     expect(Buffer.concat(got).toString()).toBe('# A\r\n\r\n--not a boundary\r\ntext');
   });
 
@@ -147,8 +206,18 @@ describe('multipartField', () => {
     const drain = async (bytes: AsyncIterable<Uint8Array>, name: string) => {
       for await (const _ of multipartField(bytes, boundary, name));
     };
-    await expect(drain(inPieces(body, () => 64), 'archive')).rejects.toMatchObject({ message: 'The multipart body has no "archive" field' });
+    await expect(
+      drain(
+        inPieces(body, () => 64),
+        'archive',
+      ),
+    ).rejects.toMatchObject({ message: 'The multipart body has no "archive" field' });
     const at = body.indexOf('--not a boundary');
-    await expect(drain(inPieces(body.subarray(0, at), () => 64), 'file')).rejects.toMatchObject({ message: expect.stringMatching(/ends inside the "file" field/) });
+    await expect(
+      drain(
+        inPieces(body.subarray(0, at), () => 64),
+        'file',
+      ),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/ends inside the "file" field/) });
   });
 });

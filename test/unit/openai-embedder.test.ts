@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAIEmbedder, type OpenAIEmbedderOptions } from '../../server/services/embeddings/openai-embedder';
 import { EmbeddingConfigError, EmbeddingError } from '../../server/services/embeddings/types';
-import { fakeEmbedding, startFakeOpenAI, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type FakeOpenAI, fakeEmbedding, startFakeOpenAI } from '../fixtures/fake-openai';
 
 const DIMS = 16;
 const TEXTS = ['alpha', 'beta gamma', 'delta epsilon zeta'];
@@ -236,7 +236,13 @@ describe('OpenAI-compatible embedder: answers it must not trust', () => {
     const v = [...fakeEmbedding('x', DIMS)];
     const body = (data: unknown[]) => JSON.stringify({ object: 'list', data, model: 'test-embed' });
     fake.script([
-      { type: 'raw', body: body([{ index: 0, embedding: v }, { index: 0, embedding: v }]) },
+      {
+        type: 'raw',
+        body: body([
+          { index: 0, embedding: v },
+          { index: 0, embedding: v },
+        ]),
+      },
       { type: 'raw', body: body([{ index: 0, embedding: [...v.slice(1), 'NaN'] }]) },
     ]);
     expect((await failure(make().embed(['x', 'y']))).message).toContain('duplicate');

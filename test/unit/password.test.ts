@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DUMMY_HASH,
-  hashPassword,
-  needsRehash,
-  passwordProblem,
-  verifyAgainstDummy,
-  verifyPassword,
-} from '../../server/services/security/password';
+import { DUMMY_HASH, hashPassword, needsRehash, passwordProblem, verifyAgainstDummy, verifyPassword } from '../../server/services/security/password';
 
 const GOOD = 'correct horse battery staple';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CrawlContext } from '../../server/services/crawl/crawl-context';
 import { scopeBase } from '../../server/services/crawl/crawl-context';
-import type { FetchResult } from '../../server/services/crawl/fetcher';
 import type { CrawlJobInput } from '../../server/services/crawl/crawl-job';
-import { MAX_SITEMAP_NESTING, NOT_MODIFIED, processUrl, UNASKED_NOT_MODIFIED, type PreviousPage } from '../../server/services/crawl/process-url';
+import type { FetchResult } from '../../server/services/crawl/fetcher';
+import { MAX_SITEMAP_NESTING, NOT_MODIFIED, type PreviousPage, processUrl, UNASKED_NOT_MODIFIED } from '../../server/services/crawl/process-url';
 import type { RobotsVerdict } from '../../server/services/crawl/robots';
 import { createUrlFilter } from '../../server/services/crawl/url';
 
@@ -14,7 +14,15 @@ import { createUrlFilter } from '../../server/services/crawl/url';
 type Answer = Partial<FetchResult> & { body?: Buffer };
 
 function context(startUrl: string, answers: Record<string, Answer>, opts: { input?: Partial<CrawlJobInput>; robots?: RobotsVerdict } = {}) {
-  const input = { startUrl, scope: 'prefix', resolvedMode: 'recursive', maxDepth: 3, delayMs: 0, respectRobots: true, ...opts.input } as CrawlJobInput;
+  const input = {
+    startUrl,
+    scope: 'prefix',
+    resolvedMode: 'recursive',
+    maxDepth: 3,
+    delayMs: 0,
+    respectRobots: true,
+    ...opts.input,
+  } as CrawlJobInput;
   const fetched: { url: string; conditional: boolean }[] = [];
   const ctx = {
     input,
@@ -26,7 +34,18 @@ function context(startUrl: string, answers: Record<string, Answer>, opts: { inpu
       const a = answers[url];
       if (!a) throw new Error(`unexpected fetch of ${url}`);
       const status = a.status ?? 200;
-      return { url, finalUrl: url, status, headers: {}, contentType: 'text/html', charset: 'utf-8', body: Buffer.alloc(0), redirects: [], notModified: status === 304, ...a };
+      return {
+        url,
+        finalUrl: url,
+        status,
+        headers: {},
+        contentType: 'text/html',
+        charset: 'utf-8',
+        body: Buffer.alloc(0),
+        redirects: [],
+        notModified: status === 304,
+        ...a,
+      };
     },
   } as unknown as CrawlContext;
   return { ctx, fetched };
@@ -39,7 +58,11 @@ describe('processUrl: GitHub blob pages', () => {
   it('fetches the raw file and stores it under the blob URL', async () => {
     const blob = 'https://github.com/acme/docs/blob/main/README.md';
     const rawUrl = 'https://raw.githubusercontent.com/acme/docs/main/README.md';
-    const { ctx, fetched } = context(blob, { [rawUrl]: { contentType: 'text/plain', body: Buffer.from('# Acme\n\nThe README text.\n') } }, { input: { resolvedMode: 'text' } });
+    const { ctx, fetched } = context(
+      blob,
+      { [rawUrl]: { contentType: 'text/plain', body: Buffer.from('# Acme\n\nThe README text.\n') } },
+      { input: { resolvedMode: 'text' } },
+    );
     const r = await processUrl(ctx, row(blob));
     expect(fetched.map((f) => f.url)).toEqual([rawUrl]);
     expect(r).toMatchObject({ status: 'done', documents: [{ url: blob, title: 'Acme' }] });
@@ -49,7 +72,10 @@ describe('processUrl: GitHub blob pages', () => {
     const blob = 'https://github.com/acme/docs/blob/main/README.md';
     const rawUrl = 'https://raw.githubusercontent.com/acme/docs/main/README.md';
     const { ctx } = context(blob, { [rawUrl]: { finalUrl: 'https://elsewhere.dev/x', contentType: 'text/plain', body: Buffer.from('# X\n') } });
-    expect(await processUrl(ctx, row(blob))).toMatchObject({ status: 'skipped', reason: 'redirected outside the crawl scope to https://elsewhere.dev/x' });
+    expect(await processUrl(ctx, row(blob))).toMatchObject({
+      status: 'skipped',
+      reason: 'redirected outside the crawl scope to https://elsewhere.dev/x',
+    });
   });
 });
 
@@ -88,7 +114,12 @@ describe('processUrl: 304 Not Modified', () => {
     const { ctx, fetched } = context('https://x.dev/docs/', { [url]: { status: 304 } });
     const r = await processUrl(ctx, row(url), stored);
     expect(fetched[0]!.conditional).toBe(true);
-    expect(r).toMatchObject({ status: 'skipped', reason: NOT_MODIFIED, unchangedUrl: url, enqueue: [{ url: 'https://x.dev/docs/b', depth: 2, kind: 'page' }] });
+    expect(r).toMatchObject({
+      status: 'skipped',
+      reason: NOT_MODIFIED,
+      unchangedUrl: url,
+      enqueue: [{ url: 'https://x.dev/docs/b', depth: 2, kind: 'page' }],
+    });
   });
 });
 
@@ -129,17 +160,30 @@ describe('processUrl: a refresh that cannot read a stored page', () => {
 
 describe('processUrl: sitemaps', () => {
   const index = (locs: string[]) =>
-    Buffer.from(`<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${locs.map((l) => `<sitemap><loc>${l}</loc></sitemap>`).join('')}</sitemapindex>`);
+    Buffer.from(
+      `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${locs.map((l) => `<sitemap><loc>${l}</loc></sitemap>`).join('')}</sitemapindex>`,
+    );
 
   it('enqueues the sitemaps of an index one level deeper', async () => {
     const url = 'https://x.dev/sitemap.xml';
-    const { ctx } = context(url, { [url]: { contentType: 'application/xml', body: index(['https://x.dev/s1.xml']) } }, { input: { resolvedMode: 'sitemap' } });
-    expect(await processUrl(ctx, row(url, 'sitemap', 0))).toMatchObject({ status: 'done', enqueue: [{ url: 'https://x.dev/s1.xml', depth: 1, kind: 'sitemap' }] });
+    const { ctx } = context(
+      url,
+      { [url]: { contentType: 'application/xml', body: index(['https://x.dev/s1.xml']) } },
+      { input: { resolvedMode: 'sitemap' } },
+    );
+    expect(await processUrl(ctx, row(url, 'sitemap', 0))).toMatchObject({
+      status: 'done',
+      enqueue: [{ url: 'https://x.dev/s1.xml', depth: 1, kind: 'sitemap' }],
+    });
   });
 
   it(`does not follow an index nested ${MAX_SITEMAP_NESTING} levels deep`, async () => {
     const url = 'https://x.dev/deep.xml';
-    const { ctx } = context(url, { [url]: { contentType: 'application/xml', body: index(['https://x.dev/deeper.xml']) } }, { input: { resolvedMode: 'sitemap' } });
+    const { ctx } = context(
+      url,
+      { [url]: { contentType: 'application/xml', body: index(['https://x.dev/deeper.xml']) } },
+      { input: { resolvedMode: 'sitemap' } },
+    );
     expect(await processUrl(ctx, row(url, 'sitemap', MAX_SITEMAP_NESTING))).toMatchObject({
       status: 'done',
       reason: expect.stringContaining(`nested deeper than ${MAX_SITEMAP_NESTING} levels`),

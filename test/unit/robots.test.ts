@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FetchError, type FetchResult } from '../../server/services/crawl/fetcher';
-import { ROBOTS_MAX_BYTES, createRobotsCache } from '../../server/services/crawl/robots';
+import { createRobotsCache, ROBOTS_MAX_BYTES } from '../../server/services/crawl/robots';
 
 const UA = 'ArchonBot/2.0 (+https://archon.dev/bot)';
 
@@ -56,7 +56,10 @@ describe('createRobotsCache rules', () => {
   });
 
   it('takes the product token from a User-Agent without a version', async () => {
-    const robots = createRobotsCache({ fetch: fakeFetch({ 'https://x.dev': { status: 200, body: ROBOTS } }), userAgent: 'ArchonBot (+https://archon.dev)' });
+    const robots = createRobotsCache({
+      fetch: fakeFetch({ 'https://x.dev': { status: 200, body: ROBOTS } }),
+      userAgent: 'ArchonBot (+https://archon.dev)',
+    });
     expect((await robots.check('https://x.dev/docs/a')).allowed).toBe(true);
   });
 

@@ -67,9 +67,7 @@ describe('secret box', () => {
     expect(() => box.open([v, id, iv, otherTag, ct].join('.'), 'ctx')).toThrow(/has been tampered with/);
     const ctBytes = Buffer.from(ct!, 'base64url');
     ctBytes[0]! ^= 1;
-    expect(() => box.open([v, id, iv, tag, ctBytes.toString('base64url')].join('.'), 'ctx')).toThrow(
-      /has been tampered with/,
-    );
+    expect(() => box.open([v, id, iv, tag, ctBytes.toString('base64url')].join('.'), 'ctx')).toThrow(/has been tampered with/);
   });
 
   it('refuses to open a value under a different context (moved to another row)', () => {

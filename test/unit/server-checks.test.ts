@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkServer, compareVersions } from '../../db/postgres';
 import { redactUrl } from '../../db/errors';
+import { checkServer, compareVersions } from '../../db/postgres';
 
 describe('PostgreSQL server checks', () => {
   const ok = { versionNum: 150020, version: '15.20', available: '0.8.0', installed: null };

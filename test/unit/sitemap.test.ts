@@ -29,7 +29,8 @@ describe('parseSitemap', () => {
   });
 
   it('reads a sitemap index with prefixed tags and a single entry', () => {
-    const xml = '<sm:sitemapindex xmlns:sm="http://www.sitemaps.org/schemas/sitemap/0.9"><sm:sitemap><sm:loc>https://x.dev/s1.xml.gz</sm:loc><sm:lastmod>2024-02-02T10:00:00Z</sm:lastmod></sm:sitemap></sm:sitemapindex>';
+    const xml =
+      '<sm:sitemapindex xmlns:sm="http://www.sitemaps.org/schemas/sitemap/0.9"><sm:sitemap><sm:loc>https://x.dev/s1.xml.gz</sm:loc><sm:lastmod>2024-02-02T10:00:00Z</sm:lastmod></sm:sitemap></sm:sitemapindex>';
     expect(parseSitemap(xml)).toEqual({ kind: 'index', entries: [{ loc: 'https://x.dev/s1.xml.gz', lastmod: '2024-02-02T10:00:00Z' }] });
   });
 

@@ -1,11 +1,6 @@
 import dns from 'node:dns';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  BlockedAddressError,
-  isBlockedAddress,
-  parseAllowedHost,
-  resolveAndCheck,
-} from '../../server/services/crawl/ssrf';
+import { BlockedAddressError, isBlockedAddress, parseAllowedHost, resolveAndCheck } from '../../server/services/crawl/ssrf';
 import type { NetworkPolicy } from '../../server/services/ingest/ingest-deps';
 
 const strict: NetworkPolicy = { allowPrivate: false, allowedHosts: [] };
@@ -64,12 +59,18 @@ describe('isBlockedAddress', () => {
     expect(isBlockedAddress(ip)).toBe(reason);
   });
 
-  it.each(['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::6810:84e5', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:0808:0808::1'])(
-    '%s is public',
-    (ip) => {
-      expect(isBlockedAddress(ip)).toBeNull();
-    },
-  );
+  it.each([
+    '93.184.215.14',
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700::6810:84e5',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:0808:0808::1',
+  ])('%s is public', (ip) => {
+    expect(isBlockedAddress(ip)).toBeNull();
+  });
 });
 
 describe('parseAllowedHost', () => {
@@ -98,12 +99,22 @@ describe('resolveAndCheck', () => {
   });
 
   it('returns the first resolved address when all are public', async () => {
-    fakeDns({ 'docs.example.com': [{ address: '93.184.215.14', family: 4 }, { address: '2606:2800::1', family: 6 }] });
+    fakeDns({
+      'docs.example.com': [
+        { address: '93.184.215.14', family: 4 },
+        { address: '2606:2800::1', family: 6 },
+      ],
+    });
     await expect(resolveAndCheck('docs.example.com', 443, strict)).resolves.toEqual({ address: '93.184.215.14', family: 4 });
   });
 
   it('refuses a name when any of its addresses is blocked, and says why and how to allow it', async () => {
-    fakeDns({ 'sneaky.example.com': [{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.7', family: 4 }] });
+    fakeDns({
+      'sneaky.example.com': [
+        { address: '93.184.215.14', family: 4 },
+        { address: '10.0.0.7', family: 4 },
+      ],
+    });
     const err = await resolveAndCheck('sneaky.example.com', 443, strict).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlockedAddressError);
     expect(err).toMatchObject({ hostname: 'sneaky.example.com', address: '10.0.0.7', reason: 'private' });

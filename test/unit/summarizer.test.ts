@@ -5,10 +5,10 @@ import {
   createOpenAISummarizer,
   createSummarizer,
   NAME_CHARS,
-  SOURCE_SUMMARY_CHARS,
   type OpenAISummarizerOptions,
+  SOURCE_SUMMARY_CHARS,
 } from '../../server/services/ingest/summarizer';
-import { startFakeOpenAI, type FakeChatMessage, type FakeOpenAI } from '../fixtures/fake-openai';
+import { type FakeChatMessage, type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
 
 const userText = (messages: FakeChatMessage[]) => String(messages.find((m) => m.role === 'user')?.content ?? '');
 
@@ -75,7 +75,13 @@ describe('summarizeCode', () => {
     fake.script([
       {
         type: 'reply',
-        content: JSON.stringify({ examples: [{ id: 0, name: '', summary: 'x' }, { id: 1, name: 'Print b', summary: 'Prints b.' }, { id: 7, name: 'Stray', summary: 'y' }] }),
+        content: JSON.stringify({
+          examples: [
+            { id: 0, name: '', summary: 'x' },
+            { id: 1, name: 'Print b', summary: 'Prints b.' },
+            { id: 7, name: 'Stray', summary: 'y' },
+          ],
+        }),
       },
     ]);
     expect(await make().summarizeCode([example('a'), example('b')])).toEqual([null, { name: 'Print b', summary: 'Prints b.' }]);

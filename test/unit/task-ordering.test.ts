@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POSITION_GAP, positionBetween, renumber, type Placed } from '../../server/services/tasks/task-ordering';
+import { type Placed, POSITION_GAP, positionBetween, renumber } from '../../server/services/tasks/task-ordering';
 
 const col = (...positions: number[]): Placed[] => positions.map((position, i) => ({ id: `t${i}`, position }));
 

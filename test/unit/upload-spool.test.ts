@@ -35,7 +35,16 @@ afterEach(() => {
 
 describe('readUploadForm', () => {
   it('spools each file and reads the fields, keeping the file names as sent', async () => {
-    const form = await readUploadForm(uploadRequest([['dir/a.md', '# A'], ['b.md', '# B']], { title: 'T', tags: 'x, y' }), limits);
+    const form = await readUploadForm(
+      uploadRequest(
+        [
+          ['dir/a.md', '# A'],
+          ['b.md', '# B'],
+        ],
+        { title: 'T', tags: 'x, y' },
+      ),
+      limits,
+    );
     try {
       expect(form.meta).toEqual({ title: 'T', tags: ['x', 'y'] });
       expect(form.files.map((f) => [f.name, f.size])).toEqual([

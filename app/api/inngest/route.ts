@@ -26,8 +26,6 @@ const afterRuntime =
   };
 
 const served = runnerMode === 'inngest' ? serve({ client: inngest, functions }) : null;
-const handlers = served
-  ? { GET: served.GET, POST: afterRuntime(served.POST), PUT: served.PUT }
-  : { GET: notServed, POST: notServed, PUT: notServed };
+const handlers = served ? { GET: served.GET, POST: afterRuntime(served.POST), PUT: served.PUT } : { GET: notServed, POST: notServed, PUT: notServed };
 
 export const { GET, POST, PUT } = handlers;

@@ -3,8 +3,8 @@ import { authorizeRequest } from '../../../server/http/authorize';
 import { errorResponse } from '../../../server/http/error-response';
 import { readUploadForm } from '../../../server/http/upload-form';
 import { getRuntime } from '../../../server/runtime/global';
-import { actorId } from '../../../server/services/auth/principal';
 import { callerLimits, limitCaller } from '../../../server/services/auth/limit-caller';
+import { actorId } from '../../../server/services/auth/principal';
 import { startUpload } from '../../../server/services/uploads/start-upload';
 
 export const runtime = 'nodejs';

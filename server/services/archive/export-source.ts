@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
 import { chunks, codeExamples, pages, sources } from '../../../db/schema';
 import { queryRows } from '../../../db/sql';
 import type { Database } from '../../../db/types';
@@ -6,13 +6,13 @@ import { notFound } from '../../errors';
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_VERSION,
-  encodeEmbedding,
-  parseVectorText,
   type ArchiveHeader,
   type ChunkLine,
   type CodeLine,
   type EmbeddingInfo,
+  encodeEmbedding,
   type PageLine,
+  parseVectorText,
   type SourceLineOut,
 } from './format';
 
@@ -46,7 +46,9 @@ async function dominantEmbedding(db: Database, sourceId: string): Promise<Embedd
 /** The vector as pgvector text when it is the archive's model and dimension, else null. */
 function embeddingColumn(table: typeof chunks | typeof codeExamples, embedding: EmbeddingInfo | null): SQL<string | null> {
   if (!embedding) return sql<null>`null`;
-  return sql<string | null>`case when ${table.embeddingModel} = ${embedding.model} and ${table.embeddingDim} = ${embedding.dimensions} then ${table.embedding}::text end`;
+  return sql<
+    string | null
+  >`case when ${table.embeddingModel} = ${embedding.model} and ${table.embeddingDim} = ${embedding.dimensions} then ${table.embedding}::text end`;
 }
 
 const encoded = (text: string | null) => (text === null ? {} : { embedding: encodeEmbedding(parseVectorText(text)) });

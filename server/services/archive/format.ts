@@ -27,8 +27,7 @@
  */
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES, SOURCE_KINDS } from '../../../db/schema/knowledge';
-import { jsonValueSchema, sourceIdSchema, textSchema } from '../../schemas/common';
-import { REFRESH_INTERVALS, type RefreshInterval } from '../../schemas/common';
+import { jsonValueSchema, REFRESH_INTERVALS, type RefreshInterval, sourceIdSchema, textSchema } from '../../schemas/common';
 
 export const ARCHIVE_FORMAT = 'archon-source';
 export const ARCHIVE_VERSION = 1;
@@ -66,7 +65,11 @@ const count = z.number().int().min(0).max(2_147_483_647);
 const headingPath = z
   .array(text(ARCHIVE_LIMITS.headingText))
   .max(ARCHIVE_LIMITS.headingDepth, `must have at most ${ARCHIVE_LIMITS.headingDepth} headings`);
-const embedding = z.string().max(4 * MAX_DIMENSIONS * 2).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').optional();
+const embedding = z
+  .string()
+  .max(4 * MAX_DIMENSIONS * 2)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
+  .optional();
 
 // Another Archon's unknown schedule imports as 'off' rather than failing the whole source.
 const isRefreshInterval = (v: string): v is RefreshInterval => (REFRESH_INTERVALS as readonly string[]).includes(v);

@@ -1,14 +1,14 @@
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
-import { sources, jobs, pages } from '../../../db/schema';
+import { jobs, pages, sources } from '../../../db/schema';
+import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { flushVectorBacklog } from '../../../db/vector-backlog';
 import { badRequest, conflict } from '../../errors';
-import { escapeLike } from '../../../db/sql';
 import { nextRefresh } from '../knowledge/sources';
 import type { EmbeddingInfo, SourceLine } from './format';
-import { writePages, type PageWriteCounts } from './write-pages';
-import { readArchive, type ArchivePage, type ArchiveRecord } from './read-archive';
-import { relinkTaskCodeExamples, taskCodeExampleLinks, type CodeExampleLinks } from './task-links';
+import { type ArchivePage, type ArchiveRecord, readArchive } from './read-archive';
+import { type CodeExampleLinks, relinkTaskCodeExamples, taskCodeExampleLinks } from './task-links';
+import { type PageWriteCounts, writePages } from './write-pages';
 
 export type ConflictMode = 'error' | 'replace' | 'copy';
 export type ImportOptions = {
@@ -49,7 +49,10 @@ async function nextRecord<K extends ArchiveRecord['kind']>(
 /** The first `<id>-copy-<n>` no source has. */
 async function freeCopyId(tx: Database, id: string): Promise<string> {
   const base = id.slice(0, 180);
-  const rows = await tx.select({ id: sources.id }).from(sources).where(like(sources.id, `${escapeLike(base)}-copy-%`));
+  const rows = await tx
+    .select({ id: sources.id })
+    .from(sources)
+    .where(like(sources.id, `${escapeLike(base)}-copy-%`));
   const taken = new Set(rows.map((r) => r.id));
   for (let n = 1; ; n++) if (!taken.has(`${base}-copy-${n}`)) return `${base}-copy-${n}`;
 }

@@ -2,14 +2,14 @@ import { badRequest } from '../../errors';
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_VERSION,
+  type ArchiveHeader,
   bodyLineSchema,
+  type ChunkLine,
+  type CodeLine,
   decodeEmbedding,
   describeIssues,
   headerEnvelopeSchema,
   headerSchema,
-  type ArchiveHeader,
-  type ChunkLine,
-  type CodeLine,
   type PageLine,
   type SourceLine,
 } from './format';
@@ -104,7 +104,8 @@ export async function* readArchive(lines: AsyncIterable<string>): AsyncGenerator
       );
     }
     const data = parsed.data;
-    if (!sawSource && data.type !== 'source') throw fail(lineNo, `${data.type} line before the source line (the second line must describe the source)`);
+    if (!sawSource && data.type !== 'source')
+      throw fail(lineNo, `${data.type} line before the source line (the second line must describe the source)`);
     switch (data.type) {
       case 'source': {
         if (sawSource) throw fail(lineNo, 'a second source line (an archive holds exactly one source)');
@@ -130,7 +131,8 @@ export async function* readArchive(lines: AsyncIterable<string>): AsyncGenerator
       case 'code': {
         if (!current) throw fail(lineNo, 'code line before any page line');
         const prev = current.codeExamples.at(-1);
-        if (prev && data.exampleIndex <= prev.exampleIndex) throw fail(lineNo, `exampleIndex ${data.exampleIndex} does not follow ${prev.exampleIndex}`);
+        if (prev && data.exampleIndex <= prev.exampleIndex)
+          throw fail(lineNo, `exampleIndex ${data.exampleIndex} does not follow ${prev.exampleIndex}`);
         current.codeExamples.push({ ...withoutType(data), embedding: embeddingOf(data.embedding, 'code example') });
         counts.codeExamples++;
         break;

@@ -59,7 +59,10 @@ export async function relinkTaskCodeExamples(tx: Database, sourceId: string, lin
   }
   const rows = [...restored.values()];
   for (let i = 0; i < rows.length; i += BATCH) {
-    await tx.insert(taskCodeExamples).values(rows.slice(i, i + BATCH)).onConflictDoNothing();
+    await tx
+      .insert(taskCodeExamples)
+      .values(rows.slice(i, i + BATCH))
+      .onConflictDoNothing();
   }
   return { relinked: rows.length, dropped: links.length - rows.length };
 }

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { chunks, codeExamples, pages } from '../../../db/schema';
 import { postgresClient } from '../../../db/driver';
 import { copyChunks, copyCodeExamples } from '../../../db/knowledge-copy';
+import { chunks, codeExamples, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
-import { exactVectorText, type EmbeddingInfo } from './format';
+import { type EmbeddingInfo, exactVectorText } from './format';
 import type { ArchiveChunk, ArchiveCode, ArchivePage } from './read-archive';
 
 export type PageWriteCounts = {
@@ -39,12 +39,7 @@ async function insertInBatches<T>(items: T[], write: (batch: T[]) => Promise<unk
  * On PostgreSQL chunks and code examples go in with binary COPY, which is both
  * faster and carries float32 vectors bit for bit.
  */
-export async function writePages(
-  db: Database,
-  sourceId: string,
-  batch: ArchivePage[],
-  embedding: EmbeddingInfo | null,
-): Promise<PageWriteCounts> {
+export async function writePages(db: Database, sourceId: string, batch: ArchivePage[], embedding: EmbeddingInfo | null): Promise<PageWriteCounts> {
   const counts: PageWriteCounts = { pages: 0, chunks: 0, codeExamples: 0, embeddingsKept: 0, embeddingsDropped: 0 };
   if (batch.length === 0) return counts;
 
@@ -94,16 +89,24 @@ export async function writePages(
   if (pg) {
     const vectorColumns = (vector: number[] | null) =>
       vector ? { embedding: vector, embeddingModel: embedding!.model, embeddingDim: embedding!.dimensions } : {};
-    await copyChunks(pg, chunkRows.map(({ pageId, item: { embedding: _e, ...c }, vector }) => ({ sourceId, pageId, ...c, ...vectorColumns(vector) })));
-    await copyCodeExamples(pg, codeRows.map(({ pageId, item: { embedding: _e, ...e }, vector }) => ({ sourceId, pageId, ...e, ...vectorColumns(vector) })));
+    await copyChunks(
+      pg,
+      chunkRows.map(({ pageId, item: { embedding: _e, ...c }, vector }) => ({ sourceId, pageId, ...c, ...vectorColumns(vector) })),
+    );
+    await copyCodeExamples(
+      pg,
+      codeRows.map(({ pageId, item: { embedding: _e, ...e }, vector }) => ({ sourceId, pageId, ...e, ...vectorColumns(vector) })),
+    );
   } else {
     await insertInBatches(chunkRows, (slice) =>
-      db.insert(chunks).values(
-        slice.map(({ pageId, item: { embedding: _e, ...c }, vector }) => ({ sourceId, pageId, ...c, ...insertVector(vector, embedding) })),
-      ),
+      db
+        .insert(chunks)
+        .values(slice.map(({ pageId, item: { embedding: _e, ...c }, vector }) => ({ sourceId, pageId, ...c, ...insertVector(vector, embedding) }))),
     );
     await insertInBatches(codeRows, (slice) =>
-      db.insert(codeExamples).values(slice.map(({ pageId, item: { embedding: _e, ...e }, vector }) => ({ sourceId, pageId, ...e, ...insertVector(vector, embedding) }))),
+      db
+        .insert(codeExamples)
+        .values(slice.map(({ pageId, item: { embedding: _e, ...e }, vector }) => ({ sourceId, pageId, ...e, ...insertVector(vector, embedding) }))),
     );
   }
   counts.chunks = chunkRows.length;

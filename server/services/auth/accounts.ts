@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, isNull, sql } from 'drizzle-orm';
-import { invitations, users, type UserRole } from '../../../db/schema';
+import { invitations, type UserRole, users } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
 import { hashPassword, passwordProblem, verifyAgainstDummy, verifyPassword } from '../security/password';
@@ -9,7 +9,14 @@ export const INVITATION_TTL_MS = 7 * 86_400_000;
 // Serialises owner setup so two first visitors cannot both become owner.
 const SETUP_LOCK = 0x41524f57;
 
-const userColumns = { id: users.id, email: users.email, name: users.name, role: users.role, disabledAt: users.disabledAt, createdAt: users.createdAt };
+const userColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  disabledAt: users.disabledAt,
+  createdAt: users.createdAt,
+};
 export type User = { id: string; email: string; name: string; role: UserRole; disabledAt: Date | null; createdAt: Date };
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -78,7 +85,14 @@ export async function inviteUser(db: Database, input: { email: string; role: Exc
   return { token, invitation: invitation! };
 }
 
-const invitationColumns = { id: invitations.id, email: invitations.email, role: invitations.role, invitedBy: invitations.invitedBy, createdAt: invitations.createdAt, expiresAt: invitations.expiresAt };
+const invitationColumns = {
+  id: invitations.id,
+  email: invitations.email,
+  role: invitations.role,
+  invitedBy: invitations.invitedBy,
+  createdAt: invitations.createdAt,
+  expiresAt: invitations.expiresAt,
+};
 
 /** Invitations that can still be accepted (not used, revoked or expired), oldest first; their tokens are never shown again. */
 export async function listOpenInvitations(db: Database) {
@@ -110,7 +124,14 @@ export async function acceptInvitation(db: Database, input: { token: string; nam
     const [invitation] = await tx
       .select()
       .from(invitations)
-      .where(and(eq(invitations.tokenHash, sha256Hex(input.token)), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, new Date())))
+      .where(
+        and(
+          eq(invitations.tokenHash, sha256Hex(input.token)),
+          isNull(invitations.acceptedAt),
+          isNull(invitations.revokedAt),
+          gt(invitations.expiresAt, new Date()),
+        ),
+      )
       .for('update');
     if (!invitation) throw new AppError('NOT_FOUND', 'This invitation is unknown, used or expired; ask for a new one');
     const [taken] = await tx.select({ id: users.id }).from(users).where(eq(users.email, invitation.email));

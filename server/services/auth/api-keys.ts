@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { apiKeys, users, type ApiKeyScope } from '../../../db/schema/accounts';
+import { type ApiKeyScope, apiKeys, users } from '../../../db/schema/accounts';
 import type { Database } from '../../../db/types';
 import { badRequest, notFound } from '../../errors';
 import { safeEqual, sha256Hex } from '../security/tokens';
@@ -21,7 +21,17 @@ const keyColumns = {
   revokedAt: apiKeys.revokedAt,
   createdAt: apiKeys.createdAt,
 };
-export type ApiKeyRecord = { id: string; userId: string; name: string; prefix: string; scopes: ApiKeyScope[]; expiresAt: Date | null; lastUsedAt: Date | null; revokedAt: Date | null; createdAt: Date };
+export type ApiKeyRecord = {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+};
 
 /** `ak_<12 hex>_<32 random bytes>`: the first part is shown in lists, the whole key only once. */
 export function generateApiKey(): { key: string; prefix: string } {
@@ -41,7 +51,14 @@ export async function createApiKey(
   if (!match || match[1] !== key.prefix) throw badRequest('The API key is not in the ak_<12 hex>_<43 base64url> form');
   const [row] = await db
     .insert(apiKeys)
-    .values({ userId, name: input.name, prefix: key.prefix, keyHash: sha256Hex(key.key), scopes: [...new Set(input.scopes)], expiresAt: input.expiresAt ?? null })
+    .values({
+      userId,
+      name: input.name,
+      prefix: key.prefix,
+      keyHash: sha256Hex(key.key),
+      scopes: [...new Set(input.scopes)],
+      expiresAt: input.expiresAt ?? null,
+    })
     .returning(keyColumns);
   return { key: key.key, apiKey: row as ApiKeyRecord };
 }
@@ -72,7 +89,18 @@ export async function resolveApiKey(db: Database, presented: string): Promise<Pr
   const match = KEY_PATTERN.exec(presented.trim());
   if (!match) return null;
   const [row] = await db
-    .select({ id: apiKeys.id, hash: apiKeys.keyHash, scopes: apiKeys.scopes, expiresAt: apiKeys.expiresAt, revokedAt: apiKeys.revokedAt, lastUsedAt: apiKeys.lastUsedAt, userId: users.id, email: users.email, role: users.role, disabledAt: users.disabledAt })
+    .select({
+      id: apiKeys.id,
+      hash: apiKeys.keyHash,
+      scopes: apiKeys.scopes,
+      expiresAt: apiKeys.expiresAt,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      userId: users.id,
+      email: users.email,
+      role: users.role,
+      disabledAt: users.disabledAt,
+    })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.prefix, match[1]!));
@@ -84,5 +112,13 @@ export async function resolveApiKey(db: Database, presented: string): Promise<Pr
       .set({ lastUsedAt: new Date() })
       .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(Date.now() - LAST_USED_RESOLUTION_MS)))));
   }
-  return { kind: 'api-key', userId: row.userId, email: row.email, role: row.role, capabilities: capabilitiesOf(row.role, row.scopes), keyId: row.id, expiresAt: row.expiresAt };
+  return {
+    kind: 'api-key',
+    userId: row.userId,
+    email: row.email,
+    role: row.role,
+    capabilities: capabilitiesOf(row.role, row.scopes),
+    keyId: row.id,
+    expiresAt: row.expiresAt,
+  };
 }

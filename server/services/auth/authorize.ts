@@ -1,10 +1,10 @@
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
 import { safeEqual } from '../security/tokens';
-import { requestIdOf, REQUEST_ID_HEADER, type Caller } from './actor';
+import { type Caller, REQUEST_ID_HEADER, requestIdOf } from './actor';
 import { authenticate, CSRF_HEADER } from './authenticate';
 import { clientIp } from './client-ip';
-import { can, type Capability, type Principal } from './principal';
+import { type Capability, can, type Principal } from './principal';
 
 /**
  * The one authorization path. tRPC procedures, plain route handlers,

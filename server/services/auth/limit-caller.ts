@@ -1,6 +1,6 @@
 import type { Database } from '../../../db/types';
+import { createRateLimiter, type DefaultRuleName, rateLimitRules } from '../security/rate-limit';
 import type { Principal } from './principal';
-import { createRateLimiter, rateLimitRules, type DefaultRuleName } from '../security/rate-limit';
 
 /** The expensive calls, each limited per minute. */
 export type CallerRule = Exclude<DefaultRuleName, 'login' | 'login-account'>;
@@ -13,7 +13,12 @@ export type CallerLimits = Record<CallerRule, number>;
  * around by calling the other entry point. The system principal (in-process
  * callers) is not limited.
  */
-export async function limitCaller(db: Database, perMinute: CallerLimits, rule: CallerRule, caller: { principal: Principal | null; ip: string | null }): Promise<void> {
+export async function limitCaller(
+  db: Database,
+  perMinute: CallerLimits,
+  rule: CallerRule,
+  caller: { principal: Principal | null; ip: string | null },
+): Promise<void> {
   const p = caller.principal;
   if (!p || p.kind === 'system') return;
   const subject = p.keyId ? `key:${p.keyId}` : p.userId ? `user:${p.userId}` : `ip:${caller.ip ?? 'unknown'}`;
@@ -22,7 +27,11 @@ export async function limitCaller(db: Database, perMinute: CallerLimits, rule: C
 }
 
 /** The per-minute limits from configuration. */
-export const callerLimits = (config: { RATE_LIMIT_SEARCH_PER_MINUTE: number; RATE_LIMIT_CRAWL_PER_MINUTE: number; RATE_LIMIT_UPLOAD_PER_MINUTE: number }): CallerLimits => ({
+export const callerLimits = (config: {
+  RATE_LIMIT_SEARCH_PER_MINUTE: number;
+  RATE_LIMIT_CRAWL_PER_MINUTE: number;
+  RATE_LIMIT_UPLOAD_PER_MINUTE: number;
+}): CallerLimits => ({
   search: config.RATE_LIMIT_SEARCH_PER_MINUTE,
   crawl: config.RATE_LIMIT_CRAWL_PER_MINUTE,
   upload: config.RATE_LIMIT_UPLOAD_PER_MINUTE,

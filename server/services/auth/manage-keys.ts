@@ -1,12 +1,11 @@
 import type { ApiKeyScope } from '../../../db/schema/accounts';
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
-import { announceRevocation } from './revocations';
 import { recordAudit } from '../security/audit-log';
-import { auditActor, type Actor } from './actor';
+import { type Actor, auditActor } from './actor';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys';
 import { can, type Principal } from './principal';
-
+import { announceRevocation } from './revocations';
 
 function requireUser(principal: Principal): string {
   if (!principal.userId) throw new AppError('FORBIDDEN', 'API keys belong to people; sign in as one');
@@ -14,7 +13,9 @@ function requireUser(principal: Principal): string {
 }
 
 /** The scope a key gets when none is asked for: the most the caller can give (scopes are levels, so one is enough). */
-export const defaultScopes = (principal: Principal): ApiKeyScope[] => [can(principal, 'admin') ? 'admin' : can(principal, 'write') ? 'write' : 'read'];
+export const defaultScopes = (principal: Principal): ApiKeyScope[] => [
+  can(principal, 'admin') ? 'admin' : can(principal, 'write') ? 'write' : 'read',
+];
 
 /** Creates a key for the caller. A key can never be given more than the caller can do. */
 export async function createOwnKey(db: Database, actor: Actor, input: { name: string; scopes?: ApiKeyScope[]; expiresAt?: Date }) {

@@ -1,8 +1,8 @@
 import type { Database } from '../../../db/types';
-import { announceRevocation } from './revocations';
 import { recordAudit } from '../security/audit-log';
-import { auditActor, type Actor } from './actor';
 import { inviteUser, revokeInvitation, setUserDisabled, setUserRole } from './accounts';
+import { type Actor, auditActor } from './actor';
+import { announceRevocation } from './revocations';
 import { revokeUserSessions } from './sessions';
 
 type InvitableRole = 'admin' | 'member' | 'viewer';

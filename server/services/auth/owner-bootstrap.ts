@@ -2,8 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import { apiKeys, users } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { badRequest } from '../../errors';
-import { createApiKey } from './api-keys';
 import { needsSetup, normalizeEmail, setupOwner } from './accounts';
+import { createApiKey } from './api-keys';
 
 export type OwnerBootstrap = { email?: string; password?: string; apiKey?: string };
 
@@ -26,7 +26,10 @@ export async function bootstrapOwner(db: Database, opts: OwnerBootstrap): Promis
     throw badRequest(`ARCHON_OWNER_EMAIL is ${normalizeEmail(opts.email)} but the owner is ${owner.email}`);
   }
   const prefix = opts.apiKey.split('_').slice(0, 2).join('_');
-  const [existing] = await db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.prefix, prefix), eq(apiKeys.userId, owner.id)));
+  const [existing] = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.prefix, prefix), eq(apiKeys.userId, owner.id)));
   if (existing) return { createdOwner, createdKey: false };
   await createApiKey(db, owner.id, { name: 'ARCHON_OWNER_API_KEY', scopes: ['admin'] }, { key: opts.apiKey, prefix });
   return { createdOwner, createdKey: true };

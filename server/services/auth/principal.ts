@@ -34,7 +34,9 @@ export function capabilitiesOf(role: UserRole, scopes?: readonly ApiKeyScope[]):
   const allowed = ROLE_CAPABILITIES[role];
   if (!scopes) return [...allowed];
   // A write scope implies read, an admin scope read and write: scopes are levels, not a menu.
-  const wanted = new Set<Capability>(scopes.flatMap((s) => (s === 'admin' ? ['read', 'write', 'admin'] : s === 'write' ? ['read', 'write'] : ['read'])) as Capability[]);
+  const wanted = new Set<Capability>(
+    scopes.flatMap((s) => (s === 'admin' ? ['read', 'write', 'admin'] : s === 'write' ? ['read', 'write'] : ['read'])) as Capability[],
+  );
   return allowed.filter((c) => wanted.has(c));
 }
 

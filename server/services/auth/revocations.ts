@@ -1,6 +1,6 @@
 import type { Database } from '../../../db/types';
-import type { Principal } from './principal';
 import { CHANNELS, notify, type Revocation } from '../../realtime/channels';
+import type { Principal } from './principal';
 
 /**
  * Tells every process that credentials ended. Over NOTIFY, not an in-process

@@ -27,7 +27,15 @@ export async function resolveSession(db: Database, token: string): Promise<Princ
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
   const now = new Date();
   const [row] = await db
-    .select({ id: sessions.id, csrfToken: sessions.csrfToken, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt, userId: users.id, email: users.email, role: users.role })
+    .select({
+      id: sessions.id,
+      csrfToken: sessions.csrfToken,
+      lastSeenAt: sessions.lastSeenAt,
+      expiresAt: sessions.expiresAt,
+      userId: users.id,
+      email: users.email,
+      role: users.role,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.tokenHash, sha256Hex(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), isNull(users.disabledAt)));
@@ -37,21 +45,39 @@ export async function resolveSession(db: Database, token: string): Promise<Princ
     expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
     await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, row.id));
   }
-  return { kind: 'session', userId: row.userId, email: row.email, role: row.role, capabilities: capabilitiesOf(row.role), sessionId: row.id, csrfToken: row.csrfToken, expiresAt };
+  return {
+    kind: 'session',
+    userId: row.userId,
+    email: row.email,
+    role: row.role,
+    capabilities: capabilitiesOf(row.role),
+    sessionId: row.id,
+    csrfToken: row.csrfToken,
+    expiresAt,
+  };
 }
 
 /** Ends one session (logout). */
 export async function revokeSession(db: Database, sessionId: string) {
-  await db.update(sessions).set({ revokedAt: sql`coalesce(${sessions.revokedAt}, now())` }).where(eq(sessions.id, sessionId));
+  await db
+    .update(sessions)
+    .set({ revokedAt: sql`coalesce(${sessions.revokedAt}, now())` })
+    .where(eq(sessions.id, sessionId));
 }
 
 /** Ends every session of a user (disabled, role lowered, password changed). */
 export async function revokeUserSessions(db: Database, userId: string) {
-  await db.update(sessions).set({ revokedAt: sql`coalesce(${sessions.revokedAt}, now())` }).where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+  await db
+    .update(sessions)
+    .set({ revokedAt: sql`coalesce(${sessions.revokedAt}, now())` })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
 }
 
 /** Drops sessions that expired more than a day ago; returns how many. The quarter-hourly scheduler calls it. */
 export async function pruneSessions(db: Database): Promise<number> {
-  const removed = await db.delete(sessions).where(lt(sessions.expiresAt, new Date(Date.now() - 86_400_000))).returning({ id: sessions.id });
+  const removed = await db
+    .delete(sessions)
+    .where(lt(sessions.expiresAt, new Date(Date.now() - 86_400_000)))
+    .returning({ id: sessions.id });
   return removed.length;
 }

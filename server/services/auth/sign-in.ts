@@ -2,13 +2,13 @@ import { and, eq } from 'drizzle-orm';
 import { users } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
-import { announceRevocation } from './revocations';
 import { recordAudit } from '../security/audit-log';
 import { hashPassword, needsRehash } from '../security/password';
-import { rateLimited, type RateLimiter } from '../security/rate-limit';
-import { acceptInvitation, normalizeEmail, setupOwner, verifyLogin, type User } from './accounts';
+import { type RateLimiter, rateLimited } from '../security/rate-limit';
+import { acceptInvitation, normalizeEmail, setupOwner, type User, verifyLogin } from './accounts';
 import type { Principal } from './principal';
-import { createSession, revokeSession, type NewSession } from './sessions';
+import { announceRevocation } from './revocations';
+import { createSession, type NewSession, revokeSession } from './sessions';
 
 export type RequestMeta = { ip: string | null; userAgent: string | null };
 
@@ -48,7 +48,10 @@ export async function signIn(
   meta: RequestMeta,
 ): Promise<{ user: User; session: NewSession }> {
   const email = normalizeEmail(input.email);
-  for (const [rule, subject] of [['login', meta.ip ?? 'unknown'], ['login-account', email]] as const) {
+  for (const [rule, subject] of [
+    ['login', meta.ip ?? 'unknown'],
+    ['login-account', email],
+  ] as const) {
     const verdict = await limiter.hit(rule, subject);
     if (!verdict.allowed) throw rateLimited(verdict.retryAfterSeconds, 'sign-in attempts');
   }

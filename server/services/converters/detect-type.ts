@@ -12,9 +12,7 @@ import { zipEntryNames } from './zip-directory';
 
 export type DocumentFormat = 'pdf' | 'docx' | 'markdown' | 'text' | 'html' | 'rst';
 
-export type DetectedDocument =
-  | { format: 'pdf' | 'docx' }
-  | { format: 'markdown' | 'text' | 'html' | 'rst'; text: string };
+export type DetectedDocument = { format: 'pdf' | 'docx' } | { format: 'markdown' | 'text' | 'html' | 'rst'; text: string };
 
 type TextFormat = 'markdown' | 'text' | 'html' | 'rst';
 
@@ -172,7 +170,8 @@ export async function detectType(name: string, bytes: Buffer): Promise<DetectedD
   }
   if (ext === 'docx') {
     const s = await sniff(bytes, true);
-    if (s.kind === 'zip' && !s.readable) throw new DocumentRejected(`${name} is damaged or not a valid Word document (its ZIP structure cannot be read)`);
+    if (s.kind === 'zip' && !s.readable)
+      throw new DocumentRejected(`${name} is damaged or not a valid Word document (its ZIP structure cannot be read)`);
     if (s.kind === 'zip') throw new DocumentRejected(`${name} is a ZIP archive but not a Word document (it has no word/document.xml)`);
     if (s.kind !== 'docx') throw new DocumentRejected(`${name} is not a Word document: its content looks like ${describe(s)}`);
     return { format: 'docx' };

@@ -6,9 +6,11 @@
 const CODE_PARAGRAPH = 'archon-code';
 const CODE_RUN = 'archon-code-run';
 
-const CODE_PARAGRAPH_STYLES = /^(code|code block|source code|sourcecode|html preformatted|preformatted( text)?|plain text|verbatim|console|terminal)\b/i;
+const CODE_PARAGRAPH_STYLES =
+  /^(code|code block|source code|sourcecode|html preformatted|preformatted( text)?|plain text|verbatim|console|terminal)\b/i;
 const CODE_RUN_STYLES = /^(code|source code|html code|verbatim|inline code)( char)?$|^(code char|html typewriter|verbatim char)$/i;
-const MONOSPACE_FONT = /mono|courier|consolas|menlo|monaco|lucida console|lucida sans typewriter|inconsolata|fira code|source code|andale|typewriter|ocr-?a/i;
+const MONOSPACE_FONT =
+  /mono|courier|consolas|menlo|monaco|lucida console|lucida sans typewriter|inconsolata|fira code|source code|andale|typewriter|ocr-?a/i;
 
 export const DOCX_STYLE_MAP = [
   "p[style-name='Title'] => h1:fresh",

@@ -21,7 +21,13 @@ async function coreTitle(name: string, bytes: Buffer): Promise<string | null> {
   try {
     const xml = await readZipText(bytes, name, CORE_PROPERTIES, 64 * 1024);
     const m = xml && /<dc:title>([^<]*)<\/dc:title>/.exec(xml);
-    const title = m?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&').trim();
+    const title = m?.[1]
+      ?.replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&')
+      .trim();
     return title || null;
   } catch {
     return null;

@@ -143,9 +143,7 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
     }
   }
   // Consecutive list items make one tight list.
-  return blocks
-    .map((b, i) => (i === 0 ? '' : b.kind === 'item' && blocks[i - 1]!.kind === 'item' ? '\n' : '\n\n') + render(b, levels))
-    .join('');
+  return blocks.map((b, i) => (i === 0 ? '' : b.kind === 'item' && blocks[i - 1]!.kind === 'item' ? '\n' : '\n\n') + render(b, levels)).join('');
 }
 
 /** Same column and no wider than `factor` line heights apart. */

@@ -2,6 +2,7 @@ import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 // pdf.js costs about 100 MB once loaded; a process that never sees a PDF should not pay it.
 const loadPdfjs = () => import('pdfjs-dist/legacy/build/pdf.mjs');
+
 import { DocumentRejected } from './document-rejected';
 
 // Opening a PDF parses its header, cross-reference table and trailer, which

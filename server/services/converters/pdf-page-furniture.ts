@@ -23,8 +23,14 @@ function edges(page: PdfPage): { top: number[]; bottom: number[] } {
   const band = (page.top - page.bottom) * BAND;
   const byHeight = page.lines.map((line, i) => ({ y: line.y, i })).sort((p, q) => q.y - p.y);
   return {
-    top: byHeight.slice(0, EDGE_LINES).filter((p) => p.y >= page.top - band).map((p) => p.i),
-    bottom: byHeight.slice(-EDGE_LINES).filter((p) => p.y <= page.bottom + band).map((p) => p.i),
+    top: byHeight
+      .slice(0, EDGE_LINES)
+      .filter((p) => p.y >= page.top - band)
+      .map((p) => p.i),
+    bottom: byHeight
+      .slice(-EDGE_LINES)
+      .filter((p) => p.y <= page.bottom + band)
+      .map((p) => p.i),
   };
 }
 

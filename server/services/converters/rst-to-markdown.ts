@@ -11,10 +11,45 @@ type Context = { targets: RstTargets; sectionStyles: string[] };
 const ADORNMENT = /^([!-/:-@[-`{-~])\1{2,}\s*$/;
 const BULLET = /^([*+\-•‣⁃])(\s+)(\S.*)?$/;
 const ENUMERATED = /^(\(?)(\d+|#|[a-zA-Z])([.)])(\s+)(\S.*)$/;
-const ADMONITIONS = new Set(['note', 'warning', 'tip', 'hint', 'important', 'caution', 'danger', 'attention', 'error', 'seealso', 'admonition', 'versionadded', 'versionchanged', 'deprecated', 'todo']);
+const ADMONITIONS = new Set([
+  'note',
+  'warning',
+  'tip',
+  'hint',
+  'important',
+  'caution',
+  'danger',
+  'attention',
+  'error',
+  'seealso',
+  'admonition',
+  'versionadded',
+  'versionchanged',
+  'deprecated',
+  'todo',
+]);
 const CODE_DIRECTIVES = new Set(['code-block', 'code', 'sourcecode', 'parsed-literal', 'doctest', 'ipython', 'jupyter-execute', 'prompt']);
 // Directives whose body is navigation or machinery, not content.
-const DROPPED_DIRECTIVES = new Set(['toctree', 'index', 'meta', 'contents', 'sectnum', 'highlight', 'include', 'literalinclude', 'raw', 'only', 'automodule', 'autoclass', 'autofunction', 'currentmodule', 'module', 'default-role', 'role', 'tabularcolumns']);
+const DROPPED_DIRECTIVES = new Set([
+  'toctree',
+  'index',
+  'meta',
+  'contents',
+  'sectnum',
+  'highlight',
+  'include',
+  'literalinclude',
+  'raw',
+  'only',
+  'automodule',
+  'autoclass',
+  'autofunction',
+  'currentmodule',
+  'module',
+  'default-role',
+  'role',
+  'tabularcolumns',
+]);
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
 const isBlank = (line: string | undefined) => line === undefined || line.trim() === '';
@@ -156,7 +191,13 @@ function convertBlocks(lines: string[], ctx: Context): string {
       i += 3;
       continue;
     }
-    if (!ADORNMENT.test(line) && next !== undefined && ADORNMENT.test(next) && next.trim().length >= Math.min(line.trim().length, 3) && !isTableBorder(next)) {
+    if (
+      !ADORNMENT.test(line) &&
+      next !== undefined &&
+      ADORNMENT.test(next) &&
+      next.trim().length >= Math.min(line.trim().length, 3) &&
+      !isTableBorder(next)
+    ) {
       out.push(heading(ctx, `under${next[0]}`, line));
       i += 2;
       continue;

@@ -33,7 +33,9 @@ function walk(zip: yauzl.ZipFile, name: string, visit: (entry: yauzl.Entry) => v
   return new Promise((resolve, reject) => {
     const fail = (err: unknown) => {
       zip.close();
-      reject(err instanceof DocumentRejected ? err : new DocumentRejected(`${name} is a damaged zip archive (${(err as Error).message})`, { cause: err }));
+      reject(
+        err instanceof DocumentRejected ? err : new DocumentRejected(`${name} is a damaged zip archive (${(err as Error).message})`, { cause: err }),
+      );
     };
     zip.on('error', fail);
     zip.on('end', () => resolve());
@@ -97,9 +99,12 @@ export async function verifyZipEntries(bytes: Buffer, name: string, select: (ent
         // Only the check matters; the bytes are dropped.
       }
     } catch (err) {
-      throw new DocumentRejected(`${name} looks like a zip bomb or is damaged: ${entry.fileName} does not match its declared size or is corrupt (${(err as Error).message})`, {
-        cause: err,
-      });
+      throw new DocumentRejected(
+        `${name} looks like a zip bomb or is damaged: ${entry.fileName} does not match its declared size or is corrupt (${(err as Error).message})`,
+        {
+          cause: err,
+        },
+      );
     }
   });
 }

@@ -1,6 +1,6 @@
 import type { IngestDeps } from '../ingest/ingest-deps';
-import { fetchUrl, type FetchOptions, type FetchResult } from './fetcher';
 import type { CrawlJobInput } from './crawl-job';
+import { type FetchOptions, type FetchResult, fetchUrl } from './fetcher';
 import { createHostPacer } from './limits';
 import { createRobotsCache, ROBOTS_MAX_BYTES, type RobotsCache } from './robots';
 import { createUrlFilter, type UrlVerdict } from './url';
@@ -25,7 +25,8 @@ const LISTING_MODES = new Set(['sitemap', 'llms-txt', 'llms-full']);
  * that was resolved to a listing found by probing keeps its own prefix.
  */
 export function scopeBase(input: Pick<CrawlJobInput, 'startUrl' | 'resolvedMode'>): string {
-  const startsAtListing = input.resolvedMode !== undefined && LISTING_MODES.has(input.resolvedMode) && !new URL(input.startUrl).pathname.endsWith('/');
+  const startsAtListing =
+    input.resolvedMode !== undefined && LISTING_MODES.has(input.resolvedMode) && !new URL(input.startUrl).pathname.endsWith('/');
   return startsAtListing ? new URL('/', input.startUrl).href : input.startUrl;
 }
 

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { NetworkPolicy } from '../ingest/ingest-deps';
 import { FetchError } from './fetch-error';
 import { readBody } from './read-body';
-import type { NetworkPolicy } from '../ingest/ingest-deps';
 import { BlockedAddressError, resolveAndCheck } from './ssrf';
 
 export { FetchError, type FetchErrorKind } from './fetch-error';
@@ -65,21 +65,13 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    promise
-      .finally(() => signal.removeEventListener('abort', onAbort))
-      .then(resolve, reject);
+    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
   });
 }
 
 const portOf = (url: URL) => Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
 
-function send(
-  url: URL,
-  pinned: Pinned,
-  headers: Record<string, string>,
-  signal: AbortSignal,
-  retries = 0,
-): Promise<http.IncomingMessage> {
+function send(url: URL, pinned: Pinned, headers: Record<string, string>, signal: AbortSignal, retries = 0): Promise<http.IncomingMessage> {
   const secure = url.protocol === 'https:';
   // Connect to the address that was checked; Host and SNI still carry the hostname.
   const lookup: LookupFunction = (_hostname, options, callback) => {

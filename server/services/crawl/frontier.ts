@@ -30,7 +30,15 @@ export async function enqueueUrls(db: Database, jobId: string, entries: Discover
     const known = await tx
       .select({ url: crawlUrls.url })
       .from(crawlUrls)
-      .where(and(eq(crawlUrls.jobId, jobId), inArray(crawlUrls.url, unique.map((e) => e.url))));
+      .where(
+        and(
+          eq(crawlUrls.jobId, jobId),
+          inArray(
+            crawlUrls.url,
+            unique.map((e) => e.url),
+          ),
+        ),
+      );
     const seen = new Set(known.map((k) => k.url));
     const fresh = unique.filter((e) => !seen.has(e.url));
     const [{ pages, listings } = { pages: 0, listings: 0 }] = await tx
@@ -50,7 +58,11 @@ export async function enqueueUrls(db: Database, jobId: string, entries: Discover
       .onConflictDoNothing()
       .returning({ id: crawlUrls.id, kind: crawlUrls.kind });
     const newPages = rows.filter((r) => r.kind === 'page').length;
-    if (newPages) await tx.update(jobs).set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${newPages}` }).where(eq(jobs.id, jobId));
+    if (newPages)
+      await tx
+        .update(jobs)
+        .set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${newPages}` })
+        .where(eq(jobs.id, jobId));
     return rows.map((r) => r.id);
   });
 }
@@ -79,7 +91,13 @@ export async function loadPending(db: Database, jobId: string, ids: number[]): P
     .where(and(eq(crawlUrls.jobId, jobId), inArray(crawlUrls.id, ids), eq(crawlUrls.status, 'pending')));
 }
 
-export type UrlOutcome = { id: number; status: Exclude<CrawlUrlStatus, 'pending'>; reason?: string | null; httpStatus?: number | null; pageId?: string | null };
+export type UrlOutcome = {
+  id: number;
+  status: Exclude<CrawlUrlStatus, 'pending'>;
+  reason?: string | null;
+  httpStatus?: number | null;
+  pageId?: string | null;
+};
 
 /** One statement for the whole batch: `update … from (values …)`. */
 export async function recordOutcomes(db: Database, outcomes: UrlOutcome[]): Promise<void> {

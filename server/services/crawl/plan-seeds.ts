@@ -1,7 +1,7 @@
 import { classifyContent, decodeBody } from '../markdown/content-type';
 import type { CrawlContext } from './crawl-context';
-import type { FrontierEntry } from './frontier';
 import type { ResolvedCrawlMode } from './crawl-job';
+import type { FrontierEntry } from './frontier';
 import { isLinkCollection } from './llms-txt';
 import { isSitemapUrl, parseSitemap } from './sitemap';
 

@@ -1,17 +1,17 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { crawlUrls, jobs, pages } from '../../../db/schema';
-import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
-import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
-import { storeDocuments } from '../ingest/store';
 import { isEmbeddingConfigError } from '../embeddings/types';
+import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
+import type { IngestDeps } from '../ingest/ingest-deps';
+import { mapLimit } from '../ingest/map-limit';
+import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
+import { storeDocuments } from '../ingest/store';
 import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, jobActivityCheck } from '../jobs/jobs';
 import { crawlContext } from './crawl-context';
 import { crawlJobInput } from './crawl-job';
-import type { IngestDeps } from '../ingest/ingest-deps';
 import { discoveredBy, enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
-import { mapLimit } from '../ingest/map-limit';
-import { processUrl, type PreviousPage, type UrlResult } from './process-url';
+import { type PreviousPage, processUrl, type UrlResult } from './process-url';
 
 /**
  * Aliases (redirects, mirrors) can lead several URLs to one page. The page is
@@ -44,14 +44,19 @@ type StoredPage = PreviousPage & { id: string };
 async function storedPages(db: IngestDeps['db'], sourceId: string, urls: string[]): Promise<Map<string, StoredPage>> {
   if (urls.length === 0) return new Map();
   const rows = await db
-    .select({ id: pages.id, url: pages.url, etag: pages.etag, lastModified: pages.lastModified, links: sql<string[] | null>`${pages.metadata}->'links'` })
+    .select({
+      id: pages.id,
+      url: pages.url,
+      etag: pages.etag,
+      lastModified: pages.lastModified,
+      links: sql<string[] | null>`${pages.metadata}->'links'`,
+    })
     .from(pages)
     .where(and(eq(pages.sourceId, sourceId), inArray(pages.url, urls)));
   return new Map(rows.map((r) => [r.url, { id: r.id, etag: r.etag, lastModified: r.lastModified, links: Array.isArray(r.links) ? r.links : [] }]));
 }
 
-const summarise = (items: string[], max = 5) =>
-  items.slice(0, max).join('; ') + (items.length > max ? `; and ${items.length - max} more` : '');
+const summarise = (items: string[], max = 5) => items.slice(0, max).join('; ') + (items.length > max ? `; and ${items.length - max} more` : '');
 
 /**
  * Crawls one batch of frontier URLs: fetch and convert them, embed and store
@@ -67,7 +72,13 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   const input = crawlJobInput(job);
   const ctx = crawlContext(deps, input);
   const rows = await loadPending(db, jobId, urlIds);
-  const previous = input.refresh ? await storedPages(db, input.sourceId, rows.map((r) => r.url)) : new Map<string, StoredPage>();
+  const previous = input.refresh
+    ? await storedPages(
+        db,
+        input.sourceId,
+        rows.map((r) => r.url),
+      )
+    : new Map<string, StoredPage>();
 
   const isActive = jobActivityCheck(db, jobId);
   const results = await mapLimit(rows, input.concurrency, async (row): Promise<UrlResult | null> => {
@@ -105,7 +116,15 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   if (input.refresh) {
     const gone = rows.filter((row, i) => [404, 410].includes(results[i]?.httpStatus ?? 0) && previous.has(row.url));
     if (gone.length) {
-      await db.delete(pages).where(and(eq(pages.sourceId, input.sourceId), inArray(pages.url, gone.map((g) => g.url))));
+      await db.delete(pages).where(
+        and(
+          eq(pages.sourceId, input.sourceId),
+          inArray(
+            pages.url,
+            gone.map((g) => g.url),
+          ),
+        ),
+      );
       await appendJobLog(db, jobId, 'info', `${gone.length} page(s) removed: the site answered 404 or 410 (${summarise(gone.map((g) => g.url))})`);
     }
   }
@@ -124,13 +143,22 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   });
   await recordOutcomes(db, outcomes);
 
-  await enqueueUrls(db, jobId, rows.flatMap((row, i) => (results[i]?.enqueue ?? []).map((e) => ({ ...e, parentId: row.id }))), input.maxPages);
+  await enqueueUrls(
+    db,
+    jobId,
+    rows.flatMap((row, i) => (results[i]?.enqueue ?? []).map((e) => ({ ...e, parentId: row.id }))),
+    input.maxPages,
+  );
   // What this batch found, whether inserted now or by an earlier run of it (see discoveredBy).
   const newUrlIds = await discoveredBy(db, jobId, urlIds);
 
   // Sections of an llms-full.txt are pages the frontier never listed.
   const sectionPages = rows.reduce((n, row, i) => n + (row.kind === 'llms-full' ? (results[i]?.documents.length ?? 0) : 0), 0);
-  if (sectionPages) await db.update(jobs).set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${sectionPages}` }).where(eq(jobs.id, jobId));
+  if (sectionPages)
+    await db
+      .update(jobs)
+      .set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${sectionPages}` })
+      .where(eq(jobs.id, jobId));
   const pageRows = rows.map((row, i) => ({ row, r: results[i] })).filter(({ row, r }) => r && row.kind === 'page');
   await recordJobProgress(
     db,
@@ -149,7 +177,12 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   if (failures.length) await appendJobLog(db, jobId, 'warn', `${failures.length} URL(s) failed: ${summarise(failures)}`);
   if (prepared.failed.length) {
     const messages = [...new Set(prepared.failed.map((f) => f.message))];
-    await appendJobLog(db, jobId, 'warn', `${prepared.failed.length} chunk(s) could not be embedded and are searchable by text only: ${summarise(messages, 2)}`);
+    await appendJobLog(
+      db,
+      jobId,
+      'warn',
+      `${prepared.failed.length} chunk(s) could not be embedded and are searchable by text only: ${summarise(messages, 2)}`,
+    );
   }
 
   return { newUrlIds };

@@ -1,9 +1,9 @@
 import type { IngestDocument } from '../ingest/prepare';
 import { classifyContent, decodeBody } from '../markdown/content-type';
+import { htmlToMarkdown } from '../markdown/html-to-markdown';
 import type { CrawlContext } from './crawl-context';
 import { FetchError, type FetchResult } from './fetcher';
 import type { FrontierEntry, FrontierRow } from './frontier';
-import { htmlToMarkdown } from '../markdown/html-to-markdown';
 import { isLinkCollection, parseLlmsTxt, splitLlmsFull } from './llms-txt';
 import { parseSitemap, type Sitemap } from './sitemap';
 import { hasBinaryExtension, normalizeUrl, toRawGithubUrl } from './url';
@@ -110,7 +110,10 @@ async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: P
   const conditional = previous && (previous.etag || previous.lastModified) ? previous : undefined;
   let res: FetchResult;
   try {
-    res = await ctx.fetch(target, conditional ? { ifNoneMatch: conditional.etag ?? undefined, ifModifiedSince: conditional.lastModified ?? undefined } : undefined);
+    res = await ctx.fetch(
+      target,
+      conditional ? { ifNoneMatch: conditional.etag ?? undefined, ifModifiedSince: conditional.lastModified ?? undefined } : undefined,
+    );
   } catch (err) {
     if (err instanceof FetchError) return failed(err.message);
     throw err;
@@ -147,7 +150,13 @@ async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: P
     }
     // A sitemap's depth is how many indexes lead to it from the first listing file.
     if (row.depth >= MAX_SITEMAP_NESTING) {
-      return { status: 'done', reason: `sitemap index nested deeper than ${MAX_SITEMAP_NESTING} levels: its ${locs.length} sitemap(s) were not followed`, httpStatus: res.status, documents: [], enqueue: [] };
+      return {
+        status: 'done',
+        reason: `sitemap index nested deeper than ${MAX_SITEMAP_NESTING} levels: its ${locs.length} sitemap(s) were not followed`,
+        httpStatus: res.status,
+        documents: [],
+        enqueue: [],
+      };
     }
     const enqueue = locs.flatMap((u) => {
       const url = normalizeUrl(u, finalUrl);
@@ -166,7 +175,11 @@ async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: P
   }
   if (row.kind === 'llms' && isLinkCollection(finalUrl, text)) {
     const listing = parseLlmsTxt(text, finalUrl);
-    const enqueue = followable(ctx, listing.links.map((l) => l.url), finalUrl).map((url) => ({ url, depth: row.depth + 1, kind: 'page' as const }));
+    const enqueue = followable(
+      ctx,
+      listing.links.map((l) => l.url),
+      finalUrl,
+    ).map((url) => ({ url, depth: row.depth + 1, kind: 'page' as const }));
     const document = { url: finalUrl, title: listing.title ?? titleFromMarkdown(text, finalUrl), markdown: text, ...http };
     return { status: 'done', httpStatus: res.status, documents: [document], enqueue };
   }

@@ -36,7 +36,10 @@ const disallowAll = (why: string): Rules => ({
 });
 
 function parseRules(robotsUrl: string, body: Buffer, userAgent: string): Rules {
-  const text = body.subarray(0, ROBOTS_MAX_BYTES).toString('utf8').replace(/^\uFEFF/, '');
+  const text = body
+    .subarray(0, ROBOTS_MAX_BYTES)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   const robots = robotsParser(robotsUrl, text);
   const delay = robots.getCrawlDelay(userAgent);
   const crawlDelayMs = delay === undefined || !Number.isFinite(delay) || delay < 0 ? null : Math.round(delay * 1000);

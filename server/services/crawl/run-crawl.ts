@@ -1,15 +1,15 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import { crawlUrls, pages, sources } from '../../../db/schema';
+import type { RefreshInterval } from '../../schemas/sources';
+import type { IngestDeps } from '../ingest/ingest-deps';
 import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, type Job } from '../jobs/jobs';
 import { nextRefresh } from '../knowledge/sources';
-import type { RefreshInterval } from '../../schemas/sources';
 import { crawlContext } from './crawl-context';
-import { crawlJobInput, recordResolvedMode, type CrawlJobInput } from './crawl-job';
-import { NOT_MODIFIED, ROBOTS_DISALLOWED } from './process-url';
-import type { IngestDeps } from '../ingest/ingest-deps';
+import { type CrawlJobInput, crawlJobInput, recordResolvedMode } from './crawl-job';
 import { enqueueUrls, failPending, pendingCount, toBatches } from './frontier';
 import { planSeeds } from './plan-seeds';
+import { NOT_MODIFIED, ROBOTS_DISALLOWED } from './process-url';
 
 /** First step of a crawl: decide the mode, seed the frontier, return the batches to fan out. */
 export async function beginCrawl(deps: IngestDeps, jobId: string): Promise<{ batches: number[][] }> {
@@ -56,7 +56,10 @@ async function whyKeepUnreached(deps: IngestDeps, job: Job, input: CrawlJobInput
     .select({
       pages: sql<number>`count(*) filter (where ${crawlUrls.kind} = 'page')`.mapWith(Number),
       // A 404 or 410 is the site saying a page is gone: that is an answer, not a failure.
-      failed: sql<number>`count(*) filter (where ${crawlUrls.status} = 'failed' and ${crawlUrls.httpStatus} is distinct from 404 and ${crawlUrls.httpStatus} is distinct from 410)`.mapWith(Number),
+      failed:
+        sql<number>`count(*) filter (where ${crawlUrls.status} = 'failed' and ${crawlUrls.httpStatus} is distinct from 404 and ${crawlUrls.httpStatus} is distinct from 410)`.mapWith(
+          Number,
+        ),
     })
     .from(crawlUrls)
     .where(eq(crawlUrls.jobId, job.id));
@@ -92,7 +95,15 @@ async function removeVanishedPages(deps: IngestDeps, job: Job, input: CrawlJobIn
     )
     .returning({ url: pages.url });
   if (removed.length) {
-    await appendJobLog(db, job.id, 'info', `${removed.length} page(s) removed: no longer linked from the site (${removed.slice(0, 5).map((r) => r.url).join('; ')}${removed.length > 5 ? '; …' : ''})`);
+    await appendJobLog(
+      db,
+      job.id,
+      'info',
+      `${removed.length} page(s) removed: no longer linked from the site (${removed
+        .slice(0, 5)
+        .map((r) => r.url)
+        .join('; ')}${removed.length > 5 ? '; …' : ''})`,
+    );
   }
 }
 
@@ -124,9 +135,7 @@ export async function finalizeCrawl(deps: IngestDeps, jobId: string) {
     .from(pages)
     .where(and(eq(pages.sourceId, input.sourceId), eq(pages.url, input.startUrl)));
   // A refresh that found every page unchanged did its job.
-  const unchanged = input.refresh
-    ? await db.$count(crawlUrls, and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.reason, NOT_MODIFIED)))
-    : 0;
+  const unchanged = input.refresh ? await db.$count(crawlUrls, and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.reason, NOT_MODIFIED))) : 0;
   const willFail = job.pagesFetched === 0 && job.chunksStored === 0 && unchanged === 0;
   // Decided before the job is marked failed, so a failed refresh never deletes pages.
   if (input.refresh) await removeVanishedPages(deps, job, input, willFail);

@@ -3,7 +3,6 @@ import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { NetworkPolicy } from '../ingest/ingest-deps';
 
-
 export type BlockReason =
   | 'cloud metadata'
   | 'loopback'
@@ -130,7 +129,11 @@ type AllowedEntry = { kind: 'host'; host: string; port: number | null } | { kind
 
 /** Lower-cased, without brackets or a trailing dot, IPs in one canonical spelling. */
 function canonicalHost(host: string): string {
-  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   return net.isIP(bare) ? ipaddr.parse(bare).toString() : bare;
 }
 
@@ -185,16 +188,10 @@ function isAllowed(policy: NetworkPolicy, host: string, port: number, address: s
  * connect to the returned address (not resolve again), or a DNS answer that
  * changes between check and connect would slip past the guard.
  */
-export async function resolveAndCheck(
-  hostname: string,
-  port: number,
-  policy: NetworkPolicy,
-): Promise<{ address: string; family: 4 | 6 }> {
+export async function resolveAndCheck(hostname: string, port: number, policy: NetworkPolicy): Promise<{ address: string; family: 4 | 6 }> {
   const host = canonicalHost(hostname);
   const literal = net.isIP(host);
-  const addresses = literal
-    ? [{ address: host, family: literal }]
-    : await dns.promises.lookup(host, { all: true });
+  const addresses = literal ? [{ address: host, family: literal }] : await dns.promises.lookup(host, { all: true });
   if (addresses.length === 0) throw new Error(`${hostname} did not resolve to any address`);
   for (const { address } of addresses) {
     const reason = isBlockedAddress(address);

@@ -4,9 +4,9 @@ import type { Database } from '../../../db/types';
 import { AppError, badRequest, conflict, notFound } from '../../errors';
 import type { Dispatch } from '../../schemas/job-events';
 import type { CrawlInput } from '../../schemas/knowledge';
+import { crawlOptionsSchema } from '../../schemas/knowledge';
 import { setJobStatus } from '../jobs/job-progress';
 import { createJob, getJob } from '../jobs/jobs';
-import { crawlOptionsSchema } from '../../schemas/knowledge';
 import type { CrawlJobInput } from './crawl-job';
 import { createUrlFilter, normalizeUrl, sourceIdFor } from './url';
 
@@ -20,12 +20,7 @@ const placeholderTitle = (url: string) => {
  * queued job, then hands the job to the background executor. One crawl per
  * source runs at a time.
  */
-export async function startCrawl(
-  db: Database,
-  dispatch: Dispatch,
-  input: CrawlInput,
-  createdBy?: string | null,
-) {
+export async function startCrawl(db: Database, dispatch: Dispatch, input: CrawlInput, createdBy?: string | null) {
   const startUrl = normalizeUrl(input.url);
   if (!startUrl) throw badRequest('url: must be an http:// or https:// URL', { field: 'url' });
   for (const field of ['include', 'exclude'] as const) {
@@ -70,7 +65,8 @@ export async function startCrawl(
       .select({ id: jobs.id })
       .from(jobs)
       .where(and(eq(jobs.sourceId, sourceId), inArray(jobs.status, ['queued', 'running'])));
-    if (active) throw conflict(`A crawl of this source is already running (job ${active.id}); cancel it or wait for it to finish`, { jobId: active.id });
+    if (active)
+      throw conflict(`A crawl of this source is already running (job ${active.id}); cancel it or wait for it to finish`, { jobId: active.id });
     const jobInput: CrawlJobInput = { ...input, ...options, startUrl, sourceId };
     return createJob(tx, { kind: 'crawl', sourceId, input: jobInput, createdBy });
   });

@@ -75,25 +75,93 @@ export function toRawGithubUrl(url: string): string | null {
   return `https://raw.githubusercontent.com/${m[1]}/${m[2]}/${m[3]}`;
 }
 
-const BINARY_EXTENSIONS = new Set(
-  [
-    // archives
-    'zip', 'tar', 'gz', 'tgz', 'bz2', 'xz', 'zst', '7z', 'rar', 'iso', 'img', 'dmg',
-    // executables, packages, libraries
-    'exe', 'msi', 'pkg', 'deb', 'rpm', 'apk', 'app', 'appimage', 'bin', 'dll', 'so', 'dylib',
-    'jar', 'war', 'class', 'pyc', 'wasm',
-    // images
-    'jpg', 'jpeg', 'png', 'gif', 'webp', 'avif', 'bmp', 'ico', 'tif', 'tiff', 'svg', 'heic', 'psd',
-    // audio and video
-    'mp3', 'wav', 'flac', 'ogg', 'm4a', 'aac', 'mp4', 'm4v', 'mov', 'avi', 'wmv', 'flv', 'mkv', 'webm',
-    // fonts
-    'woff', 'woff2', 'ttf', 'otf', 'eot',
-    // documents
-    'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'ods', 'odp', 'rtf',
-    // data
-    'csv', 'sql', 'db', 'sqlite', 'dat', 'parquet',
-  ],
-);
+const BINARY_EXTENSIONS = new Set([
+  // archives
+  'zip',
+  'tar',
+  'gz',
+  'tgz',
+  'bz2',
+  'xz',
+  'zst',
+  '7z',
+  'rar',
+  'iso',
+  'img',
+  'dmg',
+  // executables, packages, libraries
+  'exe',
+  'msi',
+  'pkg',
+  'deb',
+  'rpm',
+  'apk',
+  'app',
+  'appimage',
+  'bin',
+  'dll',
+  'so',
+  'dylib',
+  'jar',
+  'war',
+  'class',
+  'pyc',
+  'wasm',
+  // images
+  'jpg',
+  'jpeg',
+  'png',
+  'gif',
+  'webp',
+  'avif',
+  'bmp',
+  'ico',
+  'tif',
+  'tiff',
+  'svg',
+  'heic',
+  'psd',
+  // audio and video
+  'mp3',
+  'wav',
+  'flac',
+  'ogg',
+  'm4a',
+  'aac',
+  'mp4',
+  'm4v',
+  'mov',
+  'avi',
+  'wmv',
+  'flv',
+  'mkv',
+  'webm',
+  // fonts
+  'woff',
+  'woff2',
+  'ttf',
+  'otf',
+  'eot',
+  // documents
+  'pdf',
+  'doc',
+  'docx',
+  'xls',
+  'xlsx',
+  'ppt',
+  'pptx',
+  'odt',
+  'ods',
+  'odp',
+  'rtf',
+  // data
+  'csv',
+  'sql',
+  'db',
+  'sqlite',
+  'dat',
+  'parquet',
+]);
 
 /** True when the URL's path names a file we never turn into text, so it is not worth fetching. */
 export function hasBinaryExtension(url: string): boolean {

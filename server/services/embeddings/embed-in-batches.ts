@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { isEmbeddingConfigError, type Embedder } from './types';
+import { type Embedder, isEmbeddingConfigError } from './types';
 import { validateVector } from './validate';
 
 export type EmbedInBatchesOptions = {
@@ -44,11 +44,7 @@ export function planBatches(texts: string[], batchSize: number, maxBatchChars = 
  * would fail the same way. When `signal` aborts, no new batch starts, batches
  * in flight are cancelled, and the promise rejects with the signal's reason.
  */
-export async function embedInBatches(
-  embedder: Embedder,
-  texts: string[],
-  opts: EmbedInBatchesOptions,
-): Promise<EmbedInBatchesResult> {
+export async function embedInBatches(embedder: Embedder, texts: string[], opts: EmbedInBatchesOptions): Promise<EmbedInBatchesResult> {
   const { batchSize, concurrency, maxBatchChars } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);

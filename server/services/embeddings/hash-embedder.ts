@@ -1,5 +1,5 @@
 import { ENGLISH_STOPWORDS } from './stopwords';
-import { EmbeddingConfigError, type Embedder } from './types';
+import { type Embedder, EmbeddingConfigError } from './types';
 
 /**
  * The offline embedder: works with no API key and no network, so a fresh

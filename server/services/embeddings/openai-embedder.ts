@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { capRetryAfter } from './cap-retry-after';
-import { EMBEDDING_SETTINGS as S, EmbeddingConfigError, EmbeddingError, type Embedder } from './types';
+import { type Embedder, EmbeddingConfigError, EmbeddingError, EMBEDDING_SETTINGS as S } from './types';
 import { validateVector } from './validate';
 
 export type OpenAIEmbedderOptions = {
@@ -76,8 +76,7 @@ function readVectors(response: unknown, count: number, ctx: Context): number[][]
   if (!Array.isArray(data)) {
     // A 200 without an embeddings list is a web page or another API: the URL is wrong.
     throw new EmbeddingConfigError(
-      `${ctx.where} did not answer like an OpenAI-compatible embeddings API (no "data" list); ` +
-        `check ${S.baseURL} (it usually ends in /v1)`,
+      `${ctx.where} did not answer like an OpenAI-compatible embeddings API (no "data" list); ` + `check ${S.baseURL} (it usually ends in /v1)`,
     );
   }
   if (data.length !== count) {
@@ -142,8 +141,7 @@ function describeFailure(err: unknown, ctx: Context): Error {
       return config(`${ctx.where} refused access (${detail}); check that the key in ${S.apiKey} may use model ${ctx.model}`);
     case 404:
       return config(
-        `${ctx.where} was not found (${detail}); set ${S.model} to a model this provider serves ` +
-          `and check ${S.baseURL} (it usually ends in /v1)`,
+        `${ctx.where} was not found (${detail}); set ${S.model} to a model this provider serves ` + `and check ${S.baseURL} (it usually ends in /v1)`,
       );
   }
   // Retrying an exhausted quota only burns time: every batch would fail the same way.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closesFence, openingFence, type Fence } from '../markdown/markdown-fences';
+import { closesFence, type Fence, openingFence } from '../markdown/markdown-fences';
 import { detectLanguage, normalizeLanguage } from './detect-language';
 import { plainInline, splitSentences, trimToSentences } from './prose-text';
 

@@ -1,5 +1,5 @@
-import { backlogIsFull, flushVectorBacklog } from '../../../db/vector-backlog';
 import type { Database } from '../../../db/types';
+import { backlogIsFull, flushVectorBacklog } from '../../../db/vector-backlog';
 import { appendJobLog } from '../jobs/job-progress';
 import { anyJobActive } from '../jobs/jobs';
 
@@ -14,7 +14,8 @@ type Deps = { db: Database; embedder: { dimensions: number } };
 export async function indexJobVectors(deps: Deps, jobId: string | null) {
   const flushed = await flushVectorBacklog(deps.db, deps.embedder.dimensions);
   for (const f of flushed) {
-    if (jobId && f.rebuilt) await appendJobLog(deps.db, jobId, 'info', `Rebuilt the ${f.table} vector index in bulk to take in ${f.rows} new vector(s)`);
+    if (jobId && f.rebuilt)
+      await appendJobLog(deps.db, jobId, 'info', `Rebuilt the ${f.table} vector index in bulk to take in ${f.rows} new vector(s)`);
   }
   return flushed;
 }

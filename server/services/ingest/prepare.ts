@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { chunks, codeExamples, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
-import { chunkMarkdown, embeddingText, type MarkdownChunk } from './chunker';
 import { embedInBatches } from '../embeddings/embed-in-batches';
-import { codeEmbeddingText, dropDuplicatesAcross, extractCodeExamples, type CodeExample } from './code-examples';
+import type { Embedder } from '../embeddings/types';
+import { chunkMarkdown, embeddingText, type MarkdownChunk } from './chunker';
+import { type CodeExample, codeEmbeddingText, dropDuplicatesAcross, extractCodeExamples } from './code-examples';
 import type { Contextualizer } from './contextualize';
 import type { Summarizer } from './summarizer';
-import type { Embedder } from '../embeddings/types';
 
 /** A page's worth of Markdown from any source: a crawled page, an llms-full section, an uploaded file. */
 export type IngestDocument = {
@@ -59,7 +59,13 @@ async function reusableCodeExamples(db: Database, sourceId: string, urls: string
   const byUrl = new Map<string, Map<string, { name: string; summary: string; embedding: number[] }>>();
   if (urls.length === 0) return byUrl;
   const rows = await db
-    .select({ url: pages.url, hash: codeExamples.contentHash, name: codeExamples.name, summary: codeExamples.summary, embedding: codeExamples.embedding })
+    .select({
+      url: pages.url,
+      hash: codeExamples.contentHash,
+      name: codeExamples.name,
+      summary: codeExamples.summary,
+      embedding: codeExamples.embedding,
+    })
     .from(codeExamples)
     .innerJoin(pages, eq(pages.id, codeExamples.pageId))
     .where(
@@ -121,7 +127,10 @@ export async function prepareDocuments(
   const code = documents.flatMap((doc) => doc.codeExamples.filter((e) => !e.embedding).map((example) => ({ doc, example })));
   if (opts.summarizer && code.length) {
     // Before embedding: the summary is part of what is embedded.
-    const written = await opts.summarizer.summarizeCode(code.map(({ example }) => example), { signal: opts.signal });
+    const written = await opts.summarizer.summarizeCode(
+      code.map(({ example }) => example),
+      { signal: opts.signal },
+    );
     code.forEach(({ example }, i) => {
       Object.assign(example, written[i] ?? {});
     });
@@ -131,7 +140,10 @@ export async function prepareDocuments(
     for (const doc of documents) {
       const pending = doc.chunks.filter((c) => !c.embedding);
       if (pending.length === 0) continue;
-      const lines = await opts.contextualizer.contextualize(doc, pending.map((c) => c.content));
+      const lines = await opts.contextualizer.contextualize(
+        doc,
+        pending.map((c) => c.content),
+      );
       pending.forEach((c, i) => {
         c.context = lines[i] ?? null;
       });

@@ -1,7 +1,7 @@
 // Small helpers that turn Markdown prose into plain sentences, shared by the
 // deterministic code-example names/summaries and source summaries.
 
-import { closesFence, openingFence, type Fence } from '../markdown/markdown-fences';
+import { closesFence, type Fence, openingFence } from '../markdown/markdown-fences';
 
 const IMAGE = /!\[[^\]]*\]\([^)]*\)/g;
 // [^\][]: a run of "[" must not make every "[" scan to the line's end.

@@ -1,16 +1,16 @@
-import { and, count, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { chunks, codeExamples, jobs, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { vectorToText } from '../../../db/vector-text';
-import { embeddingText } from './chunker';
-import { embedInBatches } from '../embeddings/embed-in-batches';
-import type { Embedder } from '../embeddings/types';
-import { codeEmbeddingText } from './code-examples';
 import { AppError, conflict } from '../../errors';
 import type { Dispatch } from '../../schemas/job-events';
-import { indexVectorsIfBacklogFull } from './index-vectors';
+import { embedInBatches } from '../embeddings/embed-in-batches';
+import type { Embedder } from '../embeddings/types';
 import { appendJobLog, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { createJob, getJob, isJobActive } from '../jobs/jobs';
+import { embeddingText } from './chunker';
+import { codeEmbeddingText } from './code-examples';
+import { indexVectorsIfBacklogFull } from './index-vectors';
 
 /** Rows whose vector is missing or was made by another model or dimension. */
 const stale = (t: typeof chunks | typeof codeExamples, e: Embedder): SQL =>
@@ -41,7 +41,10 @@ export async function startReembed(db: Database, dispatch: Dispatch, embedder: E
   const stats = await countStaleEmbeddings(db, embedder);
   const job = await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${0x52454d42})`);
-    const [active] = await tx.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.kind, 'reembed'), inArray(jobs.status, ['queued', 'running'])));
+    const [active] = await tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.kind, 'reembed'), inArray(jobs.status, ['queued', 'running'])));
     if (active) throw conflict(`A re-embedding job is already running (job ${active.id})`, { jobId: active.id });
     return createJob(tx, { kind: 'reembed', sourceId: null, input: { model: embedder.model, dimensions: embedder.dimensions, ...stats }, createdBy });
   });
@@ -70,7 +73,14 @@ export async function reembedBatch(
   if (!(await isJobActive(db, jobId))) return { done: 0, failed: { chunks: [], codeExamples: [] }, remaining: 0 };
   await setJobStatus(db, jobId, 'running');
   const rows = await db
-    .select({ id: chunks.id, chunkIndex: chunks.chunkIndex, content: chunks.content, headingPath: chunks.headingPath, context: chunks.context, title: pages.title })
+    .select({
+      id: chunks.id,
+      chunkIndex: chunks.chunkIndex,
+      content: chunks.content,
+      headingPath: chunks.headingPath,
+      context: chunks.context,
+      title: pages.title,
+    })
     .from(chunks)
     .innerJoin(pages, eq(pages.id, chunks.pageId))
     .where(and(stale(chunks, embedder), notTried(chunks, skip.chunks)))
@@ -87,7 +97,10 @@ export async function reembedBatch(
       : [];
   const texts = [
     ...rows.map((r) => {
-      const base = embeddingText({ index: r.chunkIndex, content: r.content, headingPath: r.headingPath, charCount: r.content.length, contentHash: '' }, r.title);
+      const base = embeddingText(
+        { index: r.chunkIndex, content: r.content, headingPath: r.headingPath, charCount: r.content.length, contentHash: '' },
+        r.title,
+      );
       return r.context ? `${r.context}\n${base}` : base;
     }),
     ...code.map((c) => codeEmbeddingText({ code: c.code, summary: c.summary } as never)),
@@ -99,8 +112,16 @@ export async function reembedBatch(
     await db.execute(sql`update ${sql.raw(`"${table}"`)} as t set embedding = v.e, embedding_model = ${embedder.model}, embedding_dim = ${embedder.dimensions}, indexed_dim = null
       from (values ${sql.join(values, sql`, `)}) as v(id, e) where t.id = v.id`);
   };
-  await write('chunks', rows.map((r) => r.id), 0);
-  await write('code_examples', code.map((c) => c.id), rows.length);
+  await write(
+    'chunks',
+    rows.map((r) => r.id),
+    0,
+  );
+  await write(
+    'code_examples',
+    code.map((c) => c.id),
+    rows.length,
+  );
   await indexVectorsIfBacklogFull(deps, jobId);
   const failedChunks = rows.filter((_, i) => !vectors[i]).map((r) => r.id);
   const failedCode = code.filter((_, i) => !vectors[rows.length + i]).map((c) => c.id);
@@ -108,16 +129,28 @@ export async function reembedBatch(
   await recordJobProgress(db, jobId, { embeddingsDone: done, embeddingsFailed: failedChunks.length + failedCode.length });
   // Counted, not worked out from the failures: failed rows may have been deleted since (a source removed, a page refreshed).
   const [[c], [e]] = await Promise.all([
-    db.select({ n: count() }).from(chunks).where(and(stale(chunks, embedder), notTried(chunks, [...skip.chunks, ...failedChunks]))),
-    db.select({ n: count() }).from(codeExamples).where(and(stale(codeExamples, embedder), notTried(codeExamples, [...skip.codeExamples, ...failedCode]))),
+    db
+      .select({ n: count() })
+      .from(chunks)
+      .where(and(stale(chunks, embedder), notTried(chunks, [...skip.chunks, ...failedChunks]))),
+    db
+      .select({ n: count() })
+      .from(codeExamples)
+      .where(and(stale(codeExamples, embedder), notTried(codeExamples, [...skip.codeExamples, ...failedCode]))),
   ]);
   return { done, failed: { chunks: failedChunks, codeExamples: failedCode }, remaining: (c?.n ?? 0) + (e?.n ?? 0) };
 }
 
 export async function finishReembed(db: Database, jobId: string) {
   const job = await getJob(db, jobId);
-  if (job.embeddingsFailed) await appendJobLog(db, jobId, 'warn', `${job.embeddingsFailed} row(s) could not be embedded; they stay searchable by text`);
-  return setJobStatus(db, jobId, job.embeddingsDone === 0 && job.embeddingsFailed > 0 ? 'failed' : 'completed', job.embeddingsFailed ? `${job.embeddingsFailed} row(s) failed` : null);
+  if (job.embeddingsFailed)
+    await appendJobLog(db, jobId, 'warn', `${job.embeddingsFailed} row(s) could not be embedded; they stay searchable by text`);
+  return setJobStatus(
+    db,
+    jobId,
+    job.embeddingsDone === 0 && job.embeddingsFailed > 0 ? 'failed' : 'completed',
+    job.embeddingsFailed ? `${job.embeddingsFailed} row(s) failed` : null,
+  );
 }
 
 /**
@@ -126,10 +159,16 @@ export async function finishReembed(db: Database, jobId: string) {
  * Returns the job, or null when nothing changed.
  */
 export async function reembedIfModelChanged(db: Database, dispatch: Dispatch, embedder: Embedder) {
-  const changed = and(sql`${chunks.embedding} is not null`, or(ne(chunks.embeddingModel, embedder.model), ne(chunks.embeddingDim, embedder.dimensions)));
+  const changed = and(
+    sql`${chunks.embedding} is not null`,
+    or(ne(chunks.embeddingModel, embedder.model), ne(chunks.embeddingDim, embedder.dimensions)),
+  );
   const [row] = await db.select({ n: count() }).from(chunks).where(changed);
   if (!row?.n) return null;
-  const [active] = await db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.kind, 'reembed'), inArray(jobs.status, ['queued', 'running'])));
+  const [active] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.kind, 'reembed'), inArray(jobs.status, ['queued', 'running'])));
   if (active) return getJob(db, active.id);
   return startReembed(db, dispatch, embedder);
 }

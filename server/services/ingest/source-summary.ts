@@ -45,7 +45,10 @@ export async function summarizeSource(
 
   let summary: string | null = null;
   if (deps.summarizer) {
-    const text = rows.map((p) => `# ${p.title}\n\n${p.content}`).join('\n\n').slice(0, MODEL_TEXT_CHARS);
+    const text = rows
+      .map((p) => `# ${p.title}\n\n${p.content}`)
+      .join('\n\n')
+      .slice(0, MODEL_TEXT_CHARS);
     try {
       summary = await deps.summarizer.summarizeSource(source.title, text, { signal: deps.signal });
     } catch (err) {

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { chunks, codeExamples, pages } from '../../../db/schema';
 import { postgresClient } from '../../../db/driver';
 import { copyChunks, copyCodeExamples } from '../../../db/knowledge-copy';
+import { chunks, codeExamples, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import type { PreparedDocument } from './prepare';
 
@@ -66,7 +66,15 @@ export async function storeDocuments(
       })
       .returning({ id: pages.id, url: pages.url });
     for (const r of rows) pageIds.set(r.url, r.id);
-    await tx.delete(chunks).where(and(eq(chunks.sourceId, sourceId), inArray(chunks.pageId, rows.map((r) => r.id))));
+    await tx.delete(chunks).where(
+      and(
+        eq(chunks.sourceId, sourceId),
+        inArray(
+          chunks.pageId,
+          rows.map((r) => r.id),
+        ),
+      ),
+    );
     const values = documents.flatMap((d) =>
       d.chunks.map((c) => ({
         sourceId,
@@ -93,7 +101,15 @@ export async function storeDocuments(
       for (let i = 0; i < values.length; i += INSERT_BATCH) await tx.insert(chunks).values(values.slice(i, i + INSERT_BATCH));
     }
     chunksStored = values.length;
-    await tx.delete(codeExamples).where(and(eq(codeExamples.sourceId, sourceId), inArray(codeExamples.pageId, rows.map((r) => r.id))));
+    await tx.delete(codeExamples).where(
+      and(
+        eq(codeExamples.sourceId, sourceId),
+        inArray(
+          codeExamples.pageId,
+          rows.map((r) => r.id),
+        ),
+      ),
+    );
     const examples = documents.flatMap((d) =>
       d.codeExamples.map((e) => ({
         sourceId,

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
 import type { Logger } from '../../logger';
-import { mapLimit } from './map-limit';
 import { capRetryAfter } from '../embeddings/cap-retry-after';
+import { mapLimit } from './map-limit';
 import { trimToSentences } from './prose-text';
 
 export type CodeToSummarize = { code: string; language: string; context: string };
@@ -59,7 +59,10 @@ function jsonObject(text: string): unknown {
 }
 
 function boundName(name: string): string {
-  const flat = name.replace(/\s+/g, ' ').replace(/^["'`]+|["'`.]+$/g, '').trim();
+  const flat = name
+    .replace(/\s+/g, ' ')
+    .replace(/^["'`]+|["'`.]+$/g, '')
+    .trim();
   if (flat.length <= NAME_CHARS) return flat;
   const cut = flat.slice(0, NAME_CHARS - 1);
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), NAME_CHARS / 2))}…`;
@@ -126,7 +129,11 @@ export function createOpenAISummarizer(opts: OpenAISummarizerOptions): Summarize
   };
 
   const warn = (what: string, err: unknown, extra: Record<string, unknown> = {}) =>
-    opts.logger?.warn(`${what} failed; keeping the deterministic text`, { model: opts.model, error: (err as Error)?.message ?? String(err), ...extra });
+    opts.logger?.warn(`${what} failed; keeping the deterministic text`, {
+      model: opts.model,
+      error: (err as Error)?.message ?? String(err),
+      ...extra,
+    });
 
   return {
     model: opts.model,

@@ -120,7 +120,10 @@ export async function setJobStatus(db: Database, jobId: string, status: JobStatu
 /** Adds a human-readable line to a job's event stream (failures, skipped files, warnings). */
 export async function appendJobLog(db: Database, jobId: string, level: 'info' | 'warn' | 'error', message: string) {
   await db.transaction(async (tx) => {
-    const [row] = await tx.select({ n: count() }).from(jobEvents).where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')));
+    const [row] = await tx
+      .select({ n: count() })
+      .from(jobEvents)
+      .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')));
     if ((row?.n ?? 0) >= MAX_LOGS_PER_JOB) return;
     await appendJobEvent(tx, jobId, 'log', { level, message: message.slice(0, 4000) });
   });

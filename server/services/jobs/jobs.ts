@@ -67,7 +67,11 @@ export function jobActivityCheck(db: Database, id: string, everyMs = 250): () =>
 
 /** Whether any job is queued or running (every kind of job writes vectors). */
 export async function anyJobActive(db: Database): Promise<boolean> {
-  const [row] = await db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.status, ['queued', 'running'])).limit(1);
+  const [row] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(inArray(jobs.status, ['queued', 'running']))
+    .limit(1);
   return row !== undefined;
 }
 
@@ -102,6 +106,9 @@ export async function jobEventsAfter(db: Database, jobId: string | undefined, cu
 }
 
 export async function latestJobEventId(db: Database, jobId?: string): Promise<number> {
-  const [row] = await db.select({ id: max(jobEvents.id) }).from(jobEvents).where(jobId ? eq(jobEvents.jobId, jobId) : undefined);
+  const [row] = await db
+    .select({ id: max(jobEvents.id) })
+    .from(jobEvents)
+    .where(jobId ? eq(jobEvents.jobId, jobId) : undefined);
   return row?.id ?? 0;
 }

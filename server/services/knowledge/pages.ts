@@ -1,9 +1,9 @@
 import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
 import { pages } from '../../../db/schema';
+import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { badRequest, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
-import { escapeLike } from '../../../db/sql';
 import { getSource } from './sources';
 
 const pageSummary = {
@@ -37,11 +37,10 @@ export async function listPages(
  * A page's full Markdown, at most `maxChars` of it from `offset`. A longer page
  * says so plainly and where to continue, rather than flooding an agent's context.
  */
-export async function readPage(
-  db: Database,
-  input: { pageId?: string; url?: string; sourceId?: string; offset: number; maxChars: number },
-) {
-  const where = input.pageId ? eq(pages.id, input.pageId) : and(eq(pages.url, input.url!), input.sourceId ? eq(pages.sourceId, input.sourceId) : undefined);
+export async function readPage(db: Database, input: { pageId?: string; url?: string; sourceId?: string; offset: number; maxChars: number }) {
+  const where = input.pageId
+    ? eq(pages.id, input.pageId)
+    : and(eq(pages.url, input.url!), input.sourceId ? eq(pages.sourceId, input.sourceId) : undefined);
   // Offsets count characters as Postgres does (code points), the same way on every call.
   const [row, ...others] = await db
     .select({

@@ -1,14 +1,14 @@
-import { recordAudit } from '../security/audit-log';
-import { auditActor, type Actor } from '../auth/actor';
 import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import { chunks, jobs, pages, sources } from '../../../db/schema';
+import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
 import type { Dispatch } from '../../schemas/job-events';
 import type { ListChunksInput, ListSourcesInput, RefreshInterval, UpdateSourceInput } from '../../schemas/sources';
+import { type Actor, auditActor } from '../auth/actor';
 import { cancelJob } from '../jobs/jobs';
-import { escapeLike } from '../../../db/sql';
+import { recordAudit } from '../security/audit-log';
 
 const pageCount = sql<number>`(select count(*) from pages p where p.source_id = "sources"."id")`.mapWith(Number);
 const chunkCount = sql<number>`(select count(*) from chunks c where c.source_id = "sources"."id")`.mapWith(Number);
@@ -40,11 +40,22 @@ export async function listSources(db: Database, input: ListSourcesInput): Promis
   const where = and(
     input.knowledgeType ? eq(sources.knowledgeType, input.knowledgeType) : undefined,
     input.kind ? eq(sources.kind, input.kind) : undefined,
-    input.tags?.length ? sql`${sources.tags} && array[${sql.join(input.tags.map((t) => sql`${t}`), sql`, `)}]::text[]` : undefined,
+    input.tags?.length
+      ? sql`${sources.tags} && array[${sql.join(
+          input.tags.map((t) => sql`${t}`),
+          sql`, `,
+        )}]::text[]`
+      : undefined,
     text ? or(ilike(sources.title, text), ilike(sources.url, text), ilike(sources.summary, text)) : undefined,
   );
   const [items, [total]] = await Promise.all([
-    db.select(sourceColumns).from(sources).where(where).orderBy(asc(sql`lower(${sources.title})`), asc(sources.id)).limit(input.limit).offset(input.offset),
+    db
+      .select(sourceColumns)
+      .from(sources)
+      .where(where)
+      .orderBy(asc(sql`lower(${sources.title})`), asc(sources.id))
+      .limit(input.limit)
+      .offset(input.offset),
     db.select({ n: count() }).from(sources).where(where),
   ]);
   return { items, total: total?.n ?? 0, limit: input.limit, offset: input.offset };
@@ -153,4 +164,3 @@ export async function dueSources(db: Database, now: Date, limit = 50) {
     .orderBy(asc(sources.nextRefreshAt))
     .limit(limit);
 }
-

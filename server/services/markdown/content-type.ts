@@ -10,13 +10,28 @@ import { analyse } from 'chardet';
 export type ContentKind = 'html' | 'markdown' | 'text' | 'xml' | 'binary';
 
 const GENERIC_MIMES = new Set([
-  '', 'application/octet-stream', 'binary/octet-stream', 'application/unknown', 'application/x-unknown',
-  'unknown/unknown', 'application/download', 'application/force-download', '*/*',
+  '',
+  'application/octet-stream',
+  'binary/octet-stream',
+  'application/unknown',
+  'application/x-unknown',
+  'unknown/unknown',
+  'application/download',
+  'application/force-download',
+  '*/*',
 ]);
 const TEXTUAL_APPLICATION_MIMES = new Set([
-  'application/json', 'application/ld+json', 'application/javascript', 'application/x-javascript',
-  'application/ecmascript', 'application/x-yaml', 'application/yaml', 'application/toml', 'application/x-sh',
-  'application/sql', 'application/graphql',
+  'application/json',
+  'application/ld+json',
+  'application/javascript',
+  'application/x-javascript',
+  'application/ecmascript',
+  'application/x-yaml',
+  'application/yaml',
+  'application/toml',
+  'application/x-sh',
+  'application/sql',
+  'application/graphql',
 ]);
 const SNIFF_BYTES = 1024;
 const META_CHARSET_BYTES = 2048;
@@ -50,7 +65,11 @@ const MAGIC: number[][] = [
 function sniff(url: string, body: Buffer): ContentKind {
   const head = body.subarray(0, SNIFF_BYTES);
   if (head.includes(0) || MAGIC.some((m) => m.every((b, i) => head[i] === b))) return 'binary';
-  const start = head.toString('latin1').replace(/^(?:\xef\xbb\xbf|\ufeff)/, '').trimStart().toLowerCase();
+  const start = head
+    .toString('latin1')
+    .replace(/^(?:\xef\xbb\xbf|\ufeff)/, '')
+    .trimStart()
+    .toLowerCase();
   const htmlMarker = /<!doctype html|<html[\s>]/;
   if (start.startsWith('<?xml')) return htmlMarker.test(start) ? 'html' : 'xml';
   if (/^(?:<!--[\s\S]*?-->\s*)*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])/.test(start)) return 'html';
@@ -137,7 +156,8 @@ export function guessEncoding(bytes: Uint8Array): string {
   for (let i = 0; i < sample.length && high < GUESS_MIN_HIGH_BYTES; i++) if (sample[i]! >= 0x80) high++;
   const best = matches[0];
   // UTF-16 and UTF-32 without a byte-order mark are not guessed: their NUL bytes make such a file binary here.
-  if (high < GUESS_MIN_HIGH_BYTES || !best || best.confidence < GUESS_MIN_CONFIDENCE || /^(ASCII|UTF-(16|32).*)$/i.test(best.name)) return 'windows-1252';
+  if (high < GUESS_MIN_HIGH_BYTES || !best || best.confidence < GUESS_MIN_CONFIDENCE || /^(ASCII|UTF-(16|32).*)$/i.test(best.name))
+    return 'windows-1252';
   return decoderFor(best.name) ? best.name.toLowerCase() : 'windows-1252';
 }
 
@@ -157,5 +177,7 @@ export function decodeBody(body: Buffer, charset: string | null, kind: ContentKi
     (kind === 'html' ? decoderFor(metaCharset(body)) : kind === 'xml' ? decoderFor(xmlEncoding(body)) : null) ??
     new TextDecoder(isUtf8(body) ? 'utf-8' : guessEncoding(body));
   // PostgreSQL text cannot hold NUL; a stray one must not fail the whole page.
-  return decode(decoder, body).replace(/^\ufeff/, '').replace(/\u0000/g, '');
+  return decode(decoder, body)
+    .replace(/^\ufeff/, '')
+    .replace(/\u0000/g, '');
 }

@@ -1,4 +1,4 @@
-import { type AnyNode, classTokens, collapseWhitespace, type Element, hasDescendant, HEADING_LEVEL, isElement, textLength, textOf } from './dom';
+import { type AnyNode, classTokens, collapseWhitespace, type Element, HEADING_LEVEL, hasDescendant, isElement, textLength, textOf } from './dom';
 import { JUNK_TAGS, MAX_DEPTH } from './html-page-scan';
 
 // Decides which elements below the content root are not content. Matching is
@@ -10,19 +10,49 @@ const BOILERPLATE_TAGS = new Set(['nav', 'footer', 'aside', 'header']);
 const BOILERPLATE_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'search']);
 const BOILERPLATE_CLASSES = new Set([
   // generic
-  'sidebar', 'toc', 'table-of-contents', 'breadcrumb', 'breadcrumbs', 'navbar', 'pagination', 'pagination-nav',
-  'edit-this-page', 'headerlink', 'hash-link', 'skip-link', 'sr-only', 'visually-hidden', 'footer',
-  'cookie-banner', 'cookie-consent', 'cookie-notice',
+  'sidebar',
+  'toc',
+  'table-of-contents',
+  'breadcrumb',
+  'breadcrumbs',
+  'navbar',
+  'pagination',
+  'pagination-nav',
+  'edit-this-page',
+  'headerlink',
+  'hash-link',
+  'skip-link',
+  'sr-only',
+  'visually-hidden',
+  'footer',
+  'cookie-banner',
+  'cookie-consent',
+  'cookie-notice',
   // DocBook (PostgreSQL manual)
-  'navheader', 'navfooter',
+  'navheader',
+  'navfooter',
   // Docusaurus
-  'theme-edit-this-page', 'theme-doc-toc-mobile', 'theme-doc-toc-desktop', 'theme-doc-breadcrumbs', 'theme-doc-footer',
+  'theme-edit-this-page',
+  'theme-doc-toc-mobile',
+  'theme-doc-toc-desktop',
+  'theme-doc-breadcrumbs',
+  'theme-doc-footer',
   // MkDocs Material
-  'md-sidebar', 'md-header', 'md-footer', 'md-content__button', 'md-skip',
+  'md-sidebar',
+  'md-header',
+  'md-footer',
+  'md-content__button',
+  'md-skip',
   // Sphinx / Read the Docs
-  'sphinxsidebar', 'related', 'rst-footer-buttons', 'wy-breadcrumbs', 'rst-versions',
+  'sphinxsidebar',
+  'related',
+  'rst-footer-buttons',
+  'wy-breadcrumbs',
+  'rst-versions',
   // line-number gutters next to code
-  'linenos', 'lineno', 'line-numbers-rows',
+  'linenos',
+  'lineno',
+  'line-numbers-rows',
 ]);
 const BOILERPLATE_IDS = new Set(['toc', 'sidebar', 'table-of-contents', 'breadcrumbs', 'navbar', 'cookie-banner']);
 

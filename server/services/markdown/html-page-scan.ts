@@ -19,8 +19,23 @@ export type PageScan = {
 
 /** Never content; their text does not count towards any element's size. */
 export const JUNK_TAGS = new Set([
-  'script', 'style', 'noscript', 'template', 'iframe', 'svg', 'canvas', 'object', 'embed', 'video', 'audio',
-  'button', 'select', 'textarea', 'head', 'link', 'meta',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'iframe',
+  'svg',
+  'canvas',
+  'object',
+  'embed',
+  'video',
+  'audio',
+  'button',
+  'select',
+  'textarea',
+  'head',
+  'link',
+  'meta',
 ]);
 
 // Candidate roots in order of preference (lower rank wins).

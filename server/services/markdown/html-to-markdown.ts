@@ -75,9 +75,7 @@ export function htmlToMarkdown(html: string, pageUrl: string): ConvertedPage {
   }
 
   const title =
-    collapseWhitespace(scan.title ?? '') ||
-    collapseWhitespace(scan.ogTitle ?? '') ||
-    (scan.firstH1 ? collapseWhitespace(textOf(scan.firstH1)) : '');
+    collapseWhitespace(scan.title ?? '') || collapseWhitespace(scan.ogTitle ?? '') || (scan.firstH1 ? collapseWhitespace(textOf(scan.firstH1)) : '');
   const description = collapseWhitespace(scan.description ?? '') || collapseWhitespace(scan.ogDescription ?? '') || null;
 
   return { title, markdown: collapseBlankLines(markdown), links: [...links], anchors, description };

@@ -1,5 +1,5 @@
 import { codeLanguage } from './code-language';
-import { type AnyNode, BLOCK_TAGS, collapseWhitespace, CONTROL_CHARS, type Element, hasDescendant, HEADING_LEVEL, isElement, textOf } from './dom';
+import { type AnyNode, BLOCK_TAGS, CONTROL_CHARS, collapseWhitespace, type Element, HEADING_LEVEL, hasDescendant, isElement, textOf } from './dom';
 import { headingId } from './heading-anchor';
 import { MAX_DEPTH } from './html-page-scan';
 import { codeSpan, escapeInline, escapeLineStart, fencedCode, markdownUrl } from './markdown-escape';
@@ -110,11 +110,20 @@ function walk(node: AnyNode, w: BlockWriter, ctx: RenderContext, flags: Flags, d
       return;
     case 'table':
       if (isLayoutTable(el, ctx.skip)) break;
-      w.block('other', renderTable(el, ctx.skip, (cell) => cellText(cell, ctx, depth)));
+      w.block(
+        'other',
+        renderTable(el, ctx.skip, (cell) => cellText(cell, ctx, depth)),
+      );
       return;
     case 'blockquote': {
       const inner = joinBlocks(renderBlocks(el.children, ctx, flags, depth + 1), false);
-      w.block('other', inner.split('\n').map((l) => (l ? `> ${l}` : '>')).join('\n'));
+      w.block(
+        'other',
+        inner
+          .split('\n')
+          .map((l) => (l ? `> ${l}` : '>'))
+          .join('\n'),
+      );
       return;
     }
     case 'hr':

@@ -1,11 +1,11 @@
 import { and, asc, count, desc, eq, ilike, or, sql } from 'drizzle-orm';
 import { projectDocuments } from '../../../db/schema';
+import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { conflict, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
 import type { CreateDocumentInput, ListDocumentsInput, UpdateDocumentInput } from '../../schemas/documents';
 import { getProject, lockProject } from './projects';
-import { escapeLike } from '../../../db/sql';
 import { getVersion, snapshotDocument } from './versions';
 
 const summaryColumns = {
@@ -99,16 +99,9 @@ export async function listDocuments(db: Database, input: ListDocumentsInput): Pr
 }
 
 /** Restores an earlier version: the current content is saved as a backup version first, as in Archon v1. */
-export async function restoreDocumentVersion(
-  db: Database,
-  input: { documentId: string; versionNumber: number; restoredBy: string },
-) {
+export async function restoreDocumentVersion(db: Database, input: { documentId: string; versionNumber: number; restoredBy: string }) {
   return db.transaction(async (tx) => {
-    const [current] = await tx
-      .select(documentColumns)
-      .from(projectDocuments)
-      .where(eq(projectDocuments.id, input.documentId))
-      .for('no key update');
+    const [current] = await tx.select(documentColumns).from(projectDocuments).where(eq(projectDocuments.id, input.documentId)).for('no key update');
     if (!current) throw notFound('Document', input.documentId);
     const version = await getVersion(tx, { documentId: input.documentId, versionNumber: input.versionNumber });
     await snapshotDocument(tx, current, 'backup', {

@@ -1,15 +1,10 @@
 import { and, asc, count, desc, eq, ilike, ne, or, sql } from 'drizzle-orm';
-import { projects, projectSources, sources } from '../../../db/schema';
+import { projectSources, projects, sources } from '../../../db/schema';
+import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
-import type {
-  CreateProjectInput,
-  LinkSourceInput,
-  ListProjectsInput,
-  UpdateProjectInput,
-} from '../../schemas/projects';
-import { escapeLike } from '../../../db/sql';
+import type { CreateProjectInput, LinkSourceInput, ListProjectsInput, UpdateProjectInput } from '../../schemas/projects';
 import { snapshotProjectField } from './versions';
 
 export const projectColumns = {
@@ -39,7 +34,10 @@ export async function lockProject(tx: Database, id: string): Promise<void> {
 
 // Only one project is pinned at a time, as in Archon v1.
 async function unpinOthers(tx: Database, keepId: string) {
-  await tx.update(projects).set({ pinned: false }).where(and(eq(projects.pinned, true), ne(projects.id, keepId)));
+  await tx
+    .update(projects)
+    .set({ pinned: false })
+    .where(and(eq(projects.pinned, true), ne(projects.id, keepId)));
 }
 
 export async function createProject(db: Database, input: CreateProjectInput) {
@@ -121,9 +119,7 @@ export async function linkSource(db: Database, input: LinkSourceInput) {
 
 export async function unlinkSource(db: Database, input: { projectId: string; sourceId: string }) {
   await getProject(db, input.projectId);
-  await db
-    .delete(projectSources)
-    .where(and(eq(projectSources.projectId, input.projectId), eq(projectSources.sourceId, input.sourceId)));
+  await db.delete(projectSources).where(and(eq(projectSources.projectId, input.projectId), eq(projectSources.sourceId, input.sourceId)));
   return listProjectSources(db, input.projectId);
 }
 

@@ -23,15 +23,14 @@ const versionColumns = {
 function targetWhere(target: VersionTarget): SQL {
   return target.documentId
     ? and(eq(documentVersions.fieldName, 'document'), eq(documentVersions.documentId, target.documentId))!
-    : and(
-        eq(documentVersions.projectId, target.projectId!),
-        eq(documentVersions.fieldName, target.fieldName!),
-        isNull(documentVersions.documentId),
-      )!;
+    : and(eq(documentVersions.projectId, target.projectId!), eq(documentVersions.fieldName, target.fieldName!), isNull(documentVersions.documentId))!;
 }
 
 async function nextNumber(tx: Database, target: VersionTarget): Promise<number> {
-  const [row] = await tx.select({ n: max(documentVersions.versionNumber) }).from(documentVersions).where(targetWhere(target));
+  const [row] = await tx
+    .select({ n: max(documentVersions.versionNumber) })
+    .from(documentVersions)
+    .where(targetWhere(target));
   return (row?.n ?? 0) + 1;
 }
 

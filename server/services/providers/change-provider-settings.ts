@@ -2,12 +2,12 @@ import type { Database } from '../../../db/types';
 import { CHANNELS, notify } from '../../realtime/channels';
 import type { Dispatch } from '../../schemas/job-events';
 import type { UpdateProviderSettingsInput } from '../../schemas/provider-settings';
-import { recordAudit } from '../security/audit-log';
-import { auditActor, type Actor } from '../auth/actor';
+import { type Actor, auditActor } from '../auth/actor';
 import type { Embedder } from '../embeddings/types';
-import { updateProviderSettings } from './provider-settings';
 import { reembedIfModelChanged } from '../ingest/reembed';
+import { recordAudit } from '../security/audit-log';
 import type { SecretBox } from '../security/secret-box';
+import { updateProviderSettings } from './provider-settings';
 
 /** Which fields a change touched, for the audit log (names only, never values). */
 function touched(input: UpdateProviderSettingsInput): string[] {

@@ -4,13 +4,13 @@ import type { Database } from '../../../db/types';
 import { badRequest } from '../../errors';
 import {
   PROVIDER_KINDS,
-  storedProviderValueSchema,
-  updateProviderSettingsSchema,
   type ProviderKind,
   type StoredProviderValue,
+  storedProviderValueSchema,
   type UpdateProviderSettingsInput,
+  updateProviderSettingsSchema,
 } from '../../schemas/provider-settings';
-import { SecretBoxError, type SecretBox } from '../security/secret-box';
+import { type SecretBox, SecretBoxError } from '../security/secret-box';
 
 /**
  * Provider configuration lives in `settings`, one row per provider. Every
@@ -125,15 +125,13 @@ export async function updateProviderSettings(
         dimensions: kind === 'embedding' ? pick(patch.embedding?.dimensions, old.dimensions) : null,
       };
       if (kind === 'embedding') {
-        embeddingModel =
-          value.baseUrl !== old.baseUrl || value.model !== old.model || value.dimensions !== old.dimensions;
+        embeddingModel = value.baseUrl !== old.baseUrl || value.model !== old.model || value.dimensions !== old.dimensions;
       }
       // A stored key goes only to the endpoint it was entered for: pointing the provider
       // elsewhere without a new key drops it, or an admin could have it sent to any server.
       const movedAway = value.baseUrl !== old.baseUrl;
       const oldSecret = movedAway ? null : (before.get(kind)?.secret ?? null);
-      const secret =
-        change.apiKey === undefined ? oldSecret : change.apiKey === null ? null : box.seal(change.apiKey, key);
+      const secret = change.apiKey === undefined ? oldSecret : change.apiKey === null ? null : box.seal(change.apiKey, key);
       const stored = kind === 'chat' ? { baseUrl: value.baseUrl, model: value.model } : value;
       await tx
         .insert(settings)

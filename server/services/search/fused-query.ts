@@ -1,11 +1,11 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { localSettings, queryWithSettings } from '../../../db/one-trip';
 import type { Database } from '../../../db/types';
-import { indexedDistance, indexType, queryVectorParam, type EmbeddingTable } from '../../../db/vector-index';
+import { type EmbeddingTable, indexedDistance, indexType, queryVectorParam } from '../../../db/vector-index';
 import type { Fusion, SearchFilters } from '../../schemas/search';
+import { quoteLexeme } from './candidate-query';
 import { orTsQuery, RANK_WEIGHTS, sourceFilters } from './sql-parts';
 import { BM25, type Bm25Query } from './term-stats';
-import { quoteLexeme } from './candidate-query';
 
 export type FusedRow = {
   id: number;
@@ -116,7 +116,10 @@ function bm25List(t: SQL, join: SQL, where: SQL, q: FusedQuery, b: Bm25Query, ma
     select c.id, c.page, ${score} as rank from (
       select ${t}.id, ${t}.page_id as page, ${w.k1}::float8 * (${1 - w.b}::float8 + ${w.b}::float8 * length(${t}.search) / ${b.avgLength}::float8) as norm, ${sql.join(ranks, sql`, `)}
       from ${t} ${join}
-      where (${sql.join(match.map((clause) => sql`${t}.search @@ ${clause}::tsquery`), sql` or `)})${where}${q.extraWhere ? sql` and ${q.extraWhere}` : sql``}
+      where (${sql.join(
+        match.map((clause) => sql`${t}.search @@ ${clause}::tsquery`),
+        sql` or `,
+      )})${where}${q.extraWhere ? sql` and ${q.extraWhere}` : sql``}
       offset 0) c
     order by rank desc limit ${q.candidates}) x`;
 }

@@ -41,7 +41,12 @@ type Row = {
   source_title: string;
 };
 
-const plain = (s: string) => s.replace(/[`*_[\]()#]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
+const plain = (s: string) =>
+  s
+    .replace(/[`*_[\]()#]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase();
 
 /** Links to the deepest heading of the chunk's section path that has an id on the page. */
 export function anchorUrl(pageUrl: string, headingPath: string[], anchors: Anchor[] | null): string {

@@ -47,7 +47,11 @@ function chatReranker(s: Extract<RerankSettings, { kind: 'chat' }>): Reranker {
         temperature: 0,
         response_format: { type: 'json_object' },
         messages: [
-          { role: 'system', content: 'You rate how well passages answer a search query. Reply with JSON only: {"scores": [n0, n1, …]}, one number from 0 (irrelevant) to 10 (answers it) per passage, in order.' },
+          {
+            role: 'system',
+            content:
+              'You rate how well passages answer a search query. Reply with JSON only: {"scores": [n0, n1, …]}, one number from 0 (irrelevant) to 10 (answers it) per passage, in order.',
+          },
           { role: 'user', content: `Query: ${query}\n\nPassages:\n${passages}` },
         ],
       });

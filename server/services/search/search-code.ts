@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../../db/sql';
 import type { SearchCodeInput } from '../../schemas/search';
 import { fusedSearch } from './fused-query';
-import { anchorUrl, scoreParts, type ScoreParts } from './hits';
+import { anchorUrl, type ScoreParts, scoreParts } from './hits';
 import { embedQuery, hasSearchableText, resolveFusion, type SearchDeps } from './search-knowledge';
 
 export type CodeHit = {

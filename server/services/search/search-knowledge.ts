@@ -9,7 +9,7 @@ import type { Embedder } from '../embeddings/types';
 import { expandContext } from './expand-context';
 import { fusedSearch } from './fused-query';
 import { groupByPage, type PageHit } from './group-pages';
-import { hydrateChunkHits, type ChunkHit } from './hits';
+import { type ChunkHit, hydrateChunkHits } from './hits';
 import type { Reranker } from './rerank';
 import { bm25Query, type TermStatsCache } from './term-stats';
 
@@ -81,7 +81,10 @@ export async function embedQuery(deps: SearchDeps, query: string, mode: SearchIn
 async function rerankHits(deps: SearchDeps, query: string, hits: ChunkHit[], warnings: string[]): Promise<boolean> {
   if (!deps.reranker || hits.length < 2) return false;
   try {
-    const scores = await deps.reranker.rerank(query, hits.map((h) => h.content));
+    const scores = await deps.reranker.rerank(
+      query,
+      hits.map((h) => h.content),
+    );
     hits.forEach((h, i) => {
       h.score.rerank = scores[i]!;
     });
@@ -95,7 +98,11 @@ async function rerankHits(deps: SearchDeps, query: string, hits: ChunkHit[], war
 
 /** Whether a re-embedding job is under way (vectors of the current model are then incomplete). */
 async function isReembedding(db: SearchDeps['db']) {
-  const [row] = await db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.kind, 'reembed'), inArray(jobs.status, ['queued', 'running']))).limit(1);
+  const [row] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.kind, 'reembed'), inArray(jobs.status, ['queued', 'running'])))
+    .limit(1);
   return Boolean(row);
 }
 
@@ -128,12 +135,16 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     limit: pool,
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,
-    bm25: input.mode === 'vector' ? null : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
+    bm25:
+      input.mode === 'vector'
+        ? null
+        : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
     // Enough for what is returned: pages when grouping, the reranker's pool when reranking.
     enough: rerank && !pages ? pool : input.limit,
     enoughPages: pages,
   });
-  if (await reembedding) warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
+  if (await reembedding)
+    warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
   let hits = await hydrateChunkHits(deps.db, rows);
   const reranked = rerank ? await rerankHits(deps, input.query, hits, warnings) : false;
   if (pages) return { returnMode: 'pages', mode: input.mode, results: groupByPage(hits, input.limit), reranked, warnings };

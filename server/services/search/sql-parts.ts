@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { SearchFilters } from '../../schemas/search';
 
 /** Lexemes of a free-text query as a tsquery. */
@@ -29,7 +29,13 @@ export function sourceFilters(table: 'chunks' | 'code_examples', f: SearchFilter
   const join = needSources ? sql`join sources s on s.id = ${t}.source_id` : sql``;
   const parts: SQL[] = [];
   if (f.sourceIds?.length) parts.push(sql`${t}.source_id in ${f.sourceIds}`);
-  if (f.tags?.length) parts.push(sql`s.tags && ${sql`array[${sql.join(f.tags.map((x) => sql`${x}`), sql`, `)}]::text[]`}`);
+  if (f.tags?.length)
+    parts.push(
+      sql`s.tags && ${sql`array[${sql.join(
+        f.tags.map((x) => sql`${x}`),
+        sql`, `,
+      )}]::text[]`}`,
+    );
   if (f.knowledgeType) parts.push(sql`s.knowledge_type = ${f.knowledgeType}`);
   return { join, where: parts.length ? sql` and ${sql.join(parts, sql` and `)}` : sql`` };
 }

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 
 type ScryptParams = { N: number; r: number; p: number };
 
@@ -21,15 +21,12 @@ const maxmemFor = ({ N, r, p }: ScryptParams) => 128 * N * r * p + 16 * 1024 * 1
 function derive(plain: string, salt: Buffer, params: ScryptParams, keylen: number): Promise<Buffer> {
   const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: maxmemFor(params) };
   // NFC so the same password typed on different keyboards/OSes hashes the same.
-  return new Promise((resolve, reject) =>
-    scrypt(plain.normalize('NFC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  return new Promise((resolve, reject) => scrypt(plain.normalize('NFC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 const b64 = (buf: Buffer) => buf.toString('base64').replace(/=+$/, '');
 
-const encode = (params: ScryptParams, salt: Buffer, hash: Buffer) =>
-  `scrypt$N=${params.N},r=${params.r},p=${params.p}$${b64(salt)}$${b64(hash)}`;
+const encode = (params: ScryptParams, salt: Buffer, hash: Buffer) => `scrypt$N=${params.N},r=${params.r},p=${params.p}$${b64(salt)}$${b64(hash)}`;
 
 type Decoded = { params: ScryptParams; salt: Buffer; hash: Buffer };
 
@@ -72,13 +69,7 @@ export function needsRehash(encoded: string): boolean {
   const decoded = decode(encoded);
   if (!decoded) return true;
   const { params, salt, hash } = decoded;
-  return (
-    params.N !== PARAMS.N ||
-    params.r !== PARAMS.r ||
-    params.p !== PARAMS.p ||
-    salt.length !== SALT_BYTES ||
-    hash.length !== HASH_BYTES
-  );
+  return params.N !== PARAMS.N || params.r !== PARAMS.r || params.p !== PARAMS.p || salt.length !== SALT_BYTES || hash.length !== HASH_BYTES;
 }
 
 /**

@@ -43,9 +43,7 @@ function deriveKey(secret: string): Key {
 
 function checkSecret(secret: unknown, name: string): string {
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-    throw new Error(
-      `${name} must be at least ${MIN_SECRET_LENGTH} characters long; generate one with \`openssl rand -base64 48\``,
-    );
+    throw new Error(`${name} must be at least ${MIN_SECRET_LENGTH} characters long; generate one with \`openssl rand -base64 48\``);
   }
   return secret;
 }
@@ -100,9 +98,7 @@ export function createSecretBox(secrets: SecretBoxSecrets): SecretBox {
       cipher.setAAD(aad(context));
       const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return [VERSION, current.id, iv, tag, ciphertext]
-        .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
-        .join('.');
+      return [VERSION, current.id, iv, tag, ciphertext].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
     },
     open(sealed, context = '') {
       const { keyId, iv, tag, ciphertext } = parse(sealed);
@@ -119,10 +115,7 @@ export function createSecretBox(secrets: SecretBoxSecrets): SecretBox {
         decipher.setAuthTag(tag);
         return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
       } catch {
-        throw new SecretBoxError(
-          'tampered',
-          'cannot decrypt: the value has been tampered with, or was sealed for a different setting',
-        );
+        throw new SecretBoxError('tampered', 'cannot decrypt: the value has been tampered with, or was sealed for a different setting');
       }
     },
     needsReseal(sealed) {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { migrationStatus, type MigrationStatus } from '../../../db/migrate';
+import { type MigrationStatus, migrationStatus } from '../../../db/migrate';
 import { queryRows } from '../../../db/sql';
 import type { DatabaseHandle, DatabaseMode } from '../../../db/types';
 

@@ -39,6 +39,9 @@ export async function taskEventsAfter(db: Database, projectId: string, cursor: n
 }
 
 export async function latestTaskEventId(db: Database, projectId: string): Promise<number> {
-  const [row] = await db.select({ id: max(taskEvents.id) }).from(taskEvents).where(eq(taskEvents.projectId, projectId));
+  const [row] = await db
+    .select({ id: max(taskEvents.id) })
+    .from(taskEvents)
+    .where(eq(taskEvents.projectId, projectId));
   return row?.id ?? 0;
 }

@@ -1,12 +1,12 @@
 import { and, asc, count, desc, eq, ilike, inArray, isNull, max, ne, or, sql } from 'drizzle-orm';
-import { codeExamples, sources, taskCodeExamples, tasks, taskSources } from '../../../db/schema';
+import { codeExamples, sources, taskCodeExamples, taskSources, tasks } from '../../../db/schema';
 import type { TaskStatus } from '../../../db/schema/tasks';
+import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { badRequest, conflict, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
 import type { CreateTaskInput, ListTasksInput, MoveTaskInput, UpdateTaskInput } from '../../schemas/tasks';
 import { getProject, lockProject } from '../projects/projects';
-import { escapeLike } from '../../../db/sql';
 import { appendTaskEvent, type TaskEventKind } from './task-events';
 import { POSITION_GAP, positionBetween, renumber } from './task-ordering';
 
@@ -80,8 +80,7 @@ async function replaceLinks(tx: Database, taskId: string, input: { sourceIds?: s
     if (wanted.length) {
       const found = await tx.select({ id: codeExamples.id }).from(codeExamples).where(inArray(codeExamples.id, wanted));
       const missing = wanted.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length)
-        throw badRequest(`Unknown code example ids: ${missing.join(', ')}`, { field: 'codeExampleIds', missing });
+      if (missing.length) throw badRequest(`Unknown code example ids: ${missing.join(', ')}`, { field: 'codeExampleIds', missing });
     }
     await tx.delete(taskCodeExamples).where(eq(taskCodeExamples.taskId, taskId));
     if (wanted.length) await tx.insert(taskCodeExamples).values(wanted.map((codeExampleId) => ({ taskId, codeExampleId })));
@@ -92,14 +91,7 @@ async function endOfColumn(tx: Database, projectId: string, status: TaskStatus, 
   const [row] = await tx
     .select({ p: max(tasks.position) })
     .from(tasks)
-    .where(
-      and(
-        eq(tasks.projectId, projectId),
-        eq(tasks.status, status),
-        eq(tasks.archived, false),
-        excludeId ? ne(tasks.id, excludeId) : undefined,
-      ),
-    );
+    .where(and(eq(tasks.projectId, projectId), eq(tasks.status, status), eq(tasks.archived, false), excludeId ? ne(tasks.id, excludeId) : undefined));
   return row?.p == null ? 0 : row.p + POSITION_GAP;
 }
 
@@ -147,10 +139,9 @@ export async function createTask(db: Database, input: CreateTaskInput): Promise<
 
 function checkVersion(task: TaskRow, expected: number | undefined) {
   if (expected !== undefined && expected !== task.version) {
-    throw conflict(
-      `Task '${task.id}' was changed by someone else: it is at version ${task.version}, your change was based on version ${expected}`,
-      { currentVersion: task.version },
-    );
+    throw conflict(`Task '${task.id}' was changed by someone else: it is at version ${task.version}, your change was based on version ${expected}`, {
+      currentVersion: task.version,
+    });
   }
 }
 
@@ -187,14 +178,7 @@ export async function moveTask(db: Database, input: MoveTaskInput): Promise<Task
     const column = await tx
       .select({ id: tasks.id, position: tasks.position })
       .from(tasks)
-      .where(
-        and(
-          eq(tasks.projectId, current.projectId),
-          eq(tasks.status, input.status),
-          eq(tasks.archived, false),
-          ne(tasks.id, input.id),
-        ),
-      )
+      .where(and(eq(tasks.projectId, current.projectId), eq(tasks.status, input.status), eq(tasks.archived, false), ne(tasks.id, input.id)))
       .orderBy(asc(tasks.position), asc(tasks.id));
     let index = column.length;
     const anchor = input.afterId ?? input.beforeId;
@@ -262,12 +246,7 @@ export async function unarchiveTask(db: Database, input: { id: string }) {
     const returning = await tx
       .select({ id: tasks.id, status: tasks.status })
       .from(tasks)
-      .where(
-        or(
-          eq(tasks.id, input.id),
-          and(eq(tasks.parentId, input.id), eq(tasks.archived, true), eq(tasks.archivedAt, current.archivedAt!)),
-        ),
-      )
+      .where(or(eq(tasks.id, input.id), and(eq(tasks.parentId, input.id), eq(tasks.archived, true), eq(tasks.archivedAt, current.archivedAt!))))
       .orderBy(asc(tasks.position), asc(tasks.id));
     const rows: TaskRow[] = [];
     for (const t of returning) {
@@ -314,9 +293,7 @@ export async function listTasks(db: Database, input: ListTasksInput): Promise<Pa
   );
   // Spelled out: inside a select list drizzle renders ${tasks.id} as a bare "id", which the subquery would capture.
   const subtaskCount = sql<number>`(select count(*) from tasks as sub where sub.parent_id = "tasks"."id" and not sub.archived)`.mapWith(Number);
-  const order = input.projectId
-    ? [asc(tasks.status), asc(tasks.position), asc(tasks.id)]
-    : [desc(tasks.updatedAt), asc(tasks.id)];
+  const order = input.projectId ? [asc(tasks.status), asc(tasks.position), asc(tasks.id)] : [desc(tasks.updatedAt), asc(tasks.id)];
   const [rows, [total]] = await Promise.all([
     db
       .select({ ...taskColumns, subtaskCount })

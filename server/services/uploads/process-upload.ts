@@ -2,12 +2,12 @@ import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { jobs, uploadFiles } from '../../../db/schema';
 import { byteaFromBase64 } from '../../../db/schema/uploads';
 import type { Database } from '../../../db/types';
-import type { IngestDeps } from '../ingest/ingest-deps';
 import { DocumentRejected } from '../converters/document-rejected';
 import { type ConvertedDocument, documentToMarkdown } from '../converters/to-markdown';
 import { isEmbeddingConfigError } from '../embeddings/types';
-import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
+import type { IngestDeps } from '../ingest/ingest-deps';
+import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
 import { storeDocuments } from '../ingest/store';
 import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, isJobActive } from '../jobs/jobs';
@@ -35,7 +35,10 @@ export async function failUploadFile(db: Database, jobId: string, fileId: string
  */
 export async function processUploadFile(deps: IngestDeps, jobId: string, fileId: string): Promise<FileOutcome> {
   const { db } = deps;
-  const [file] = await db.select({ ...getTableColumns(uploadFiles), content: byteaFromBase64(uploadFiles.content) }).from(uploadFiles).where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.jobId, jobId)));
+  const [file] = await db
+    .select({ ...getTableColumns(uploadFiles), content: byteaFromBase64(uploadFiles.content) })
+    .from(uploadFiles)
+    .where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.jobId, jobId)));
   if (file?.status !== 'pending' || !file.content) return { status: 'skipped', chunks: 0 };
   if (!(await isJobActive(db, jobId))) return { status: 'skipped', chunks: 0 };
   await setJobStatus(db, jobId, 'running');
@@ -58,7 +61,11 @@ export async function processUploadFile(deps: IngestDeps, jobId: string, fileId:
   };
   let prepared: PrepareResult;
   try {
-    prepared = await prepareDocuments(db, { sourceId, embedder: deps.embedder, contextualizer: deps.contextualizer, summarizer: deps.summarizer, ...deps.embedding }, [document]);
+    prepared = await prepareDocuments(
+      db,
+      { sourceId, embedder: deps.embedder, contextualizer: deps.contextualizer, summarizer: deps.summarizer, ...deps.embedding },
+      [document],
+    );
   } catch (err) {
     if (!isEmbeddingConfigError(err)) throw err;
     await setJobStatus(db, jobId, 'failed', err.message);
@@ -80,7 +87,12 @@ export async function processUploadFile(deps: IngestDeps, jobId: string, fileId:
     );
   }
   if (prepared.failed.length) {
-    await appendJobLog(db, jobId, 'warn', `${file.name}: ${prepared.failed.length} chunk(s) could not be embedded and are found by full-text search only`);
+    await appendJobLog(
+      db,
+      jobId,
+      'warn',
+      `${file.name}: ${prepared.failed.length} chunk(s) could not be embedded and are found by full-text search only`,
+    );
   }
   return { status: 'done', chunks: chunksStored };
 }

@@ -81,7 +81,8 @@ export async function startUpload(
     if (sourceId) {
       const [source] = await tx.select().from(sources).where(eq(sources.id, sourceId)).for('no key update');
       if (!source) throw notFound('Source', sourceId);
-      if (source.kind !== 'upload') throw badRequest(`sourceId: source '${sourceId}' was crawled; files can only be added to an upload`, { field: 'sourceId' });
+      if (source.kind !== 'upload')
+        throw badRequest(`sourceId: source '${sourceId}' was crawled; files can only be added to an upload`, { field: 'sourceId' });
       const [active] = await tx
         .select({ id: jobs.id })
         .from(jobs)

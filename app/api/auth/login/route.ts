@@ -1,8 +1,8 @@
 import { authRoute } from '../../../../server/http/auth-route';
 import { sessionCookies } from '../../../../server/http/session-cookies';
 import { loginInputSchema } from '../../../../server/schemas/auth';
-import { createRateLimiter, rateLimitRules } from '../../../../server/services/security/rate-limit';
 import { signIn } from '../../../../server/services/auth/sign-in';
+import { createRateLimiter, rateLimitRules } from '../../../../server/services/security/rate-limit';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

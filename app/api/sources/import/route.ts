@@ -1,15 +1,15 @@
 import { createReadStream } from 'node:fs';
+import { importQuerySchema, MAX_IMPORT_BYTES, parseQuery } from '../../../../server/http/archive-query';
 import { authorizeRequest } from '../../../../server/http/authorize';
 import { errorResponse } from '../../../../server/http/error-response';
-import { importQuerySchema, MAX_IMPORT_BYTES, parseQuery } from '../../../../server/http/archive-query';
 import { multipartField } from '../../../../server/http/multipart-field';
 import { multipartBoundary } from '../../../../server/http/multipart-stream';
 import { spoolBody } from '../../../../server/http/spool-body';
 import { getRuntime } from '../../../../server/runtime/global';
-import { actorId } from '../../../../server/services/auth/principal';
-import { callerLimits, limitCaller } from '../../../../server/services/auth/limit-caller';
 import { archiveLines } from '../../../../server/services/archive/archive-stream';
 import { importSource } from '../../../../server/services/archive/import-source';
+import { callerLimits, limitCaller } from '../../../../server/services/auth/limit-caller';
+import { actorId } from '../../../../server/services/auth/principal';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -31,7 +31,11 @@ export async function POST(req: Request) {
     try {
       const bytes = boundary ? multipartField(file, boundary, 'file') : file;
       const { model, dimensions } = rt.ingest.embedder;
-      const result = await importSource(rt.database.db, archiveLines(bytes), { embedder: { model, dimensions }, onConflict, createdBy: actorId(actor.principal) });
+      const result = await importSource(rt.database.db, archiveLines(bytes), {
+        embedder: { model, dimensions },
+        onConflict,
+        createdBy: actorId(actor.principal),
+      });
       return Response.json(result, { status: 201 });
     } finally {
       file.destroy();

@@ -1,9 +1,9 @@
 import { headers } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import { isAppError } from '../../../../server/errors';
+import { callerOf } from '../../../../server/http/authorize';
 import { getRuntime } from '../../../../server/runtime/global';
 import { uuidSchema } from '../../../../server/schemas/common';
-import { callerOf } from '../../../../server/http/authorize';
 import { refusal } from '../../../../server/services/auth/authorize';
 import { readPage } from '../../../../server/services/knowledge/pages';
 import { MarkdownView } from '../../../markdown-view';

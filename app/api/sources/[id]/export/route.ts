@@ -1,9 +1,9 @@
+import { badRequest } from '../../../../../server/errors';
+import { archiveDisposition, exportQuerySchema, parseQuery } from '../../../../../server/http/archive-query';
 import { authorizeRequest } from '../../../../../server/http/authorize';
 import { errorResponse } from '../../../../../server/http/error-response';
-import { archiveDisposition, exportQuerySchema, parseQuery } from '../../../../../server/http/archive-query';
 import { getRuntime } from '../../../../../server/runtime/global';
 import { sourceIdSchema } from '../../../../../server/schemas/common';
-import { badRequest } from '../../../../../server/errors';
 import { gzipLines } from '../../../../../server/services/archive/archive-stream';
 import { startExport } from '../../../../../server/services/archive/export-source';
 import { ARCHIVE_CONTENT_TYPE } from '../../../../../server/services/archive/format';
