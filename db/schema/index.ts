@@ -2,6 +2,7 @@ export * from './accounts';
 export * from './crawl';
 export * from './jobs';
 export * from './knowledge';
+export * from './mcp';
 export * from './projects';
 export * from './runner';
 export * from './security';
