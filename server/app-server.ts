@@ -5,6 +5,7 @@ import { badRequest } from './errors';
 import { errorResponse } from './http/error-response';
 import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
 import { securityHeaders } from './http/security-headers';
+import { createMcpHttpHandler, MCP_PATH } from './mcp/http';
 import { appRouter } from './routers/_app';
 import type { Runtime } from './runtime/runtime';
 import { REQUEST_ID_HEADER, requestIdOf } from './services/auth/actor';
@@ -62,6 +63,7 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
   const handle = app.getRequestHandler();
   const nextUpgrade = app.getUpgradeHandler();
   const trpcWs = await createTrpcWss({ maxPayload: config.WS_MAX_PAYLOAD_BYTES, logger, pubsub: runtime.pubsub });
+  const mcp = await createMcpHttpHandler(runtime);
 
   const headers = securityHeaders(config.NODE_ENV === 'development');
   const handleTrpcRequest = createTrpcHttpHandler(appRouter);
@@ -79,9 +81,11 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
     const handled =
       path === TRPC_ENDPOINT || path.startsWith(`${TRPC_ENDPOINT}/`)
         ? handleTrpcRequest(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
-        : !decodablePath(path)
-          ? sendFetchResponse(res, errorResponse(badRequest(MALFORMED_PATH), logger), headers)
-          : handle(req, res);
+        : path === MCP_PATH
+          ? mcp.handle(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
+          : !decodablePath(path)
+            ? sendFetchResponse(res, errorResponse(badRequest(MALFORMED_PATH), logger), headers)
+            : handle(req, res);
     handled.catch((err: unknown) => {
       logger.error('request failed', { url: req.url, requestId, error: err as Error });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -101,6 +105,7 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
       server.listen(config.PORT, config.HOST, () => resolve());
     });
   } catch (err) {
+    await mcp.close();
     await trpcWs.shutdown(0);
     await app.close().catch(() => {});
     throw listenError(err as NodeJS.ErrnoException, config.HOST, config.PORT);
@@ -114,6 +119,8 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
       logger.info('shutting down: no new connections, finishing in-flight requests');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Open MCP event streams would otherwise hold the server open until the timeout.
+      await mcp.close(config.SHUTDOWN_TIMEOUT_MS / 2);
       await trpcWs.shutdown(config.SHUTDOWN_TIMEOUT_MS);
       const timedOut = await Promise.race([
         drained.then(() => false),

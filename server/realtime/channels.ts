@@ -11,6 +11,8 @@ export const CHANNELS = {
   revocations: 'archon_revocations',
   /** Provider settings changed: every process rebuilds its embedder and chat model. */
   settings: 'archon_settings',
+  /** An MCP session ended, or a client cancelled a request: reaches the process that holds the session's stream or runs the request. */
+  mcp: 'archon_mcp',
 } as const;
 export type Channel = (typeof CHANNELS)[keyof typeof CHANNELS];
 
@@ -20,6 +22,9 @@ export type EventNotice = { key: string; id: number };
 /** Which credentials ended: a key, a session, or everything of a user (disabled, role changed). */
 export type Revocation = { keyId?: string; sessionId?: string; userId?: string };
 
+/** What happened to an MCP session that other processes must act on (see server/mcp/http.ts). */
+export type McpNotice = { sessionId: string } & ({ kind: 'closed' } | { kind: 'cancelled'; requestId: string | number; reason?: string });
+
 /** What each channel's notifications carry; `null` is a bare wake-up, sent with an empty payload. */
 type Payloads = {
   [CHANNELS.tasks]: EventNotice;
@@ -27,6 +32,7 @@ type Payloads = {
   [CHANNELS.runner]: null;
   [CHANNELS.revocations]: Revocation;
   [CHANNELS.settings]: null;
+  [CHANNELS.mcp]: McpNotice;
 };
 
 /**

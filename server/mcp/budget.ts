@@ -1,0 +1,116 @@
+import type { ChunkHit } from '../services/search/hits';
+import { estimateTokens } from './tool';
+
+/**
+ * Token budgets (`max_tokens`), as Context7's docs tool has them: the result
+ * holds whole passages only, the best that fit, and says what it left out.
+ * Tokens are estimated as characters / 4 of the passage text; the estimate
+ * errs on the high side for code and English, so a budget is rarely exceeded.
+ */
+
+export type Passage = { chunkId: number; chunkIndex: number; url: string; headingPath: string[]; content: string; tokens: number };
+export type PackedPage = { pageId: string; url: string; title: string; sourceId: string; sourceTitle: string; score: number; passages: Passage[] };
+export type LeftOut = { passages: number; tokens: number; pages: { pageId: string; url: string; passages: number }[] };
+
+const passageOf = (hit: ChunkHit): Passage => ({
+  chunkId: hit.chunkId,
+  chunkIndex: hit.chunkIndex,
+  url: hit.url,
+  headingPath: hit.headingPath,
+  content: hit.content,
+  tokens: estimateTokens(hit.content),
+});
+
+/**
+ * Packs ranked chunk hits into `maxTokens`: the candidates are the hits of the
+ * best `maxPages` pages (pages rank by their best hit), or the best `maxPassages`
+ * hits; they are taken best first, skipping any that would overflow the budget,
+ * and each page's passages are then put back in document order.
+ */
+export function packPassages(
+  hits: ChunkHit[],
+  opts: { maxTokens: number; maxPages?: number; maxPassages?: number },
+): { pages: PackedPage[]; leftOut: LeftOut; tokens: number } {
+  const order: string[] = [];
+  const pages = new Map<string, PackedPage>();
+  const candidates: ChunkHit[] = [];
+  for (const hit of hits) {
+    if (opts.maxPassages !== undefined && candidates.length >= opts.maxPassages) break;
+    if (!pages.has(hit.pageId)) {
+      if (opts.maxPages !== undefined && order.length >= opts.maxPages) continue;
+      order.push(hit.pageId);
+      const score = hit.score.rerank ?? hit.score.fused;
+      pages.set(hit.pageId, {
+        pageId: hit.pageId,
+        url: hit.pageUrl,
+        title: hit.pageTitle,
+        sourceId: hit.sourceId,
+        sourceTitle: hit.sourceTitle,
+        score,
+        passages: [],
+      });
+    }
+    candidates.push(hit);
+  }
+  let used = 0;
+  const leftOut: LeftOut = { passages: 0, tokens: 0, pages: [] };
+  const missing = new Map<string, number>();
+  for (const hit of candidates) {
+    const passage = passageOf(hit);
+    if (used + passage.tokens <= opts.maxTokens) {
+      used += passage.tokens;
+      pages.get(hit.pageId)!.passages.push(passage);
+    } else {
+      leftOut.passages += 1;
+      leftOut.tokens += passage.tokens;
+      missing.set(hit.pageId, (missing.get(hit.pageId) ?? 0) + 1);
+    }
+  }
+  for (const [pageId, n] of missing) leftOut.pages.push({ pageId, url: pages.get(pageId)!.url, passages: n });
+  const packed = order
+    .map((id) => pages.get(id)!)
+    .filter((p) => p.passages.length > 0)
+    .map((p) => ({ ...p, passages: p.passages.sort((a, b) => a.chunkIndex - b.chunkIndex) }));
+  return { pages: packed, leftOut, tokens: used };
+}
+
+export function leftOutNotice(leftOut: LeftOut, maxTokens: number): string | null {
+  if (leftOut.passages === 0) return null;
+  const pages = leftOut.pages.length === 1 ? '1 page' : `${leftOut.pages.length} pages`;
+  return `${leftOut.passages} more matching passage(s) from ${pages} (about ${leftOut.tokens} tokens) did not fit max_tokens=${maxTokens}; raise max_tokens, or read a page with rag_read_full_page.`;
+}
+
+const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
+
+/**
+ * Where the last whole passage of a cut text ends: the start of the passage
+ * the cut went through (a paragraph, list, table or code block; passages are
+ * separated by blank lines or begin at headings, never inside a code fence).
+ * 0 when the text holds no whole passage.
+ */
+export function lastPassageEnd(text: string): number {
+  let fence: string | null = null;
+  let end = 0;
+  let at = 0;
+  let previousBlank = false;
+  for (const line of text.split('\n')) {
+    const start = at;
+    at += line.length + 1;
+    const marker = FENCE.exec(line)?.[1];
+    if (fence) {
+      if (marker && marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = null;
+      continue;
+    }
+    if ((previousBlank || /^#{1,6}\s/.test(line)) && start > 0) end = start;
+    if (marker) fence = marker;
+    previousBlank = line.trim() === '';
+  }
+  return end;
+}
+
+/** Code points, the unit page offsets count in (PostgreSQL's char_length). */
+export const codePoints = (text: string) => {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+};

@@ -1,0 +1,101 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type AppError, fromDatabaseError, isAppError } from '../errors';
+import type { Logger } from '../logger';
+
+/**
+ * The one place where errors become MCP answers, as trpc/error-mapping.ts is
+ * for tRPC and http/error-response.ts for route handlers. A tool's failure is
+ * a result with `isError` (the model reads it and can correct itself); bad
+ * input names the field and what it expects; anything unexpected is logged
+ * with the request id, and the client gets only that id.
+ */
+
+type ZodLikeIssue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
+
+/** pageId → page_id: the tools' parameters are snake_case, the services' fields camelCase. */
+export const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function zodIssues(err: unknown): ZodLikeIssue[] | null {
+  return err && typeof err === 'object' && (err as { name?: string }).name === 'ZodError' ? (err as { issues: ZodLikeIssue[] }).issues : null;
+}
+
+/** zod's wording made plainer for a model: a missing value is "is required", not "expected string, received undefined". */
+function plainMessage(issue: ZodLikeIssue): string {
+  const required = /^Invalid input: expected (\w+), received undefined$/.exec(issue.message);
+  if (required) return `is required (${required[1]})`;
+  return issue.message
+    .replace(/^Invalid input: /, '')
+    .replace(/^Too big: expected \w+ to (?:be|have) <=?(\d+)( \w+)?$/, (_, n: string, unit = '') => `must be at most ${n}${unit}`)
+    .replace(/^Too small: expected \w+ to (?:be|have) >=?(\d+)( \w+)?$/, (_, n: string, unit = '') => `must be at least ${n}${unit}`);
+}
+
+/**
+ * "Invalid arguments: match_count: Too big: expected number to be <=50; title: is required".
+ * `aliases` renames service fields to the tool's parameters where snake_case alone is not the name (limit → match_count).
+ */
+export function describeIssues(issues: readonly ZodLikeIssue[], aliases: Record<string, string> = {}): string {
+  const parts = new Map<string, string[]>();
+  for (const issue of issues) {
+    const at = issue.path.map((p) => (typeof p === 'string' ? (aliases[p] ?? snakeCase(p)) : String(p)));
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys ?? []) {
+        const field = [...at, key].join('.');
+        parts.set(field, [...(parts.get(field) ?? []), 'is not a parameter of this tool']);
+      }
+      continue;
+    }
+    const field = at.join('.') || 'arguments';
+    parts.set(field, [...(parts.get(field) ?? []), plainMessage(issue)]);
+  }
+  return `Invalid arguments: ${[...parts].map(([field, messages]) => `${field}: ${messages.join(', ')}`).join('; ')}`;
+}
+
+/** A refusal the tool itself decides (a parameter that needs another), worded like a validation error. */
+export class ToolInputError extends Error {
+  override name = 'ToolInputError';
+}
+
+export const toolError = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
+
+function describeAppError(e: AppError, aliases: Record<string, string>): string {
+  // Services name camelCase fields ("sourceId: …"); the caller knows them by their tool parameter names.
+  const message = e.message.replace(/^([a-z][A-Za-z]*):/, (_, field: string) => `${aliases[field] ?? snakeCase(field)}:`);
+  switch (e.code) {
+    case 'BAD_REQUEST':
+      return message.startsWith('Invalid') ? message : `Invalid arguments: ${message}`;
+    case 'NOT_FOUND':
+      return `Not found: ${message}`;
+    case 'TOO_MANY_REQUESTS': {
+      const wait = Number(e.details?.retryAfterSeconds);
+      return wait ? `${message}. Retry in ${Math.ceil(wait)} s.` : message;
+    }
+    default:
+      return message;
+  }
+}
+
+/** The error result for anything a tool threw. Unexpected errors are logged, with the request id the client is told. */
+export function errorResult(
+  err: unknown,
+  ctx: { tool: string; requestId: string; logger: Logger; aliases?: Record<string, string> },
+): CallToolResult {
+  const issues = zodIssues(err);
+  if (issues) return toolError(describeIssues(issues, ctx.aliases));
+  if (err instanceof ToolInputError) return toolError(`Invalid arguments: ${err.message}`);
+  const appError = isAppError(err) ? err : fromDatabaseError(err);
+  if (appError) return toolError(describeAppError(appError, ctx.aliases ?? {}));
+  ctx.logger.error('MCP tool failed', { tool: ctx.tool, requestId: ctx.requestId, error: err as Error });
+  return toolError(`Internal error (request ${ctx.requestId})`);
+}
+
+/** The JSON-RPC error for a failure outside tools (resources, prompts): a plain message, never "MCP error -32602: MCP error …". */
+export function rpcError(err: unknown, ctx: { what: string; requestId: string; logger: Logger }): Error & { code: number } {
+  const appError = isAppError(err) ? err : fromDatabaseError(err);
+  if (appError) {
+    const code = appError.code === 'NOT_FOUND' ? -32002 : appError.code === 'BAD_REQUEST' ? -32602 : -32603;
+    return Object.assign(new Error(describeAppError(appError, {})), { code });
+  }
+  if (err instanceof ToolInputError) return Object.assign(new Error(err.message), { code: -32602 });
+  ctx.logger.error(`MCP ${ctx.what} failed`, { requestId: ctx.requestId, error: err as Error });
+  return Object.assign(new Error(`Internal error (request ${ctx.requestId})`), { code: -32603 });
+}
