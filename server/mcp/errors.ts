@@ -65,10 +65,6 @@ function describeAppError(e: AppError, aliases: Record<string, string>): string 
       return message.startsWith('Invalid') ? message : `Invalid arguments: ${message}`;
     case 'NOT_FOUND':
       return `Not found: ${message}`;
-    case 'TOO_MANY_REQUESTS': {
-      const wait = Number(e.details?.retryAfterSeconds);
-      return wait ? `${message}. Retry in ${Math.ceil(wait)} s.` : message;
-    }
     default:
       return message;
   }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServer } from '../../db/postgres';
 import { mcpSessions } from '../../db/schema';
 import { MCP_MAX_BODY_BYTES } from '../../server/mcp/http';
+import { SESSION_IDLE_MS } from '../../server/mcp/session-store';
 import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 import { connectMcp, createKeys, INITIALIZE, type McpHost, rawPost, startMcpHost, structured, textOf, trpcOver } from '../helpers/mcp';
@@ -85,6 +86,26 @@ describe('arguments and errors', () => {
     await write.close();
   });
 
+  it('counts calls against the rate limits of the key, as tRPC does', async () => {
+    const limited = await keys.key('read', 'rate-limited');
+    const { client } = await connectMcp(host.url, limited.key);
+    const before = rt.config.RATE_LIMIT_SEARCH_PER_MINUTE;
+    rt.config.RATE_LIMIT_SEARCH_PER_MINUTE = 2;
+    try {
+      const search = () => client.callTool({ name: 'rag_search_code_examples', arguments: { query: 'frobnicate' } });
+      expect((await search()).isError).toBeFalsy();
+      expect((await search()).isError).toBeFalsy();
+      const third = await search();
+      expect(third.isError).toBe(true);
+      expect(textOf(third)).toMatch(/^Too many search calls; try again in \d+ s$/);
+      // Over tRPC the same key has used up the same minute.
+      await expect(trpcOver(host.url, limited.key).knowledge.searchCode.query({ query: 'frobnicate' })).rejects.toThrow(/Too many search calls/);
+    } finally {
+      rt.config.RATE_LIMIT_SEARCH_PER_MINUTE = before;
+    }
+    await client.close();
+  });
+
   it('logs an internal error under the request id and tells the client only the id', async () => {
     const { client } = await connectMcp(host.url, keys.admin);
     // A database failure nobody expects: the table the tool reads is briefly renamed.
@@ -150,6 +171,19 @@ describe('the HTTP endpoint', () => {
     });
     expect(rebound.status).toBe(403);
     expect(rebound.body).toMatch(/Host attacker.example:80 is not served here/);
+  });
+
+  it('ends a session left idle for a day', async () => {
+    const { client, transport } = await connectMcp(host.url, keys.admin);
+    const id = transport.sessionId!;
+    await rt.database.db
+      .update(mcpSessions)
+      .set({ lastSeenAt: new Date(Date.now() - SESSION_IDLE_MS - 60_000) })
+      .where(eq(mcpSessions.id, id));
+    await expect(client.listTools()).rejects.toThrow(/404|Session not found/);
+    const [row] = await rt.database.db.select().from(mcpSessions).where(eq(mcpSessions.id, id));
+    expect(row!.closedAt).not.toBeNull();
+    await client.close();
   });
 
   it('ends a session on DELETE: the id is 404 afterwards', async () => {
@@ -249,22 +283,28 @@ describe('the HTTP endpoint', () => {
   });
 });
 
-describe.runIf(testDbKind() === 'postgres')('two processes on one database', () => {
-  let other: TestRuntime;
+describe('two MCP endpoints on one database, as two processes have', () => {
+  let other: TestRuntime | undefined;
   let otherHost: McpHost;
-  let dropDb: () => Promise<void>;
-  let first: TestRuntime;
+  let dropDb: (() => Promise<void>) | undefined;
+  let first: TestRuntime | undefined;
   let firstHost: McpHost;
 
   beforeAll(async () => {
-    // Two runtimes on one PostgreSQL database, each with its own pool, LISTEN connection and MCP endpoint: two processes, as far as the endpoint can tell.
-    const db = await createServerDatabase();
-    dropDb = db.drop;
-    first = await createTestRuntime({ runner: true, database: await openServer(db.url, 4), env: { CRAWL_ALLOWED_HOSTS: site.host } });
-    other = await createTestRuntime({ database: await openServer(db.url, 4), env: { CRAWL_ALLOWED_HOSTS: site.host } });
-    keys = await createKeys(first.database.db);
-    firstHost = await startMcpHost(first);
-    otherHost = await startMcpHost(other);
+    if (testDbKind() === 'postgres') {
+      // Two runtimes on one PostgreSQL database, each with its own pool, LISTEN connection and endpoint: two processes, as far as the endpoint can tell.
+      const db = await createServerDatabase();
+      dropDb = db.drop;
+      first = await createTestRuntime({ runner: true, database: await openServer(db.url, 4), env: { CRAWL_ALLOWED_HOSTS: site.host } });
+      other = await createTestRuntime({ database: await openServer(db.url, 4), env: { CRAWL_ALLOWED_HOSTS: site.host } });
+      keys = await createKeys(first.database.db);
+      firstHost = await startMcpHost(first);
+      otherHost = await startMcpHost(other);
+    } else {
+      // The embedded database has one process; two endpoints in it still share nothing but the database and its notifications.
+      firstHost = await startMcpHost(rt);
+      otherHost = await startMcpHost(rt);
+    }
   });
   afterAll(async () => {
     await firstHost?.close();
@@ -278,8 +318,13 @@ describe.runIf(testDbKind() === 'postgres')('two processes on one database', () 
     const hosts = [firstHost.url, otherHost.url];
     const seen: string[] = [];
     let n = 0;
+    let crawlAt: string | undefined;
     const alternating: typeof fetch = (input, init) => {
-      const target = hosts[n++ % 2]!;
+      const body = typeof init?.body === 'string' ? init.body : '';
+      let target = hosts[n++ % 2]!;
+      if (body.includes('"rag_add_source"')) crawlAt = target;
+      // The cancellation goes to the endpoint that is not running the call.
+      if (body.includes('notifications/cancelled')) target = hosts.find((h) => h !== crawlAt)!;
       seen.push(target);
       return fetch(String(input).replace(/^http:\/\/[^/]+/, target), init);
     };
@@ -302,7 +347,12 @@ describe.runIf(testDbKind() === 'postgres')('two processes on one database', () 
     ac.abort('stop');
     await expect(call).rejects.toThrow(/stop/);
     const trpc = trpcOver(firstHost.url, keys.admin);
-    await waitFor(async () => (await trpc.jobs.list.query({ kind: 'crawl', status: 'cancelled' })).total === 1 || null, 30_000, 'cancelled job');
+    const url = `${site.url}/slowdocs/3`;
+    await waitFor(
+      async () => (await trpc.jobs.list.query({ kind: 'crawl', status: 'cancelled' })).items.some((j) => j.input.url === url) || null,
+      30_000,
+      'cancelled job',
+    );
 
     await transport.terminateSession();
     expect(new Set(seen)).toEqual(new Set(hosts));
