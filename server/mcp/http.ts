@@ -5,7 +5,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { type InitializeRequest, isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { dispatch as inngestDispatch } from '../../inngest/dispatch';
 import { isAppError } from '../errors';
-import { readBodyWithin } from '../http/body-limit';
+import { discardBody, readBodyWithin } from '../http/body-limit';
 import { CHANNELS, type McpNotice, notify } from '../realtime/channels';
 import type { Runtime } from '../runtime/runtime';
 import type { Dispatch } from '../schemas/job-events';
@@ -232,9 +232,10 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: 
       try {
         bytes = await readBodyWithin(req, MCP_MAX_BODY_BYTES);
       } catch (err) {
-        if (isAppError(err) && err.code === 'PAYLOAD_TOO_LARGE')
-          return rpcError(413, -32000, `Payload too large: a request may be at most ${MCP_MAX_BODY_BYTES} bytes`);
-        throw err;
+        if (!(isAppError(err) && err.code === 'PAYLOAD_TOO_LARGE')) throw err;
+        // Read and dropped (up to a bound), so a client still sending sees the answer rather than a broken connection.
+        if (req.body && !req.bodyUsed && !req.body.locked) discardBody(req.body, 16 * MCP_MAX_BODY_BYTES);
+        return rpcError(413, -32000, `Payload too large: a request may be at most ${MCP_MAX_BODY_BYTES} bytes`);
       }
       try {
         body = JSON.parse(new TextDecoder().decode(bytes));

@@ -28,6 +28,8 @@ export function progressOf(job: JobProgress): { progress: number; total: number;
 }
 
 /** What the tools' results declare of a job; the result carries its counters too (JobSummary). */
+const LAST_NOTIFICATION_GAP_MS = 50;
+
 export const jobSummarySchema = z.looseObject({ id: z.string(), status: z.string(), sourceId: z.string().nullable() });
 
 export type JobSummary = {
@@ -102,6 +104,9 @@ export async function followJob(ctx: ToolContext, job: Job, wait: boolean | unde
   } catch (err) {
     if (!signal.aborted) throw err;
   }
+  // The SDK's client handles a notification a tick after the message it arrived with, and forgets the progress
+  // token on the response: read together, the last notification would be dropped. Apart, it arrives first.
+  if (last >= 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, LAST_NOTIFICATION_GAP_MS));
   if (signal.aborted && wait === true && !isFinished(state.status)) {
     // The client gave up on a call that was the job; stopping the job is what it asked for.
     await ctx.backend.cancelJob({ id: job.id }).catch(() => {});
