@@ -6,6 +6,8 @@ import { openServer } from '../../db/postgres';
 import { mcpSessions } from '../../db/schema';
 import { MCP_MAX_BODY_BYTES } from '../../server/mcp/http';
 import { SESSION_IDLE_MS } from '../../server/mcp/session-store';
+import { acceptInvitation, inviteUser } from '../../server/services/auth/accounts';
+import { createApiKey } from '../../server/services/auth/api-keys';
 import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createServerDatabase, testDbKind } from '../helpers/db';
 import { connectMcp, createKeys, INITIALIZE, type McpHost, rawPost, startMcpHost, structured, textOf, trpcOver } from '../helpers/mcp';
@@ -219,6 +221,24 @@ describe('the HTTP endpoint', () => {
     );
     expect(after.status).toBe(404);
     await client.close();
+  });
+
+  it('ends the sessions of a user whose role changes; a new session shows what the new role may do', async () => {
+    const { token } = await inviteUser(rt.database.db, { email: 'member@mcp.test', role: 'member' }, null);
+    const member = await acceptInvitation(rt.database.db, { token, password: 'a long enough password 1' });
+    const { key } = await createApiKey(rt.database.db, member.id, { name: 'member key', scopes: ['write'] });
+    const { client, transport } = await connectMcp(host.url, key);
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('manage_task');
+    await trpcOver(host.url, keys.admin).users.setRole.mutate({ id: member.id, role: 'viewer' });
+    await waitFor(async () => {
+      const [row] = await rt.database.db.select().from(mcpSessions).where(eq(mcpSessions.id, transport.sessionId!));
+      return row?.closedAt ?? null;
+    });
+    await expect(client.listTools()).rejects.toThrow(/404|Session not found/);
+    const again = (await connectMcp(host.url, key)).client;
+    expect((await again.listTools()).tools.map((t) => t.name)).not.toContain('manage_task');
+    await client.close();
+    await again.close();
   });
 
   it('keeps two sessions apart: one waits on a crawl with progress while the other searches', async () => {
