@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 // import each other.
 
 const root = process.cwd();
-const sources = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'app', 'server', 'db', 'inngest'], {
+const sources = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'app', 'server', 'db', 'inngest', 'cli'], {
   encoding: 'utf8',
 })
   .split('\n')
@@ -51,6 +51,7 @@ const LAYERS: [RegExp, number, string][] = [
   [/^server\/mcp\//, 10, 'mcp'],
   [/^server\/[^/]+\.ts$/, 11, 'server entry'],
   [/^app\//, 11, 'app'],
+  [/^cli\//, 12, 'cli'],
 ];
 const layerOf = (file: string) => LAYERS.find(([re]) => re.test(file)) ?? null;
 
@@ -62,6 +63,7 @@ function folderOf(file: string): string {
   if (parts[0] === 'server' && parts[1] === 'services' && parts.length > 3) return parts.slice(0, 3).join('/');
   if (parts[0] === 'app') return 'app';
   if (parts[0] === 'inngest') return 'inngest';
+  if (parts[0] === 'cli') return 'cli';
   return parts.slice(0, -1).join('/') || parts[0]!;
 }
 
