@@ -1,0 +1,101 @@
+'use client';
+
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCLink, wsLink } from '@trpc/client';
+import { type ReactNode, useEffect, useState } from 'react';
+import superjson from 'superjson';
+import { isSigningOut, loginUrl } from './auth';
+import { ConnectionContext, type ConnectionStore, createConnectionStore } from './connection';
+import { csrfHeaders } from './cookies';
+import { describeError } from './errors';
+import { type AppRouter, TRPCProvider } from './trpc';
+
+// Close code the server uses when a connection's key or session was revoked or expired (server/ws.ts).
+const REVOKED_CLOSE_CODE = 1008;
+
+/** Retries are for failures that may pass (network, server trouble); a refusal (4xx) would only be refused again. */
+const retryable = (err: unknown) => ['NETWORK', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE', 'UNKNOWN'].includes(describeError(err).code);
+
+function toLogin() {
+  if (isSigningOut()) return; // signOut navigates itself
+  window.location.assign(loginUrl(window.location.pathname + window.location.search));
+}
+
+function onAnyError(err: unknown) {
+  if (describeError(err).code === 'UNAUTHORIZED') toLogin();
+}
+
+function makeQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      // Live state comes from subscriptions, never from polling: no refetchInterval anywhere.
+      queries: { staleTime: 30_000, retry: (failures, err) => failures < 2 && retryable(err) },
+      mutations: { retry: false },
+    },
+    // A session that ended (expired, signed out elsewhere) sends the person to sign in, whatever asked.
+    queryCache: new QueryCache({ onError: onAnyError }),
+    mutationCache: new MutationCache({ onError: onAnyError }),
+  });
+}
+
+/** After a revoked or expired connection: signed out for good, or only a role change the next connection picks up? */
+async function checkStillSignedIn() {
+  try {
+    const res = await fetch('/api/trpc/auth.status');
+    const body = (await res.json()) as { result?: { data?: { json?: { principal?: unknown } } } };
+    if (res.ok && !body.result?.data?.json?.principal) toLogin();
+  } catch {
+    // Unreachable: the connection indicator already says so.
+  }
+}
+
+function makeLinks(store: ConnectionStore): TRPCLink<AppRouter>[] {
+  const http = httpBatchLink<AppRouter>({
+    url: '/api/trpc',
+    transformer: superjson,
+    // Cookie-authenticated writes must echo the CSRF token; reads need nothing.
+    headers: ({ opList }) => (opList.some((op) => op.type === 'mutation') ? csrfHeaders() : {}),
+  });
+  if (typeof window === 'undefined') return [http]; // Server render: nothing is fetched there, and Node 20 has no WebSocket.
+  const wsClient = createWSClient({
+    // Same origin, so the browser sends the session cookie with the handshake and the server authenticates with it.
+    url: () => `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api/trpc-ws`,
+    retryDelayMs: (attempt) => Math.min(300 * 2 ** attempt, 5_000),
+    onOpen: () => store.opened(),
+    onError: () => store.closed(),
+    onClose: (cause) => {
+      store.closed();
+      if (cause?.code === REVOKED_CLOSE_CODE) void checkStillSignedIn();
+    },
+  });
+  return [
+    splitLink({
+      condition: (op) => op.type === 'subscription',
+      // wsLink resubscribes after a reconnect with the last tracked() id it saw as `lastEventId`: streams resume without gaps.
+      true: wsLink<AppRouter>({ client: wsClient, transformer: superjson }),
+      false: http,
+    }),
+  ];
+}
+
+/**
+ * The dashboard's data layer: TanStack Query plus tRPC. Queries and mutations
+ * go over HTTP (batched), subscriptions over one WebSocket, whose state feeds
+ * the connection indicator. After a reconnect, active queries are refetched
+ * once, since a change may have happened while the connection was down.
+ */
+export function TrpcProvider({ children }: { children: ReactNode }) {
+  const [store] = useState(createConnectionStore);
+  const [queryClient] = useState(makeQueryClient);
+  const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: makeLinks(store) }));
+  useEffect(() => store.onRecovered(() => void queryClient.invalidateQueries()), [store, queryClient]);
+  return (
+    <ConnectionContext value={store}>
+      <QueryClientProvider client={queryClient}>
+        <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+          {children}
+        </TRPCProvider>
+      </QueryClientProvider>
+    </ConnectionContext>
+  );
+}
