@@ -1,0 +1,57 @@
+import { SlidersHorizontal } from 'lucide-react';
+import type { Metadata } from 'next';
+import { getRuntime } from '../../../server/runtime/global';
+import { getHealth } from '../../../server/services/system/health';
+import { Badge } from '../../_components/ui/badge';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '../../_components/ui/card';
+import { EmptyState } from '../../_components/ui/empty-state';
+import { Page } from '../../_components/ui/page';
+import { PageHeader } from '../../_components/ui/page-header';
+import { requireUser } from '../../_lib/server/session';
+
+export const metadata: Metadata = { title: 'Settings' };
+
+export default async function SettingsPage() {
+  await requireUser();
+  const rt = await getRuntime();
+  const health = await getHealth(rt.database, rt);
+  const rows: [string, string][] = [
+    ['Version', health.version],
+    ['Database', `${health.database.mode === 'embedded' ? 'Embedded PGlite' : 'PostgreSQL server'} ${health.database.serverVersion ?? ''}`.trim()],
+    ['pgvector', health.database.pgvector ?? 'not installed'],
+    ['Migrations', health.migrations?.current ? 'Up to date' : 'Pending'],
+  ];
+  return (
+    <Page width="narrow">
+      <PageHeader title="Settings" description="Providers, defaults and people. Most settings need the admin role." />
+      <div className="grid gap-4">
+        <Card aria-labelledby="server-title">
+          <CardHeader>
+            <div>
+              <CardTitle id="server-title">Server</CardTitle>
+              <CardDescription>This Archon instance, as its health check sees it.</CardDescription>
+            </div>
+            <Badge variant={health.status === 'ok' ? 'success' : 'warning'} dot data-testid="status">
+              {health.status === 'ok' ? 'Healthy' : 'Degraded'}
+            </Badge>
+          </CardHeader>
+          <CardContent>
+            <dl className="grid gap-x-6 gap-y-2.5 border-t border-border pt-4 text-sm sm:grid-cols-[8rem_1fr]">
+              {rows.map(([k, v]) => (
+                <div key={k} className="contents">
+                  <dt className="text-muted-foreground">{k}</dt>
+                  <dd className="font-mono text-[13px]">{v}</dd>
+                </div>
+              ))}
+            </dl>
+          </CardContent>
+        </Card>
+        <EmptyState
+          icon={SlidersHorizontal}
+          title="Providers and defaults"
+          description="Embedding and chat providers with a connection test, search and crawl defaults, and people will be set here."
+        />
+      </div>
+    </Page>
+  );
+}
