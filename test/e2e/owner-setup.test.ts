@@ -37,17 +37,23 @@ describe('owner setup in the browser', () => {
     await page.goto(server.url);
     expect(new URL(page.url()).pathname).toBe('/setup');
 
-    // A weak password is refused with the server's reason, and nothing is created.
+    // A weak password is refused with the server's reason, under the password field, and nothing is created.
     await page.fill('input[name=email]', 'founder@example.com');
     await page.fill('input[name=password]', 'aaaaaaaaaaaa');
     await page.click('button[type=submit]');
-    await expect(page.locator('form [role=alert]').textContent({ timeout: 10_000 })).resolves.toMatch(/password/i);
+    const passwordError = page.locator('input[name=password][aria-invalid=true]');
+    await passwordError.waitFor({ timeout: 10_000 });
+    const describedBy = (await passwordError.getAttribute('aria-describedby'))!.split(' ')[0]!;
+    await expect(page.locator(`[id="${describedBy}"]`).textContent()).resolves.toMatch(/password/i);
 
     await page.fill('input[name=name]', 'Founder');
     await page.fill('input[name=password]', 'a much better pass phrase');
     await page.click('button[type=submit]');
-    await page.waitForURL(`${server.url}/`, { timeout: 15_000 });
-    await expect(page.locator('[data-testid=status]').textContent()).resolves.toBe('ok');
+    // Signed in: the dashboard opens, showing who is signed in.
+    await page.waitForURL(`${server.url}/knowledge`, { timeout: 15_000 });
+    await expect(page.locator('[data-testid=user-name]').textContent()).resolves.toBe('Founder');
+    await page.goto(`${server.url}/settings`);
+    await expect(page.locator('[data-testid=status]').textContent()).resolves.toBe('Healthy');
 
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'archon_session');
