@@ -2,7 +2,7 @@
 
 import { Check, ChevronDown, ChevronUp } from 'lucide-react';
 import { Select as S } from 'radix-ui';
-import type { ComponentProps } from 'react';
+import { type ComponentProps, useEffect, useState } from 'react';
 import { cn } from '../../_lib/cn';
 import { useFieldControl } from './field';
 import { controlClasses } from './input';
@@ -21,7 +21,41 @@ import { controlClasses } from './input';
  *
  * An item's value cannot be '' (Radix reserves it for "nothing selected"); use a word such as 'any'.
  */
-export const Select = S.Root;
+export function Select({ open, defaultOpen, onOpenChange, ...props }: ComponentProps<typeof S.Root>) {
+  const [ownOpen, setOwnOpen] = useState(defaultOpen ?? false);
+  const isOpen = open ?? ownOpen;
+  // While open, Radix hides the rest of the page with aria-hidden but leaves it focusable, which axe reports
+  // (aria-hidden-focus). Hidden content should not take focus either, so it is made inert for as long. Radix
+  // marks the page a commit after this runs, hence the observer.
+  useEffect(() => {
+    if (!isOpen) return;
+    const made = new Set<HTMLElement>();
+    const mark = () => {
+      for (const el of document.querySelectorAll<HTMLElement>('[data-aria-hidden="true"]:not([inert])')) {
+        el.inert = true;
+        made.add(el);
+      }
+    };
+    mark();
+    const observer = new MutationObserver(mark);
+    observer.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-aria-hidden'] });
+    return () => {
+      observer.disconnect();
+      for (const el of made) el.inert = false;
+    };
+  }, [isOpen]);
+  return (
+    <S.Root
+      open={open}
+      defaultOpen={defaultOpen}
+      onOpenChange={(next) => {
+        setOwnOpen(next);
+        onOpenChange?.(next);
+      }}
+      {...props}
+    />
+  );
+}
 export const SelectGroup = S.Group;
 export const SelectValue = S.Value;
 
