@@ -1,12 +1,23 @@
 import { crawlInputSchema } from '../schemas/knowledge';
 import { listPagesSchema, readPageSchema, searchCodeInputSchema, searchInputSchema } from '../schemas/search';
-import { listChunksSchema, listSourcesSchema, sourceIdInputSchema, updateSourceSchema } from '../schemas/sources';
+import {
+  listChunksSchema,
+  listCodeExamplesSchema,
+  listSourcesSchema,
+  sourceIdInputSchema,
+  sourceStatusesSchema,
+  updateSourceSchema,
+  uploadFilesSchema,
+} from '../schemas/sources';
 import { uploadInputSchema } from '../schemas/uploads';
 import { actorId } from '../services/auth/principal';
 import { startCrawl, startRefresh } from '../services/crawl/start-crawl';
 import { embeddingStatus, startReembed } from '../services/ingest/reembed';
+import { listCodeExamples } from '../services/knowledge/code-examples';
 import { listPages, readPage } from '../services/knowledge/pages';
+import { sourceStatuses, sourceTags } from '../services/knowledge/source-status';
 import { deleteSource, getSource, listChunks, listSources, updateSource } from '../services/knowledge/sources';
+import { listUploadFiles } from '../services/knowledge/upload-files';
 import { searchCode } from '../services/search/search-code';
 import { searchKnowledge } from '../services/search/search-knowledge';
 import { inMemoryFile, startUpload } from '../services/uploads/start-upload';
@@ -47,6 +58,14 @@ export const knowledgeRouter = router({
   updateSource: writeProcedure.input(updateSourceSchema).mutation(({ ctx, input }) => updateSource(ctx.db, input)),
   deleteSource: writeProcedure.input(sourceIdInputSchema).mutation(({ ctx, input }) => deleteSource(ctx.db, ctx.dispatch, input.id, ctx.actor)),
   listChunks: readProcedure.input(listChunksSchema).query(({ ctx, input }) => listChunks(ctx.db, input)),
+  /** A source's code examples in document order, filtered by language or text, with the languages it holds. */
+  listCodeExamples: readProcedure.input(listCodeExamplesSchema).query(({ ctx, input }) => listCodeExamples(ctx.db, input)),
+  /** Per source: embedding coverage against the configured model, the running job and the last one that ended. */
+  sourceStatuses: readProcedure.input(sourceStatusesSchema).query(({ ctx, input }) => sourceStatuses(ctx.db, ctx.runtime.ingest.embedder, input.ids)),
+  /** Every tag in use, with how many sources carry it. */
+  sourceTags: readProcedure.query(({ ctx }) => sourceTags(ctx.db)),
+  /** An upload job's files, each with its outcome (the reason, for a file that failed). */
+  uploadFiles: readProcedure.input(uploadFilesSchema).query(({ ctx, input }) => listUploadFiles(ctx.db, input.jobId)),
   /** Hybrid (default), vector or full-text search over chunks, as chunks or grouped by page. */
   search: readProcedure
     .use(rateLimit('search'))

@@ -4,6 +4,9 @@ import { paginationSchema, REFRESH_INTERVALS, sourceIdSchema, tagsSchema, textSc
 
 export { REFRESH_INTERVALS, type RefreshInterval } from './common';
 
+export const SOURCE_SORTS = ['title', 'pages', 'chunks', 'codeExamples', 'lastCrawled', 'created'] as const;
+export type SourceSort = (typeof SOURCE_SORTS)[number];
+
 export const listSourcesSchema = paginationSchema
   .extend({
     query: textSchema(200).trim().optional(),
@@ -11,6 +14,10 @@ export const listSourcesSchema = paginationSchema
     kind: z.enum(SOURCE_KINDS).optional(),
     /** Sources with any of these tags, as in search filters. */
     tags: z.array(titleSchema(64)).min(1).max(50).optional(),
+    /** The order across pages; left out, by title. Ties go by title, then id, so paging is stable. */
+    sort: z.enum(SOURCE_SORTS).optional(),
+    /** Left out: ascending for the title, descending (largest, newest first) for the others. */
+    direction: z.enum(['asc', 'desc']).optional(),
   })
   .prefault({});
 
@@ -31,6 +38,20 @@ export const listChunksSchema = paginationSchema
   .extend({ sourceId: sourceIdSchema.optional(), pageId: uuidSchema.optional() })
   .refine((v) => (v.sourceId === undefined) !== (v.pageId === undefined), { message: 'give either sourceId or pageId', path: ['sourceId'] });
 
+/** What the dashboard shows next to each listed source: embedding state and jobs. */
+export const sourceStatusesSchema = z.object({ ids: z.array(sourceIdSchema).min(1, 'must hold at least one id').max(200, 'at most 200 ids') });
+
+export const listCodeExamplesSchema = paginationSchema.extend({
+  sourceId: sourceIdSchema,
+  /** Matches the name, summary or code. */
+  query: textSchema(200).trim().optional(),
+  language: titleSchema(40).optional(),
+});
+
+/** The files of an upload job, each with its own outcome. */
+export const uploadFilesSchema = z.object({ jobId: uuidSchema });
+
 export type ListSourcesInput = z.infer<typeof listSourcesSchema>;
 export type UpdateSourceInput = z.infer<typeof updateSourceSchema>;
 export type ListChunksInput = z.infer<typeof listChunksSchema>;
+export type ListCodeExamplesInput = z.infer<typeof listCodeExamplesSchema>;

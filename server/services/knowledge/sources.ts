@@ -1,11 +1,11 @@
-import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import { chunks, jobs, pages, sources } from '../../../db/schema';
 import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
 import type { Dispatch } from '../../schemas/job-events';
-import type { ListChunksInput, ListSourcesInput, RefreshInterval, UpdateSourceInput } from '../../schemas/sources';
+import type { ListChunksInput, ListSourcesInput, RefreshInterval, SourceSort, UpdateSourceInput } from '../../schemas/sources';
 import { type Actor, auditActor } from '../auth/actor';
 import { cancelJob } from '../jobs/jobs';
 import { recordAudit } from '../security/audit-log';
@@ -35,6 +35,23 @@ export const sourceColumns = {
 };
 export type Source = Awaited<ReturnType<typeof getSource>>;
 
+const SORT_KEYS: Record<SourceSort, SQL> = {
+  title: sql`lower(${sources.title})`,
+  pages: pageCount,
+  chunks: chunkCount,
+  codeExamples: codeExampleCount,
+  lastCrawled: sql`${sources.lastCrawledAt}`,
+  created: sql`${sources.createdAt}`,
+};
+
+/** The listing's order: the chosen key (never-crawled sources last either way), then title and id so pages never overlap. */
+function sourceOrder(sort: SourceSort = 'title', direction = sort === 'title' ? 'asc' : 'desc'): SQL[] {
+  const tail = [asc(sql`lower(${sources.title})`), asc(sources.id)];
+  if (sort === 'title') return direction === 'asc' ? tail : [desc(sql`lower(${sources.title})`), desc(sources.id)];
+  const key = SORT_KEYS[sort];
+  return [direction === 'asc' ? sql`${key} asc nulls last` : sql`${key} desc nulls last`, ...tail];
+}
+
 export async function listSources(db: Database, input: ListSourcesInput): Promise<Page<Source>> {
   const text = input.query ? `%${escapeLike(input.query)}%` : undefined;
   const where = and(
@@ -53,7 +70,7 @@ export async function listSources(db: Database, input: ListSourcesInput): Promis
       .select(sourceColumns)
       .from(sources)
       .where(where)
-      .orderBy(asc(sql`lower(${sources.title})`), asc(sources.id))
+      .orderBy(...sourceOrder(input.sort, input.direction))
       .limit(input.limit)
       .offset(input.offset),
     db.select({ n: count() }).from(sources).where(where),
