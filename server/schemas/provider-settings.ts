@@ -67,3 +67,21 @@ export const storedProviderValueSchema = z.object({
 
 export type UpdateProviderSettingsInput = z.input<typeof updateProviderSettingsSchema>;
 export type StoredProviderValue = z.infer<typeof storedProviderValueSchema>;
+
+/**
+ * A connection test of the settings as they would be once saved: each field as
+ * in an update (a value sets it, null clears it so the environment's applies,
+ * leaving it out keeps what is in effect). The key obeys the save's rule: a
+ * stored key is sent only to the base URL it was saved with.
+ */
+export const testProviderSchema = z
+  .strictObject({
+    kind: z.enum(PROVIDER_KINDS, { message: 'must be embedding or chat' }),
+    baseUrl: baseUrlSchema.nullable().optional(),
+    model: modelSchema.nullable().optional(),
+    dimensions: dimensionsSchema.nullable().optional(),
+    apiKey: apiKeySchema.nullable().optional(),
+  })
+  .refine((v) => v.kind === 'embedding' || v.dimensions == null, { path: ['dimensions'], message: 'only an embedding model has a dimension' });
+
+export type TestProviderInput = z.infer<typeof testProviderSchema>;

@@ -20,6 +20,7 @@ const NO_INPUT = [
   'users.list',
   'users.invitations.list',
   'settings.providers',
+  'settings.effective',
 ];
 const SQLISH = "1' OR '1'='1";
 const DROP = "00000000-0000-0000-0000-000000000000'; DROP TABLE projects;--";
@@ -305,6 +306,17 @@ function cases(s: Seed): Record<string, BadCase[]> {
       )({}),
       ...bad('chat', { dimensions: 8 }, { model: long(201) }, { baseUrl: 'not a url' })({}),
       ...bad('other', {})({}),
+    ],
+    'settings.testProvider': [
+      ...notAnObject,
+      { input: {}, field: 'kind' },
+      ...bad('kind', 'rerank', '', 5)({}),
+      ...bad('baseUrl', 'ftp://x.example', 'https://user:pw@x.example', 'not a url', 5)({ kind: 'embedding' }),
+      ...bad('model', '', 'a\nb', long(201))({ kind: 'chat' }),
+      ...bad('dimensions', 0, 5000, 1.5, '8')({ kind: 'embedding' }),
+      ...bad('dimensions', 8)({ kind: 'chat' }),
+      ...bad('apiKey', '', 'a b', 5)({ kind: 'embedding' }),
+      ...bad('other', 1)({ kind: 'embedding' }),
     ],
     'knowledge.upload': [
       ...notAnObject,
