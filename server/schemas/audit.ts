@@ -25,6 +25,8 @@ export const listAuditSchema = paginationSchema
     actorUserId: uuidSchema.optional(),
     /** Only entries older than this; keeps pages stable while new entries arrive. */
     before: z.coerce.date().optional(),
+    /** Only entries at this time or later (with `before`, a date range). */
+    after: z.coerce.date().optional(),
   })
   .prefault({});
 

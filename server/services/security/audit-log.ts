@@ -1,4 +1,4 @@
-import { and, count, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import { apiKeys, auditLog, users } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import type { AuditAction, ListAuditInput } from '../../schemas/audit';
@@ -95,6 +95,7 @@ export async function listAudit(db: Database, input: ListAuditInput): Promise<Pa
   if (input.action) filters.push(eq(auditLog.action, input.action));
   if (input.actorUserId) filters.push(eq(auditLog.actorUserId, input.actorUserId));
   if (input.before) filters.push(lt(auditLog.createdAt, input.before));
+  if (input.after) filters.push(gte(auditLog.createdAt, input.after));
   const where = filters.length ? and(...filters) : undefined;
   const [items, [total]] = await Promise.all([
     db
