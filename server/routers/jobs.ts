@@ -1,12 +1,15 @@
 import { CHANNELS } from '../realtime/channels';
 import { openEventStream } from '../realtime/event-stream';
 import { jobIdSchema, listJobsSchema, onJobProgressSchema } from '../schemas/jobs';
-import { cancelJob, getJob, jobEventsAfter, latestJobEventId, listJobs } from '../services/jobs/jobs';
+import { getJobView, listJobViews } from '../services/jobs/job-views';
+import { cancelJob, getJob, jobEventsAfter, latestJobEventId } from '../services/jobs/jobs';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
+import { runnerInfo } from './system';
 
 export const jobsRouter = router({
-  list: readProcedure.input(listJobsSchema).query(({ ctx, input }) => listJobs(ctx.db, input)),
-  get: readProcedure.input(jobIdSchema).query(({ ctx, input }) => getJob(ctx.db, input.id)),
+  /** Jobs newest first, each with its source's title, who started it and, with an Inngest server, the link to its runs. */
+  list: readProcedure.input(listJobsSchema).query(({ ctx, input }) => listJobViews(ctx.db, input, runnerInfo().inngest)),
+  get: readProcedure.input(jobIdSchema).query(({ ctx, input }) => getJobView(ctx.db, input.id, runnerInfo().inngest)),
   cancel: writeProcedure.input(jobIdSchema).mutation(({ ctx, input }) => cancelJob(ctx.db, ctx.dispatch, input.id)),
 
   /**

@@ -38,6 +38,8 @@ export const searchInputSchema = z.object({
   expandContext: z.number().int().min(0).max(5).default(0),
   fusion: fusionSchema,
   rerank: z.boolean().optional(),
+  /** Also return `terms`, the words of the results that full-text search matched, for highlighting them. */
+  highlight: z.boolean().optional(),
   ...filtersSchema,
 });
 
@@ -47,6 +49,8 @@ export const searchCodeInputSchema = z.object({
   limit: z.number().int().min(1).max(50).default(5),
   language: titleSchema(40).optional(),
   fusion: fusionSchema,
+  /** Also return `terms`, the words of the results that full-text search matched, for highlighting them. */
+  highlight: z.boolean().optional(),
   ...filtersSchema,
 });
 

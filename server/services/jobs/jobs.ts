@@ -80,13 +80,18 @@ export async function isJobActive(db: Database, id: string): Promise<boolean> {
   return row !== undefined && !isTerminal(row.status);
 }
 
-export async function listJobs(db: Database, input: ListJobsInput): Promise<Page<Job>> {
+/** The filter of a jobs listing: any of the statuses, the kind, the source. */
+export function jobsWhere(input: ListJobsInput) {
   const statuses = input.status === undefined ? undefined : Array.isArray(input.status) ? input.status : [input.status];
-  const where = and(
+  return and(
     statuses ? inArray(jobs.status, statuses) : undefined,
     input.kind ? eq(jobs.kind, input.kind) : undefined,
     input.sourceId ? eq(jobs.sourceId, input.sourceId) : undefined,
   );
+}
+
+export async function listJobs(db: Database, input: ListJobsInput): Promise<Page<Job>> {
+  const where = jobsWhere(input);
   const [items, [total]] = await Promise.all([
     db.select(jobColumns).from(jobs).where(where).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(input.limit).offset(input.offset),
     db.select({ n: count() }).from(jobs).where(where),

@@ -1,4 +1,4 @@
-import type { ChunkHit } from './hits';
+import type { ChunkHit, ScoreParts } from './hits';
 
 export type PageHit = {
   pageId: string;
@@ -8,7 +8,8 @@ export type PageHit = {
   sourceTitle: string;
   score: number;
   chunkMatches: number;
-  best: { chunkId: number; url: string; headingPath: string[]; excerpt: string };
+  /** The page's best chunk, with how it scored. */
+  best: { chunkId: number; url: string; headingPath: string[]; excerpt: string; score: ScoreParts };
 };
 
 const EXCERPT_CHARS = 400;
@@ -39,7 +40,7 @@ export function groupByPage(hits: ChunkHit[], limit: number): PageHit[] {
       sourceTitle: hit.sourceTitle,
       score: hit.score.rerank ?? hit.score.fused,
       chunkMatches: 1,
-      best: { chunkId: hit.chunkId, url: hit.url, headingPath: hit.headingPath, excerpt: excerptOf(hit.content) },
+      best: { chunkId: hit.chunkId, url: hit.url, headingPath: hit.headingPath, excerpt: excerptOf(hit.content), score: hit.score },
     });
   }
   return [...pages.values()]

@@ -3,7 +3,7 @@ import { queryRows } from '../../../db/sql';
 import type { SearchCodeInput } from '../../schemas/search';
 import { fusedSearch } from './fused-query';
 import { anchorUrl, type ScoreParts, scoreParts } from './hits';
-import { embedQuery, hasSearchableText, resolveFusion, type SearchDeps } from './search-knowledge';
+import { embedQuery, hasSearchableText, highlightTerms, resolveFusion, type SearchDeps } from './search-knowledge';
 
 export type CodeHit = {
   id: number;
@@ -36,7 +36,7 @@ type Row = {
 };
 
 /** Hybrid search over code examples: their code, name and summary. */
-export async function searchCode(deps: SearchDeps, input: SearchCodeInput): Promise<{ results: CodeHit[]; warnings: string[] }> {
+export async function searchCode(deps: SearchDeps, input: SearchCodeInput): Promise<{ results: CodeHit[]; warnings: string[]; terms?: string[] }> {
   const warnings: string[] = [];
   if (!hasSearchableText(input.query)) return { results: [], warnings: ['the query has no letters or digits to search for'] };
   const vector = await embedQuery(deps, input.query, input.mode, warnings);
@@ -82,5 +82,8 @@ export async function searchCode(deps: SearchDeps, input: SearchCodeInput): Prom
       },
     ];
   });
-  return { results, warnings };
+  const terms = input.highlight
+    ? await highlightTerms(deps.db, input.query, () => results.flatMap((r) => [r.name, r.summary, r.code, ...r.headingPath]))
+    : {};
+  return { results, warnings, ...terms };
 }

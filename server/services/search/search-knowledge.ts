@@ -10,6 +10,7 @@ import { expandContext } from './expand-context';
 import { fusedSearch } from './fused-query';
 import { groupByPage, type PageHit } from './group-pages';
 import { type ChunkHit, hydrateChunkHits } from './hits';
+import { matchedTerms } from './matched-terms';
 import type { Reranker } from './rerank';
 import { bm25Query, type TermStatsCache } from './term-stats';
 
@@ -38,9 +39,15 @@ export async function queryLexemes(db: Database, text: string): Promise<string[]
   return rows.map((r) => r.lexeme);
 }
 
+/** `terms`, with `highlight: true`: the words of the results that full-text search matched (matched-terms.ts). */
 export type SearchResult =
-  | { returnMode: 'chunks'; mode: SearchInput['mode']; results: ChunkHit[]; reranked: boolean; warnings: string[] }
-  | { returnMode: 'pages'; mode: SearchInput['mode']; results: PageHit[]; reranked: boolean; warnings: string[] };
+  | { returnMode: 'chunks'; mode: SearchInput['mode']; results: ChunkHit[]; reranked: boolean; warnings: string[]; terms?: string[] }
+  | { returnMode: 'pages'; mode: SearchInput['mode']; results: PageHit[]; reranked: boolean; warnings: string[]; terms?: string[] };
+
+/** The words to highlight in what a result shows, when the caller asked for them. */
+export async function highlightTerms(db: SearchDeps['db'], query: string, texts: () => string[]): Promise<{ terms?: string[] }> {
+  return { terms: await matchedTerms(db, await queryLexemes(db, query), texts()) };
+}
 
 const EMBED_QUERY_CHARS = 8000;
 
@@ -147,7 +154,16 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
   let hits = await hydrateChunkHits(deps.db, rows);
   const reranked = rerank ? await rerankHits(deps, input.query, hits, warnings) : false;
-  if (pages) return { returnMode: 'pages', mode: input.mode, results: groupByPage(hits, input.limit), reranked, warnings };
+  if (pages) {
+    const results = groupByPage(hits, input.limit);
+    const terms = input.highlight
+      ? await highlightTerms(deps.db, input.query, () => results.flatMap((p) => [p.title, p.best.excerpt, ...p.best.headingPath]))
+      : {};
+    return { returnMode: 'pages', mode: input.mode, results, reranked, warnings, ...terms };
+  }
   hits = await expandContext(deps.db, hits.slice(0, input.limit), input.expandContext);
-  return { returnMode: 'chunks', mode: input.mode, results: hits, reranked, warnings };
+  const terms = input.highlight
+    ? await highlightTerms(deps.db, input.query, () => hits.flatMap((h) => [h.pageTitle, h.content, ...h.headingPath]))
+    : {};
+  return { returnMode: 'chunks', mode: input.mode, results: hits, reranked, warnings, ...terms };
 }
