@@ -12,6 +12,7 @@ type Seed = { project: string; document: string; task: string; source: string };
 const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureType; inputs: unknown[] } }>;
 const NO_INPUT = [
   'system.health',
+  'system.info',
   'knowledge.reembed',
   'knowledge.embeddingStatus',
   'knowledge.sourceTags',
