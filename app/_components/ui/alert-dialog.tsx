@@ -5,7 +5,6 @@ import { type ComponentProps, type ReactNode, useState } from 'react';
 import { cn } from '../../_lib/cn';
 import { toastError } from '../../_lib/errors';
 import { Button, buttonVariants } from './button';
-import { DialogOverlay } from './dialog';
 
 /** The parts, for a confirmation that needs more than ConfirmDialog gives. */
 export const AlertDialog = A.Root;
@@ -14,7 +13,8 @@ export const AlertDialogTrigger = A.Trigger;
 export function AlertDialogContent({ className, ...props }: ComponentProps<typeof A.Content>) {
   return (
     <A.Portal>
-      <DialogOverlay />
+      {/* AlertDialog's own overlay: Dialog's throws outside a Dialog root. */}
+      <A.Overlay className="fixed inset-0 z-50 bg-overlay backdrop-blur-[1px] animate-fade-in" />
       <A.Content
         className={cn(
           'fixed left-1/2 top-[20vh] z-50 grid w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 gap-4 rounded-xl border border-border bg-surface p-5 shadow-lg outline-none animate-pop-in',
