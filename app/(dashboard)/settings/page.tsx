@@ -1,18 +1,21 @@
-import { SlidersHorizontal } from 'lucide-react';
+import { ShieldCheck } from 'lucide-react';
 import type { Metadata } from 'next';
 import { getRuntime } from '../../../server/runtime/global';
 import { getHealth } from '../../../server/services/system/health';
+import { Alert } from '../../_components/ui/alert';
 import { Badge } from '../../_components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '../../_components/ui/card';
-import { EmptyState } from '../../_components/ui/empty-state';
 import { Page } from '../../_components/ui/page';
 import { PageHeader } from '../../_components/ui/page-header';
 import { requireUser } from '../../_lib/server/session';
+import { ProvidersSection } from './providers-section';
+import { SettingsNav } from './settings-nav';
 
 export const metadata: Metadata = { title: 'Settings' };
 
 export default async function SettingsPage() {
-  await requireUser();
+  const user = await requireUser();
+  const admin = user.capabilities.includes('admin');
   const rt = await getRuntime();
   const health = await getHealth(rt.database, rt);
   const rows: [string, string][] = [
@@ -24,7 +27,15 @@ export default async function SettingsPage() {
   return (
     <Page width="narrow">
       <PageHeader title="Settings" description="Providers, defaults and people. Most settings need the admin role." />
-      <div className="grid gap-4">
+      <SettingsNav />
+      <div className="grid gap-5">
+        {admin ? (
+          <ProvidersSection />
+        ) : (
+          <Alert title="Settings are managed by admins">
+            Providers, people and the audit log are changed by the owner and admins of this server. Ask one of them if something needs to change.
+          </Alert>
+        )}
         <Card aria-labelledby="server-title">
           <CardHeader>
             <div>
@@ -36,7 +47,7 @@ export default async function SettingsPage() {
             </Badge>
           </CardHeader>
           <CardContent>
-            <dl className="grid gap-x-6 gap-y-2.5 border-t border-border pt-4 text-sm sm:grid-cols-[8rem_1fr]">
+            <dl className="grid gap-x-6 gap-y-2.5 border-t border-border pt-4 text-sm sm:grid-cols-[11rem_1fr]">
               {rows.map(([k, v]) => (
                 <div key={k} className="contents">
                   <dt className="text-muted-foreground">{k}</dt>
@@ -46,11 +57,11 @@ export default async function SettingsPage() {
             </dl>
           </CardContent>
         </Card>
-        <EmptyState
-          icon={SlidersHorizontal}
-          title="Providers and defaults"
-          description="Embedding and chat providers with a connection test, search and crawl defaults, and people will be set here."
-        />
+        {!admin && (
+          <p className="flex items-center gap-2 text-sm text-muted-foreground">
+            <ShieldCheck aria-hidden className="size-4" /> You are signed in as {user.role === 'viewer' ? 'a viewer' : `a ${user.role}`}.
+          </p>
+        )}
       </div>
     </Page>
   );
