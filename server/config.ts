@@ -44,6 +44,8 @@ export const configSchema = z.object({
   RATE_LIMIT_SEARCH_PER_MINUTE: int(600, 1, 1_000_000),
   RATE_LIMIT_CRAWL_PER_MINUTE: int(30, 1, 1_000_000),
   RATE_LIMIT_UPLOAD_PER_MINUTE: int(30, 1, 1_000_000),
+  /** MCP sessions a key may open per minute (each holds a server in memory while it is used). */
+  RATE_LIMIT_MCP_SESSIONS_PER_MINUTE: int(30, 1, 1_000_000),
 
   // Accounts and secrets.
   /** Encrypts stored provider keys (at least 32 characters). Unset with the embedded database: generated in the data directory. */

@@ -113,6 +113,7 @@ describe('rate limiter', () => {
       crawl: { limit: 30, windowMs: MINUTE },
       upload: { limit: 30, windowMs: MINUTE },
       search: { limit: 600, windowMs: MINUTE },
+      'mcp-session': { limit: 30, windowMs: MINUTE },
     });
     const rules = rateLimitRules({ login: { limit: 3, windowMs: MINUTE } });
     expect(rules.login).toEqual({ limit: 3, windowMs: MINUTE });

@@ -14,7 +14,7 @@ const MINUTE = 60_000;
  * What Archon limits, and how hard. `login` counts per client address and
  * `login-account` per email, so neither one address guessing many accounts
  * nor many addresses guessing one account gets far. The expensive calls count
- * per user or API key.
+ * per user or API key, as do new MCP sessions (each holds a server in memory).
  */
 export const DEFAULT_RATE_LIMITS = {
   login: { limit: 10, windowMs: 15 * MINUTE },
@@ -22,6 +22,7 @@ export const DEFAULT_RATE_LIMITS = {
   crawl: { limit: 30, windowMs: MINUTE },
   upload: { limit: 30, windowMs: MINUTE },
   search: { limit: 600, windowMs: MINUTE },
+  'mcp-session': { limit: 30, windowMs: MINUTE },
 } satisfies Record<string, RateLimitRule>;
 export type DefaultRuleName = keyof typeof DEFAULT_RATE_LIMITS;
 
