@@ -7,6 +7,7 @@ import { badRequest, conflict, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
 import type { CreateTaskInput, ListTasksInput, MoveTaskInput, UpdateTaskInput } from '../../schemas/tasks';
 import { getProject, lockProject } from '../projects/projects';
+import { anchorRefusal } from './task-anchor';
 import { appendTaskEvent, type TaskEventKind } from './task-events';
 import { POSITION_GAP, positionBetween, renumber } from './task-ordering';
 
@@ -105,7 +106,15 @@ export async function getTask(db: Database, id: string) {
   return { ...task!, subtasks };
 }
 
-export async function createTask(db: Database, input: CreateTaskInput): Promise<Task> {
+/** Where to put a task in its column: right after `afterId` or right before `beforeId`; neither means the end. */
+export type TaskPlace = { afterId?: string | null; beforeId?: string | null };
+
+/**
+ * Creates a task at the end of its column, or at `place` there. With a place,
+ * the task is written only if the place is good (one transaction), and a bad
+ * anchor is refused by its field (see positionIn).
+ */
+export async function createTask(db: Database, input: CreateTaskInput, place?: TaskPlace): Promise<Task> {
   return db.transaction(async (tx) => {
     await lockProject(tx, input.projectId);
     if (input.parentId) {
@@ -130,8 +139,13 @@ export async function createTask(db: Database, input: CreateTaskInput): Promise<
         position,
       })
       .returning(taskColumns);
-    await replaceLinks(tx, row!.id, input);
-    const [task] = await withLinks(tx, [row!]);
+    let created = row!;
+    if (place?.afterId || place?.beforeId) {
+      const placed = await positionIn(tx, created, input.status, place, { named: true });
+      [created] = (await tx.update(tasks).set({ position: placed }).where(eq(tasks.id, created.id)).returning(taskColumns)) as [TaskRow];
+    }
+    await replaceLinks(tx, created.id, input);
+    const [task] = await withLinks(tx, [created]);
     await emit(tx, 'created', task!);
     return task!;
   });
@@ -165,46 +179,64 @@ export async function updateTask(db: Database, input: UpdateTaskInput): Promise<
 }
 
 /**
- * Drag and drop. Concurrent moves in one project are serialised by the project
- * lock, so each sees the other's result; if the neighbour it was dropped next
- * to has meanwhile left the column, the move fails with CONFLICT rather than
- * landing somewhere the user did not choose.
+ * The position for a task dropped into a column at `place` (the end without
+ * one), renumbering the column when its neighbours leave no room between
+ * them. Concurrent moves in one project are serialised by the project lock,
+ * so each sees the other's result.
+ *
+ * A board (`named: false`) drops a task next to a neighbour it showed: if
+ * that neighbour has left the column meanwhile, the move fails with CONFLICT
+ * rather than landing somewhere the user did not choose. A caller that named
+ * the anchor by its field (`named: true`, the MCP tools) is told what is
+ * wrong with it: `afterId: Task '…' does not exist`, is in another project,
+ * is archived, or is in another column.
  */
+async function positionIn(
+  tx: Database,
+  task: { id: string; projectId: string },
+  status: TaskStatus,
+  place: TaskPlace,
+  opts: { named: boolean },
+): Promise<number> {
+  const column = await tx
+    .select({ id: tasks.id, position: tasks.position })
+    .from(tasks)
+    .where(and(eq(tasks.projectId, task.projectId), eq(tasks.status, status), eq(tasks.archived, false), ne(tasks.id, task.id)))
+    .orderBy(asc(tasks.position), asc(tasks.id));
+  let index = column.length;
+  const anchor = place.afterId ?? place.beforeId;
+  if (anchor) {
+    const field = place.afterId ? 'afterId' : 'beforeId';
+    if (anchor === task.id) {
+      throw opts.named ? anchorRefusal(field, anchor, null, { ...task, status })! : badRequest('A task cannot be placed next to itself');
+    }
+    const at = column.findIndex((t) => t.id === anchor);
+    if (at < 0) {
+      const stale = conflict(`Task '${anchor}' is no longer in the '${status}' column; reload the board and try again`);
+      if (!opts.named) throw stale;
+      const [other] = await tx.select(taskColumns).from(tasks).where(eq(tasks.id, anchor));
+      throw anchorRefusal(field, anchor, other ?? null, { ...task, status }) ?? stale;
+    }
+    index = place.afterId ? at + 1 : at;
+  }
+  const position = positionBetween(column, index);
+  if (position !== null) return position;
+  const renumbered = renumber(column, index, task.id);
+  for (const placed of renumbered) {
+    if (placed.id === task.id) continue;
+    await tx.update(tasks).set({ position: placed.position }).where(eq(tasks.id, placed.id));
+  }
+  await appendTaskEvent(tx, { projectId: task.projectId, taskId: task.id, kind: 'reordered', payload: { status, order: renumbered } });
+  return renumbered[index]!.position;
+}
+
+/** Drag and drop: the task into a column, next to a neighbour or at the end (see positionIn). */
 export async function moveTask(db: Database, input: MoveTaskInput): Promise<Task> {
   return db.transaction(async (tx) => {
     const current = await lockTask(tx, input.id);
     checkVersion(current, input.expectedVersion);
     if (current.archived) throw conflict('Archived tasks cannot be moved; unarchive it first');
-    const column = await tx
-      .select({ id: tasks.id, position: tasks.position })
-      .from(tasks)
-      .where(and(eq(tasks.projectId, current.projectId), eq(tasks.status, input.status), eq(tasks.archived, false), ne(tasks.id, input.id)))
-      .orderBy(asc(tasks.position), asc(tasks.id));
-    let index = column.length;
-    const anchor = input.afterId ?? input.beforeId;
-    if (anchor) {
-      if (anchor === input.id) throw badRequest('A task cannot be placed next to itself');
-      const at = column.findIndex((t) => t.id === anchor);
-      if (at < 0) {
-        throw conflict(`Task '${anchor}' is no longer in the '${input.status}' column; reload the board and try again`);
-      }
-      index = input.afterId ? at + 1 : at;
-    }
-    let position = positionBetween(column, index);
-    if (position === null) {
-      const renumbered = renumber(column, index, input.id);
-      for (const placed of renumbered) {
-        if (placed.id === input.id) continue;
-        await tx.update(tasks).set({ position: placed.position }).where(eq(tasks.id, placed.id));
-      }
-      position = renumbered[index]!.position;
-      await appendTaskEvent(tx, {
-        projectId: current.projectId,
-        taskId: input.id,
-        kind: 'reordered',
-        payload: { status: input.status, order: renumbered },
-      });
-    }
+    const position = await positionIn(tx, current, input.status, input, { named: false });
     const [row] = await tx
       .update(tasks)
       .set({ status: input.status, position, version: current.version + 1, updatedAt: new Date() })
@@ -212,6 +244,45 @@ export async function moveTask(db: Database, input: MoveTaskInput): Promise<Task
       .returning(taskColumns);
     const [task] = await withLinks(tx, [row!]);
     await emit(tx, 'moved', task!);
+    return task!;
+  });
+}
+
+export type EditTaskInput = {
+  id: string;
+  expectedVersion?: number;
+  changes?: Omit<UpdateTaskInput, 'id' | 'expectedVersion' | 'status'>;
+  /** A column, and a place there by a named anchor (positionIn); the end without one. */
+  move?: TaskPlace & { status: TaskStatus };
+};
+
+/**
+ * Changes a task's fields and moves it, in one transaction and as one new
+ * version: if the move is refused (a bad anchor), nothing is written. For
+ * callers that do both at once (the MCP manage_task tool).
+ */
+export async function editTask(db: Database, input: EditTaskInput): Promise<Task> {
+  return db.transaction(async (tx) => {
+    const current = await lockTask(tx, input.id);
+    checkVersion(current, input.expectedVersion);
+    const { sourceIds, codeExampleIds, ...fields } = input.changes ?? {};
+    const changed = Object.values(input.changes ?? {}).some((v) => v !== undefined);
+    if (!changed && !input.move) throw badRequest('nothing to update');
+    if (input.move && current.archived) throw conflict('Archived tasks cannot be moved; unarchive it first');
+    const position = input.move ? await positionIn(tx, current, input.move.status, input.move, { named: true }) : undefined;
+    const [row] = await tx
+      .update(tasks)
+      .set({
+        ...fields,
+        ...(input.move && { status: input.move.status, position }),
+        version: current.version + 1,
+        updatedAt: new Date(),
+      })
+      .where(eq(tasks.id, input.id))
+      .returning(taskColumns);
+    await replaceLinks(tx, input.id, { sourceIds, codeExampleIds });
+    const [task] = await withLinks(tx, [row!]);
+    await emit(tx, input.move ? 'moved' : 'updated', task!);
     return task!;
   });
 }
