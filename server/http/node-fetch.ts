@@ -45,5 +45,11 @@ export async function sendFetchResponse(res: ServerResponse, response: Response,
     res.end();
     return;
   }
-  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+  try {
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+  } catch (err) {
+    // The client hung up (a closed event stream, say): routine, and the pipeline has released the body already.
+    if ((err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' && !res.writableFinished) return;
+    throw err;
+  }
 }
