@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { isAppError } from '../server/errors';
 import { createLogger, type Logger, type LogLevel } from '../server/logger';
+import { plainErrorMessage } from '../server/mcp/errors';
 import { buildMcpServer } from '../server/mcp/server';
+import type { Runtime } from '../server/runtime/runtime';
+import type { Dispatch } from '../server/schemas/job-events';
+import type { RemoteBackend } from './remote-backend';
 
 export class CliError extends Error {
   override name = 'CliError';
@@ -34,7 +39,11 @@ async function serve(server: McpServer, logger: Logger, cleanup: () => Promise<v
   process.stdin.once('close', () => stop('stdin closed'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  await server.connect(new StdioServerTransport());
+  const transport = new StdioServerTransport();
+  // Errors the SDK makes would reach the client as "MCP error -32602: MCP error -32602: …".
+  const send = transport.send.bind(transport);
+  transport.send = (message) => send(plainErrorMessage(message));
+  await server.connect(transport);
 }
 
 /**
@@ -47,6 +56,7 @@ async function serve(server: McpServer, logger: Logger, cleanup: () => Promise<v
  * crawls it starts make progress. Locally it acts as ARCHON_API_KEY's key
  * when one is given, else as the system (owner rights): whoever can open the
  * database's files or its DATABASE_URL can already read and change all of it.
+ * The key is looked up again for every call, as an HTTP request's would be.
  */
 export async function runMcp(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   keepStdoutForProtocol();
@@ -60,23 +70,37 @@ export async function runMcp(env: NodeJS.ProcessEnv = process.env): Promise<void
   return serveLocal(apiKey, env);
 }
 
-async function serveRemote(url: string, apiKey: string, env: NodeJS.ProcessEnv) {
+/**
+ * The remote Archon at ARCHON_URL, checked: the URL names Archon (not its
+ * /mcp endpoint), it answers, and it takes the key. Every failure is one
+ * CliError naming the URL once.
+ */
+export async function connectRemote(
+  url: string,
+  apiKey: string,
+): Promise<{ backend: RemoteBackend; me: Awaited<ReturnType<RemoteBackend['whoAmI']>> }> {
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new CliError(`ARCHON_URL must be an http:// or https:// URL, got ${url}`);
-  const logger = createLogger((env.LOG_LEVEL as LogLevel) || 'warn');
+  const parsed = new URL(url);
+  if (/\/mcp\/?$/.test(parsed.pathname)) {
+    const base = `${parsed.origin}${parsed.pathname.replace(/\/mcp\/?$/, '')}`;
+    throw new CliError(`ARCHON_URL is Archon's address, not its MCP endpoint: set it to ${base} (without /mcp).`);
+  }
   const { createRemoteBackend } = await import('./remote-backend');
   const backend = createRemoteBackend({ url, apiKey });
-  let me: Awaited<ReturnType<typeof backend.whoAmI>>;
   try {
-    me = await backend.whoAmI();
+    return { backend, me: await backend.whoAmI() };
   } catch (err) {
     await backend.close();
-    const code = (err as { code?: string }).code;
-    throw new CliError(
-      code === 'UNAUTHORIZED'
-        ? `${url} refused ARCHON_API_KEY: it is revoked, expired or mistyped.`
-        : `Cannot use Archon at ${url}: ${(err as Error).message}`,
-    );
+    if (!isAppError(err)) throw new CliError(`Cannot use Archon at ${url}: ${(err as Error).message}`);
+    if (err.code === 'UNAUTHORIZED') throw new CliError(`${url} refused ARCHON_API_KEY: it is revoked, expired or mistyped.`);
+    // The backend's own wording already names the URL ("Cannot reach Archon at …: …").
+    throw new CliError(err.message.includes(url.replace(/\/+$/, '')) ? err.message : `Cannot use Archon at ${url}: ${err.message}`);
   }
+}
+
+async function serveRemote(url: string, apiKey: string, env: NodeJS.ProcessEnv) {
+  const logger = createLogger((env.LOG_LEVEL as LogLevel) || 'warn');
+  const { backend, me } = await connectRemote(url, apiKey);
   const server = buildMcpServer({
     version: (await import('./version')).cliVersion(),
     principal: { kind: me.kind as 'api-key', role: me.role as 'viewer', capabilities: me.capabilities as ('read' | 'write' | 'admin')[] },
@@ -87,6 +111,38 @@ async function serveRemote(url: string, apiKey: string, env: NodeJS.ProcessEnv) 
     startedAt: new Date(),
   });
   await serve(server, logger, () => backend.close());
+}
+
+/**
+ * The MCP server of `archon mcp` on the local database: acting as the
+ * ARCHON_API_KEY key, looked up again on every call (so revoking it, its
+ * expiry or its user's new role takes effect at once, as over HTTP), or else
+ * as the owner.
+ */
+export async function buildLocalServer(runtime: Runtime, apiKey: string | undefined, dispatch: Dispatch): Promise<McpServer> {
+  const [{ resolveApiKey }, { SYSTEM_PRINCIPAL }, { createKeyBackend, createLocalBackend }] = await Promise.all([
+    import('../server/services/auth/api-keys'),
+    import('../server/services/auth/principal'),
+    import('../server/mcp/local-backend'),
+  ]);
+  const principal = apiKey ? await resolveApiKey(runtime.database.db, apiKey) : SYSTEM_PRINCIPAL;
+  if (!principal) {
+    throw new CliError(
+      'ARCHON_API_KEY is not a valid key of this database: it is revoked, expired or mistyped (leave it unset to act as the local owner).',
+    );
+  }
+  const backend = apiKey
+    ? createKeyBackend({ runtime, apiKey, transport: 'internal', dispatch })
+    : createLocalBackend({ runtime, actor: { principal, ip: null }, transport: 'internal', dispatch });
+  return buildMcpServer({
+    version: runtime.version,
+    principal,
+    backendFor: () => backend,
+    requestIdFor: () => randomUUID(),
+    logger: runtime.logger,
+    session: { transport: 'stdio', mode: 'local', idleTimeoutSeconds: null },
+    startedAt: runtime.startedAt,
+  });
 }
 
 async function serveLocal(apiKey: string | undefined, env: NodeJS.ProcessEnv) {
@@ -108,11 +164,6 @@ async function serveLocal(apiKey: string | undefined, env: NodeJS.ProcessEnv) {
     import('../inngest/start-local-runner'),
     import('../inngest/dispatch'),
   ]);
-  const [{ resolveApiKey }, { SYSTEM_PRINCIPAL }, { createLocalBackend }] = await Promise.all([
-    import('../server/services/auth/api-keys'),
-    import('../server/services/auth/principal'),
-    import('../server/mcp/local-backend'),
-  ]);
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(env);
@@ -133,25 +184,12 @@ async function serveLocal(apiKey: string | undefined, env: NodeJS.ProcessEnv) {
     }
     throw err;
   }
-  const principal = apiKey ? await resolveApiKey(runtime.database.db, apiKey) : SYSTEM_PRINCIPAL;
-  if (!principal) {
+  const server = await buildLocalServer(runtime, apiKey, dispatch).catch(async (err: unknown) => {
     await runtime.close();
-    throw new CliError(
-      'ARCHON_API_KEY is not a valid key of this database: it is revoked, expired or mistyped (leave it unset to act as the local owner).',
-    );
-  }
+    throw err;
+  });
   setRuntime(runtime);
   if (resolveRunnerMode(env) === 'local') await startLocalRunner(runtime);
-  const backend = createLocalBackend({ runtime, actor: { principal, ip: null }, transport: 'internal', dispatch });
-  const server = buildMcpServer({
-    version: runtime.version,
-    principal,
-    backendFor: () => backend,
-    requestIdFor: () => randomUUID(),
-    logger,
-    session: { transport: 'stdio', mode: 'local', idleTimeoutSeconds: null },
-    startedAt: runtime.startedAt,
-  });
   logger.info(`archon mcp: serving ${runtime.database.mode === 'embedded' ? runtime.database.location : 'the PostgreSQL database'} over stdio`);
   await serve(server, logger, () => runtime.close());
 }

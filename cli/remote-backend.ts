@@ -4,8 +4,28 @@ import WebSocket from 'ws';
 import { APP_ERROR_CODES, AppError, type AppErrorCode } from '../server/errors';
 import { isFinished, type JobProgress, jobProgressOf, type McpBackend } from '../server/mcp/backend';
 import type { AppRouter } from '../server/routers/_app';
+import { type AnchorField, anchorRefusal } from '../server/services/tasks/task-anchor';
 
 export type RemoteBackend = McpBackend & { close(): Promise<void> };
+
+/** While a followed job is quiet, how often its state is read over HTTP: a server gone away ends the wait with an error. */
+const WATCH_CHECK_MS = 10_000;
+/** How long that read may take. */
+const WATCH_CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * Why Archon at `base` could not be used, naming it once: unreachable, with
+ * the cause behind "fetch failed" (ECONNREFUSED), or a server there that
+ * answers with web pages where Archon's API should be.
+ */
+export function unreachable(base: string, err: { message: string; cause?: unknown }): string {
+  if (/Unexpected token '<'|<!DOCTYPE|<html|is not valid JSON/i.test(err.message))
+    return `No Archon API at ${base}: it answered with a web page. ARCHON_URL must be Archon's own address, such as http://127.0.0.1:3737`;
+  let cause = err.cause as { message?: string; code?: string; cause?: unknown } | undefined;
+  while (cause?.cause && !cause.code) cause = cause.cause as typeof cause;
+  const why = cause?.code || cause?.message ? `${err.message} (${cause.code ?? cause.message})` : err.message;
+  return `Cannot reach Archon at ${base}: ${why}`;
+}
 
 /**
  * The MCP tools' operations against a remote Archon, through the typed tRPC
@@ -15,7 +35,7 @@ export type RemoteBackend = McpBackend & { close(): Promise<void> };
  * Its refusals come back as the AppErrors the local backend would throw,
  * so the tools word them the same way.
  */
-export function createRemoteBackend(opts: { url: string; apiKey: string }): RemoteBackend {
+export function createRemoteBackend(opts: { url: string; apiKey: string; watchCheckMs?: number }): RemoteBackend {
   const base = opts.url.replace(/\/+$/, '');
   const wsClient = createWSClient({
     url: `${base.replace(/^http/, 'ws')}/api/trpc-ws`,
@@ -40,7 +60,7 @@ export function createRemoteBackend(opts: { url: string; apiKey: string }): Remo
     if (code && (APP_ERROR_CODES as readonly string[]).includes(code)) {
       return new AppError(code as AppErrorCode, err.message, data?.retryAfterSeconds ? { retryAfterSeconds: data.retryAfterSeconds } : undefined);
     }
-    if (!code) return new AppError('SERVICE_UNAVAILABLE', `Cannot reach Archon at ${base}: ${err.message}`);
+    if (!code) return new AppError('SERVICE_UNAVAILABLE', unreachable(base, err));
     return new Error(`Archon at ${base} failed: ${err.message} (${code})`);
   };
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -49,6 +69,15 @@ export function createRemoteBackend(opts: { url: string; apiKey: string }): Remo
     } catch (err) {
       throw toAppError(err);
     }
+  };
+
+  const checkAnchor = async (field: AnchorField, anchorId: string, target: Parameters<typeof anchorRefusal>[3]) => {
+    const anchor = await call(() => archon.tasks.byId.query({ id: anchorId })).catch((err: unknown) => {
+      if ((err as AppError).code === 'NOT_FOUND') return null;
+      throw err;
+    });
+    const refusal = anchorRefusal(field, anchorId, anchor, target);
+    if (refusal) throw refusal;
   };
 
   return {
@@ -69,7 +98,7 @@ export function createRemoteBackend(opts: { url: string; apiKey: string }): Remo
     getJob: (input) => call(() => archon.jobs.get.query(input)),
     listJobs: (input) => call(() => archon.jobs.list.query(input)),
     cancelJob: (input) => call(() => archon.jobs.cancel.mutate(input)),
-    watchJob: (jobId, signal) => watchOverWebSocket(archon, jobId, signal, toAppError),
+    watchJob: (jobId, signal) => watchOverWebSocket(archon, jobId, signal, toAppError, opts.watchCheckMs ?? WATCH_CHECK_MS),
 
     listProjects: (input) => call(() => archon.projects.list.query(input)),
     getProject: (id) => call(() => archon.projects.byId.query({ id })),
@@ -80,9 +109,32 @@ export function createRemoteBackend(opts: { url: string; apiKey: string }): Remo
 
     listTasks: (input) => call(() => archon.tasks.list.query(input)),
     getTask: (id) => call(() => archon.tasks.byId.query({ id })),
-    createTask: (input) => call(() => archon.tasks.create.mutate(input)),
+    // No procedure creates and places, or changes and moves, in one write: the anchor is checked first, so a bad one writes nothing.
+    createTask: async (input, place) => {
+      const field: AnchorField | null = place?.afterId ? 'afterId' : place?.beforeId ? 'beforeId' : null;
+      if (!place || !field) return call(() => archon.tasks.create.mutate(input));
+      await checkAnchor(field, (place.afterId ?? place.beforeId)!, { projectId: input.projectId, status: input.status ?? 'todo' });
+      const task = await call(() => archon.tasks.create.mutate(input));
+      try {
+        return await call(() => archon.tasks.move.mutate({ id: task.id, status: task.status, ...place }));
+      } catch (err) {
+        // The anchor moved in between: take the task back rather than leave half the change.
+        await archon.tasks.delete.mutate({ id: task.id }).catch(() => {});
+        throw err;
+      }
+    },
     updateTask: (input) => call(() => archon.tasks.update.mutate(input)),
     moveTask: (input) => call(() => archon.tasks.move.mutate(input)),
+    editTask: async ({ id, expectedVersion, changes, move }) => {
+      const field: AnchorField | null = move?.afterId ? 'afterId' : move?.beforeId ? 'beforeId' : null;
+      if (move && field) {
+        const current = await call(() => archon.tasks.byId.query({ id }));
+        await checkAnchor(field, (move.afterId ?? move.beforeId)!, { id, projectId: current.projectId, status: move.status });
+      }
+      let task = changes ? await call(() => archon.tasks.update.mutate({ id, expectedVersion, ...changes })) : undefined;
+      if (move) task = await call(() => archon.tasks.move.mutate({ id, ...move, expectedVersion: task ? undefined : expectedVersion }));
+      return task!;
+    },
     archiveTask: (input) => call(() => archon.tasks.archive.mutate(input)),
 
     listDocuments: (input) => call(() => archon.documents.list.query(input)),
@@ -104,12 +156,20 @@ export function createRemoteBackend(opts: { url: string; apiKey: string }): Remo
 
 type Archon = ReturnType<typeof createTRPCClient<AppRouter>>;
 
-/** `jobs.onProgress` as an async iterable of job states, ending with the job or when `signal` aborts. */
+/**
+ * `jobs.onProgress` as an async iterable of job states, ending with the job or
+ * when `signal` aborts. The WebSocket link reconnects on its own and forever,
+ * so a server that went away would leave the wait hanging: while the job is
+ * quiet, its state is read over HTTP every `checkMs`, which ends the wait with
+ * the job's end (should an event have been missed) or with the reason Archon
+ * cannot be reached.
+ */
 async function* watchOverWebSocket(
   archon: Archon,
   jobId: string,
   signal: AbortSignal,
   toAppError: (err: unknown) => Error,
+  checkMs: number,
 ): AsyncGenerator<JobProgress> {
   const queue: JobProgress[] = [];
   let failure: Error | null = null;
@@ -141,6 +201,19 @@ async function* watchOverWebSocket(
     poke();
   };
   signal.addEventListener('abort', stop, { once: true });
+  /** The job's state over HTTP; a failure to get it ends the wait. */
+  const check = async (): Promise<JobProgress | null> => {
+    try {
+      const job = await archon.jobs.get.query({ id: jobId }, { signal: AbortSignal.any([signal, AbortSignal.timeout(WATCH_CHECK_TIMEOUT_MS)]) });
+      return jobProgressOf(job);
+    } catch (err) {
+      if (signal.aborted) return null;
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        `Lost Archon while following job ${jobId}: ${toAppError(err).message}. The job may still be running there: follow it with get_job once Archon answers again.`,
+      );
+    }
+  };
   try {
     while (!signal.aborted) {
       const next = queue.shift();
@@ -151,9 +224,18 @@ async function* watchOverWebSocket(
       }
       if (failure) throw failure;
       if (ended) return;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
+      let timer: NodeJS.Timeout | undefined;
+      const quiet = await new Promise<boolean>((resolve) => {
+        wake = () => resolve(false);
+        timer = setTimeout(() => resolve(true), checkMs);
       });
+      clearTimeout(timer);
+      if (!quiet || queue.length || signal.aborted) continue;
+      const state = await check();
+      if (state && isFinished(state.status)) {
+        yield state;
+        return;
+      }
     }
   } finally {
     signal.removeEventListener('abort', stop);

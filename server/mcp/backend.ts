@@ -26,7 +26,7 @@ import type { getVersion, listVersions } from '../services/projects/versions';
 import type { searchCode } from '../services/search/search-code';
 import type { SearchResult } from '../services/search/search-knowledge';
 import type { Health } from '../services/system/health';
-import type { archiveTask, createTask, getTask, listTasks, moveTask, updateTask } from '../services/tasks/tasks';
+import type { archiveTask, createTask, EditTaskInput, getTask, listTasks, moveTask, TaskPlace, updateTask } from '../services/tasks/tasks';
 
 type Out<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 type In<S extends z.ZodType> = z.input<S>;
@@ -91,9 +91,12 @@ export type McpBackend = {
 
   listTasks(input: In<typeof listTasksSchema>): Promise<Out<typeof listTasks>>;
   getTask(id: string): Promise<Out<typeof getTask>>;
-  createTask(input: In<typeof createTaskSchema>): Promise<Out<typeof createTask>>;
+  /** Creates a task, at `place` in its column when given: both or neither (a bad place writes nothing). */
+  createTask(input: In<typeof createTaskSchema>, place?: TaskPlace): Promise<Out<typeof createTask>>;
   updateTask(input: In<typeof updateTaskSchema>): Promise<Out<typeof updateTask>>;
   moveTask(input: In<typeof moveTaskSchema>): Promise<Out<typeof moveTask>>;
+  /** Changes fields and moves, both or neither; a bad anchor is refused by its field (afterId, beforeId). */
+  editTask(input: EditTaskInput): Promise<Out<typeof updateTask>>;
   archiveTask(input: In<typeof archiveTaskSchema>): Promise<Out<typeof archiveTask>>;
 
   listDocuments(input: In<typeof listDocumentsSchema>): Promise<Out<typeof listDocuments>>;

@@ -114,3 +114,18 @@ export const codePoints = (text: string) => {
   for (const _ of text) n++;
   return n;
 };
+
+const isPairAt = (text: string, i: number) => {
+  const hi = text.charCodeAt(i);
+  const lo = text.charCodeAt(i + 1);
+  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
+};
+
+/** `count` code points of `text` from code point `start`: offsets as pages count them, never half a surrogate pair. */
+export function sliceCodePoints(text: string, start: number, count: number): string {
+  let from = 0;
+  for (let n = 0; n < start && from < text.length; n++) from += isPairAt(text, from) ? 2 : 1;
+  let to = from;
+  for (let n = 0; n < count && to < text.length; n++) to += isPairAt(text, to) ? 2 : 1;
+  return text.slice(from, to);
+}

@@ -5,6 +5,7 @@ import { crawlOptionsSchema, crawlUrlSchema } from '../schemas/knowledge';
 import { MAX_PAGE_CHARS, readPageSchema, searchCodeInputSchema, searchInputSchema } from '../schemas/search';
 import { uploadFileNameSchema } from '../schemas/uploads';
 import type { ChunkHit } from '../services/search/hits';
+import type { McpBackend } from './backend';
 import { codePoints, lastPassageEnd, leftOutNotice, packPassages } from './budget';
 import { ToolInputError } from './errors';
 import { followJob, startedJobSchema } from './progress';
@@ -16,7 +17,48 @@ const maxTokens = z.number().int().min(100).max(100_000).optional();
 const wait = z
   .boolean()
   .optional()
-  .describe('Wait for the job to end (default: if progress is asked for); cancelling a wait=true call cancels the job');
+  .describe('Wait for the job to end (default: if progress is asked for); cancelling a wait=true call cancels the job, a client timeout does not');
+
+/** An empty search within one source: say so if that source does not exist, rather than "nothing found". */
+async function checkSource(backend: McpBackend, sourceId: string | undefined, found: number) {
+  if (sourceId !== undefined && found === 0) await backend.getSource(sourceId);
+}
+
+/** rag_upload_document's `content`, counted in UTF-8 bytes: what the file will hold, and what the request carries. */
+export const MAX_CONTENT_BYTES = 3_000_000;
+const contentSchema = z
+  .string()
+  .refine((s) => !s.includes('\0'), 'must not contain NUL characters')
+  .superRefine((s, ctx) => {
+    // A UTF-16 unit is at most 3 bytes of UTF-8: a text under a third of the bound needs no counting.
+    const bytes = s.length * 3 > MAX_CONTENT_BYTES ? Buffer.byteLength(s, 'utf8') : s.length;
+    if (bytes > MAX_CONTENT_BYTES)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at most ${MAX_CONTENT_BYTES} bytes as UTF-8 (this is ${bytes}); larger files go to POST /api/uploads`,
+      });
+  });
+
+/** Base64 as tools and people produce it: line breaks (every 76 characters from `base64`) and spaces are ignored. */
+const base64Schema = z
+  .string()
+  .max(4_200_000, 'must be at most 4000000 characters of base64 (3 MB), not counting line breaks')
+  .transform((s) => s.replace(/\s+/g, ''))
+  .pipe(
+    z
+      .string()
+      .max(4_000_000, 'must be at most 4000000 characters of base64 (3 MB), not counting line breaks')
+      .superRefine((s, ctx) => {
+        const issue = !/^[A-Za-z0-9+/]*={0,2}$/.test(s)
+          ? 'must be base64: A–Z, a–z, 0–9, + and /, with = only at the end (line breaks are ignored)'
+          : s.length % 4 === 1
+            ? 'is not whole base64: it comes in groups of 4 characters, and 1 is left over'
+            : s.includes('=') && s.length % 4 !== 0
+              ? 'is not whole base64: = pads the last group to 4 characters'
+              : null;
+        if (issue) ctx.addIssue({ code: 'custom', message: issue });
+      }),
+  );
 
 const sourceSchema = z.looseObject({ id: z.string(), title: z.string(), url: z.string().nullable(), pages: z.number() });
 
@@ -101,6 +143,7 @@ const searchKnowledgeBase = defineTool({
     const mode = args.return_mode;
     if (args.max_tokens === undefined) {
       const res = await backend.search({ query: args.query, limit: args.match_count, returnMode: mode, sourceIds });
+      await checkSource(backend, args.source_id, res.results.length);
       if (res.returnMode === 'pages') {
         const results = res.results.map((p) => ({
           pageId: p.pageId,
@@ -131,6 +174,7 @@ const searchKnowledgeBase = defineTool({
 
     // A budget: rank passages (chunks), then keep the best that fit.
     const res = await backend.search({ query: args.query, limit: 50, returnMode: 'chunks', sourceIds });
+    await checkSource(backend, args.source_id, res.results.length);
     const hits = res.results as ChunkHit[];
     const packed = packPassages(hits, {
       maxTokens: args.max_tokens,
@@ -196,6 +240,7 @@ const searchCodeExamples = defineTool({
       language: args.language,
       sourceIds: args.source_id ? [args.source_id] : undefined,
     });
+    await checkSource(backend, args.source_id, res.results.length);
     const results = res.results.map((h) => ({
       id: h.id,
       language: h.language,
@@ -350,12 +395,8 @@ const uploadDocument = defineTool({
     'Add a file (Markdown, text, HTML, RST, PDF, DOCX; up to 3 MB) as a source: text in content or bytes in content_base64. source_id adds to an earlier upload.',
   input: z.strictObject({
     filename: uploadFileNameSchema,
-    content: textSchema(3_000_000).optional(),
-    content_base64: z
-      .string()
-      .max(4_000_000)
-      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
-      .optional(),
+    content: contentSchema.optional(),
+    content_base64: base64Schema.optional(),
     title: titleSchema(200).optional(),
     knowledge_type: z.enum(KNOWLEDGE_TYPES).optional(),
     tags: tagsSchema.optional(),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { AppError } from '../errors';
 import { CHANNELS } from '../realtime/channels';
 import { openEventStream } from '../realtime/event-stream';
 import type { Runtime } from '../runtime/runtime';
@@ -20,9 +21,10 @@ import { listSourcesSchema, sourceIdInputSchema } from '../schemas/sources';
 import { archiveTaskSchema, createTaskSchema, listTasksSchema, moveTaskSchema, taskIdSchema, updateTaskSchema } from '../schemas/tasks';
 import { uploadInputSchema } from '../schemas/uploads';
 import type { Actor } from '../services/auth/actor';
+import { resolveApiKey } from '../services/auth/api-keys';
 import { type Access, authorize } from '../services/auth/authorize';
 import { type CallerRule, callerLimits, limitCaller } from '../services/auth/limit-caller';
-import { actorId } from '../services/auth/principal';
+import { actorId, type Principal, SYSTEM_PRINCIPAL } from '../services/auth/principal';
 import { startCrawl, startRefresh } from '../services/crawl/start-crawl';
 import { cancelJob, getJob, jobEventsAfter, listJobs } from '../services/jobs/jobs';
 import { listPages, readPage } from '../services/knowledge/pages';
@@ -129,9 +131,22 @@ export function createLocalBackend(opts: LocalBackendOptions): McpBackend {
 
     listTasks: async (input) => tasks.listTasks(db(), query(listTasksSchema, input)),
     getTask: async (id) => tasks.getTask(db(), query(taskIdSchema, { id }).id),
-    createTask: async (input) => tasks.createTask(db(), change(createTaskSchema, input)),
+    createTask: async (input, place) => {
+      const parsed = change(createTaskSchema, input);
+      return tasks.createTask(db(), parsed, place && moveTaskSchema.pick({ afterId: true, beforeId: true }).parse(place));
+    },
     updateTask: async (input) => tasks.updateTask(db(), change(updateTaskSchema, input)),
     moveTask: async (input) => tasks.moveTask(db(), change(moveTaskSchema, input)),
+    editTask: async (input) => {
+      const { id, expectedVersion } = change(moveTaskSchema.pick({ id: true, expectedVersion: true }), input);
+      let changes: tasks.EditTaskInput['changes'];
+      if (input.changes) {
+        const { id: _id, expectedVersion: _v, status: _s, ...fields } = updateTaskSchema.parse({ id, ...input.changes });
+        changes = fields;
+      }
+      const move = input.move && moveTaskSchema.pick({ status: true, afterId: true, beforeId: true }).parse(input.move);
+      return tasks.editTask(db(), { id, expectedVersion, changes, move });
+    },
     archiveTask: async (input) => tasks.archiveTask(db(), change(archiveTaskSchema, input)),
 
     listDocuments: async (input) => documents.listDocuments(db(), query(listDocumentsSchema, input)),
@@ -145,6 +160,37 @@ export function createLocalBackend(opts: LocalBackendOptions): McpBackend {
     createVersion: async (input) => createVersion(db(), change(createVersionSchema, input)),
     restoreVersion: async (input) => restoreVersion(db(), change(restoreVersionSchema, input)),
   };
+}
+
+/**
+ * The tools' operations acting as an API key that is looked up again for
+ * every call (`archon mcp` on the local database with ARCHON_API_KEY): a key
+ * revoked or expired meanwhile, a disabled user or a changed role takes
+ * effect on the next call, as over HTTP, where every request carries its key.
+ * The lookup is one indexed read, as an HTTP request's is.
+ */
+export function createKeyBackend(opts: Omit<LocalBackendOptions, 'actor'> & { apiKey: string }): McpBackend {
+  const current = async (): Promise<McpBackend> => {
+    const principal: Principal | null = await resolveApiKey(opts.runtime.database.db, opts.apiKey);
+    if (!principal)
+      throw new AppError(
+        'UNAUTHORIZED',
+        'ARCHON_API_KEY no longer works: it was revoked or has expired, or its user was disabled. Restart archon mcp with a valid key (or without one, to act as the local owner).',
+      );
+    return createLocalBackend({ ...opts, actor: { principal, ip: null } });
+  };
+  // The operations' names, from a backend that is never called.
+  const operations = Object.keys(createLocalBackend({ ...opts, actor: { principal: SYSTEM_PRINCIPAL, ip: null } })) as (keyof McpBackend)[];
+  const backend: Record<string, unknown> = {};
+  for (const name of operations) {
+    backend[name] =
+      name === 'watchJob'
+        ? async function* (jobId: string, signal: AbortSignal) {
+            yield* (await current()).watchJob(jobId, signal);
+          }
+        : async (...args: unknown[]) => ((await current())[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+  }
+  return backend as McpBackend;
 }
 
 /**

@@ -27,9 +27,23 @@ export function progressOf(job: JobProgress): { progress: number; total: number;
   return { progress, total, message };
 }
 
-/** What the tools' results declare of a job; the result carries its counters too (JobSummary). */
 const LAST_NOTIFICATION_GAP_MS = 50;
+/**
+ * A call waiting for a job sends progress at least this often, even while the
+ * job is quiet (a slow page, a long embedding batch), so a client that resets
+ * its request timeout on progress (the SDK's `resetTimeoutOnProgress`) keeps
+ * waiting; the SDK's default timeout is 60 s.
+ */
+export const PROGRESS_HEARTBEAT_MS = 15_000;
 
+/**
+ * Whether a cancellation only says that the client's own request timeout ran
+ * out: the SDK's client then sends "McpError: MCP error -32001: Request timed
+ * out". The client gave up waiting, not on the job.
+ */
+export const isTimeoutReason = (reason: unknown) => /\btimed out\b|\btime-?out\b/i.test(String(reason ?? ''));
+
+/** What the tools' results declare of a job; the result carries its counters too (JobSummary). */
 export const jobSummarySchema = z.looseObject({ id: z.string(), status: z.string(), sourceId: z.string().nullable() });
 
 export type JobSummary = {
@@ -76,10 +90,14 @@ export const startedJobSchema = z.object({ job: jobSummarySchema, waited: z.bool
 /**
  * Waits for a job the tool started, when the client asked for progress (it
  * sent a progressToken) or the call said `wait: true`, sending a progress
- * notification whenever the job advances. A cancelled call stops waiting; the
- * job goes on, unless the call said `wait: true` (then the job was the point
- * of the call, and it is cancelled too). Without waiting the job is returned
- * at once, to be followed with get_job.
+ * notification whenever the job advances, and at least every
+ * PROGRESS_HEARTBEAT_MS (a fraction above the last value, so progress still
+ * rises). A cancelled call stops waiting; the job goes on, unless the call said
+ * `wait: true` and the client cancelled it on purpose (then the job was the
+ * point of the call, and it is cancelled too). A cancellation that only says
+ * the client's request timed out leaves the job running: a client's timeout
+ * (60 s by default in the SDK) would otherwise end every longer crawl. Without
+ * waiting the job is returned at once, to be followed with get_job.
  */
 export async function followJob(ctx: ToolContext, job: Job, wait: boolean | undefined): Promise<ToolOutput<z.input<typeof startedJobSchema>>> {
   const token = ctx.extra._meta?.progressToken;
@@ -91,32 +109,59 @@ export async function followJob(ctx: ToolContext, job: Job, wait: boolean | unde
   }
   const { signal } = ctx.extra;
   let last = -1;
+  let quiet = 0;
   let state = jobProgressOf(job);
+  const send = (p: { progress: number; total: number; message: string }) => {
+    last = p.progress;
+    ctx.extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token!, ...p } }).catch(() => {});
+  };
+  let sentAt = Date.now();
+  const heartbeatMs = ctx.progressHeartbeatMs ?? PROGRESS_HEARTBEAT_MS;
+  const heartbeat =
+    token === undefined
+      ? undefined
+      : setInterval(
+          () => {
+            if (Date.now() - sentAt < heartbeatMs) return;
+            const p = progressOf(state);
+            // Between the last value and the next whole one, which the next real progress reaches.
+            const base = Math.max(Math.floor(last), p.progress);
+            quiet += 1;
+            send({ ...p, progress: base + quiet / (quiet + 1), total: Math.max(p.total, base + 1) });
+            sentAt = Date.now();
+          },
+          Math.min(heartbeatMs, 1_000),
+        );
+  heartbeat?.unref();
   try {
     for await (const next of ctx.backend.watchJob(job.id, signal)) {
       state = next;
       if (token === undefined) continue;
       const p = progressOf(next);
       if (p.progress <= last) continue;
-      last = p.progress;
-      await ctx.extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, ...p } }).catch(() => {});
+      quiet = 0;
+      sentAt = Date.now();
+      send(p);
     }
   } catch (err) {
     if (!signal.aborted) throw err;
+  } finally {
+    clearInterval(heartbeat);
   }
   // The SDK's client handles a notification a tick after the message it arrived with, and forgets the progress
   // token on the response: read together, the last notification would be dropped. Apart, it arrives first.
   if (last >= 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, LAST_NOTIFICATION_GAP_MS));
-  if (signal.aborted && wait === true && !isFinished(state.status)) {
+  const timedOut = signal.aborted && isTimeoutReason(signal.reason);
+  if (signal.aborted && wait === true && !timedOut && !isFinished(state.status)) {
     // The client gave up on a call that was the job; stopping the job is what it asked for.
     await ctx.backend.cancelJob({ id: job.id }).catch(() => {});
   }
   const final = await ctx.backend.getJob({ id: job.id });
   const summary = jobSummary(final);
-  const note = signal.aborted
-    ? wait === true
+  const note = !signal.aborted
+    ? 'The job has ended.'
+    : wait === true && !timedOut
       ? 'The call was cancelled, and so was the job.'
-      : 'The call was cancelled; the job goes on in the background (get_job follows it).'
-    : 'The job has ended.';
+      : 'The call was cancelled; the job goes on in the background (get_job follows it, cancel_job stops it).';
   return { data: { job: summary, waited: true, note }, text: `${describeJob(summary)}\n${note}` };
 }

@@ -5,6 +5,7 @@ import { githubRepoSchema, updateProjectSchema } from '../schemas/projects';
 import { MAX_PAGE_CHARS } from '../schemas/search';
 import type { ProjectDocument } from '../services/projects/project-documents';
 import type { Project } from '../services/projects/projects';
+import { codePoints, sliceCodePoints } from './budget';
 import { ToolInputError } from './errors';
 import { clip, DESTROYS, defineTool, pageOf, pageParams, READ_ONLY, type ToolDef, toJson, WRITES } from './tool';
 
@@ -76,6 +77,8 @@ const manageProject = defineTool({
     }
     const id = need(args.project_id, 'project_id', `${args.action} a project`);
     if (args.action === 'update') {
+      if (Object.values(fields).every((v) => v === undefined))
+        throw new ToolInputError('nothing to update: give title, description, github_repo, pinned or features');
       const project = projectFull(await backend.updateProject({ id, ...fields }));
       return { data: { project, message: 'Project updated' }, text: `Updated project ${project.title} [project_id ${project.id}]` };
     }
@@ -117,13 +120,14 @@ const documentSchema = z.looseObject({ id: z.string(), title: z.string(), versio
 const documentLine = (d: ReturnType<typeof documentItem>) =>
   `- ${d.title} [document_id ${d.id}] ${d.documentType}, ${d.status}, v${d.version}, ${d.chars} chars`;
 
-/** A slice of long text, with a notice saying where to read on, as pages are read. */
+/** A slice of long text, with a notice saying where to read on, as pages are read: in code points, as `chars` counts. */
 function sliceText(text: string, offset: number) {
-  const part = text.slice(offset, offset + MAX_PAGE_CHARS);
-  const end = offset + part.length;
+  const total = codePoints(text);
+  const part = sliceCodePoints(text, offset, MAX_PAGE_CHARS);
+  const end = Math.min(total, offset + codePoints(part));
   return {
     content: part,
-    notice: end < text.length ? `This has ${text.length} characters; this is ${offset}–${end}. Read on with offset ${end}.` : null,
+    notice: end < total ? `This has ${total} characters; this is ${offset}–${end}. Read on with offset ${end}.` : null,
   };
 }
 

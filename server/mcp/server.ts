@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
   ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  ReadResourceRequestSchema,
   type Resource,
+  type ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
+import { isAppError } from '../errors';
 import type { Logger } from '../logger';
 import { MAX_PAGE_CHARS } from '../schemas/search';
 import { REFUSALS } from '../services/auth/authorize';
 import type { Capability, Principal } from '../services/auth/principal';
 import type { McpBackend } from './backend';
-import { describeIssues, errorResult, rpcError, ToolInputError, toolError } from './errors';
+import { describeIssues, errorResult, paramError, rpcError, ToolInputError, toolError } from './errors';
 import { INSTRUCTIONS, registerPrompts } from './guidance';
 import { jobTools } from './job-tools';
 import { knowledgeTools } from './knowledge-tools';
@@ -39,10 +44,13 @@ export type BuildOptions = {
   onCall?: { start(): void; end(): void };
   /** Resources per resources/list answer (100). */
   resourcesPerList?: number;
+  /** How often a call waiting for a job sends progress while the job is quiet (15 s). */
+  progressHeartbeatMs?: number;
 };
 
 export const PAGE_URI = 'archon://sources/{sourceId}/pages/{pageId}';
-export const PAGE_BY_URL_URI = 'archon://pages{?url}';
+/** source_id may be left out; it is needed only for an address several sources hold. */
+export const PAGE_BY_URL_URI = 'archon://pages{?url,source_id}';
 const pageUri = (sourceId: string, pageId: string) => `archon://sources/${encodeURIComponent(sourceId)}/pages/${pageId}`;
 
 /**
@@ -66,6 +74,7 @@ export function buildMcpServer(opts: BuildOptions): McpServer {
     logger: opts.logger,
     session: opts.session,
     startedAt: opts.startedAt,
+    progressHeartbeatMs: opts.progressHeartbeatMs,
   });
 
   // McpServer's own tools handlers would answer bad arguments with "MCP error -32602: Input validation error: …"
@@ -98,41 +107,123 @@ export function buildMcpServer(opts: BuildOptions): McpServer {
 
   registerPageResources(server, opts, requestIdOf);
   registerPrompts(server);
+  plainParamErrors(server);
   return server;
 }
 
-function registerPageResources(server: McpServer, opts: BuildOptions, requestIdOf: (extra: RequestExtra) => string) {
-  const read = async (extra: RequestExtra, href: string, input: { pageId?: string; url?: string }, sourceId?: string) => {
-    const requestId = requestIdOf(extra);
+type Handler = (request: unknown, extra: RequestHandlerExtra<never, never>) => Promise<unknown>;
+
+/**
+ * Every request's params are checked by the SDK against its schema before a
+ * handler runs, and a refusal would go out as an internal error carrying the
+ * ZodError's JSON (tools/call without a name, with string arguments, …). The
+ * SDK has no hook for this, so each registered handler is wrapped once all
+ * are registered: such refusals become invalid params in plain words.
+ */
+function plainParamErrors(server: McpServer) {
+  const handlers = (server.server as unknown as { _requestHandlers: Map<string, Handler> })._requestHandlers;
+  for (const [method, handler] of handlers) {
+    handlers.set(method, async (request, extra) => {
+      try {
+        return await handler(request, extra);
+      } catch (err) {
+        throw paramError(err);
+      }
+    });
+  }
+}
+
+const PAGE_ALIASES = { pageId: 'page_id', sourceId: 'source_id' };
+
+const TEMPLATES: ResourceTemplate[] = [
+  {
+    name: 'page',
+    uriTemplate: PAGE_URI,
+    title: 'Knowledge page',
+    description: 'A page of a source, as Markdown (the first 20,000 characters; tools read the rest)',
+    mimeType: 'text/markdown',
+  },
+  {
+    name: 'page-by-url',
+    uriTemplate: PAGE_BY_URL_URI,
+    title: 'Knowledge page by URL',
+    description: 'The page crawled from this URL (URL-encoded), as Markdown; source_id when several sources hold it',
+    mimeType: 'text/markdown',
+  },
+];
+
+class ResourceNotFound extends Error {
+  readonly code = -32002;
+}
+
+/** What a resource URI names: a page by its source and id, or by its address (and source). */
+function parsePageUri(uri: string): { pageId?: string; url?: string; sourceId?: string } {
+  const unknown = () =>
+    new ResourceNotFound(`Resource not found: ${uri.slice(0, 300)} is not a page of this server (${PAGE_URI} or archon://pages?url=…)`);
+  let parsed: URL;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    throw unknown();
+  }
+  if (parsed.protocol !== 'archon:') throw unknown();
+  const decode = (part: string, name: string) => {
     try {
-      const page = await opts.backendFor(extra).readPage({ ...input, offset: 0, maxChars: MAX_PAGE_CHARS });
-      if (sourceId !== undefined && page.sourceId !== sourceId) throw new ToolInputError(`Page '${page.id}' is not in source '${sourceId}'`);
+      return decodeURIComponent(part);
+    } catch {
+      throw new ToolInputError(`${name}: '${part.slice(0, 100)}' is not valid percent-encoding`);
+    }
+  };
+  if (parsed.host === 'sources') {
+    const match = /^\/([^/]+)\/pages\/([^/]+)$/.exec(parsed.pathname);
+    if (!match || parsed.search) throw unknown();
+    return { sourceId: decode(match[1]!, 'source_id'), pageId: decode(match[2]!, 'page_id') };
+  }
+  if (parsed.host === 'pages' && !parsed.pathname) {
+    // Parsed by hand: URLSearchParams would quietly keep a malformed escape as it is.
+    const params = new Map<string, string>();
+    for (const pair of parsed.search.slice(1).split('&').filter(Boolean)) {
+      const [name = '', value = ''] = pair.split(/=(.*)/s);
+      params.set(decode(name, 'uri'), decode(value.replace(/\+/g, ' '), name));
+    }
+    const url = params.get('url');
+    if (!url) throw new ToolInputError("url: is required (archon://pages?url=<the page's address, URL-encoded>)");
+    return { url, sourceId: params.get('source_id') || undefined };
+  }
+  throw unknown();
+}
+
+function registerPageResources(server: McpServer, opts: BuildOptions, requestIdOf: (extra: RequestExtra) => string) {
+  server.server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: TEMPLATES }));
+  server.server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+    const requestId = requestIdOf(extra);
+    const href = request.params.uri;
+    try {
+      const target = parsePageUri(href);
+      const byId = target.pageId !== undefined;
+      let page: Awaited<ReturnType<McpBackend['readPage']>>;
+      try {
+        page = await opts.backendFor(extra).readPage({
+          ...(byId ? { pageId: target.pageId } : { url: target.url, sourceId: target.sourceId }),
+          offset: 0,
+          maxChars: MAX_PAGE_CHARS,
+        });
+      } catch (err) {
+        // Several sources crawled this address: the URI can say which.
+        if (!byId && isAppError(err) && err.code === 'BAD_REQUEST' && err.details?.field === 'sourceId')
+          throw new ToolInputError(`${err.message.replace(/; give sourceId.*$/, '')}: add source_id to the URI (archon://pages?url=…&source_id=…)`);
+        throw err;
+      }
+      if (byId && page.sourceId !== target.sourceId) throw new ToolInputError(`page_id: page '${page.id}' is not in source '${target.sourceId}'`);
       const rest = page.truncated ? `\n\n[${page.notice} With tools: rag_read_full_page(page_id "${page.id}", offset ${MAX_PAGE_CHARS}).]` : '';
       return { contents: [{ uri: href, mimeType: 'text/markdown', text: `${page.content}${rest}` }] };
     } catch (err) {
-      throw rpcError(err, { what: 'resource read', requestId, logger: opts.logger });
+      if (err instanceof ResourceNotFound) throw err;
+      throw rpcError(err, { what: 'resource read', requestId, logger: opts.logger, aliases: PAGE_ALIASES });
     }
-  };
-  const one = (v: string | string[] | undefined) => decodeURIComponent(Array.isArray(v) ? (v[0] ?? '') : (v ?? ''));
+  });
 
-  server.registerResource(
-    'page',
-    new ResourceTemplate(PAGE_URI, { list: undefined }),
-    {
-      title: 'Knowledge page',
-      description: 'A page of a source, as Markdown (the first 20,000 characters; tools read the rest)',
-      mimeType: 'text/markdown',
-    },
-    (uri, vars, extra) => read(extra, uri.href, { pageId: one(vars.pageId) }, one(vars.sourceId)),
-  );
-  server.registerResource(
-    'page-by-url',
-    new ResourceTemplate(PAGE_BY_URL_URI, { list: undefined }),
-    { title: 'Knowledge page by URL', description: 'The page crawled from this URL (URL-encoded), as Markdown', mimeType: 'text/markdown' },
-    (uri, vars, extra) => read(extra, uri.href, { url: one(vars.url) }),
-  );
-
-  // McpServer lists template resources all at once; a knowledge base has too many pages for that.
+  // Every page, a cursor at a time: a knowledge base has too many to list at once.
   server.server.setRequestHandler(ListResourcesRequestSchema, async (request, extra) => {
     const requestId = requestIdOf(extra);
     try {
@@ -169,13 +260,16 @@ function registerPageResources(server: McpServer, opts: BuildOptions, requestIdO
   });
 }
 
+/** The largest offset listSources and listPages take. */
+const MAX_CURSOR_OFFSET = 1_000_000;
+
 /** The opaque cursor: which source (by the sources' order) and which of its pages come next. */
 function decodeCursor(cursor: string | undefined): { s: number; p: number } {
   if (!cursor) return { s: 0, p: 0 };
+  const within = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= MAX_CURSOR_OFFSET;
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown; p?: unknown };
-    if (Number.isSafeInteger(v.s) && Number.isSafeInteger(v.p) && (v.s as number) >= 0 && (v.p as number) >= 0)
-      return { s: v.s as number, p: v.p as number };
+    if (within(v.s) && within(v.p)) return { s: v.s, p: v.p };
   } catch {}
-  throw new ToolInputError('The cursor is not one this server gave; list again without a cursor');
+  throw new ToolInputError('cursor: not one this server gave; list again without a cursor');
 }

@@ -107,19 +107,22 @@ const manageTask = defineTool({
     if (args.action === 'create') {
       if (!args.project_id) throw new ToolInputError('project_id: is required to create a task');
       if (!args.title) throw new ToolInputError('title: is required to create a task');
-      let task = await backend.createTask({
-        projectId: args.project_id,
-        parentId: args.parent_task_id,
-        title: args.title,
-        description: args.description,
-        status: args.status,
-        assignee: args.assignee,
-        priority: args.priority,
-        feature: args.feature,
-        sourceIds: args.source_ids,
-        codeExampleIds: args.code_example_ids,
-      });
-      if (placed) task = await backend.moveTask({ id: task.id, status: task.status, ...anchor });
+      // One write: a place that is refused leaves no task behind (a retry would otherwise make a duplicate).
+      const task = await backend.createTask(
+        {
+          projectId: args.project_id,
+          parentId: args.parent_task_id,
+          title: args.title,
+          description: args.description,
+          status: args.status,
+          assignee: args.assignee,
+          priority: args.priority,
+          feature: args.feature,
+          sourceIds: args.source_ids,
+          codeExampleIds: args.code_example_ids,
+        },
+        placed ? anchor : undefined,
+      );
       const item = taskItem(task, false);
       return { data: { task: item, message: 'Task created' }, text: `Created ${taskLine(item).slice(2)}` };
     }
@@ -145,17 +148,15 @@ const manageTask = defineTool({
     const changing = Object.values(changes).some((v) => v !== undefined);
     const moving = args.status !== undefined || placed;
     if (!changing && !moving) throw new ToolInputError('nothing to update: give a field to change, a status or a place');
-    let expectedVersion = args.expected_version;
-    let task: Task | undefined;
-    if (changing) {
-      task = await backend.updateTask({ id: args.task_id, expectedVersion, ...changes });
-      expectedVersion = undefined;
-    }
-    if (moving) {
-      const status = args.status ?? (task ?? (await backend.getTask(args.task_id))).status;
-      task = await backend.moveTask({ id: args.task_id, status, ...anchor, expectedVersion });
-    }
-    const item = taskItem(task!, false);
+    // The fields and the move in one write: a refused move changes nothing.
+    const status = moving ? (args.status ?? (await backend.getTask(args.task_id)).status) : undefined;
+    const task = await backend.editTask({
+      id: args.task_id,
+      expectedVersion: args.expected_version,
+      ...(changing ? { changes } : {}),
+      ...(status ? { move: { status, ...anchor } } : {}),
+    });
+    const item = taskItem(task, false);
     return { data: { task: item, message: 'Task updated' }, text: `Updated ${taskLine(item).slice(2)}` };
   },
 });

@@ -25,6 +25,8 @@ export type ToolContext = {
   session: SessionFacts;
   /** Server uptime, for health and session reports. */
   startedAt: Date;
+  /** How often a call waiting for a job sends progress while the job is quiet (PROGRESS_HEARTBEAT_MS). */
+  progressHeartbeatMs?: number;
 };
 
 /** A tool's answer: the structured result (checked against its output schema) and its text rendering. */

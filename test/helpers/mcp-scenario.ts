@@ -59,7 +59,10 @@ export function describeEveryTool(get: () => ScenarioContext) {
       expect(tool.outputSchema).toMatchObject({ type: 'object' });
     }
     const { resourceTemplates } = await mcp.listResourceTemplates();
-    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['archon://pages{?url}', 'archon://sources/{sourceId}/pages/{pageId}']);
+    expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
+      'archon://pages{?url,source_id}',
+      'archon://sources/{sourceId}/pages/{pageId}',
+    ]);
     const { prompts } = await mcp.listPrompts();
     expect(prompts.map((p) => p.name).sort()).toEqual(['plan_feature_tasks', 'research_library']);
     expect(mcp.getInstructions()).toMatch(/rag_get_available_sources/);

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { JobProgress, McpBackend } from '../../server/mcp/backend';
+import { followJob } from '../../server/mcp/progress';
+import type { ToolContext } from '../../server/mcp/tool';
+import type { Job } from '../../server/services/jobs/jobs';
+
+// followJob (server/mcp/progress.ts) against a backend whose job is quiet for a while, and a client that stops waiting.
+
+const state = (status: JobProgress['status'], pagesFetched: number): JobProgress => ({
+  id: 'job-1',
+  status,
+  pagesDiscovered: 3,
+  pagesFetched,
+  pagesSkipped: 0,
+  pagesFailed: 0,
+  chunksStored: pagesFetched * 2,
+  embeddingsDone: 0,
+  embeddingsFailed: 0,
+  error: null,
+});
+const job = (s: JobProgress) => ({ ...s, kind: 'crawl', sourceId: 's', input: {}, createdAt: new Date(), finishedAt: null }) as unknown as Job;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function fakeContext(opts: { quietMs: number; abort?: { afterMs: number; reason: unknown } }) {
+  const sent: { progress: number; total?: number }[] = [];
+  const cancelled: string[] = [];
+  const controller = new AbortController();
+  let current = state('running', 1);
+  const backend = {
+    async *watchJob(_id: string, signal: AbortSignal) {
+      yield current;
+      await Promise.race([sleep(opts.quietMs), new Promise((r) => signal.addEventListener('abort', r))]);
+      if (signal.aborted) return;
+      current = state('completed', 3);
+      yield current;
+    },
+    cancelJob: async ({ id }: { id: string }) => {
+      cancelled.push(id);
+      current = state('cancelled', current.pagesFetched);
+      return job(current);
+    },
+    getJob: async () => job(current),
+  } as unknown as McpBackend;
+  const ctx = {
+    backend,
+    extra: {
+      signal: controller.signal,
+      _meta: { progressToken: 'p' },
+      sendNotification: async (n: { params: { progress: number; total?: number } }) => {
+        sent.push({ progress: n.params.progress, total: n.params.total });
+      },
+    },
+    progressHeartbeatMs: 100,
+  } as unknown as ToolContext;
+  if (opts.abort) setTimeout(() => controller.abort(opts.abort!.reason), opts.abort.afterMs);
+  return { ctx, sent, cancelled };
+}
+
+describe('followJob', () => {
+  it('sends progress through a quiet stretch, still rising, and ends at the total', async () => {
+    const { ctx, sent } = fakeContext({ quietMs: 650 });
+    const out = await followJob(ctx, job(state('running', 1)), undefined);
+    expect(out.data.job.status).toBe('completed');
+    const heartbeats = sent.filter((p) => !Number.isInteger(p.progress));
+    expect(heartbeats.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < sent.length; i++) expect(sent[i]!.progress).toBeGreaterThan(sent[i - 1]!.progress);
+    for (const p of sent) expect(p.total!).toBeGreaterThanOrEqual(p.progress);
+    expect(sent.at(-1)!.progress).toBe(sent.at(-1)!.total);
+  });
+
+  it("leaves a wait=true job running when the client's request only timed out", async () => {
+    const { ctx, cancelled } = fakeContext({ quietMs: 5_000, abort: { afterMs: 150, reason: 'McpError: MCP error -32001: Request timed out' } });
+    const out = await followJob(ctx, job(state('running', 1)), true);
+    expect(cancelled).toEqual([]);
+    expect(out.data.note).toMatch(/the job goes on in the background/);
+  });
+
+  it('cancels a wait=true job when the client cancels on purpose, with or without a reason', async () => {
+    for (const reason of ['user pressed stop', undefined]) {
+      const { ctx, cancelled } = fakeContext({ quietMs: 5_000, abort: { afterMs: 150, reason } });
+      const out = await followJob(ctx, job(state('running', 1)), true);
+      expect(cancelled, String(reason)).toEqual(['job-1']);
+      expect(out.data.note).toBe('The call was cancelled, and so was the job.');
+    }
+  });
+});
