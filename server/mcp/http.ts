@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { type InitializeRequest, isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, isJSONRPCRequest, type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { dispatch as inngestDispatch } from '../../inngest/dispatch';
 import { isAppError } from '../errors';
-import { discardBody, readBodyWithin } from '../http/body-limit';
 import { CHANNELS, type McpNotice, notify } from '../realtime/channels';
 import type { Runtime } from '../runtime/runtime';
 import type { Dispatch } from '../schemas/job-events';
 import type { Actor } from '../services/auth/actor';
 import { sameOrigin } from '../services/auth/authenticate';
 import { identifyCaller, refusal } from '../services/auth/authorize';
+import { callerLimits, limitCaller } from '../services/auth/limit-caller';
 import type { Principal } from '../services/auth/principal';
 import { isRevoked, parseRevocation } from '../services/auth/revocations';
+import { plainErrorMessage } from './errors';
+import { boundInitParams, type InitParams } from './init-params';
 import { createLocalBackend } from './local-backend';
 import { buildMcpServer } from './server';
 import {
@@ -22,6 +24,7 @@ import {
   countOpenSessions,
   createSession,
   openSession,
+  openSessionsOf,
   pruneSessions,
   SESSION_IDLE_MS,
   type SessionRow,
@@ -29,12 +32,28 @@ import {
 import type { RequestExtra } from './tool';
 
 export const MCP_PATH = '/mcp';
-/** Room for any call, a document of a few megabytes in rag_upload_document included; larger files go to POST /api/uploads. */
-export const MCP_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Room for any call: rag_upload_document's largest `content` (3,000,000 bytes
+ * of UTF-8) even if every byte needed a two-character JSON escape, or its
+ * largest `content_base64`. Larger files go to POST /api/uploads.
+ */
+export const MCP_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** A POST without a session can only be `initialize`, whose params are kept to a few kilobytes. */
+export const MCP_MAX_INIT_BODY_BYTES = 64 * 1024;
+/** How long a request's body may take to arrive. */
+export const MCP_BODY_TIMEOUT_MS = 30_000;
+/** Open sessions per API key; opening one more ends the least recently used. */
+export const MCP_MAX_SESSIONS_PER_KEY = 32;
+/** Request ids (strings) longer than this are refused: they are echoed, logged and sent between processes. */
+const MAX_REQUEST_ID_CHARS = 200;
 /** A process drops its copy of a session nobody used for this long (the row stays; any process rebuilds it on the next request). */
-const LIVE_IDLE_MS = 30 * 60_000;
-const SWEEP_MS = 60_000;
+const LIVE_IDLE_MS = 5 * 60_000;
+const SWEEP_MS = 30_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** What is read of an anonymous caller's body before its connection is cut, and for how long at most. */
+const ANONYMOUS_BODY_BYTES = 64 * 1024;
+const ANONYMOUS_BODY_MS = 2_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Live = {
   id: string;
@@ -43,6 +62,25 @@ type Live = {
   transport: WebStandardStreamableHTTPServerTransport;
   lastUsed: number;
   busy: number;
+  /** Requests of this session running here, by id: a second request with one of these ids is refused. */
+  inflight: Map<string, string | number>;
+  /** Ends the session when its key expires. */
+  expiry?: NodeJS.Timeout;
+};
+
+export type McpHttpOptions = {
+  dispatch?: Dispatch;
+  /** Resources per resources/list answer (100). */
+  resourcesPerList?: number;
+  /** How long an unused session stays in this process's memory (5 min), and how often that is checked (30 s). */
+  liveIdleMs?: number;
+  sweepMs?: number;
+  /** How long a body may take to arrive (MCP_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
+  /** Open sessions per key (MCP_MAX_SESSIONS_PER_KEY). */
+  maxSessionsPerKey?: number;
+  /** How often a waiting tool call sends progress while its job is quiet (15 s). */
+  progressHeartbeatMs?: number;
 };
 
 export type McpHttpHandler = {
@@ -53,10 +91,99 @@ export type McpHttpHandler = {
    * request rebuilds its session in another process, or after a restart.
    */
   close(graceMs?: number): Promise<void>;
+  /** Sessions held in this process's memory. */
+  stats(): { live: number };
 };
 
-const rpcError = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
-  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers: { 'cache-control': 'no-store', ...headers } });
+const jsonRpcError = (status: number, code: number, message: string, opts: { headers?: Record<string, string>; id?: string | number | null } = {}) =>
+  Response.json(
+    { jsonrpc: '2.0', error: { code, message }, id: opts.id ?? null },
+    { status, headers: { 'cache-control': 'no-store', ...opts.headers } },
+  );
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** 1 and "1" are different JSON-RPC ids. */
+const idKey = (id: string | number) => `${typeof id}:${id}`;
+
+/**
+ * Reads a body within a size and a time bound. Past either, the caller answers
+ * (413, 408) and the rest of the body is dropped: read and thrown away up to a
+ * bound, so a client still sending sees the answer rather than a reset, then
+ * the connection is cut.
+ */
+async function readBody(req: Request, maxBytes: number, timeoutMs: number): Promise<Uint8Array | 'too-large' | 'timeout'> {
+  const declared = req.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) {
+    dropBody(req.body?.getReader(), 2 * maxBytes, timeoutMs);
+    return 'too-large';
+  }
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), deadline]);
+      if (next === 'timeout') {
+        dropBody(reader, 0, 0);
+        return 'timeout';
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > maxBytes) {
+        dropBody(reader, 2 * maxBytes, timeoutMs);
+        return 'too-large';
+      }
+      chunks.push(next.value);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Throws away the rest of a body nobody will read, in the background: up to
+ * `maxBytes` within `withinMs`, then the connection is cut (not before the
+ * answer has had a moment to leave). Without this a stalled or slow client
+ * would hold its connection until Node's own request timeout.
+ */
+function dropBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, maxBytes: number, withinMs: number) {
+  if (!reader) return;
+  const started = Date.now();
+  void (async () => {
+    let seen = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), withinMs);
+      timer.unref();
+    });
+    try {
+      for (;;) {
+        const next = await Promise.race([reader.read(), deadline]);
+        if (next === 'timeout') break;
+        if (next.done) return;
+        seen += next.value.byteLength;
+        if (seen > maxBytes) break;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    const wait = 250 - (Date.now() - started);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+    await reader.cancel();
+  })().catch(() => {});
+}
 
 /**
  * Whether the Host header names this server: an IP address, localhost, or
@@ -91,11 +218,18 @@ export function hostAllowed(host: string | null, publicUrl: string | undefined):
  * on its own POST's event stream by the process it reached; a client's
  * cancellation travels by NOTIFY to whichever process runs the request, as
  * does a session's end to whichever holds its GET stream.
+ *
+ * What one key can hold is bounded: sessions opened per minute (a rate
+ * limit), open sessions (the least recently used is ended), the initialize
+ * params each keeps, and how long an unused one stays in memory.
  */
-export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: Dispatch; resourcesPerList?: number } = {}): Promise<McpHttpHandler> {
+export async function createMcpHttpHandler(runtime: Runtime, opts: McpHttpOptions = {}): Promise<McpHttpHandler> {
   const { logger } = runtime;
   const db = () => runtime.database.db;
   const dispatch = opts.dispatch ?? inngestDispatch;
+  const liveIdleMs = opts.liveIdleMs ?? LIVE_IDLE_MS;
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? MCP_BODY_TIMEOUT_MS;
+  const maxSessionsPerKey = opts.maxSessionsPerKey ?? MCP_MAX_SESSIONS_PER_KEY;
   const live = new Map<string, Live>();
   const opening = new Map<string, Promise<Live>>();
   let prunedAt = 0;
@@ -103,7 +237,17 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: 
   const dropLive = (id: string) => {
     const session = live.get(id);
     live.delete(id);
-    if (session) void session.transport.close().catch(() => {});
+    if (session) {
+      clearTimeout(session.expiry);
+      void session.transport.close().catch(() => {});
+    }
+  };
+
+  /** Ends a session everywhere: its row, and its copy in whichever process holds one. */
+  const endSession = async (id: string) => {
+    dropLive(id);
+    await closeSession(db(), id);
+    await notify(db(), CHANNELS.mcp, { sessionId: id, kind: 'closed' });
   };
 
   const stopRevocations = await runtime.pubsub.subscribe(CHANNELS.revocations, (payload) => {
@@ -127,24 +271,26 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: 
     const session = live.get(notice.sessionId);
     if (!session) return;
     if (notice.kind === 'closed') dropLive(notice.sessionId);
-    // The request runs here: hand the client's cancellation to the SDK as if it had arrived on this process.
-    else if (notice.kind === 'cancelled')
+    else if (notice.kind === 'cancelled') {
+      // The client no longer waits for this id; the request runs here: hand the cancellation to the SDK as if it had arrived here.
+      session.inflight.delete(idKey(notice.requestId));
       session.transport.onmessage?.({
         jsonrpc: '2.0',
         method: 'notifications/cancelled',
         params: { requestId: notice.requestId, reason: notice.reason },
       });
+    }
   });
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const session of live.values()) if (session.busy === 0 && now - session.lastUsed > LIVE_IDLE_MS) dropLive(session.id);
-  }, SWEEP_MS);
+    for (const session of live.values()) if (session.busy === 0 && now - session.lastUsed > liveIdleMs) dropLive(session.id);
+  }, opts.sweepMs ?? SWEEP_MS);
   sweep.unref();
 
   const actorOf = (extra: RequestExtra): Actor => extra.authInfo?.extra?.actor as Actor;
 
   /** A session's server and transport in this process: new, or rebuilt from its row by replaying initialize. */
-  async function startLive(row: Pick<SessionRow, 'id' | 'keyId' | 'userId'>, principal: Principal, replay: SessionRow['initParams'] | null) {
+  async function startLive(row: Pick<SessionRow, 'id' | 'keyId' | 'userId'>, principal: Principal, replay: InitParams | null) {
     const server = buildMcpServer({
       version: runtime.version,
       principal,
@@ -153,6 +299,7 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: 
       logger,
       startedAt: runtime.startedAt,
       resourcesPerList: opts.resourcesPerList,
+      progressHeartbeatMs: opts.progressHeartbeatMs,
       session: {
         transport: 'http',
         mode: 'server',
@@ -173,6 +320,7 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: 
         },
       },
     });
+    const inflight = new Map<string, string | number>();
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => row.id,
       onsessionclosed: async (id) => {
@@ -181,69 +329,102 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: 
       },
     });
     transport.onclose = () => {
-      if (live.get(row.id)?.transport === transport) live.delete(row.id);
+      const s = live.get(row.id);
+      if (s?.transport === transport) {
+        clearTimeout(s.expiry);
+        live.delete(row.id);
+      }
     };
     transport.onerror = (err) => logger.debug('MCP transport', { session: row.id, error: err });
     server.server.onerror = (err) => logger.debug('MCP protocol', { session: row.id, error: err });
     await server.connect(transport);
-    if (replay) {
-      const replayed = await transport.handleRequest(
-        new Request(`http://localhost${MCP_PATH}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: `rebuild-${row.id}`, method: 'initialize', params: replay }),
-        }),
-      );
-      await replayed.text();
-      if (replayed.status !== 200) throw new Error(`could not rebuild MCP session ${row.id}: initialize answered ${replayed.status}`);
+    // Set after connect, which wraps send: an answered request frees its id, and SDK-made errors lose their doubled prefix.
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      if ('id' in message && ('result' in message || 'error' in message) && message.id !== null && message.id !== undefined)
+        inflight.delete(idKey(message.id));
+      return send(plainErrorMessage(message), options);
+    };
+    try {
+      if (replay) {
+        const replayed = await transport.handleRequest(
+          new Request(`http://localhost${MCP_PATH}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+            body: JSON.stringify({ jsonrpc: '2.0', id: `rebuild-${row.id}`, method: 'initialize', params: replay }),
+          }),
+        );
+        await replayed.text();
+        if (replayed.status !== 200) throw new Error(`could not rebuild MCP session ${row.id}: initialize answered ${replayed.status}`);
+      }
+    } catch (err) {
+      await transport.close().catch(() => {});
+      throw err;
     }
-    const session: Live = { id: row.id, keyId: row.keyId, userId: row.userId, transport, lastUsed: Date.now(), busy: 0 };
+    const session: Live = { id: row.id, keyId: row.keyId, userId: row.userId, transport, lastUsed: Date.now(), busy: 0, inflight };
+    armExpiry(session, principal.expiresAt);
     live.set(row.id, session);
     return session;
   }
 
-  async function liveSession(row: SessionRow, principal: Principal): Promise<Live> {
+  /** A session ends when its key expires, as a WebSocket connection does (ws.ts): streams closed, row closed. */
+  function armExpiry(session: Live, expiresAt: Date | null | undefined) {
+    if (!expiresAt) return;
+    const arm = () => {
+      const left = expiresAt.getTime() - Date.now();
+      if (left <= 0) {
+        endSession(session.id).catch((err: unknown) => logger.warn('could not end the MCP session of an expired key', { error: err as Error }));
+        return;
+      }
+      session.expiry = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+      session.expiry.unref();
+    };
+    arm();
+  }
+
+  async function liveSession(row: SessionRow, principal: Principal): Promise<Live | null> {
     const existing = live.get(row.id);
     if (existing) return existing;
     let pending = opening.get(row.id);
     if (!pending) {
-      pending = startLive(row, principal, row.initParams).finally(() => opening.delete(row.id));
+      // Rows written before initialize params were bounded are bounded on the way back in; one that cannot be is over.
+      const bounded = boundInitParams(row.initParams);
+      if ('error' in bounded) {
+        await endSession(row.id);
+        return null;
+      }
+      pending = startLive(row, principal, bounded.params).finally(() => opening.delete(row.id));
       opening.set(row.id, pending);
     }
     return pending;
   }
 
+  /** Room for one more session of a key: past the cap, its least recently used sessions end (never one running a call here). */
+  async function makeRoom(keyId: string) {
+    const open = await openSessionsOf(db(), keyId);
+    let excess = open.length - (maxSessionsPerKey - 1);
+    for (const { id } of open) {
+      if (excess <= 0) break;
+      if ((live.get(id)?.busy ?? 0) > 0) continue;
+      await endSession(id);
+      excess -= 1;
+    }
+  }
+
   async function handle(req: Request): Promise<Response> {
     const { ARCHON_PUBLIC_URL: publicUrl, TRUST_PROXY: trustProxy } = runtime.config;
     if (!hostAllowed(req.headers.get('host'), publicUrl)) {
-      return rpcError(
+      return jsonRpcError(
         403,
         -32000,
         `Host ${req.headers.get('host') ?? '(none)'} is not served here; set ARCHON_PUBLIC_URL to the address clients use`,
       );
     }
-    if (!sameOrigin(req.headers, publicUrl)) return rpcError(403, -32000, `Origin ${req.headers.get('origin')} may not use this server`);
+    if (!sameOrigin(req.headers, publicUrl)) return jsonRpcError(403, -32000, `Origin ${req.headers.get('origin')} may not use this server`);
     if (!['GET', 'POST', 'DELETE'].includes(req.method))
-      return rpcError(405, -32000, 'Method not allowed: use POST, GET or DELETE', { allow: 'GET, POST, DELETE' });
+      return jsonRpcError(405, -32000, 'Method not allowed: use POST, GET or DELETE', { headers: { allow: 'GET, POST, DELETE' } });
 
-    let body: unknown;
-    if (req.method === 'POST') {
-      let bytes: Uint8Array;
-      try {
-        bytes = await readBodyWithin(req, MCP_MAX_BODY_BYTES);
-      } catch (err) {
-        if (!(isAppError(err) && err.code === 'PAYLOAD_TOO_LARGE')) throw err;
-        // Read and dropped (up to a bound), so a client still sending sees the answer rather than a broken connection.
-        if (req.body && !req.bodyUsed && !req.body.locked) discardBody(req.body, 16 * MCP_MAX_BODY_BYTES);
-        return rpcError(413, -32000, `Payload too large: a request may be at most ${MCP_MAX_BODY_BYTES} bytes`);
-      }
-      try {
-        body = JSON.parse(new TextDecoder().decode(bytes));
-      } catch {
-        return rpcError(400, -32700, 'Parse error: the body must be JSON-RPC');
-      }
-    }
-
+    // The key first, from the headers alone: an anonymous or wrong caller costs one lookup, and its body is never buffered.
     // An API key only: a browser sends cookies by itself, and no MCP client has one.
     const headers = new Headers(req.headers);
     headers.delete('cookie');
@@ -251,57 +432,119 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: 
     const caller = await identifyCaller(db(), { headers, publicUrl, trustProxy });
     const denied = refusal(caller.principal, 'read', { transport: 'http', mutation: false });
     if (denied || !caller.principal?.keyId || !caller.principal.userId) {
+      dropBody(req.body?.getReader(), ANONYMOUS_BODY_BYTES, ANONYMOUS_BODY_MS);
       const presented = Boolean(headers.get('authorization'));
       const message = presented
         ? 'The API key is not valid: it is revoked, expired or mistyped'
         : 'This needs an API key: send Authorization: Bearer ak_… (create one in the dashboard or with auth.apiKeys.create)';
       if (!denied || denied.code === 'UNAUTHORIZED')
-        return rpcError(401, -32001, message, { 'www-authenticate': `Bearer realm="archon"${presented ? ', error="invalid_token"' : ''}` });
-      return rpcError(403, -32000, denied.message);
+        return jsonRpcError(401, -32001, message, {
+          headers: { 'www-authenticate': `Bearer realm="archon"${presented ? ', error="invalid_token"' : ''}` },
+        });
+      return jsonRpcError(403, -32000, denied.message);
     }
     const principal = caller.principal;
     const actor: Actor = { principal, ip: caller.ip, requestId: caller.requestId };
     const authInfo: AuthInfo = { token: principal.keyId!, clientId: principal.keyId!, scopes: principal.capabilities, extra: { actor } };
-    const forward = req.method === 'POST' ? new Request(req.url, { method: 'POST', headers: req.headers }) : req;
-
     const sessionId = req.headers.get('mcp-session-id');
+
+    let body: unknown;
+    let messages: JSONRPCMessage[] = [];
+    if (req.method === 'POST') {
+      const limit = sessionId ? MCP_MAX_BODY_BYTES : MCP_MAX_INIT_BODY_BYTES;
+      const bytes = await readBody(req, limit, bodyTimeoutMs);
+      if (bytes === 'too-large') {
+        const what = sessionId ? 'a request' : 'a request without Mcp-Session-Id (initialize)';
+        return jsonRpcError(413, -32000, `Payload too large: ${what} may be at most ${limit} bytes`);
+      }
+      if (bytes === 'timeout') return jsonRpcError(408, -32000, `Request timeout: the body did not arrive within ${bodyTimeoutMs / 1000} s`);
+      try {
+        body = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        return jsonRpcError(400, -32700, 'Parse error: the body must be JSON-RPC');
+      }
+      const list = Array.isArray(body) ? body : [body];
+      if (list.length === 0 || !list.every((m) => isObject(m) && JSONRPCMessageSchema.safeParse(m).success))
+        return jsonRpcError(400, -32600, 'Invalid Request: the body must be a JSON-RPC message (an object), or a non-empty array of them');
+      messages = list as JSONRPCMessage[];
+      const requests = messages.filter(isJSONRPCRequest);
+      if (requests.some((m) => typeof m.id === 'string' && m.id.length > MAX_REQUEST_ID_CHARS))
+        return jsonRpcError(400, -32600, `Invalid Request: an id may be at most ${MAX_REQUEST_ID_CHARS} characters`);
+      if (new Set(requests.map((m) => idKey(m.id))).size < requests.length)
+        return jsonRpcError(400, -32600, 'Invalid Request: two requests of a batch have the same id');
+    }
+    const forward = req.method === 'POST' ? new Request(req.url, { method: 'POST', headers: req.headers, signal: req.signal }) : req;
+
     if (!sessionId) {
-      if (req.method !== 'POST' || !isInitializeRequest(body)) return rpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+      const init = messages.length === 1 ? messages[0] : undefined;
+      if (req.method !== 'POST' || !isJSONRPCRequest(init) || !isInitializeRequest(init))
+        return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+      const bounded = boundInitParams(init.params);
+      if ('error' in bounded) return jsonRpcError(400, -32602, bounded.error, { id: init.id });
+      try {
+        await limitCaller(db(), callerLimits(runtime.config), 'mcp-session', actor);
+      } catch (err) {
+        if (!(isAppError(err) && err.code === 'TOO_MANY_REQUESTS')) throw err;
+        const retryAfter = String(err.details?.retryAfterSeconds ?? 60);
+        return jsonRpcError(429, -32000, err.message, { id: init.id, headers: { 'retry-after': retryAfter } });
+      }
+      await makeRoom(principal.keyId!);
       const id = randomUUID();
       const row = { id, keyId: principal.keyId!, userId: principal.userId! };
-      await createSession(db(), { ...row, initParams: (body as InitializeRequest).params as Record<string, unknown> });
+      await createSession(db(), { ...row, initParams: bounded.params });
       if (Date.now() - prunedAt > PRUNE_EVERY_MS) {
         prunedAt = Date.now();
         pruneSessions(db()).catch((err: unknown) => logger.warn('could not prune ended MCP sessions', { error: err as Error }));
       }
       const session = await startLive(row, principal, null);
-      const response = await session.transport.handleRequest(forward, { authInfo, parsedBody: body });
-      if (response.status !== 200) {
-        await closeSession(db(), id);
-        dropLive(id);
-      }
+      const response = await session.transport.handleRequest(forward, { authInfo, parsedBody: { ...init, params: bounded.params } });
+      if (response.status !== 200) await endSession(id);
       return response;
     }
 
     const row = await openSession(db(), sessionId);
     if (!row) {
       dropLive(sessionId);
-      return rpcError(404, -32001, 'Session not found: it ended or never existed; initialize a new one');
+      return jsonRpcError(404, -32001, 'Session not found: it ended or never existed; initialize a new one');
     }
-    if (row.keyId !== principal.keyId) return rpcError(403, -32000, 'This session belongs to another API key');
-    for (const message of (Array.isArray(body) ? body : body === undefined ? [] : [body]) as JSONRPCMessage[]) {
-      if ('method' in message && message.method === 'notifications/cancelled' && message.params?.requestId !== undefined) {
-        const { requestId, reason } = message.params as { requestId: string | number; reason?: unknown };
-        await notify(db(), CHANNELS.mcp, {
-          sessionId,
-          kind: 'cancelled',
-          requestId,
-          ...(typeof reason === 'string' ? { reason: reason.slice(0, 200) } : {}),
-        });
-      }
+    if (row.keyId !== principal.keyId) return jsonRpcError(403, -32000, 'This session belongs to another API key');
+    for (const message of messages) {
+      if (!('method' in message) || message.method !== 'notifications/cancelled' || !isObject(message.params)) continue;
+      const { requestId, reason } = message.params;
+      // Only an id a request of this session could have: it travels to every process in a NOTIFY, which holds 8,000 bytes.
+      const usable =
+        (typeof requestId === 'string' && requestId.length <= MAX_REQUEST_ID_CHARS) ||
+        (typeof requestId === 'number' && Number.isSafeInteger(requestId));
+      if (!usable) continue;
+      await notify(db(), CHANNELS.mcp, {
+        sessionId,
+        kind: 'cancelled',
+        requestId,
+        ...(typeof reason === 'string' ? { reason: reason.slice(0, 200) } : {}),
+      });
     }
     const session = await liveSession(row, principal);
+    if (!session) return jsonRpcError(404, -32001, 'Session not found: it ended or never existed; initialize a new one');
     session.lastUsed = Date.now();
+    // Two requests of one session with one id would share the SDK's bookkeeping, and one of them would never be answered.
+    const requests = messages.filter(isJSONRPCRequest);
+    const taken = requests.find((m) => session.inflight.has(idKey(m.id)));
+    if (taken)
+      return jsonRpcError(
+        400,
+        -32600,
+        `Invalid Request: id ${JSON.stringify(taken.id)} is in use by a request in progress on this session; give each request its own id`,
+        { id: taken.id },
+      );
+    for (const m of requests) session.inflight.set(idKey(m.id), m.id);
+    // A client that hangs up no longer waits for its answers.
+    req.signal.addEventListener(
+      'abort',
+      () => {
+        for (const m of requests) session.inflight.delete(idKey(m.id));
+      },
+      { once: true },
+    );
     return session.transport.handleRequest(forward, { authInfo, parsedBody: body });
   }
 
@@ -313,8 +556,10 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: { dispatch?: 
       stopNotices();
       const until = Date.now() + graceMs;
       while (Date.now() < until && [...live.values()].some((s) => s.busy > 0)) await new Promise((r) => setTimeout(r, 50));
+      for (const s of live.values()) clearTimeout(s.expiry);
       await Promise.allSettled([...live.values()].map((s) => s.transport.close()));
       live.clear();
     },
+    stats: () => ({ live: live.size }),
   };
 }

@@ -1,5 +1,5 @@
-import { and, count, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
-import { mcpSessions } from '../../db/schema';
+import { and, asc, count, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { apiKeys, mcpSessions } from '../../db/schema';
 import type { Database } from '../../db/types';
 
 /** A session nobody used for this long is over (404), in every process. */
@@ -52,12 +52,29 @@ export async function closeSessionsOf(db: Database, who: { keyId?: string; userI
   return rows.map((r) => r.id);
 }
 
+/** Open sessions of a key whose key still works: an expired key's sessions are over even before a process closes their rows. */
+const openOf = (keyId: string, now: number) =>
+  and(
+    eq(mcpSessions.keyId, keyId),
+    isNull(mcpSessions.closedAt),
+    gt(mcpSessions.lastSeenAt, new Date(now - SESSION_IDLE_MS)),
+    isNull(apiKeys.revokedAt),
+    or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, new Date(now))),
+  );
+
 export async function countOpenSessions(db: Database, keyId: string, now = Date.now()): Promise<number> {
-  const [row] = await db
-    .select({ n: count() })
-    .from(mcpSessions)
-    .where(and(eq(mcpSessions.keyId, keyId), isNull(mcpSessions.closedAt), gt(mcpSessions.lastSeenAt, new Date(now - SESSION_IDLE_MS))));
+  const [row] = await db.select({ n: count() }).from(mcpSessions).innerJoin(apiKeys, eq(apiKeys.id, mcpSessions.keyId)).where(openOf(keyId, now));
   return row?.n ?? 0;
+}
+
+/** A key's open sessions, the least recently used first. */
+export async function openSessionsOf(db: Database, keyId: string, now = Date.now()): Promise<{ id: string }[]> {
+  return db
+    .select({ id: mcpSessions.id })
+    .from(mcpSessions)
+    .innerJoin(apiKeys, eq(apiKeys.id, mcpSessions.keyId))
+    .where(openOf(keyId, now))
+    .orderBy(asc(mcpSessions.lastSeenAt), asc(mcpSessions.createdAt));
 }
 
 /** Deletes sessions that ended (or went idle) over a week ago. */

@@ -4,13 +4,13 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServer } from '../../db/postgres';
 import { mcpSessions } from '../../db/schema';
-import { MCP_MAX_BODY_BYTES } from '../../server/mcp/http';
+import { MCP_MAX_BODY_BYTES, MCP_MAX_INIT_BODY_BYTES } from '../../server/mcp/http';
 import { SESSION_IDLE_MS } from '../../server/mcp/session-store';
 import { acceptInvitation, inviteUser } from '../../server/services/auth/accounts';
 import { createApiKey } from '../../server/services/auth/api-keys';
 import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createServerDatabase, testDbKind } from '../helpers/db';
-import { connectMcp, createKeys, INITIALIZE, type McpHost, rawPost, startMcpHost, structured, textOf, trpcOver } from '../helpers/mcp';
+import { connectMcp, createKeys, INITIALIZE, type McpHost, rawPost, rawSession, startMcpHost, structured, textOf, trpcOver } from '../helpers/mcp';
 import { describeEveryTool } from '../helpers/mcp-scenario';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
@@ -51,9 +51,9 @@ describe('arguments and errors', () => {
     expect(textOf(missing)).toBe('Invalid arguments: project_id: is required to create a task');
     const either = await client.callTool({ name: 'rag_read_full_page', arguments: {} });
     expect(textOf(either)).toBe('Invalid arguments: page_id or url: give one of them');
-    // A rule only the service's own schema knows (nothing to change) comes back in the tool's terms.
+    // Nothing to change is said in the tool's terms.
     const nothing = await client.callTool({ name: 'manage_project', arguments: { action: 'update', project_id: crypto.randomUUID() } });
-    expect(textOf(nothing)).toMatch(/^Invalid arguments: arguments: nothing to update$/);
+    expect(textOf(nothing)).toBe('Invalid arguments: nothing to update: give title, description, github_repo, pinned or features');
     await client.close();
   });
 
@@ -138,14 +138,24 @@ describe('the HTTP endpoint', () => {
     expect(cookie.status).toBe(401);
   });
 
-  it('refuses a body over the limit with 413, before authentication', async () => {
+  it('refuses a body over the limit with 413: an initialize at 64 KiB, any other request at 8 MiB', async () => {
     const big = await rawPost(
       host.url,
-      { ...INITIALIZE, params: { ...INITIALIZE.params, pad: 'x'.repeat(MCP_MAX_BODY_BYTES) } },
+      { ...INITIALIZE, params: { ...INITIALIZE.params, pad: 'x'.repeat(MCP_MAX_INIT_BODY_BYTES) } },
       { authorization: `Bearer ${keys.admin}` },
     );
     expect(big.status).toBe(413);
-    expect(JSON.parse(big.text).error.message).toMatch(/at most 4194304 bytes/);
+    expect(JSON.parse(big.text).error.message).toBe('Payload too large: a request without Mcp-Session-Id (initialize) may be at most 65536 bytes');
+    const session = await rawSession(host.url, keys.admin);
+    const call = {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'health_check', arguments: { pad: 'x'.repeat(MCP_MAX_BODY_BYTES) } },
+    };
+    const bigger = await session.post(call);
+    expect(bigger.status).toBe(413);
+    expect(JSON.parse(bigger.text).error.message).toBe('Payload too large: a request may be at most 8388608 bytes');
   });
 
   it('refuses another site as Origin, and a Host it does not serve (DNS rebinding)', async () => {

@@ -8,7 +8,7 @@ import superjson from 'superjson';
 import type { ApiKeyScope } from '../../db/schema/accounts';
 import type { Database } from '../../db/types';
 import { sendFetchResponse, toFetchRequest } from '../../server/http/node-fetch';
-import { createMcpHttpHandler, MCP_PATH, type McpHttpHandler } from '../../server/mcp/http';
+import { createMcpHttpHandler, MCP_PATH, type McpHttpHandler, type McpHttpOptions } from '../../server/mcp/http';
 import type { AppRouter } from '../../server/routers/_app';
 import { appRouter } from '../../server/routers/_app';
 import type { Runtime } from '../../server/runtime/runtime';
@@ -18,15 +18,17 @@ import { createApiKey } from '../../server/services/auth/api-keys';
 import { CLIENT_IP_HEADER } from '../../server/services/auth/client-ip';
 import { createTrpcHttpHandler, TRPC_ENDPOINT } from '../../server/trpc/http-handler';
 
-export type McpHost = { url: string; mcp: McpHttpHandler; close(): Promise<void> };
+/** `errors` holds what the server would log as a failed request (app-server.ts logs them as ERROR). */
+export type McpHost = { url: string; mcp: McpHttpHandler; errors: unknown[]; close(): Promise<void> };
 
 /**
  * What server/app-server.ts does for /mcp and /api/trpc, on a plain HTTP
  * server without Next.js: database tests reach the MCP endpoint over real
  * HTTP, and check it against the same data through tRPC.
  */
-export async function startMcpHost(runtime: Runtime, opts: { resourcesPerList?: number } = {}): Promise<McpHost> {
+export async function startMcpHost(runtime: Runtime, opts: McpHttpOptions = {}): Promise<McpHost> {
   const mcp = await createMcpHttpHandler(runtime, opts);
+  const errors: unknown[] = [];
   const trpc = createTrpcHttpHandler(appRouter);
   const server = http.createServer((req, res) => {
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? '';
@@ -43,6 +45,7 @@ export async function startMcpHost(runtime: Runtime, opts: { resourcesPerList?: 
     handled
       .then((response) => sendFetchResponse(res, response))
       .catch((err: unknown) => {
+        errors.push(err);
         if (!res.headersSent) res.writeHead(500);
         res.end(String(err));
       });
@@ -52,6 +55,7 @@ export async function startMcpHost(runtime: Runtime, opts: { resourcesPerList?: 
   return {
     url: `http://127.0.0.1:${port}`,
     mcp,
+    errors,
     close: async () => {
       await mcp.close();
       server.closeAllConnections();
@@ -115,3 +119,25 @@ export const INITIALIZE = {
   method: 'initialize',
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
+
+/** A session opened by hand (initialize, then initialized), for requests the SDK client would not send. */
+export async function rawSession(baseUrl: string, apiKey: string, init: object = INITIALIZE) {
+  const auth = { authorization: `Bearer ${apiKey}` };
+  const res = await rawPost(baseUrl, init, auth);
+  const sessionId = res.headers.get('mcp-session-id');
+  if (!sessionId) throw new Error(`initialize answered ${res.status}: ${res.text}`);
+  const headers = { ...auth, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
+  await rawPost(baseUrl, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+  return { sessionId, headers, post: (body: string | object) => rawPost(baseUrl, body, headers) };
+}
+
+/** The JSON-RPC messages of an answer, whether it came as JSON or as an event stream. */
+export const messagesOf = (res: { headers: Headers; text: string }): any[] =>
+  res.headers.get('content-type')?.includes('text/event-stream')
+    ? res.text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => JSON.parse(l.slice(6)))
+    : res.text
+      ? [JSON.parse(res.text)]
+      : [];
