@@ -195,7 +195,13 @@ export function ConnectView({
                             <code className="font-mono text-[13px] text-foreground">{snippet.where}</code>
                           )}
                         </p>
-                        <CodeBlock code={snippet.code} language={snippet.language} label={`Copy the ${c.label} setup`} />
+                        <CodeBlock
+                          code={snippet.code}
+                          language={snippet.language}
+                          label={`Copy the ${c.label} setup`}
+                          // Long commands wrap on screen (copied as one line), clear of the copy button.
+                          className="[&_pre]:w-auto [&_pre]:whitespace-pre-wrap [&_pre]:pr-12 [&_pre]:[overflow-wrap:anywhere]"
+                        />
                         {snippet.note && <p className="text-sm text-muted-foreground">{snippet.note}</p>}
                         {t === 'stdio' && (
                           <div className="grid gap-3 rounded-lg border border-border bg-muted/30 p-3 text-sm">

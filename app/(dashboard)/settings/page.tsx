@@ -1,5 +1,6 @@
 import { ShieldCheck } from 'lucide-react';
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { getRuntime } from '../../../server/runtime/global';
 import { getHealth } from '../../../server/services/system/health';
 import { Alert } from '../../_components/ui/alert';
@@ -59,7 +60,10 @@ export default async function SettingsPage() {
         </Card>
         {!admin && (
           <p className="flex items-center gap-2 text-sm text-muted-foreground">
-            <ShieldCheck aria-hidden className="size-4" /> You are signed in as {user.role === 'viewer' ? 'a viewer' : `a ${user.role}`}.
+            <ShieldCheck aria-hidden className="size-4" /> You are signed in as {user.role === 'viewer' ? 'a viewer' : `a ${user.role}`}.{' '}
+            <Link href="/account" className="focus-ring rounded-sm font-medium text-accent-text underline-offset-2 hover:underline">
+              What your role allows
+            </Link>
           </p>
         )}
       </div>

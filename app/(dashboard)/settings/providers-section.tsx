@@ -5,6 +5,7 @@ import type { ReactNode } from 'react';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '../../_components/ui/card';
 import { ErrorState } from '../../_components/ui/error-state';
 import { Skeleton, SkeletonText } from '../../_components/ui/skeleton';
+import { cn } from '../../_lib/cn';
 import { type RouterOutputs, useTRPC } from '../../_lib/trpc';
 import { EmbeddingStatus } from './embedding-status';
 import { ProviderForm } from './provider-form';
@@ -69,7 +70,7 @@ function Row({ label, value, variable }: { label: string; value: ReactNode; vari
     <div className="contents">
       <dt className="text-muted-foreground">{label}</dt>
       <dd className="min-w-0 break-words">{value}</dd>
-      <dd className="hidden font-mono text-xs text-muted-foreground sm:block">{variable}</dd>
+      <dd className={cn('hidden text-xs text-muted-foreground sm:block', /^[A-Z_]+$/.test(variable) && 'font-mono')}>{variable}</dd>
     </div>
   );
 }
@@ -109,7 +110,7 @@ function DefaultsCard({ effective }: { effective: Effective }) {
           <Row
             label="Crawl defaults"
             value={`depth ${d.maxDepth}, ${d.maxPages.toLocaleString()} pages, ${d.concurrency} at once, ${d.scope} scope, robots.txt ${d.respectRobots ? 'followed' : 'ignored'}`}
-            variable="per crawl"
+            variable="chosen per crawl"
           />
           <Row
             label="Private addresses"

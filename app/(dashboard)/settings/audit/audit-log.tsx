@@ -92,7 +92,7 @@ export function AuditLog() {
     });
 
   let body: ReactNode;
-  if (log.isPending) body = <TableSkeleton rows={8} columns={5} label="Loading the audit log" />;
+  if (log.isPending) body = <TableSkeleton rows={8} columns={6} label="Loading the audit log" />;
   else if (log.isError) body = <ErrorState error={log.error} onRetry={() => log.refetch()} />;
   else if (log.data.items.length === 0) {
     body = (
@@ -119,6 +119,7 @@ export function AuditLog() {
               <TableHead>Who</TableHead>
               <TableHead>About</TableHead>
               <TableHead>Details</TableHead>
+              <TableHead>Address</TableHead>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -138,12 +139,12 @@ export function AuditLog() {
                     {e.actorKeyPrefix && <span className="block font-mono text-xs text-muted-foreground">key {e.actorKeyPrefix}_…</span>}
                   </TableCell>
                   <TableCell className="max-w-56 truncate">{e.target ?? <span className="text-muted-foreground">—</span>}</TableCell>
-                  <TableCell className="max-w-72 text-xs text-muted-foreground">
+                  <TableCell className="max-w-80 text-xs text-muted-foreground">
                     <span className="line-clamp-2 break-words" title={details || undefined}>
                       {details || '—'}
                     </span>
-                    {e.ip && <span className="font-mono">{e.ip}</span>}
                   </TableCell>
+                  <TableCell className="whitespace-nowrap font-mono text-xs text-muted-foreground">{e.ip ?? '—'}</TableCell>
                 </TableRow>
               );
             })}

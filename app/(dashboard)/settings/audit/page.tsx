@@ -12,7 +12,7 @@ export const metadata: Metadata = { title: 'Audit log' };
 export default async function AuditPage() {
   const user = await requireUser();
   return (
-    <Page width="narrow">
+    <Page>
       <PageHeader title="Settings" description="Who did what: sign-ins, people, API keys, deletions and settings changes." />
       <SettingsNav />
       {user.capabilities.includes('admin') ? (

@@ -277,14 +277,14 @@ export function Section({
 }) {
   return (
     <section aria-labelledby={id} className="grid gap-3">
-      <div className="flex flex-wrap items-end justify-between gap-x-6 gap-y-2">
-        <div className="min-w-0">
+      <div className="flex items-end justify-between gap-6">
+        <div className="min-w-0 flex-1">
           <h2 id={id} className="text-base font-semibold tracking-tight">
             {title}
           </h2>
           {description && <p className="mt-0.5 text-sm text-muted-foreground">{description}</p>}
         </div>
-        {action}
+        {action && <div className="shrink-0">{action}</div>}
       </div>
       {children}
     </section>
