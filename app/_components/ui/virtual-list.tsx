@@ -134,6 +134,7 @@ export function VirtualList<T>({
 }) {
   const parentRef = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const lastTop = useRef(0);
   const v = useVirtualizer({ count: items.length, getScrollElement: () => parentRef.current, estimateSize: () => itemHeight, overscan });
   useEffect(() => {
     if (follow && atBottom.current && items.length > 0) v.scrollToIndex(items.length - 1, { align: 'end' });
@@ -147,8 +148,12 @@ export function VirtualList<T>({
       role={role}
       aria-label={label}
       onScroll={(e) => {
+        // Following stops only when the reader moves up, and resumes at the bottom. Judged by the distance
+        // alone, a scroll event between a burst of new items and the scroll that follows them would stop it.
         const el = e.currentTarget;
-        atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < itemHeight * 2;
+        if (el.scrollHeight - el.scrollTop - el.clientHeight < itemHeight * 2) atBottom.current = true;
+        else if (el.scrollTop < lastTop.current) atBottom.current = false;
+        lastTop.current = el.scrollTop;
       }}
       className={cn('focus-ring h-80 overflow-auto rounded-xl border border-border bg-surface', className)}
     >
