@@ -1,20 +1,21 @@
-import { Search } from 'lucide-react';
 import type { Metadata } from 'next';
-import { EmptyState } from '../../_components/ui/empty-state';
+import { Suspense } from 'react';
 import { Page } from '../../_components/ui/page';
 import { PageHeader } from '../../_components/ui/page-header';
+import { requireUser } from '../../_lib/server/session';
+import { SearchView } from './search-view';
 
 export const metadata: Metadata = { title: 'Search' };
 
-export default function SearchPage() {
+export default async function SearchPage() {
+  await requireUser();
   return (
     <Page>
       <PageHeader title="Search" description="Hybrid, vector or full-text search over every source, and over code examples." />
-      <EmptyState
-        icon={Search}
-        title="Search your knowledge"
-        description="Results will show each match's page and section, with the matched terms highlighted and a link to the exact spot."
-      />
+      {/* The view reads its state from the URL (useSearchParams), which needs a boundary. */}
+      <Suspense>
+        <SearchView />
+      </Suspense>
     </Page>
   );
 }
