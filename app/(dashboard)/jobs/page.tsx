@@ -1,20 +1,21 @@
-import { ListChecks } from 'lucide-react';
 import type { Metadata } from 'next';
-import { EmptyState } from '../../_components/ui/empty-state';
+import { Suspense } from 'react';
 import { Page } from '../../_components/ui/page';
 import { PageHeader } from '../../_components/ui/page-header';
+import { requireUser } from '../../_lib/server/session';
+import { JobsView } from './jobs-view';
 
 export const metadata: Metadata = { title: 'Jobs' };
 
-export default function JobsPage() {
+export default async function JobsPage() {
+  await requireUser();
   return (
     <Page>
       <PageHeader title="Jobs" description="Crawls, uploads, refreshes and re-embeddings, running and past." />
-      <EmptyState
-        icon={ListChecks}
-        title="No jobs yet"
-        description="When a crawl or upload starts, it shows up here with its progress, counts and a live event log."
-      />
+      {/* The filters live in the URL (useSearchParams), which needs a boundary. */}
+      <Suspense>
+        <JobsView />
+      </Suspense>
     </Page>
   );
 }
