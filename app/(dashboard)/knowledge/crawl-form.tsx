@@ -255,7 +255,7 @@ export function CrawlForm({ onStarted, tags: knownTags }: { onStarted: (job: Job
         </div>
       </details>
 
-      <div className="sticky bottom-0 -mx-5 -mb-4 flex items-center justify-end gap-2 rounded-b-xl border-t border-border bg-surface px-5 py-3">
+      <div className="sticky -bottom-4 -mx-5 -mb-4 flex items-center justify-end gap-2 rounded-b-xl border-t border-border bg-surface px-5 py-3">
         <Button type="submit" variant="primary" loading={crawl.isPending}>
           <Globe aria-hidden /> Start crawl
         </Button>

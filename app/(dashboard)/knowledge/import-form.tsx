@@ -74,7 +74,7 @@ export function ImportForm({ onDone }: { onDone: () => void }) {
           {result.embeddingsMissing > 0 &&
             ` ${formatCount(result.embeddingsMissing)} rows have no vector for this model yet; re-embed them from Settings.`}
         </Alert>
-        <div className="sticky bottom-0 -mx-5 -mb-4 flex items-center justify-end gap-2 rounded-b-xl border-t border-border bg-surface px-5 py-3">
+        <div className="sticky -bottom-4 -mx-5 -mb-4 flex items-center justify-end gap-2 rounded-b-xl border-t border-border bg-surface px-5 py-3">
           <Button onClick={() => setResult(null)}>Import another</Button>
           <Button asChild variant="primary">
             <Link href={`/knowledge/sources/${encodeURIComponent(result.sourceId)}`} onClick={onDone}>
@@ -124,7 +124,7 @@ export function ImportForm({ onDone }: { onDone: () => void }) {
           </SelectContent>
         </Select>
       </Field>
-      <div className="sticky bottom-0 -mx-5 -mb-4 flex items-center justify-end gap-2 rounded-b-xl border-t border-border bg-surface px-5 py-3">
+      <div className="sticky -bottom-4 -mx-5 -mb-4 flex items-center justify-end gap-2 rounded-b-xl border-t border-border bg-surface px-5 py-3">
         <Button type="submit" variant="primary" loading={busy}>
           <Archive aria-hidden /> Import
         </Button>

@@ -178,6 +178,8 @@ function createLiveJobStore() {
   };
 }
 
+const count = (n: number, one: string) => `${formatCount(n)} ${one}${n === 1 ? '' : 's'}`;
+
 const LiveJobsContext = createContext<LiveJobStore | null>(null);
 
 function useStore(): LiveJobStore {
@@ -289,9 +291,13 @@ export function LiveJobsProvider({ sourceId, children }: { sourceId?: string; ch
       if (!job.seenActive) return;
       const what = JOB_KIND_LABELS[job.kind] ?? 'Job';
       if (job.status === 'completed') {
-        toast.success(`${what} finished`, {
-          description: `${formatCount(job.pagesFetched)} page${job.pagesFetched === 1 ? '' : 's'} stored, ${formatCount(job.chunksStored)} chunk${job.chunksStored === 1 ? '' : 's'}.`,
-        });
+        const parts = [
+          `${count(job.pagesFetched, 'page')} stored`,
+          job.pagesSkipped ? `${formatCount(job.pagesSkipped)} unchanged or skipped` : '',
+          job.pagesFailed ? `${formatCount(job.pagesFailed)} failed` : '',
+          `${count(job.chunksStored, 'chunk')} written`,
+        ];
+        toast.success(`${what} finished`, { description: `${parts.filter(Boolean).join(', ')}.` });
       } else if (job.status === 'failed') {
         toast.error(`${what} failed`, { description: job.error ?? 'The job log says why.' });
       }

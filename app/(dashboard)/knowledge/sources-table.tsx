@@ -1,6 +1,6 @@
 'use client';
 
-import { Download, ExternalLink, FileUp, Globe, MoreHorizontal, RefreshCw, Trash2 } from 'lucide-react';
+import { CircleAlert, CircleSlash, Download, ExternalLink, FileUp, Globe, MoreHorizontal, RefreshCw, Trash2 } from 'lucide-react';
 import Link from 'next/link';
 import { Fragment, useState } from 'react';
 import { Badge } from '../../_components/ui/badge';
@@ -39,6 +39,10 @@ export function EmbeddingBadge({ status, indexing }: { status: Status | undefine
       <Badge variant="warning" dot>
         Stale {pct}%
       </Badge>
+    ) : current === 0 ? (
+      <Badge variant="warning" dot>
+        Not embedded
+      </Badge>
     ) : (
       <Badge variant="warning" dot>
         Partial {pct}%
@@ -57,11 +61,11 @@ export function EmbeddingBadge({ status, indexing }: { status: Status | undefine
 
 function Tags({ tags }: { tags: string[] }) {
   if (tags.length === 0) return null;
-  const shown = tags.slice(0, 2);
+  const shown = tags.slice(0, 1);
   return (
-    <div className="flex flex-wrap gap-1" title={tags.join(', ')}>
+    <div className="flex gap-1" title={tags.join(', ')}>
       {shown.map((t) => (
-        <Badge key={t} variant="outline" className="max-w-28 truncate">
+        <Badge key={t} variant="outline" className="max-w-24 truncate">
           {t}
         </Badge>
       ))}
@@ -115,13 +119,19 @@ function SourceRows({ source, status, onDelete }: { source: SourceRow; status: S
   const job = useSourceJob(source.id);
   const live = job !== undefined && isActive(job.status);
   const lastRefresh = source.lastCrawledAt ?? status?.lastCompletedAt ?? null;
+  const last = status?.lastJob;
+  const unsuccessful =
+    last && last.status !== 'completed' && last.finishedAt && (!lastRefresh || new Date(last.finishedAt) > new Date(lastRefresh)) ? last : null;
   const KindIcon = source.kind === 'url' ? Globe : FileUp;
   return (
     <>
       <TableRow data-testid="source-row" data-source-id={source.id} className={cn('group', live && 'border-b-0')}>
         <TableCell className="w-full max-w-0 py-2.5">
           <div className="flex min-w-0 items-center gap-3">
-            <span aria-hidden className="grid size-8 shrink-0 place-items-center rounded-lg border border-border bg-muted/60 text-muted-foreground">
+            <span
+              aria-hidden
+              className="hidden size-8 shrink-0 place-items-center rounded-lg border border-border bg-muted/60 text-muted-foreground sm:grid"
+            >
               <KindIcon className="size-4" />
             </span>
             <div className="min-w-0">
@@ -160,7 +170,17 @@ function SourceRows({ source, status, onDelete }: { source: SourceRow; status: S
           {formatCompact(source.codeExampleCount)}
         </TableCell>
         <TableCell className="hidden whitespace-nowrap md:table-cell">
-          {lastRefresh ? (
+          {unsuccessful ? (
+            // The last job ended without completing, after the last refresh that did: say so, it needs attention.
+            <span
+              className={cn('inline-flex items-center gap-1', unsuccessful.status === 'failed' ? 'text-destructive-text' : 'text-warning-text')}
+              title={`${formatDateTime(unsuccessful.finishedAt)}${unsuccessful.error ? `: ${unsuccessful.error}` : ''}`}
+            >
+              {unsuccessful.status === 'failed' ? <CircleAlert aria-hidden className="size-3.5" /> : <CircleSlash aria-hidden className="size-3.5" />}
+              {unsuccessful.status === 'failed' ? 'Failed' : 'Cancelled'}
+              <span className="sr-only">{formatRelative(unsuccessful.finishedAt)}</span>
+            </span>
+          ) : lastRefresh ? (
             <time dateTime={new Date(lastRefresh).toISOString()} title={formatDateTime(lastRefresh)}>
               {formatRelative(lastRefresh)}
             </time>
@@ -175,7 +195,7 @@ function SourceRows({ source, status, onDelete }: { source: SourceRow; status: S
                 : `Refreshes ${REFRESH_LABELS[source.refreshInterval]!.toLowerCase()}`}
           </span>
         </TableCell>
-        <TableCell className="whitespace-nowrap">
+        <TableCell className="hidden whitespace-nowrap sm:table-cell">
           <EmbeddingBadge status={status} indexing={live} />
         </TableCell>
         <TableCell className="w-10 pr-2">
@@ -184,7 +204,7 @@ function SourceRows({ source, status, onDelete }: { source: SourceRow; status: S
       </TableRow>
       {live && (
         <TableRow className="hover:bg-transparent">
-          <TableCell colSpan={COLUMNS} className="pb-3 pl-14 pt-0">
+          <TableCell colSpan={COLUMNS} className="pb-3 pt-0 sm:pl-14">
             <JobProgressInline job={job} label={source.title} />
           </TableCell>
         </TableRow>
@@ -215,7 +235,7 @@ export function SourcesTable({
       <Table aria-label="Sources" data-testid="sources">
         <TableHeader>
           <TableRow>
-            <SortableHead column="title" sort={sort} onSort={onSort}>
+            <SortableHead column="title" sort={sort} onSort={onSort} className="min-w-56">
               Source
             </SortableHead>
             <TableHead className="hidden xl:table-cell">Type and tags</TableHead>
@@ -231,7 +251,7 @@ export function SourcesTable({
             <SortableHead column="lastCrawled" sort={sort} onSort={onSort} className="hidden md:table-cell">
               Last refresh
             </SortableHead>
-            <TableHead>Embeddings</TableHead>
+            <TableHead className="hidden sm:table-cell">Embeddings</TableHead>
             <TableHead>
               <span className="sr-only">Actions</span>
             </TableHead>

@@ -259,7 +259,7 @@ export function UploadForm({ tags: knownTags, onDone }: { tags: string[]; onDone
         </p>
       )}
 
-      <div className="sticky bottom-0 -mx-5 -mb-4 flex items-center justify-end gap-2 rounded-b-xl border-t border-border bg-surface px-5 py-3">
+      <div className="sticky -bottom-4 -mx-5 -mb-4 flex items-center justify-end gap-2 rounded-b-xl border-t border-border bg-surface px-5 py-3">
         {sent ? (
           <>
             <Button

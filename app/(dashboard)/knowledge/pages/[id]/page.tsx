@@ -58,7 +58,11 @@ export default async function KnowledgePage({ params }: Params) {
       <PageHeader
         className="mb-4"
         title={opensWithTitle ? undefined : title}
-        breadcrumbs={[{ label: 'Knowledge', href: '/knowledge' }, { label: source?.title || 'Source' }, { label: title }]}
+        breadcrumbs={[
+          { label: 'Knowledge', href: '/knowledge' },
+          { label: source?.title || 'Source', href: source ? `/knowledge/sources/${encodeURIComponent(source.id)}` : undefined },
+          { label: title },
+        ]}
       />
       <div className="mb-6 flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-muted-foreground">
         {external ? (

@@ -2,6 +2,7 @@
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { History } from 'lucide-react';
+import Link from 'next/link';
 import { useState } from 'react';
 import { Badge } from '../../../../_components/ui/badge';
 import { EmptyState } from '../../../../_components/ui/empty-state';
@@ -37,7 +38,9 @@ function JobRow({ job: stored }: { job: Job }) {
   return (
     <TableRow data-testid="job-row" data-job-id={stored.id} data-status={status}>
       <TableCell>
-        <span className="font-medium">{JOB_KIND_LABELS[job.kind] ?? job.kind}</span>
+        <Link href={`/jobs/${stored.id}`} className="focus-ring rounded-sm font-medium hover:underline">
+          {JOB_KIND_LABELS[job.kind] ?? job.kind}
+        </Link>
         <span className="block text-xs text-muted-foreground" title={formatDateTime(started)}>
           {formatRelative(started)}
         </span>
@@ -92,7 +95,7 @@ export function JobsTab({ sourceId }: { sourceId: string }) {
               Pages
             </TableHead>
             <TableHead align="right" className="hidden w-20 sm:table-cell">
-              Unchanged
+              Skipped
             </TableHead>
             <TableHead align="right" className="w-20">
               Failed
