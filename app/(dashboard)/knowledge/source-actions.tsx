@@ -83,7 +83,7 @@ export function DeleteSourceDialog({
       open={open}
       onOpenChange={onOpenChange}
       title={`Delete “${source.title}”?`}
-      description={`Its ${contentsOf(source)} are removed, and a running crawl of it is cancelled. Agents will no longer find it. This cannot be undone.`}
+      description={`Its ${contentsOf(source)} are removed, and any job still running on it is cancelled. Agents will no longer find it. This cannot be undone.`}
       confirmLabel="Delete source"
       destructive
       onConfirm={async () => {
