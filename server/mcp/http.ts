@@ -107,14 +107,14 @@ const idKey = (id: string | number) => `${typeof id}:${id}`;
 
 /**
  * Reads a body within a size and a time bound. Past either, the caller answers
- * (413, 408) and the rest of the body is dropped: read and thrown away up to a
- * bound, so a client still sending sees the answer rather than a reset, then
- * the connection is cut.
+ * (413, 408) and the rest of the body is dropped: a too large one is read and
+ * thrown away up to twice the largest body, so a client still sending sees the
+ * answer rather than a reset, then the connection is cut; a stalled one is cut.
  */
 async function readBody(req: Request, maxBytes: number, timeoutMs: number): Promise<Uint8Array | 'too-large' | 'timeout'> {
   const declared = req.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) {
-    dropBody(req.body?.getReader(), 2 * maxBytes, timeoutMs);
+    dropBody(req.body?.getReader(), 2 * MCP_MAX_BODY_BYTES, timeoutMs);
     return 'too-large';
   }
   if (!req.body) return new Uint8Array(0);
@@ -135,7 +135,7 @@ async function readBody(req: Request, maxBytes: number, timeoutMs: number): Prom
       if (next.done) break;
       size += next.value.byteLength;
       if (size > maxBytes) {
-        dropBody(reader, 2 * maxBytes, timeoutMs);
+        dropBody(reader, 2 * MCP_MAX_BODY_BYTES, timeoutMs);
         return 'too-large';
       }
       chunks.push(next.value);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -74,6 +75,36 @@ describe('/mcp refusals on the built server', () => {
     const auth = { authorization: `Bearer ${TEST_API_KEY}` };
     expect((await rawPost(server.url, 'x'.repeat(MCP_MAX_BODY_BYTES + 1), auth)).status).toBe(413);
     expect((await rawPost(server.url, INITIALIZE, { ...auth, origin: 'http://evil.example' })).status).toBe(403);
+  });
+
+  it('answers a caller without a key at once, without waiting for its body (review of #15, 5)', async () => {
+    const started = Date.now();
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': '4000000' },
+      });
+      req.on('response', (r) => {
+        r.resume();
+        resolve(r.statusCode!);
+      });
+      req.on('error', reject);
+      req.write('{"jsonrpc":"2.0",');
+    });
+    expect(res).toBe(401);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('logs no error when clients close their event streams (review of #15, 9)', async () => {
+    const before = server.output().length;
+    for (let i = 0; i < 3; i++) {
+      const { client } = await connectMcp(server.url, TEST_API_KEY);
+      await client.listTools();
+      await new Promise((r) => setTimeout(r, 100));
+      await client.close();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(server.output().slice(before)).not.toMatch(/request failed|Premature close/);
   });
 
   it('ends the session of a key revoked mid-session', async () => {
@@ -173,6 +204,14 @@ describe('archon mcp over stdio', () => {
       expect((await trpcOver(server.url, TEST_API_KEY).projects.byId.query({ id: project.id })).title).toBe('From stdio, locally');
     }
     await client.close();
+  });
+
+  it('remote mode with ARCHON_URL set to the /mcp endpoint says what to set instead (review of #15, 12)', async () => {
+    const exit = await runCli({ ARCHON_URL: `${server.url}/mcp`, ARCHON_API_KEY: TEST_API_KEY });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr.trim().split('\n')).toEqual([
+      `archon: ARCHON_URL is Archon's address, not its MCP endpoint: set it to ${server.url} (without /mcp).`,
+    ]);
   });
 
   it.runIf(testDbKind() === 'pglite')('local mode on a data directory npm start holds: one line saying what to do', async () => {
