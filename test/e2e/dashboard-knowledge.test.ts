@@ -165,7 +165,11 @@ async function recordEventRenders(page: Page) {
     w.__rendered = new Map();
     new MutationObserver((records) => {
       const ids = records.map((r) => Number((r.target as Element).getAttribute('data-last-event-id'))).filter((id) => id && !w.__rendered.has(id));
-      if (ids.length) requestAnimationFrame(() => ids.forEach((id) => w.__rendered.set(id, performance.timeOrigin + performance.now())));
+      if (!ids.length) return;
+      requestAnimationFrame(() => {
+        const at = performance.timeOrigin + performance.now();
+        for (const id of ids) w.__rendered.set(id, at);
+      });
     }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-last-event-id'] });
   });
   return () => page.evaluate(() => [...(window as unknown as { __rendered: Map<number, number> }).__rendered.entries()]);
