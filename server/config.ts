@@ -146,5 +146,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })));
   }
-  return parsed.data;
+  // OPENAI_API_KEY stands in for both keys here, once, so that it follows the
+  // same rule as they do: a base URL saved in the dashboard never gets it.
+  const config = parsed.data;
+  return { ...config, EMBEDDING_API_KEY: config.EMBEDDING_API_KEY ?? config.OPENAI_API_KEY, CHAT_API_KEY: config.CHAT_API_KEY ?? config.OPENAI_API_KEY };
 }

@@ -12,13 +12,13 @@ import { createTermStats } from '../services/search/term-stats';
 /** Contextual embeddings need both the switch and a chat model; asking for them without one is a configuration error. */
 function createChatContextualizer(config: Config) {
   if (!config.CONTEXTUAL_EMBEDDINGS) return null;
-  const baseURL = config.CHAT_BASE_URL ?? ((config.CHAT_API_KEY ?? config.OPENAI_API_KEY) ? 'https://api.openai.com/v1' : undefined);
+  const baseURL = config.CHAT_BASE_URL ?? (config.CHAT_API_KEY ? 'https://api.openai.com/v1' : undefined);
   if (!baseURL || !config.CHAT_MODEL) {
     throw new ConfigError([{ variable: 'CONTEXTUAL_EMBEDDINGS', message: 'needs CHAT_MODEL and CHAT_BASE_URL (or an API key) to be set' }]);
   }
   return createContextualizer({
     baseURL,
-    apiKey: config.CHAT_API_KEY ?? config.OPENAI_API_KEY,
+    apiKey: config.CHAT_API_KEY,
     model: config.CHAT_MODEL,
     concurrency: config.CONTEXTUAL_CONCURRENCY,
   });
@@ -30,7 +30,7 @@ export function createIngestDeps(config: Config, database: DatabaseHandle, logge
     db: database.db,
     embedder: createEmbedder({
       baseURL: config.EMBEDDING_BASE_URL,
-      apiKey: config.EMBEDDING_API_KEY ?? config.OPENAI_API_KEY,
+      apiKey: config.EMBEDDING_API_KEY,
       model: config.EMBEDDING_MODEL,
       dimensions: config.EMBEDDING_DIMENSIONS,
       sendDimensions: config.EMBEDDING_SEND_DIMENSIONS,

@@ -5,6 +5,8 @@ import { settings } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
 import { loadConfig } from '../../server/config';
 import { isAppError } from '../../server/errors';
+import { createLogger } from '../../server/logger';
+import { createIngestDeps } from '../../server/runtime/providers';
 import { withProviderSettings } from '../../server/services/providers/provider-config';
 import {
   getProviderSettings,
@@ -14,6 +16,7 @@ import {
   updateProviderSettings,
 } from '../../server/services/providers/provider-settings';
 import { createSecretBox } from '../../server/services/security/secret-box';
+import { startFakeOpenAI } from '../fixtures/fake-openai';
 import { createTestDatabase } from '../helpers/db';
 
 const SECRET = `test-secret-${randomBytes(24).toString('hex')}`;
@@ -248,6 +251,23 @@ describe('keys and endpoints', () => {
     const config = await withProviderSettings(database.db, box, base);
     expect(config.EMBEDDING_BASE_URL).toBe('https://elsewhere.example/v1');
     expect(config.EMBEDDING_API_KEY).toBeUndefined();
+  });
+
+  it('never sends OPENAI_API_KEY to a base URL saved in the dashboard', async () => {
+    const fake = await startFakeOpenAI({ dimensions: 8 });
+    try {
+      const base = loadConfig({ OPENAI_API_KEY: 'sk-openai-env', EMBEDDING_DIMENSIONS: '8', CHAT_MODEL: 'gpt-x' });
+      await updateProviderSettings(database.db, box, { embedding: { baseUrl: fake.url, model: 'm' }, chat: { baseUrl: fake.url } }, USER);
+      const config = await withProviderSettings(database.db, box, base);
+      expect([config.EMBEDDING_API_KEY, config.CHAT_API_KEY]).toEqual([undefined, undefined]);
+      const deps = createIngestDeps(config, database, createLogger('silent'));
+      await deps.embedder.embed(['a text']);
+      await deps.summarizer!.summarizeCode([{ code: 'x = 1', language: 'python', context: '' }] as never).catch(() => []);
+      expect(fake.requests.length).toBeGreaterThanOrEqual(2);
+      for (const request of fake.requests) expect(request.headers.authorization ?? '').not.toContain('sk-openai-env');
+    } finally {
+      await fake.close();
+    }
   });
 });
 

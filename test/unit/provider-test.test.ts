@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config';
 import { testProviderSchema } from '../../server/schemas/provider-settings';
 import type { ProviderSettingsView } from '../../server/services/providers/provider-settings';
 import { type ProviderBase, resolveTestTarget, type SavedProviders, testProviderConnection } from '../../server/services/providers/test-provider';
@@ -145,10 +146,11 @@ describe('provider connection test: which key goes where', () => {
   });
 
   it("sends the environment's keys only to the environment's address", () => {
-    const env = base({ EMBEDDING_BASE_URL: 'http://env.example/v1', EMBEDDING_API_KEY: 'sk-env-embedding', OPENAI_API_KEY: 'sk-openai-env' });
+    const env = base({ EMBEDDING_BASE_URL: 'http://env.example/v1', EMBEDDING_API_KEY: 'sk-env-embedding' });
     expect(resolveTestTarget(env, nothingSaved, testProviderSchema.parse({ kind: 'embedding' })).apiKey).toBe('sk-env-embedding');
     expect(resolveTestTarget(env, nothingSaved, testProviderSchema.parse({ kind: 'embedding', baseUrl: fake.url })).apiKey).toBeUndefined();
-    const openAiOnly = base({ OPENAI_API_KEY: 'sk-openai-env' });
+    // loadConfig lets OPENAI_API_KEY stand in for both keys, as the server reads it.
+    const openAiOnly = loadConfig({ OPENAI_API_KEY: 'sk-openai-env', EMBEDDING_DIMENSIONS: String(DIMS) });
     expect(resolveTestTarget(openAiOnly, nothingSaved, testProviderSchema.parse({ kind: 'chat', model: 'gpt' })).apiKey).toBe('sk-openai-env');
     expect(resolveTestTarget(openAiOnly, nothingSaved, testProviderSchema.parse({ kind: 'chat', baseUrl: fake.url })).apiKey).toBeUndefined();
     // Removing the saved key (null) falls back to what the environment gives that address.

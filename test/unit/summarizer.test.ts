@@ -147,7 +147,7 @@ describe('summarizeSource', () => {
 });
 
 describe('createSummarizer', () => {
-  const base = { CHAT_BASE_URL: undefined, CHAT_API_KEY: undefined, OPENAI_API_KEY: undefined, CHAT_MODEL: undefined, CONTEXTUAL_CONCURRENCY: 3 };
+  const base = { CHAT_BASE_URL: undefined, CHAT_API_KEY: undefined, CHAT_MODEL: undefined, CONTEXTUAL_CONCURRENCY: 3 };
 
   it('is null without a chat model or anywhere to send requests', () => {
     expect(createSummarizer(base)).toBeNull();
@@ -156,7 +156,7 @@ describe('createSummarizer', () => {
   });
 
   it('uses the configured endpoint, or OpenAI when only a key is set', async () => {
-    expect(createSummarizer({ ...base, CHAT_MODEL: 'gpt-x', OPENAI_API_KEY: 'sk' })?.model).toBe('gpt-x');
+    expect(createSummarizer({ ...base, CHAT_MODEL: 'gpt-x', CHAT_API_KEY: 'sk' })?.model).toBe('gpt-x');
     const s = createSummarizer({ ...base, CHAT_MODEL: 'local-chat', CHAT_BASE_URL: fake.url, CHAT_API_KEY: 'k' })!;
     expect(await s.summarizeCode([example('a')])).toEqual([{ name: 'Name a', summary: 'Does 0.' }]);
     expect(fake.requests[0]!.body.model).toBe('local-chat');

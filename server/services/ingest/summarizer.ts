@@ -173,7 +173,6 @@ export function createOpenAISummarizer(opts: OpenAISummarizerOptions): Summarize
 export type SummarizerConfig = {
   CHAT_BASE_URL?: string;
   CHAT_API_KEY?: string;
-  OPENAI_API_KEY?: string;
   CHAT_MODEL?: string;
   CONTEXTUAL_CONCURRENCY: number;
 };
@@ -184,7 +183,7 @@ export type SummarizerConfig = {
  * summaries then stay deterministic.
  */
 export function createSummarizer(config: SummarizerConfig, deps: { logger?: Logger } = {}): Summarizer | null {
-  const apiKey = config.CHAT_API_KEY ?? config.OPENAI_API_KEY;
+  const apiKey = config.CHAT_API_KEY;
   const baseURL = config.CHAT_BASE_URL ?? (apiKey ? 'https://api.openai.com/v1' : undefined);
   if (!baseURL || !config.CHAT_MODEL) return null;
   return createOpenAISummarizer({ baseURL, apiKey, model: config.CHAT_MODEL, concurrency: config.CONTEXTUAL_CONCURRENCY, logger: deps.logger });

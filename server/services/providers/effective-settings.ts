@@ -19,7 +19,6 @@ export type EffectiveConfig = {
   EMBEDDING_API_KEY?: string;
   EMBEDDING_BATCH_SIZE: number;
   EMBEDDING_CONCURRENCY: number;
-  OPENAI_API_KEY?: string;
   CHAT_BASE_URL?: string;
   CHAT_MODEL?: string;
   CHAT_API_KEY?: string;
@@ -46,12 +45,12 @@ const sourceOf = (saved: unknown, env: unknown): ValueSource => (saved != null ?
 export function effectiveSettings(config: EffectiveConfig, base: EffectiveConfig, view: ProviderSettingsView) {
   const embedding = resolveEmbeddingSettings({
     baseURL: config.EMBEDDING_BASE_URL,
-    apiKey: config.EMBEDDING_API_KEY ?? config.OPENAI_API_KEY,
+    apiKey: config.EMBEDDING_API_KEY,
     model: config.EMBEDDING_MODEL,
     dimensions: config.EMBEDDING_DIMENSIONS,
   });
   const offline = embedding.kind === 'hash';
-  const chatKey = config.CHAT_API_KEY ?? config.OPENAI_API_KEY;
+  const chatKey = config.CHAT_API_KEY;
   const chatBaseUrl = config.CHAT_BASE_URL ?? (chatKey ? DEFAULT_BASE_URL : null);
   const keySource = (saved: boolean, env: string | undefined): ValueSource | 'none' => (saved ? 'saved' : env ? 'environment' : 'none');
   return {
@@ -64,7 +63,7 @@ export function effectiveSettings(config: EffectiveConfig, base: EffectiveConfig
         baseUrl: sourceOf(view.embedding.baseUrl, base.EMBEDDING_BASE_URL),
         model: sourceOf(view.embedding.model, base.EMBEDDING_MODEL),
         dimensions: view.embedding.dimensions != null ? 'saved' : ('environment' as ValueSource),
-        apiKey: keySource(view.embedding.apiKey.set, config.EMBEDDING_API_KEY ?? config.OPENAI_API_KEY),
+        apiKey: keySource(view.embedding.apiKey.set, config.EMBEDDING_API_KEY),
       },
       /** What an empty field falls back to: the environment's value, or the built-in default. */
       fallback: {

@@ -95,7 +95,7 @@ export function resolveTestTarget(base: ProviderBase, saved: SavedProviders, inp
     baseUrl: baseUrl ?? envUrl,
     model: model ?? (kind === 'embedding' ? base.EMBEDDING_MODEL : base.CHAT_MODEL),
     dimensions: dimensions ?? base.EMBEDDING_DIMENSIONS,
-    apiKey: key ?? (sameEndpoint ? (envKey ?? base.OPENAI_API_KEY) : undefined),
+    apiKey: key ?? (sameEndpoint ? envKey : undefined),
     sendDimensions: base.EMBEDDING_SEND_DIMENSIONS,
   };
 }
