@@ -338,7 +338,7 @@ export async function createMcpHttpHandler(runtime: Runtime, opts: McpHttpOption
     transport.onerror = (err) => logger.debug('MCP transport', { session: row.id, error: err });
     server.server.onerror = (err) => logger.debug('MCP protocol', { session: row.id, error: err });
     await server.connect(transport);
-    // Set after connect, which wraps send: an answered request frees its id, and SDK-made errors lose their doubled prefix.
+    // Every message out passes here: an answered request frees its id, and SDK-made errors lose their doubled prefix.
     const send = transport.send.bind(transport);
     transport.send = (message, options) => {
       if ('id' in message && ('result' in message || 'error' in message) && message.id !== null && message.id !== undefined)

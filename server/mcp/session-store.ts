@@ -6,8 +6,8 @@ import type { Database } from '../../db/types';
 export const SESSION_IDLE_MS = 24 * 3_600_000;
 /** last_seen_at is written at most this often per session, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
-/** Closed and expired rows are kept this long (session_info, debugging), then deleted. */
-const KEEP_ENDED_MS = 7 * 24 * 3_600_000;
+/** Closed and expired rows are kept this long (debugging), then deleted: a key opening sessions all day leaves a day's rows at most. */
+const KEEP_ENDED_MS = 24 * 3_600_000;
 
 export type SessionRow = typeof mcpSessions.$inferSelect;
 
@@ -77,7 +77,7 @@ export async function openSessionsOf(db: Database, keyId: string, now = Date.now
     .orderBy(asc(mcpSessions.lastSeenAt), asc(mcpSessions.createdAt));
 }
 
-/** Deletes sessions that ended (or went idle) over a week ago. */
+/** Deletes sessions that ended (or went idle) over a day ago. */
 export async function pruneSessions(db: Database, now = Date.now()): Promise<void> {
   const before = new Date(now - KEEP_ENDED_MS);
   await db

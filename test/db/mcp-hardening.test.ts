@@ -3,6 +3,7 @@ import type { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mcpSessions } from '../../db/schema';
+import { pruneSessions } from '../../server/mcp/session-store';
 import { createApiKey } from '../../server/services/auth/api-keys';
 import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import {
@@ -178,6 +179,25 @@ describe('1. sessions cannot exhaust memory', () => {
     } finally {
       await quick.close();
     }
+  });
+});
+
+describe('1. ended sessions leave the disk too', () => {
+  it('deletes the rows of sessions that ended over a day ago', async () => {
+    const old = await rawSession(host.url, keys.read);
+    const recent = await rawSession(host.url, keys.read);
+    const day = 24 * 3_600_000;
+    await rt.database.db
+      .update(mcpSessions)
+      .set({ closedAt: new Date(Date.now() - 2 * day) })
+      .where(eq(mcpSessions.id, old.sessionId));
+    await rt.database.db
+      .update(mcpSessions)
+      .set({ closedAt: new Date(Date.now() - 3_600_000) })
+      .where(eq(mcpSessions.id, recent.sessionId));
+    await pruneSessions(rt.database.db);
+    expect(await sessionRow(old.sessionId)).toBeUndefined();
+    expect(await sessionRow(recent.sessionId)).toBeDefined();
   });
 });
 
