@@ -171,6 +171,8 @@ describe('archon mcp over stdio', () => {
     expect(textOf(await client.callTool({ name: 'find_projects', arguments: { project_id: '00000000-0000-4000-8000-000000000000' } }))).toBe(
       "Not found: Project '00000000-0000-4000-8000-000000000000' does not exist",
     );
+    // An error the SDK makes carries its code once, over stdio as over HTTP.
+    await expect(client.getPrompt({ name: 'nope' })).rejects.toThrow(/^MCP error -32602: Prompt nope not found$/);
     await client.close();
   });
 
