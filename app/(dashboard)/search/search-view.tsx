@@ -127,8 +127,6 @@ export function SearchView() {
             type="search"
             value={draft}
             maxLength={MAX_QUERY}
-            // biome-ignore lint/a11y/noAutofocus: the page exists to type a query; focus goes there as on any search page
-            autoFocus={!state.q}
             autoComplete="off"
             spellCheck={false}
             placeholder={state.tab === 'code' ? 'Search code examples…' : 'Search documentation, guides and notes…'}
