@@ -25,7 +25,10 @@ export function Highlighted({ text, pattern }: { text: string; pattern: RegExp |
     const start = m.index ?? 0;
     if (start > last) parts.push(text.slice(last, start));
     parts.push(
-      <mark key={start} className="rounded-[3px] bg-warning-subtle px-0.5 font-medium text-foreground ring-1 ring-warning/40 ring-inset dark:ring-warning/20">
+      <mark
+        key={start}
+        className="rounded-[3px] bg-warning-subtle px-0.5 font-medium text-foreground ring-1 ring-warning/40 ring-inset dark:ring-warning/20"
+      >
         {m[0]}
       </mark>,
     );
