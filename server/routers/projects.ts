@@ -11,6 +11,9 @@ import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const projectsRouter = router({
   list: readProcedure.input(listProjectsSchema).query(({ ctx, input }) => projects.listProjects(ctx.db, input)),
+  /** The dashboard's list: each project with its task counts per status, documents and last activity. */
+  summaries: readProcedure.input(listProjectsSchema).query(({ ctx, input }) => projects.listProjectSummaries(ctx.db, input)),
+  summary: readProcedure.input(projectIdSchema).query(({ ctx, input }) => projects.getProjectSummary(ctx.db, input.id)),
   byId: readProcedure.input(projectIdSchema).query(({ ctx, input }) => projects.getProject(ctx.db, input.id)),
   create: writeProcedure.input(createProjectSchema).mutation(({ ctx, input }) => projects.createProject(ctx.db, input)),
   update: writeProcedure.input(updateProjectSchema).mutation(({ ctx, input }) => projects.updateProject(ctx.db, input)),

@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, ilike, ne, or, sql } from 'drizzle-orm';
-import { projectSources, projects, sources } from '../../../db/schema';
+import { and, asc, count, desc, eq, ilike, inArray, max, ne, or, sql } from 'drizzle-orm';
+import { projectDocuments, projectSources, projects, sources, taskEvents, tasks } from '../../../db/schema';
+import { TASK_STATUSES, type TaskStatus } from '../../../db/schema/tasks';
 import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { notFound } from '../../errors';
@@ -131,4 +132,82 @@ export async function listProjectSources(db: Database, projectId: string) {
     .innerJoin(sources, eq(sources.id, projectSources.sourceId))
     .where(eq(projectSources.projectId, projectId))
     .orderBy(asc(sources.title));
+}
+
+/** A project as the projects list shows it: its tasks per column, archived ones, documents and when anything last changed. */
+export type ProjectSummary = Omit<Project, 'features' | 'data'> & {
+  taskCounts: Record<TaskStatus, number>;
+  archivedTasks: number;
+  documentCount: number;
+  /** The newest of: a task change (any event, deletes too), a document edit, the project's own edit. */
+  lastActivityAt: Date;
+};
+
+async function summarise(db: Database, rows: Omit<Project, 'features' | 'data'>[]): Promise<ProjectSummary[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  // Three grouped reads for the whole page, whatever its size; each is served by an index on project_id.
+  const [taskRows, eventRows, docRows] = await Promise.all([
+    db
+      .select({ projectId: tasks.projectId, status: tasks.status, archived: tasks.archived, n: count() })
+      .from(tasks)
+      .where(and(inArray(tasks.projectId, ids), sql`${tasks.parentId} is null`))
+      .groupBy(tasks.projectId, tasks.status, tasks.archived),
+    db
+      .select({ projectId: taskEvents.projectId, at: max(taskEvents.createdAt) })
+      .from(taskEvents)
+      .where(inArray(taskEvents.projectId, ids))
+      .groupBy(taskEvents.projectId),
+    db
+      .select({ projectId: projectDocuments.projectId, n: count(), at: max(projectDocuments.updatedAt) })
+      .from(projectDocuments)
+      .where(inArray(projectDocuments.projectId, ids))
+      .groupBy(projectDocuments.projectId),
+  ]);
+  return rows.map((p) => {
+    const taskCounts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+    let archivedTasks = 0;
+    for (const r of taskRows) {
+      if (r.projectId !== p.id) continue;
+      if (r.archived) archivedTasks += r.n;
+      else taskCounts[r.status] += r.n;
+    }
+    const events = eventRows.find((r) => r.projectId === p.id)?.at;
+    const docs = docRows.find((r) => r.projectId === p.id);
+    const times = [p.updatedAt, events, docs?.at].filter((t): t is Date => t instanceof Date);
+    const lastActivityAt = new Date(Math.max(...times.map((t) => t.getTime())));
+    return { ...p, taskCounts, archivedTasks, documentCount: docs?.n ?? 0, lastActivityAt };
+  });
+}
+
+const { features: _f, data: _d, ...summaryColumns } = projectColumns;
+
+/**
+ * The projects list of the dashboard: pinned first, then alphabetical (as
+ * listProjects), each with its top-level task counts per status (archived
+ * ones apart), its document count and its last activity.
+ */
+export async function listProjectSummaries(db: Database, input: ListProjectsInput): Promise<Page<ProjectSummary>> {
+  const where = input.query
+    ? or(ilike(projects.title, `%${escapeLike(input.query)}%`), ilike(projects.description, `%${escapeLike(input.query)}%`))
+    : undefined;
+  const [rows, [total]] = await Promise.all([
+    db
+      .select(summaryColumns)
+      .from(projects)
+      .where(where)
+      .orderBy(desc(projects.pinned), asc(sql`lower(${projects.title})`), asc(projects.id))
+      .limit(input.limit)
+      .offset(input.offset),
+    db.select({ n: count() }).from(projects).where(where),
+  ]);
+  return { items: await summarise(db, rows), total: total?.n ?? 0, limit: input.limit, offset: input.offset };
+}
+
+/** One project's summary (listProjectSummaries), for its page header and its delete confirmation. */
+export async function getProjectSummary(db: Database, id: string): Promise<ProjectSummary> {
+  const [row] = await db.select(summaryColumns).from(projects).where(eq(projects.id, id));
+  if (!row) throw notFound('Project', id);
+  const [summary] = await summarise(db, [row]);
+  return summary!;
 }
