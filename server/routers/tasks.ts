@@ -2,15 +2,18 @@ import { CHANNELS } from '../realtime/channels';
 import { openEventStream } from '../realtime/event-stream';
 import {
   archiveTaskSchema,
+  boardTasksSchema,
   createTaskSchema,
   listTasksSchema,
   moveTaskSchema,
   onTaskChangeSchema,
   taskCountsSchema,
+  taskHistorySchema,
   taskIdSchema,
   updateTaskSchema,
 } from '../schemas/tasks';
 import { getProject } from '../services/projects/projects';
+import { boardTasks, taskHistory, taskLinks } from '../services/tasks/task-board';
 import { latestTaskEventId, taskEventsAfter } from '../services/tasks/task-events';
 import * as tasks from '../services/tasks/tasks';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
@@ -18,6 +21,12 @@ import { readProcedure, router, writeProcedure } from '../trpc/init';
 export const tasksRouter = router({
   list: readProcedure.input(listTasksSchema).query(({ ctx, input }) => tasks.listTasks(ctx.db, input)),
   byId: readProcedure.input(taskIdSchema).query(({ ctx, input }) => tasks.getTask(ctx.db, input.id)),
+  /** Every task of a project, subtasks included, without descriptions, and the event id to subscribe from. */
+  board: readProcedure.input(boardTasksSchema).query(({ ctx, input }) => boardTasks(ctx.db, input)),
+  /** The sources and code examples a task links to, with their titles and a preview of the code. */
+  links: readProcedure.input(taskIdSchema).query(({ ctx, input }) => taskLinks(ctx.db, input.id)),
+  /** What changed in a task and its subtasks, newest first, from the task events. */
+  history: readProcedure.input(taskHistorySchema).query(({ ctx, input }) => taskHistory(ctx.db, input)),
   counts: readProcedure.input(taskCountsSchema).query(({ ctx, input }) => tasks.countTasks(ctx.db, input)),
   create: writeProcedure.input(createTaskSchema).mutation(({ ctx, input }) => tasks.createTask(ctx.db, input)),
   update: writeProcedure.input(updateTaskSchema).mutation(({ ctx, input }) => tasks.updateTask(ctx.db, input)),

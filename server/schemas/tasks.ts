@@ -69,6 +69,16 @@ export const onTaskChangeSchema = z.object({
   lastEventId: lastEventIdSchema,
 });
 
+/** Every task of a project for the board and the table (tasks.board). */
+export const boardTasksSchema = z.object({ projectId: uuidSchema, includeArchived: z.boolean().default(false) });
+
+/** A task's change history, newest first; `before` pages back from an entry id. */
+export const taskHistorySchema = z.object({
+  id: uuidSchema,
+  limit: z.number().int().min(1).max(200).default(50),
+  before: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
 export type CreateTaskInput = z.infer<typeof createTaskSchema>;
 export type UpdateTaskInput = z.infer<typeof updateTaskSchema>;
 export type MoveTaskInput = z.infer<typeof moveTaskSchema>;

@@ -12,6 +12,7 @@ import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
  */
 const NEEDS_INPUT = [
   'projects.byId',
+  'projects.summary',
   'projects.features',
   'projects.sources',
   // Lists inside a parent: the parent is required, everything else has a default.
@@ -21,6 +22,9 @@ const NEEDS_INPUT = [
   'versions.get',
   'tasks.byId',
   'jobs.get',
+  'tasks.board',
+  'tasks.links',
+  'tasks.history',
   'knowledge.source',
   'knowledge.listChunks',
   'knowledge.listCodeExamples',
