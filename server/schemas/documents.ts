@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int4Schema, paginationSchema, tagsSchema, textSchema, titleSchema, uuidSchema } from './common';
+import { int4Schema, jsonValueSchema, paginationSchema, tagsSchema, textSchema, titleSchema, uuidSchema } from './common';
 
 export const MAX_DOCUMENT_CHARS = 2_000_000;
 
@@ -64,8 +64,19 @@ export const restoreVersionSchema = versionTarget
   .extend({ versionNumber: int4Schema, restoredBy: titleSchema(100).default('User') })
   .superRefine(requireTarget);
 
+/** A project's features or data list, as the dashboard edits it: read with its version, saved against that version. */
+export const fieldTargetSchema = z.object({ projectId: uuidSchema, fieldName: z.enum(['features', 'data']) });
+export const saveFieldSchema = fieldTargetSchema.extend({
+  content: z.array(jsonValueSchema).max(1000, 'at most 1000 entries'),
+  // 0 for a list that has no version yet (a project created with it empty).
+  expectedVersion: z.number().int().min(0).max(2_147_483_647).optional(),
+  changeSummary: textSchema(1000).optional(),
+});
+
 export type CreateDocumentInput = z.infer<typeof createDocumentSchema>;
 export type UpdateDocumentInput = z.infer<typeof updateDocumentSchema>;
 export type ListDocumentsInput = z.infer<typeof listDocumentsSchema>;
 export type VersionTarget = z.infer<typeof versionTargetSchema>;
 export type ListVersionsInput = z.infer<typeof listVersionsSchema>;
+export type FieldTarget = z.infer<typeof fieldTargetSchema>;
+export type SaveFieldInput = z.infer<typeof saveFieldSchema>;

@@ -193,6 +193,22 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...badVersionNumber(docTarget),
       ...badTitle('restoredBy', 100)({ ...docTarget, versionNumber: 1 }),
     ],
+    'versions.field': [
+      ...notAnObject,
+      without(field, 'projectId'),
+      without(field, 'fieldName'),
+      ...badUuid('projectId')({ fieldName: 'data' }),
+      ...bad('fieldName', 'document', 'FEATURES', '', 1)(field),
+    ],
+    'versions.saveField': [
+      ...notAnObject,
+      without({ ...field, content: [] }, 'content'),
+      ...badUuid('projectId')({ fieldName: 'data', content: [] }),
+      ...bad('fieldName', 'document', 'docs', null)({ ...field, content: [] }),
+      ...bad('content', 'x', {}, null, Array(1001).fill(1), ['a\0b'], [{ 'k\0': 1 }])(field),
+      ...bad('expectedVersion', -1, 1.5, '1', 2 ** 40)({ ...field, content: [] }),
+      ...bad('changeSummary', 'a\0b', long(1001))({ ...field, content: [] }),
+    ],
     'tasks.list': [
       ...notAnObject,
       ...badUuid('projectId')({}),

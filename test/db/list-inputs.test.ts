@@ -20,6 +20,7 @@ const NEEDS_INPUT = [
   'documents.byId',
   'versions.list',
   'versions.get',
+  'versions.field',
   'tasks.byId',
   'jobs.get',
   'tasks.board',

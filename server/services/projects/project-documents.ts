@@ -22,29 +22,44 @@ const summaryColumns = {
   updatedAt: projectDocuments.updatedAt,
 };
 const documentColumns = { ...summaryColumns, content: projectDocuments.content };
+/**
+ * Who made the latest version (an edit of the title or content, or a restore): shown as "edited by".
+ * Spelled out, as drizzle writes columns of a one-table select unqualified, which inside the subquery would name its own.
+ */
+const updatedBy = sql<string | null>`(
+  select v.created_by from document_versions v
+  where v.project_id = project_documents.project_id and v.field_name = 'document' and v.document_id = project_documents.id
+  order by v.version_number desc limit 1)`;
 
 export type ProjectDocument = Awaited<ReturnType<typeof getDocument>>;
 
 export async function getDocument(db: Database, id: string) {
-  const [row] = await db.select(documentColumns).from(projectDocuments).where(eq(projectDocuments.id, id));
+  const [row] = await db
+    .select({ ...documentColumns, updatedBy })
+    .from(projectDocuments)
+    .where(eq(projectDocuments.id, id));
   if (!row) throw notFound('Document', id);
   return row;
 }
 
-export async function createDocument(db: Database, input: CreateDocumentInput) {
+/**
+ * `editor` is who is signed in (versions.ts authorOf); the version records them, else the author the
+ * input names. The document's author defaults to the editor too.
+ */
+export async function createDocument(db: Database, input: CreateDocumentInput, editor: string | null = null): Promise<ProjectDocument> {
   return db.transaction(async (tx) => {
     await lockProject(tx, input.projectId);
     const [doc] = await tx
       .insert(projectDocuments)
-      .values({ ...input, author: input.author ?? null })
+      .values({ ...input, author: input.author ?? editor })
       .returning(documentColumns);
-    await snapshotDocument(tx, doc!, 'create', { createdBy: input.author });
-    return doc!;
+    await snapshotDocument(tx, doc!, 'create', { createdBy: editor ?? input.author });
+    return getDocument(tx, doc!.id);
   });
 }
 
 /** Applies an edit; with `expectedVersion`, a concurrent edit makes it fail with CONFLICT instead of overwriting. */
-export async function updateDocument(db: Database, input: UpdateDocumentInput) {
+export async function updateDocument(db: Database, input: UpdateDocumentInput, editor: string | null = null): Promise<ProjectDocument> {
   return db.transaction(async (tx) => {
     const [current] = await tx
       .select({ version: projectDocuments.version })
@@ -65,9 +80,9 @@ export async function updateDocument(db: Database, input: UpdateDocumentInput) {
       .where(eq(projectDocuments.id, id))
       .returning(documentColumns);
     if (changes.content !== undefined || changes.title !== undefined) {
-      await snapshotDocument(tx, doc!, 'update', { changeSummary, createdBy: changes.author });
+      await snapshotDocument(tx, doc!, 'update', { changeSummary, createdBy: editor ?? changes.author });
     }
-    return doc!;
+    return getDocument(tx, id);
   });
 }
 
@@ -87,7 +102,7 @@ export async function listDocuments(db: Database, input: ListDocumentsInput): Pr
   );
   const [items, [total]] = await Promise.all([
     db
-      .select(summaryColumns)
+      .select({ ...summaryColumns, updatedBy })
       .from(projectDocuments)
       .where(where)
       .orderBy(desc(projectDocuments.updatedAt), asc(projectDocuments.id))
@@ -122,6 +137,6 @@ export async function restoreDocumentVersion(db: Database, input: { documentId: 
       changeSummary: `Restored version ${input.versionNumber}`,
       createdBy: input.restoredBy,
     });
-    return { version: restored, document: doc! };
+    return { version: restored, document: await getDocument(tx, input.documentId) };
   });
 }

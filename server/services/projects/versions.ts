@@ -1,9 +1,10 @@
-import { and, count, desc, eq, isNull, max, type SQL } from 'drizzle-orm';
-import { documentVersions, projectDocuments, projects } from '../../../db/schema';
+import { and, count, desc, eq, isNull, max, type SQL, sql } from 'drizzle-orm';
+import { documentVersions, projectDocuments, projects, users } from '../../../db/schema';
 import type { Database } from '../../../db/types';
-import { notFound } from '../../errors';
+import { conflict, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
-import type { ListVersionsInput, VersionTarget } from '../../schemas/documents';
+import type { FieldTarget, ListVersionsInput, SaveFieldInput, VersionTarget } from '../../schemas/documents';
+import type { Principal } from '../auth/principal';
 
 type ChangeType = (typeof documentVersions.$inferInsert)['changeType'];
 
@@ -18,7 +19,23 @@ const versionColumns = {
   changeSummary: documentVersions.changeSummary,
   createdBy: documentVersions.createdBy,
   createdAt: documentVersions.createdAt,
+  /** How big the version is without fetching it: characters of a document, entries of a features or data list. */
+  size: sql<number>`case jsonb_typeof(${documentVersions.content})
+    when 'string' then char_length(${documentVersions.content} #>> '{}')
+    when 'array' then jsonb_array_length(${documentVersions.content})
+    else 0 end`.mapWith(Number),
 };
+
+/**
+ * The name a version records as who made it: the signed-in person's name, or
+ * their email when they gave none (an API key acts as its user). Null for the
+ * system (in-process callers, tests), which may name an author itself.
+ */
+export async function authorOf(db: Database, principal: Principal | null | undefined): Promise<string | null> {
+  if (!principal?.userId) return null;
+  const [user] = await db.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, principal.userId));
+  return user ? user.name.trim() || user.email : principal.email;
+}
 
 function targetWhere(target: VersionTarget): SQL {
   return target.documentId
@@ -157,5 +174,61 @@ export async function restoreFieldVersion(
       changeSummary: `Restored version ${input.versionNumber}`,
       createdBy: input.restoredBy,
     });
+  });
+}
+
+const fieldColumn = (fieldName: FieldTarget['fieldName']) => (fieldName === 'features' ? projects.features : projects.data);
+
+/**
+ * A project's features or data list with its version: the number of its latest
+ * snapshot (0 before the first), which a save passes back as `expectedVersion`.
+ * Every write of the list is snapshotted, so the number moves with each change.
+ */
+export async function getField(db: Database, input: FieldTarget) {
+  const [project] = await db
+    .select({ content: fieldColumn(input.fieldName), updatedAt: projects.updatedAt })
+    .from(projects)
+    .where(eq(projects.id, input.projectId));
+  if (!project) throw notFound('Project', input.projectId);
+  const [latest] = await db
+    .select({ versionNumber: documentVersions.versionNumber, createdBy: documentVersions.createdBy, createdAt: documentVersions.createdAt })
+    .from(documentVersions)
+    .where(targetWhere(input))
+    .orderBy(desc(documentVersions.versionNumber))
+    .limit(1);
+  return {
+    projectId: input.projectId,
+    fieldName: input.fieldName,
+    content: project.content,
+    version: latest?.versionNumber ?? 0,
+    updatedAt: latest?.createdAt ?? project.updatedAt,
+    updatedBy: latest?.createdBy ?? null,
+  };
+}
+
+/**
+ * Replaces a project's features or data list and records it as a version.
+ * With `expectedVersion`, a change made meanwhile (a save, a restore, a
+ * projects.update) makes it fail with CONFLICT instead of being overwritten.
+ */
+export async function saveField(db: Database, input: SaveFieldInput & { savedBy?: string | null }) {
+  return db.transaction(async (tx) => {
+    await lockProjectFields(tx, input.projectId);
+    const current = (await nextNumber(tx, input)) - 1;
+    if (input.expectedVersion !== undefined && input.expectedVersion !== current) {
+      throw conflict(
+        `The ${input.fieldName} list of project '${input.projectId}' was changed by someone else: it is at version ${current}, your edit was based on version ${input.expectedVersion}`,
+        { currentVersion: current },
+      );
+    }
+    await tx
+      .update(projects)
+      .set({ [input.fieldName]: input.content, updatedAt: new Date() })
+      .where(eq(projects.id, input.projectId));
+    await snapshotProjectField(tx, input.projectId, input.fieldName, input.content, 'update', {
+      changeSummary: input.changeSummary,
+      createdBy: input.savedBy ?? undefined,
+    });
+    return getField(tx, input);
   });
 }
