@@ -222,6 +222,20 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...badOffset({}),
     ],
     'tasks.byId': idOnly(s.task),
+    'tasks.board': [
+      ...notAnObject,
+      { input: {}, field: 'projectId' },
+      ...badUuid('projectId')({}),
+      ...bad('includeArchived', 'yes', 1, null)({ projectId: s.project }),
+    ],
+    'tasks.links': idOnly(s.task),
+    'tasks.history': [
+      ...notAnObject,
+      { input: {}, field: 'id' },
+      ...badUuid('id')({}),
+      ...bad('limit', 0, -1, 201, 1.5, '10')({ id: s.task }),
+      ...bad('before', 0, -1, 1.5, '1', 2 ** 53)({ id: s.task }),
+    ],
     'tasks.counts': [...notAnObject, ...badUuid('projectId')({})],
     'tasks.create': [
       ...notAnObject,
@@ -237,20 +251,6 @@ function cases(s: Seed): Record<string, BadCase[]> {
       ...badTitle('feature', 100)(task),
       ...bad('sourceIds', 'src', [''], ['   '], [long(201)], Array(101).fill('s'), [1], ['a\0b'])(task),
       ...bad('codeExampleIds', 1, [0], [-1], [1.5], ['1'], [2 ** 53], Array(101).fill(1))(task),
-    ],
-    'tasks.board': [
-      ...notAnObject,
-      { input: {}, field: 'projectId' },
-      ...badUuid('projectId')({}),
-      ...bad('includeArchived', 'yes', 1, null)({ projectId: s.project }),
-    ],
-    'tasks.links': idOnly(s.task),
-    'tasks.history': [
-      ...notAnObject,
-      { input: {}, field: 'id' },
-      ...badUuid('id')({}),
-      ...bad('limit', 0, -1, 201, 1.5, '10')({ id: s.task }),
-      ...bad('before', 0, -1, 1.5, '1', 2 ** 53)({ id: s.task }),
     ],
     'tasks.update': [
       ...notAnObject,

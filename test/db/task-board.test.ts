@@ -105,7 +105,7 @@ describe('tasks.board', () => {
     const stream = (await caller.tasks.onChange({ projectId: p, lastEventId: board.cursor }))[Symbol.asyncIterator]();
     const next = stream.next();
     await rt.caller.tasks.move({ id: b.id, status: 'doing' });
-    const [id, data] = (await next).value as [string, { kind: string; taskId: string }];
+    const [id, data] = (await next).value as unknown as [string, { kind: string; taskId: string }];
     expect(data).toMatchObject({ kind: 'moved', taskId: b.id });
     expect(Number(id)).toBeGreaterThan(Number(board.cursor));
     controller.abort();

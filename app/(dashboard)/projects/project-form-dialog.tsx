@@ -22,6 +22,8 @@ import { describeError, fieldErrorsOf } from '../../_lib/errors';
 import { type RouterOutputs, useTRPC } from '../../_lib/trpc';
 
 export type Project = RouterOutputs['projects']['byId'];
+/** What the form edits: any shape of a project that has these. */
+type Editable = Pick<Project, 'id' | 'title' | 'description' | 'githubRepo'>;
 
 type Errors = { title?: string; githubRepo?: string; description?: string; form?: string };
 
@@ -39,7 +41,7 @@ export function ProjectFormDialog({
   open: boolean;
   onOpenChange: (open: boolean) => void;
   /** The project to edit; leave out to create one. */
-  project?: Project;
+  project?: Editable;
   onCreated?: (project: Project) => void;
 }) {
   const trpc = useTRPC();

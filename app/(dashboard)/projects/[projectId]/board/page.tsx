@@ -1,9 +1,20 @@
 import type { Metadata } from 'next';
+import { Suspense } from 'react';
 import { requireUser } from '../../../../_lib/server/session';
+import { ProjectTasks } from '../project-tasks';
+import { BoardView } from './board-view';
 
 export const metadata: Metadata = { title: 'Board' };
 
-export default async function BoardPage() {
+/** The project's kanban board, live for everyone on it. */
+export default async function BoardPage({ params }: { params: Promise<{ projectId: string }> }) {
   await requireUser();
-  return <p className="text-sm text-muted-foreground">The board is on its way.</p>;
+  const { projectId } = await params;
+  return (
+    <Suspense>
+      <ProjectTasks projectId={projectId}>
+        <BoardView />
+      </ProjectTasks>
+    </Suspense>
+  );
 }

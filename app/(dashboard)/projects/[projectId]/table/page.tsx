@@ -1,9 +1,20 @@
 import type { Metadata } from 'next';
+import { Suspense } from 'react';
 import { requireUser } from '../../../../_lib/server/session';
+import { ProjectTasks } from '../project-tasks';
+import { TableView } from './table-view';
 
 export const metadata: Metadata = { title: 'Table' };
 
-export default async function TablePage() {
+/** The project's tasks as a sortable table with inline edits, live like the board. */
+export default async function TablePage({ params }: { params: Promise<{ projectId: string }> }) {
   await requireUser();
-  return <p className="text-sm text-muted-foreground">The table is on its way.</p>;
+  const { projectId } = await params;
+  return (
+    <Suspense>
+      <ProjectTasks projectId={projectId}>
+        <TableView />
+      </ProjectTasks>
+    </Suspense>
+  );
 }

@@ -1,0 +1,631 @@
+'use client';
+
+import {
+  type Announcements,
+  type CollisionDetection,
+  closestCorners,
+  DndContext,
+  type DragEndEvent,
+  type DragOverEvent,
+  DragOverlay,
+  type DragStartEvent,
+  KeyboardSensor,
+  MeasuringStrategy,
+  PointerSensor,
+  pointerWithin,
+  type UniqueIdentifier,
+  useDroppable,
+  useSensor,
+  useSensors,
+} from '@dnd-kit/core';
+import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
+import { CSS } from '@dnd-kit/utilities';
+import { Archive, BookOpen, CircleCheckBig, GripVertical, MoreHorizontal, Plus, SearchX, Trash2 } from 'lucide-react';
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { Badge } from '../../../../_components/ui/badge';
+import { Button } from '../../../../_components/ui/button';
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuLabel,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from '../../../../_components/ui/dropdown-menu';
+import { EmptyState } from '../../../../_components/ui/empty-state';
+import { ErrorState } from '../../../../_components/ui/error-state';
+import { Input } from '../../../../_components/ui/input';
+import { Skeleton } from '../../../../_components/ui/skeleton';
+import { Spinner } from '../../../../_components/ui/spinner';
+import { cn } from '../../../../_lib/cn';
+import { useSession } from '../../../../_lib/session';
+import { AssigneeMark, type BoardTask, PRIORITY, STATUS, STATUSES, type TaskStatus } from '../../task-meta';
+import { DeleteTaskDialog } from '../delete-task-dialog';
+import { useLiveTasks, useTaskActions, useTasksView } from '../live-tasks';
+import { TaskEditor, useOpenTask } from '../task-editor';
+import { isFiltered, TaskFiltersBar, taskMatcher, useTaskFilters } from '../task-filters';
+import { placeOf } from '../tasks-store';
+
+type Columns = Record<TaskStatus, string[]>;
+const COLUMN_PREFIX = 'column:';
+const columnId = (s: TaskStatus) => `${COLUMN_PREFIX}${s}`;
+const isColumnId = (id: UniqueIdentifier): id is `column:${TaskStatus}` => String(id).startsWith(COLUMN_PREFIX);
+
+function findColumn(columns: Columns, id: UniqueIdentifier): TaskStatus | undefined {
+  if (isColumnId(id)) return String(id).slice(COLUMN_PREFIX.length) as TaskStatus;
+  return STATUSES.find((s) => columns[s].includes(String(id)));
+}
+
+/** Pointer first (what is under the cursor), then the closest corners; keyboard moves use the closest corners. */
+const collision: CollisionDetection = (args) => {
+  if (args.pointerCoordinates) {
+    const within = pointerWithin(args);
+    const cards = within.filter((c) => !isColumnId(c.id));
+    if (cards.length) return cards;
+    if (within.length) {
+      // Over a column's empty space: the nearest card in it, or the column itself.
+      const column = within[0]!.id;
+      const inColumn = args.droppableContainers.filter((c) => c.data.current?.sortable?.containerId === String(column).slice(COLUMN_PREFIX.length));
+      const near = closestCorners({ ...args, droppableContainers: inColumn });
+      return near.length ? near : within;
+    }
+  }
+  return closestCorners(args);
+};
+
+const Card = memo(function Card({
+  task,
+  done,
+  total,
+  sources,
+  canWrite,
+  overlay = false,
+  onOpen,
+  onMenu,
+}: {
+  task: BoardTask;
+  done: number;
+  total: number;
+  sources: string;
+  canWrite: boolean;
+  overlay?: boolean;
+  onOpen: (id: string) => void;
+  onMenu?: (task: BoardTask) => React.ReactNode;
+}) {
+  const priority = PRIORITY[task.priority];
+  const PriorityIcon = priority.icon;
+  const titleId = `card-title-${task.id}`;
+  return (
+    <article
+      aria-labelledby={titleId}
+      className={cn(
+        'group/card relative rounded-lg border border-border bg-surface px-3 pb-2.5 pt-2.5 shadow-xs transition-[border-color,box-shadow] hover:border-input',
+        overlay && 'rotate-1 border-input shadow-lg',
+        task.archived && 'opacity-70',
+      )}
+    >
+      <div className="flex items-start gap-1.5">
+        <h3 id={titleId} className="min-w-0 flex-1 text-sm font-medium leading-5">
+          <a
+            href={`?task=${task.id}`}
+            onClick={(e) => {
+              if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+              e.preventDefault();
+              onOpen(task.id);
+            }}
+            className="focus-ring line-clamp-3 break-words rounded-sm hover:underline hover:decoration-muted-foreground/50 hover:underline-offset-2"
+            data-testid="card-title"
+          >
+            {task.title}
+          </a>
+        </h3>
+        {canWrite && onMenu && <div className="-mr-1.5 -mt-0.5 shrink-0">{onMenu(task)}</div>}
+      </div>
+      <div className="mt-2 flex flex-wrap items-center gap-1.5 text-xs text-muted-foreground">
+        {task.priority !== 'medium' && (
+          <span className={cn('inline-flex items-center gap-0.5', priority.text)} title={`Priority: ${priority.label}`}>
+            <PriorityIcon aria-hidden className="size-3.5" />
+            <span className={cn(task.priority === 'low' && 'sr-only')}>{priority.label}</span>
+          </span>
+        )}
+        {task.feature && (
+          <Badge variant="outline" className="max-w-40" title={`Feature: ${task.feature}`}>
+            <span className="truncate">{task.feature}</span>
+          </Badge>
+        )}
+        {total > 0 && (
+          <span className={cn('inline-flex items-center gap-1 tabular-nums', done === total && 'text-success-text')} data-testid="card-subtasks">
+            <CircleCheckBig aria-hidden className="size-3.5" />
+            {done}/{total}
+            <span className="sr-only">subtasks done</span>
+          </span>
+        )}
+        {sources && (
+          <span className="inline-flex min-w-0 items-center gap-1" title={`Sources: ${sources}`} data-testid="card-sources">
+            <BookOpen aria-hidden className="size-3.5 shrink-0" />
+            <span className="max-w-32 truncate">{sources}</span>
+          </span>
+        )}
+        {task.archived && <Badge variant="warning">Archived</Badge>}
+        <span className="ml-auto inline-flex min-w-0 items-center gap-1.5" data-testid="card-assignee">
+          <span className="max-w-28 truncate">{task.assignee}</span>
+          <AssigneeMark name={task.assignee} />
+        </span>
+      </div>
+    </article>
+  );
+});
+
+function SortableCard({
+  task,
+  done,
+  total,
+  sources,
+  canWrite,
+  onOpen,
+  onMenu,
+}: {
+  task: BoardTask;
+  done: number;
+  total: number;
+  sources: string;
+  canWrite: boolean;
+  onOpen: (id: string) => void;
+  onMenu: (task: BoardTask) => React.ReactNode;
+}) {
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({
+    id: task.id,
+    disabled: !canWrite || task.archived,
+  });
+  const draggable = canWrite && !task.archived;
+  return (
+    <li
+      ref={setNodeRef}
+      style={{ transform: CSS.Translate.toString(transform), transition }}
+      className={cn('relative [contain-intrinsic-size:auto_84px] [content-visibility:auto]', isDragging && 'z-10')}
+      data-testid="task-card"
+      data-task-id={task.id}
+      data-status={task.status}
+      // The whole card starts a mouse drag; a click without movement still opens the task (activation distance).
+      onPointerDown={draggable ? (listeners?.onPointerDown as React.PointerEventHandler | undefined) : undefined}
+    >
+      {draggable && (
+        <button
+          type="button"
+          ref={setActivatorNodeRef}
+          {...attributes}
+          onKeyDown={listeners?.onKeyDown as React.KeyboardEventHandler | undefined}
+          aria-label={`Move “${task.title}”`}
+          className="focus-ring absolute -left-2.5 top-2 z-10 grid h-6 w-4 cursor-grab place-items-center rounded-sm bg-surface text-muted-foreground opacity-0 shadow-xs ring-1 ring-border transition-opacity hover:text-foreground focus-visible:opacity-100 group-hover/column:opacity-60 hover:!opacity-100"
+          data-testid="drag-handle"
+        >
+          <GripVertical aria-hidden className="size-3.5" />
+        </button>
+      )}
+      <div className={cn(isDragging && 'opacity-0')}>
+        <Card task={task} done={done} total={total} sources={sources} canWrite={canWrite} onOpen={onOpen} onMenu={onMenu} />
+      </div>
+      {isDragging && <div aria-hidden className="absolute inset-0 rounded-lg border-2 border-dashed border-accent/50 bg-accent-subtle/40" />}
+    </li>
+  );
+}
+
+function QuickAdd({ status, inputRef, onDone }: { status: TaskStatus; inputRef: React.RefObject<HTMLInputElement | null>; onDone: () => void }) {
+  const { create } = useTaskActions();
+  const [title, setTitle] = useState('');
+  return (
+    <form
+      className="px-1"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const t = title.trim();
+        if (!t) return;
+        setTitle('');
+        void create({ title: t, status });
+      }}
+    >
+      <Input
+        ref={inputRef}
+        value={title}
+        onChange={(e) => setTitle(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            onDone();
+          }
+        }}
+        onBlur={() => !title.trim() && onDone()}
+        maxLength={500}
+        placeholder="Task title, then Enter"
+        aria-label={`New task in ${STATUS[status].label}`}
+        data-testid={`quick-add-${status}`}
+        autoFocus
+      />
+    </form>
+  );
+}
+
+function Column({
+  status,
+  ids,
+  view,
+  canWrite,
+  onOpen,
+  onMenu,
+  sourceTitles,
+  filtered,
+}: {
+  status: TaskStatus;
+  ids: string[];
+  view: ReturnType<typeof useTasksView>;
+  canWrite: boolean;
+  onOpen: (id: string) => void;
+  onMenu: (task: BoardTask) => React.ReactNode;
+  sourceTitles: Map<string, string>;
+  filtered: boolean;
+}) {
+  const { setNodeRef, isOver } = useDroppable({ id: columnId(status), data: { column: status } });
+  const [adding, setAdding] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const meta = STATUS[status];
+  const Icon = meta.icon;
+  const creating = view.creating.filter((c) => c.status === status && !c.parentId);
+  const headingId = `column-${status}`;
+  return (
+    <section
+      aria-labelledby={headingId}
+      className={cn(
+        'group/column flex min-h-0 min-w-0 flex-col rounded-xl bg-muted/50 ring-1 ring-border/60 transition-colors',
+        isOver && 'bg-accent-subtle/40 ring-accent/30',
+      )}
+      data-testid={`column-${status}`}
+    >
+      <header className="flex h-10 shrink-0 items-center gap-2 px-3">
+        <Icon aria-hidden className={cn('size-4', meta.text)} />
+        <h2 id={headingId} className="text-sm font-semibold">
+          {meta.label}
+        </h2>
+        <span className="text-sm tabular-nums text-muted-foreground" data-testid="column-count">
+          {ids.length}
+        </span>
+        {canWrite && (
+          <Button
+            variant="ghost"
+            size="icon-sm"
+            className="ml-auto text-muted-foreground"
+            aria-label={`Add a task to ${meta.label}`}
+            onClick={() => (adding ? inputRef.current?.focus() : setAdding(true))}
+            data-testid={`add-task-${status}`}
+          >
+            <Plus aria-hidden />
+          </Button>
+        )}
+      </header>
+      <SortableContext id={status} items={ids} strategy={verticalListSortingStrategy}>
+        <ul
+          ref={setNodeRef}
+          aria-label={`${meta.label} tasks`}
+          className="flex min-h-24 flex-1 flex-col gap-2 overflow-y-auto overscroll-contain px-2 pb-2 pl-3 pt-0.5"
+          data-testid={`column-list-${status}`}
+        >
+          {ids.map((id) => {
+            const task = view.byId.get(id);
+            if (!task) return null;
+            const p = view.progress.get(id);
+            const sources = task.sourceIds.map((s) => sourceTitles.get(s) ?? s).join(', ');
+            return (
+              <SortableCard
+                key={id}
+                task={task}
+                done={p?.done ?? 0}
+                total={p?.total ?? 0}
+                sources={sources}
+                canWrite={canWrite}
+                onOpen={onOpen}
+                onMenu={onMenu}
+              />
+            );
+          })}
+          {creating.map((c) => (
+            <li
+              key={c.tempId}
+              className="flex items-center gap-2 rounded-lg border border-dashed border-border bg-surface/60 px-3 py-2.5 text-sm text-muted-foreground"
+            >
+              <Spinner /> {c.title}
+            </li>
+          ))}
+          {ids.length === 0 && creating.length === 0 && !adding && (
+            <li className="grid flex-1 place-items-center rounded-lg border border-dashed border-border px-3 py-6 text-center text-xs text-muted-foreground">
+              {filtered ? 'No task here matches' : canWrite ? 'Drop a task here' : 'No tasks'}
+            </li>
+          )}
+        </ul>
+      </SortableContext>
+      {canWrite && (
+        <div className="shrink-0 px-2 pb-2">
+          {adding ? (
+            <QuickAdd status={status} inputRef={inputRef} onDone={() => setAdding(false)} />
+          ) : (
+            <Button variant="ghost" size="sm" className="w-full justify-start text-muted-foreground" onClick={() => setAdding(true)}>
+              <Plus aria-hidden /> Add task
+            </Button>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function BoardSkeleton() {
+  return (
+    <div role="status" className="grid grid-cols-1 gap-3 md:grid-cols-2 xl:grid-cols-4">
+      <span className="sr-only">Loading the board</span>
+      {STATUSES.map((s, i) => (
+        <div key={s} className="grid content-start gap-2 rounded-xl bg-muted/50 p-3 ring-1 ring-border/60">
+          <Skeleton className="mb-2 h-4 w-20" />
+          {Array.from({ length: 4 - i }, (_, j) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: static placeholders
+            <Skeleton key={j} className="h-20 w-full rounded-lg" />
+          ))}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** The card's menu: open, move to another column (the way to move without dragging), archive or unarchive, delete. */
+function CardMenu({ task, onOpen, onDelete }: { task: BoardTask; onOpen: (id: string) => void; onDelete: (t: BoardTask) => void }) {
+  const { move, archive, unarchive } = useTaskActions();
+  const { displayName } = useSession();
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger asChild>
+        <Button
+          variant="ghost"
+          size="icon-sm"
+          aria-label={`Actions for “${task.title}”`}
+          className="size-6 text-muted-foreground opacity-0 focus-visible:opacity-100 group-hover/card:opacity-100 data-[state=open]:opacity-100"
+          data-testid="card-menu"
+        >
+          <MoreHorizontal aria-hidden className="size-4" />
+        </Button>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent align="end" className="w-52">
+        <DropdownMenuItem onSelect={() => onOpen(task.id)}>Open</DropdownMenuItem>
+        {!task.archived && (
+          <>
+            <DropdownMenuSeparator />
+            <DropdownMenuLabel>Move to</DropdownMenuLabel>
+            {STATUSES.filter((s) => s !== task.status).map((s) => {
+              const Icon = STATUS[s].icon;
+              return (
+                <DropdownMenuItem key={s} onSelect={() => void move(task, { status: s })} data-testid={`move-to-${s}`}>
+                  <Icon className={STATUS[s].text} /> {STATUS[s].label}
+                </DropdownMenuItem>
+              );
+            })}
+          </>
+        )}
+        <DropdownMenuSeparator />
+        {task.archived ? (
+          <DropdownMenuItem onSelect={() => void unarchive(task)}>
+            <Archive /> Unarchive
+          </DropdownMenuItem>
+        ) : (
+          <DropdownMenuItem onSelect={() => void archive(task, displayName)}>
+            <Archive /> Archive
+          </DropdownMenuItem>
+        )}
+        <DropdownMenuItem variant="destructive" onSelect={() => onDelete(task)}>
+          <Trash2 /> Delete…
+        </DropdownMenuItem>
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}
+
+/**
+ * The board: four columns, cards dragged within and across them by mouse or
+ * keyboard (Space picks up, arrows move, Space drops, Escape cancels; the
+ * live region says where the card is). A drop shows at once and is sent as
+ * tasks.move with the version the card had; if the server refuses, the card
+ * goes back to where the server has it, with a message. While a card is
+ * dragged, other people's changes wait and are applied on drop.
+ */
+export function BoardView() {
+  const { store, load, reload } = useLiveTasks();
+  const view = useTasksView();
+  const { can } = useSession();
+  const canWrite = can('write');
+  const { filters } = useTaskFilters();
+  const { move } = useTaskActions();
+  const openTask = useOpenTask();
+  const dndId = useId();
+  const [dragging, setDragging] = useState<{ id: string; from: TaskStatus; index: number; version: number } | null>(null);
+  const [dragColumns, setDragColumns] = useState<Columns | null>(null);
+  const columnsRef = useRef<Columns | null>(null);
+  const [deleting, setDeleting] = useState<BoardTask | null>(null);
+
+  const matches = useMemo(() => taskMatcher(filters), [filters]);
+  const filtered = isFiltered(filters);
+  const shownColumns = useMemo(() => {
+    const out = {} as Columns;
+    for (const s of STATUSES) out[s] = view.columns[s].filter(matches).map((t) => t.id);
+    return out;
+  }, [view, matches]);
+  const columns = dragColumns ?? shownColumns;
+  const topLevel = useMemo(() => STATUSES.flatMap((s) => view.columns[s]), [view]);
+  const shownCount = STATUSES.reduce((n, s) => n + shownColumns[s].length, 0);
+
+  const sensors = useSensors(
+    useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
+    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
+  );
+
+  const titleOf = useCallback((id: UniqueIdentifier) => view.byId.get(String(id))?.title ?? 'the task', [view]);
+  const where = useCallback((activeId: UniqueIdentifier, overId: UniqueIdentifier | undefined) => {
+    const cols = columnsRef.current;
+    if (!cols || overId == null) return '';
+    const col = findColumn(cols, overId);
+    if (!col) return '';
+    const list = cols[col];
+    const position = isColumnId(overId)
+      ? list.includes(String(activeId))
+        ? list.indexOf(String(activeId)) + 1
+        : list.length + 1
+      : list.indexOf(String(overId)) + 1;
+    const total = list.includes(String(activeId)) ? list.length : list.length + 1;
+    return `${STATUS[col].label}, position ${position} of ${total}`;
+  }, []);
+
+  const announcements: Announcements = useMemo(
+    () => ({
+      onDragStart: ({ active }) => `Picked up “${titleOf(active.id)}”, in ${where(active.id, active.id)}.`,
+      onDragOver: ({ active, over }) =>
+        over ? `“${titleOf(active.id)}” is over ${where(active.id, over.id)}.` : `“${titleOf(active.id)}” is not over a column.`,
+      onDragEnd: ({ active, over }) =>
+        over ? `Dropped “${titleOf(active.id)}” in ${where(active.id, over.id)}.` : `“${titleOf(active.id)}” was put back.`,
+      onDragCancel: ({ active }) => `Moving “${titleOf(active.id)}” was cancelled; it is back where it was.`,
+    }),
+    [titleOf, where],
+  );
+
+  const onDragStart = ({ active }: DragStartEvent) => {
+    // Other people's changes wait until the drop: nothing moves under the card being dragged.
+    store.hold();
+    const start = { ...shownColumns };
+    columnsRef.current = start;
+    setDragColumns(start);
+    const id = String(active.id);
+    const from = findColumn(start, id)!;
+    setDragging({ id, from, index: start[from].indexOf(id), version: view.byId.get(id)?.version ?? 0 });
+  };
+
+  const onDragOver = ({ active, over }: DragOverEvent) => {
+    const cols = columnsRef.current;
+    if (!over || !cols) return;
+    const from = findColumn(cols, active.id);
+    const to = findColumn(cols, over.id);
+    if (!from || !to || from === to) return;
+    const target = cols[to];
+    let index = target.length;
+    if (!isColumnId(over.id)) {
+      const overIndex = target.indexOf(String(over.id));
+      const translated = active.rect.current.translated;
+      const below = translated && translated.top > over.rect.top + over.rect.height / 2;
+      index = overIndex < 0 ? target.length : overIndex + (below ? 1 : 0);
+    }
+    const next = {
+      ...cols,
+      [from]: cols[from].filter((x) => x !== active.id),
+      [to]: [...target.slice(0, index), String(active.id), ...target.slice(index)],
+    };
+    columnsRef.current = next;
+    setDragColumns(next);
+  };
+
+  const finish = () => {
+    setDragging(null);
+    setDragColumns(null);
+    columnsRef.current = null;
+    store.release();
+  };
+
+  const onDragEnd = ({ active, over }: DragEndEvent) => {
+    const cols = columnsRef.current;
+    const started = dragging;
+    if (!cols || !started || !over) return finish();
+    const id = String(active.id);
+    const col = findColumn(cols, id);
+    if (!col) return finish();
+    let list = cols[col];
+    if (!isColumnId(over.id) && findColumn(cols, over.id) === col) {
+      const from = list.indexOf(id);
+      const to = list.indexOf(String(over.id));
+      if (from !== to) list = arrayMove(list, from, to);
+    }
+    columnsRef.current = { ...cols, [col]: list };
+    const task = store.serverTask(id);
+    const unchanged = col === started.from && list.indexOf(id) === started.index;
+    if (task && !unchanged) {
+      // The optimistic move is in the store before the held events are let through, so the card never jumps back.
+      void move(task, { status: col, ...placeOf(list, id) }, started.version);
+    }
+    finish();
+  };
+
+  // A drag can outlive its card (deleted meanwhile and let through by a reload): end it cleanly.
+  useEffect(() => () => store.release(), [store]);
+
+  const onMenu = useCallback((task: BoardTask) => <CardMenu task={task} onOpen={openTask} onDelete={setDeleting} />, [openTask]);
+
+  if (load.status === 'loading') return <BoardSkeleton />;
+  if (load.status === 'error') return <ErrorState error={load.error} onRetry={reload} />;
+
+  const active = dragging ? view.byId.get(dragging.id) : undefined;
+  const activeProgress = active ? view.progress.get(active.id) : undefined;
+  return (
+    <>
+      <TaskFiltersBar tasks={topLevel} shown={shownCount} total={topLevel.length} />
+      {load.truncated && (
+        <p className="mb-3 text-sm text-warning-text">This project has more tasks than the board shows at once; filter to find the others.</p>
+      )}
+      {filtered && shownCount === 0 ? (
+        <EmptyState icon={SearchX} title="No task matches the filters" description="Change or clear the filters above to see the other tasks." />
+      ) : (
+        <DndContext
+          id={dndId}
+          sensors={canWrite ? sensors : []}
+          collisionDetection={collision}
+          measuring={{ droppable: { strategy: MeasuringStrategy.WhileDragging } }}
+          accessibility={{
+            announcements,
+            screenReaderInstructions: {
+              draggable:
+                'To move a task, press Space or Enter on its handle. Use the arrow keys to move it within a column or to another column, Space or Enter to drop it, and Escape to cancel.',
+            },
+          }}
+          onDragStart={onDragStart}
+          onDragOver={onDragOver}
+          onDragEnd={onDragEnd}
+          onDragCancel={finish}
+        >
+          <div
+            className="grid h-[calc(100dvh-15.5rem)] min-h-[28rem] grid-cols-1 gap-3 max-xl:h-auto md:grid-cols-2 xl:grid-cols-4"
+            data-testid="board"
+            data-dragging={dragging ? 'true' : undefined}
+          >
+            {STATUSES.map((s) => (
+              <Column
+                key={s}
+                status={s}
+                ids={columns[s]}
+                view={view}
+                canWrite={canWrite}
+                onOpen={openTask}
+                onMenu={onMenu}
+                sourceTitles={store.sourceTitles}
+                filtered={filtered}
+              />
+            ))}
+          </div>
+          <DragOverlay dropAnimation={null}>
+            {active ? (
+              <Card
+                task={active}
+                done={activeProgress?.done ?? 0}
+                total={activeProgress?.total ?? 0}
+                sources={active.sourceIds.map((s) => store.sourceTitles.get(s) ?? s).join(', ')}
+                canWrite={false}
+                overlay
+                onOpen={() => {}}
+              />
+            ) : null}
+          </DragOverlay>
+        </DndContext>
+      )}
+      <DeleteTaskDialog task={deleting} subtasks={deleting ? (view.subtasks.get(deleting.id)?.length ?? 0) : 0} onClose={() => setDeleting(null)} />
+      <TaskEditor />
+    </>
+  );
+}
