@@ -1,12 +1,19 @@
-import { FileText } from 'lucide-react';
 import type { Metadata } from 'next';
-import { EmptyState } from '../../../../_components/ui/empty-state';
+import { Suspense } from 'react';
 import { requireUser } from '../../../../_lib/server/session';
+import { DocumentsList } from './documents-list';
 
 export const metadata: Metadata = { title: 'Documents' };
 
-/** A placeholder until this tab is built; the project's layout brings the header and tabs. */
-export default async function Page() {
+type Params = { params: Promise<{ projectId: string }> };
+
+/** The project's Markdown documents; the layout brings the project's header and tabs (and its 404). */
+export default async function DocumentsPage({ params }: Params) {
   await requireUser();
-  return <EmptyState icon={FileText} title="Documents" description="This tab is being built." />;
+  const { projectId } = await params;
+  return (
+    <Suspense>
+      <DocumentsList projectId={projectId} />
+    </Suspense>
+  );
 }

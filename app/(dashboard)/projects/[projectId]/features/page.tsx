@@ -1,12 +1,19 @@
-import { FileText } from 'lucide-react';
 import type { Metadata } from 'next';
-import { EmptyState } from '../../../../_components/ui/empty-state';
+import { Suspense } from 'react';
 import { requireUser } from '../../../../_lib/server/session';
+import { FieldsView } from './fields-view';
 
 export const metadata: Metadata = { title: 'Features and data' };
 
-/** A placeholder until this tab is built; the project's layout brings the header and tabs. */
-export default async function Page() {
+type Params = { params: Promise<{ projectId: string }> };
+
+/** The project's features and data lists, with their versions; the layout brings the header and tabs. */
+export default async function FeaturesPage({ params }: Params) {
   await requireUser();
-  return <EmptyState icon={FileText} title="Features and data" description="This tab is being built." />;
+  const { projectId } = await params;
+  return (
+    <Suspense>
+      <FieldsView projectId={projectId} />
+    </Suspense>
+  );
 }

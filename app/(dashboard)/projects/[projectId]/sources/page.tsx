@@ -1,12 +1,14 @@
-import { FileText } from 'lucide-react';
 import type { Metadata } from 'next';
-import { EmptyState } from '../../../../_components/ui/empty-state';
 import { requireUser } from '../../../../_lib/server/session';
+import { SourcesView } from './sources-view';
 
 export const metadata: Metadata = { title: 'Sources' };
 
-/** A placeholder until this tab is built; the project's layout brings the header and tabs. */
-export default async function Page() {
+type Params = { params: Promise<{ projectId: string }> };
+
+/** The knowledge sources linked to the project; the layout brings the header and tabs. */
+export default async function SourcesPage({ params }: Params) {
   await requireUser();
-  return <EmptyState icon={FileText} title="Sources" description="This tab is being built." />;
+  const { projectId } = await params;
+  return <SourcesView projectId={projectId} />;
 }
