@@ -164,9 +164,9 @@ describe('documents', () => {
     // Any two versions: the first against the last.
     await chooseOption(page, 'From', 'Version 1');
     await expect.poll(() => page.getByTestId('compare-caption').textContent()).toContain('Changes from version 1 to version 3');
-    await expect(page.locator('[data-testid=diff-words] ins').allTextContents()).resolves.toEqual(
-      expect.arrayContaining([expect.stringContaining('Second')]),
-    );
+    await expect
+      .poll(() => page.locator('[data-testid=diff-words] ins').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('Second')]));
 
     // Restore version 2: the dialog says a backup is made first.
     await versionItem(page, 2).click();
@@ -379,9 +379,9 @@ describe('features and data', () => {
     await versionItem(page, 5).waitFor();
     await expect(versionItem(page, 4).textContent()).resolves.toMatch(/Backup.*Backup before restoring version 1/);
     await expect.poll(() => page.getByTestId('compare-caption').textContent()).toContain('Changes from version 4 to version 5');
-    await expect(page.locator('[data-testid=diff-lines] tr[data-change=added]').allTextContents()).resolves.toEqual(
-      expect.arrayContaining([expect.stringContaining('"name": "Search"')]),
-    );
+    await expect
+      .poll(() => page.locator('[data-testid=diff-lines] tr[data-change=added]').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('"name": "Search"')]));
     const restored = await api(page).query('versions.field', { projectId, fieldName: 'features' });
     expect(restored.content.map((f: { name: string }) => f.name)).toEqual(['Sign in', 'Search']);
     await page.getByTestId('mode-list').click();

@@ -238,7 +238,7 @@ export function VersionHistory({
               To
             </Label>
             <Select value={String(to)} onValueChange={(v) => set({ to: v })}>
-              <SelectTrigger aria-labelledby="compare-to-label" className="w-40" data-testid="compare-to">
+              <SelectTrigger aria-labelledby="compare-to-label" className="w-48" data-testid="compare-to">
                 <SelectValue />
               </SelectTrigger>
               <SelectContent>
@@ -292,9 +292,7 @@ export function VersionHistory({
                     </Button>
                   </ConfirmDialog>
                 )
-              ) : (
-                toItem && to === latest && <p className="text-xs text-muted-foreground">Version {to} is the current content.</p>
-              )}
+              ) : null}
             </div>
           )}
         </div>
@@ -305,6 +303,7 @@ export function VersionHistory({
             <span className="text-foreground">{CHANGE_LABELS[toItem.changeType].label.toLowerCase()}</span> by{' '}
             <span className="text-foreground">{toItem.createdBy}</span> <RelativeTime date={toItem.createdAt} />
             {toItem.changeSummary ? <> — {toItem.changeSummary}</> : null}
+            {to === latest && <> (the current content)</>}
           </p>
         )}
 

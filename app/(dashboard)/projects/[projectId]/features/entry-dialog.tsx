@@ -3,6 +3,7 @@
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { Alert } from '../../../../_components/ui/alert';
 import { Button } from '../../../../_components/ui/button';
+import { CodeEditor } from '../../../../_components/ui/code-editor';
 import {
   Dialog,
   DialogBody,
@@ -15,7 +16,6 @@ import {
 } from '../../../../_components/ui/dialog';
 import { Field } from '../../../../_components/ui/field';
 import { Input } from '../../../../_components/ui/input';
-import { TextEditor } from '../../../../_components/ui/text-editor';
 import { Textarea } from '../../../../_components/ui/textarea';
 import { describeError } from '../../../../_lib/errors';
 import { descriptionKeyOf, type FieldName, formatJson, isObject, LIST_WORDS, nameKeyOf, parseJson } from './entries';
@@ -141,8 +141,8 @@ export function EntryDialog({
                   ? 'Anything else this entry holds, kept as written: components, owners, links…'
                   : 'This entry is not an object; edit it as JSON.'}
               </p>
-              <TextEditor
-                language="json"
+              <CodeEditor
+                language="JSON"
                 label={structured ? 'Other fields (JSON object)' : 'Value (JSON)'}
                 describedBy={errors.json ? `${ids}-json-error ${ids}-json-hint` : `${ids}-json-hint`}
                 value={json}

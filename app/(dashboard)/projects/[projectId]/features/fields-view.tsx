@@ -8,6 +8,7 @@ import { Alert } from '../../../../_components/ui/alert';
 import { ConfirmDialog } from '../../../../_components/ui/alert-dialog';
 import { Badge } from '../../../../_components/ui/badge';
 import { Button } from '../../../../_components/ui/button';
+import { CodeEditor } from '../../../../_components/ui/code-editor';
 import { DiffView } from '../../../../_components/ui/diff-view';
 import {
   DropdownMenu,
@@ -24,7 +25,6 @@ import { RelativeTime } from '../../../../_components/ui/relative-time';
 import { SegmentedControl } from '../../../../_components/ui/segmented-control';
 import { TableSkeleton } from '../../../../_components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '../../../../_components/ui/table';
-import { TextEditor } from '../../../../_components/ui/text-editor';
 import { describeError, toastError } from '../../../../_lib/errors';
 import { useOptimisticMutation } from '../../../../_lib/optimistic';
 import { useSession } from '../../../../_lib/session';
@@ -435,8 +435,8 @@ function JsonEditor({
           {comparing && <DiffView before={formatJson(conflict.content)} after={text} label={`Their ${words.many} compared with your JSON`} />}
         </div>
       )}
-      <TextEditor
-        language="json"
+      <CodeEditor
+        language="JSON"
         label={`${words.title} (JSON)`}
         describedBy={problem ? 'json-problem' : undefined}
         value={text}

@@ -93,7 +93,7 @@ export function SourcesView({ projectId }: { projectId: string }) {
           Linked sources
         </h2>
         {linked.data && <span className="text-sm text-muted-foreground tabular-nums">{integer.format(linked.data.length)}</span>}
-        <p className="hidden text-sm text-muted-foreground md:block">Knowledge this project relies on: agents working on it search these first.</p>
+        <p className="hidden text-sm text-muted-foreground md:block">Docs, specs and references from Knowledge that this project relies on.</p>
         <div className="ml-auto">{linked.data && linked.data.length > 0 && linkButton}</div>
       </div>
       {linked.isPending ? (

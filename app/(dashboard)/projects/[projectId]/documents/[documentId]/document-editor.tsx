@@ -16,9 +16,9 @@ import { ErrorState } from '../../../../../_components/ui/error-state';
 import { IconButton } from '../../../../../_components/ui/icon-button';
 import { Input } from '../../../../../_components/ui/input';
 import { Keys } from '../../../../../_components/ui/kbd';
+import { MarkdownEditor } from '../../../../../_components/ui/markdown-editor';
 import { RelativeTime } from '../../../../../_components/ui/relative-time';
 import { SegmentedControl } from '../../../../../_components/ui/segmented-control';
-import { MarkdownEditor } from '../../../../../_components/ui/text-editor';
 import { Tooltip } from '../../../../../_components/ui/tooltip';
 import { cn } from '../../../../../_lib/cn';
 import { describeError, toastError } from '../../../../../_lib/errors';
@@ -186,6 +186,8 @@ export function DocumentEditor({ initial }: { initial: ProjectDocument }) {
   saveRef.current = save;
   const conflictRef = useRef(conflict);
   conflictRef.current = conflict;
+  // Stable, so the editor is not reconfigured on every keystroke.
+  const saveFromEditor = useCallback(() => void saveRef.current(conflictRef.current ?? undefined), []);
   useEffect(() => {
     if (!writer) return;
     const onKey = (e: KeyboardEvent) => {
@@ -239,11 +241,16 @@ export function DocumentEditor({ initial }: { initial: ProjectDocument }) {
                 {t}
               </Badge>
             ))}
-            <span>
+            <span className="ml-1">
               Edited <RelativeTime date={server.updatedAt} />
               {server.updatedBy ? ` by ${server.updatedBy}` : ''}
             </span>
-            {server.author && <span>· Author: {server.author}</span>}
+            {server.author && server.author !== server.updatedBy && (
+              <>
+                <span aria-hidden>·</span>
+                <span>Author: {server.author}</span>
+              </>
+            )}
             {!writer && (
               <Badge variant="outline" data-testid="read-only">
                 Read only
@@ -282,7 +289,7 @@ export function DocumentEditor({ initial }: { initial: ProjectDocument }) {
             testId: `mode-${m}`,
           }))}
         />
-        {writer && (
+        {writer && (mode !== 'history' || dirty) && (
           <div className="ml-auto flex flex-wrap items-center gap-2">
             <span className="flex items-center gap-1.5 text-sm text-muted-foreground" aria-live="polite" data-testid="save-state">
               {saving ? (
@@ -438,8 +445,10 @@ export function DocumentEditor({ initial }: { initial: ProjectDocument }) {
             label="Document text (Markdown)"
             value={content}
             onChange={(v) => edit({ content: v })}
-            height={EDITOR_HEIGHT}
-            testId="markdown-editor"
+            minHeight={EDITOR_HEIGHT}
+            maxHeight={EDITOR_HEIGHT}
+            onSave={saveFromEditor}
+            className="rounded-lg"
           />
           {mode === 'split' && (
             <section

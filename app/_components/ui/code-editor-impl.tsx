@@ -1,6 +1,5 @@
 'use client';
 
-import { markdown, markdownLanguage } from '@codemirror/lang-markdown';
 import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { languages } from '@codemirror/language-data';
 import { tags as t } from '@lezer/highlight';
@@ -8,12 +7,13 @@ import CodeMirror, { EditorView, type Extension } from '@uiw/react-codemirror';
 import { useEffect, useMemo, useState } from 'react';
 import { cn } from '../../_lib/cn';
 
-export type TextEditorProps = {
+export type CodeEditorProps = {
   value: string;
   onChange?: (value: string) => void;
   /** The accessible name of the text box (CodeMirror's content element, where axe and screen readers look). */
   label: string;
-  language: 'markdown' | 'json';
+  /** A language @codemirror/language-data knows, by name or alias ('JSON', 'yaml', 'sql'…); loaded on first use. */
+  language: string;
   readOnly?: boolean;
   /** Ids of elements describing the text (a hint, an error), as aria-describedby on the text box. */
   describedBy?: string;
@@ -61,27 +61,24 @@ const highlight = HighlightStyle.define([
   { tag: [t.invalid, t.deleted], color: 'var(--destructive-text)' },
 ]);
 
-const markdownSupport = markdown({ base: markdownLanguage, codeLanguages: languages });
-
-/** JSON support comes from @codemirror/language-data, which loads it on first use. */
-function useLanguage(language: TextEditorProps['language']): Extension | null {
-  const [json, setJson] = useState<Extension | null>(null);
+/** The language's support from @codemirror/language-data, which loads each one on first use; plain text until then. */
+function useLanguage(language: string): Extension | null {
+  const [support, setSupport] = useState<{ language: string; extension: Extension } | null>(null);
   useEffect(() => {
-    if (language !== 'json' || json) return;
+    const wanted = language.toLowerCase();
+    const description = languages.find((l) => l.name.toLowerCase() === wanted || l.alias.includes(wanted));
+    if (!description) return;
     let live = true;
-    void languages
-      .find((l) => l.name === 'JSON')
-      ?.load()
-      .then((support) => live && setJson(support));
+    void description.load().then((extension) => live && setSupport({ language, extension }));
     return () => {
       live = false;
     };
-  }, [language, json]);
-  return language === 'markdown' ? markdownSupport : json;
+  }, [language]);
+  return support?.language === language ? support.extension : null;
 }
 
-/** CodeMirror 6 with the app's look; loaded lazily by text-editor.tsx. */
-export default function TextEditorCM({
+/** CodeMirror 6 with the app's look; loaded lazily by code-editor.tsx. */
+export default function CodeEditorImpl({
   value,
   onChange,
   label,
@@ -93,7 +90,7 @@ export default function TextEditorCM({
   lineNumbers = false,
   className,
   testId,
-}: TextEditorProps) {
+}: CodeEditorProps) {
   const lang = useLanguage(language);
   const extensions = useMemo(
     () => [
