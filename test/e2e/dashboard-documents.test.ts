@@ -229,6 +229,27 @@ describe('documents', () => {
     await page.close();
   });
 
+  it('keeps unsaved text across a reload and offers it back', async () => {
+    const page = await app.signedInPage();
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${base()}/documents/${docId}?mode=write`);
+    await page.locator('[data-testid=markdown-editor] .cm-content').waitFor();
+    await typeInEditor(page, '# Architecture\n\nWords typed and not saved.');
+    const key = `archon:document-draft:${docId}`;
+    await expect.poll(() => page.evaluate((k) => localStorage.getItem(k), key)).toContain('Words typed and not saved.');
+    await page.reload();
+    await page.getByTestId('stored-draft').waitFor();
+    expect(await editorText(page)).toBe('# Architecture\n\nMy careful rewrite.');
+    await page.getByRole('button', { name: 'Bring them back' }).click();
+    await expect.poll(() => editorText(page)).toBe('# Architecture\n\nWords typed and not saved.');
+    await expect.poll(() => page.getByTestId('save-state').textContent()).toContain('Unsaved changes');
+    await page.getByTestId('save-document').click();
+    await expect.poll(() => page.getByTestId('save-state').textContent()).toContain('Saved');
+    expect((await api(page).query('documents.byId', { id: docId })).content).toBe('# Architecture\n\nWords typed and not saved.');
+    await expect.poll(() => page.evaluate((k) => localStorage.getItem(k), key)).toBeNull();
+    await page.close();
+  });
+
   it('deletes a document from the list after a confirmation', async () => {
     const page = await app.signedInPage();
     const doomed = await api(page).mutate('documents.create', { projectId, title: 'Scratch notes', content: 'bye' });
