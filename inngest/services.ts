@@ -1,6 +1,7 @@
 import { Middleware } from 'inngest';
 import type { Database } from '../db/types';
-import type { Logger } from '../server/logger';
+import { type Logger, withLogContext } from '../server/logger';
+import { jobIdOf } from '../server/runner/local-runner';
 import { settledRuntime } from '../server/runtime/global';
 import type { Dispatch } from '../server/schemas/job-events';
 import type { IngestDeps } from '../server/services/ingest/ingest-deps';
@@ -38,6 +39,20 @@ export class ServicesMiddleware extends Middleware.BaseMiddleware {
   override transformFunctionInput(arg: Middleware.TransformFunctionInputArgs) {
     return { ...arg, ctx: { ...arg.ctx, services: this.services } };
   }
+
+  // Whichever executor calls, every line a function or its steps log names the run and its job.
+  override wrapFunctionHandler({ ctx, fn, next }: Middleware.WrapFunctionHandlerArgs) {
+    return withLogContext(runLogContext(ctx, fn.id(this.client.id)), () => next());
+  }
+
+  override wrapStepHandler({ ctx, fn, next }: Middleware.WrapStepHandlerArgs) {
+    return withLogContext(runLogContext(ctx, fn.id(this.client.id)), () => next());
+  }
+}
+
+/** The run's fields in log lines; the function as the Inngest server and the local runner know it (`archon-<id>`). */
+function runLogContext(ctx: { runId?: string; event?: unknown }, functionId: string) {
+  return { runId: ctx.runId, function: functionId, jobId: jobIdOf((ctx.event ?? {}) as Record<string, unknown>) };
 }
 
 type FailureArgs = {

@@ -5,6 +5,7 @@ import { badRequest } from './errors';
 import { errorResponse } from './http/error-response';
 import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
 import { securityHeaders } from './http/security-headers';
+import { withLogContext } from './logger';
 import { createMcpHttpHandler, MCP_PATH } from './mcp/http';
 import { appRouter } from './routers/_app';
 import type { Runtime } from './runtime/runtime';
@@ -67,14 +68,7 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
 
   const headers = securityHeaders(config.NODE_ENV === 'development');
   const handleTrpcRequest = createTrpcHttpHandler(appRouter);
-  const server = http.createServer((req, res) => {
-    // Route handlers see only headers; this one is always ours, never the client's.
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? '';
-    // One id per request: answered in the response and seen by every handler, so a log line can be matched to a request.
-    const sentId = req.headers[REQUEST_ID_HEADER];
-    const requestId = requestIdOf(typeof sentId === 'string' ? sentId : null);
-    req.headers[REQUEST_ID_HEADER] = requestId;
-    res.setHeader(REQUEST_ID_HEADER, requestId);
+  const route = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     // tRPC is the hot path (every search): it skips Next's routing, measurably faster (docs/benchmarks.md).
     // A malformed escape in its path is refused there, in the error shape tRPC clients read.
@@ -91,6 +85,17 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('Internal server error');
     });
+  };
+  const server = http.createServer((req, res) => {
+    // Route handlers see only headers; this one is always ours, never the client's.
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? '';
+    // One id per request: answered in the response and seen by every handler, so a log line can be matched to a request.
+    const sentId = req.headers[REQUEST_ID_HEADER];
+    const requestId = requestIdOf(typeof sentId === 'string' ? sentId : null);
+    req.headers[REQUEST_ID_HEADER] = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    // Every line logged while answering carries the request id (and, once known, the caller: services/auth/authorize.ts).
+    withLogContext({ requestId }, () => route(req, res, requestId));
   });
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

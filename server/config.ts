@@ -36,6 +36,8 @@ export const configSchema = z.object({
   HNSW_EF_SEARCH: int(DEFAULT_EF_SEARCH, 1, 1000),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0, 600_000),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
+  /** `json` (one object per line) or `pretty`; unset: pretty in development on a terminal, JSON otherwise. */
+  LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(['json', 'pretty']).optional()),
   WS_MAX_PAYLOAD_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
   ARCHON_PUBLIC_URL: str(),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (otherwise anyone could claim any address). */
@@ -131,6 +133,36 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Settings whose values are secrets: the logger redacts them wherever they would appear. */
+const SECRET_SETTINGS = [
+  'ARCHON_SECRET',
+  'ARCHON_OWNER_PASSWORD',
+  'ARCHON_OWNER_API_KEY',
+  'EMBEDDING_API_KEY',
+  'OPENAI_API_KEY',
+  'CHAT_API_KEY',
+  'RERANK_API_KEY',
+  'METRICS_TOKEN',
+  'INNGEST_EVENT_KEY',
+  'INNGEST_SIGNING_KEY',
+  'INNGEST_SIGNING_KEY_FALLBACK',
+] as const;
+
+/** The secret values of a configuration (or of the raw environment), for the logger to redact. */
+export function secretValues(config: Partial<Record<string, unknown>>): string[] {
+  const values = SECRET_SETTINGS.map((name) => config[name]).filter((v): v is string => typeof v === 'string');
+  if (typeof config.ARCHON_SECRET_PREVIOUS === 'string') values.push(...config.ARCHON_SECRET_PREVIOUS.split(',').map((v) => v.trim()));
+  if (typeof config.DATABASE_URL === 'string') {
+    try {
+      const password = decodeURIComponent(new URL(config.DATABASE_URL).password);
+      if (password) values.push(password);
+    } catch {
+      // Not a URL: the schema refuses it anyway.
+    }
+  }
+  return values.filter(Boolean);
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: { variable: string; message: string }[]) {
@@ -149,5 +181,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // OPENAI_API_KEY stands in for both keys here, once, so that it follows the
   // same rule as they do: a base URL saved in the dashboard never gets it.
   const config = parsed.data;
-  return { ...config, EMBEDDING_API_KEY: config.EMBEDDING_API_KEY ?? config.OPENAI_API_KEY, CHAT_API_KEY: config.CHAT_API_KEY ?? config.OPENAI_API_KEY };
+  return {
+    ...config,
+    EMBEDDING_API_KEY: config.EMBEDDING_API_KEY ?? config.OPENAI_API_KEY,
+    CHAT_API_KEY: config.CHAT_API_KEY ?? config.OPENAI_API_KEY,
+  };
 }

@@ -2,7 +2,7 @@ import { DatabaseSetupError } from '../db/errors';
 import { dispatch } from '../inngest/dispatch';
 import { startLocalRunner } from '../inngest/start-local-runner';
 import { ListenError, startServer } from './app-server';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, secretValues } from './config';
 import { isAppError } from './errors';
 import { createLogger } from './logger';
 import { resolveRunnerMode } from './runner/mode';
@@ -15,7 +15,7 @@ import { resealAll } from './services/providers/provider-settings';
 
 async function main() {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, { format: config.LOG_FORMAT, secrets: secretValues(process.env) });
   const runtime = await startRuntime(config, { logger });
   setRuntime(runtime);
   if (config.ARCHON_SECRET_PREVIOUS) {

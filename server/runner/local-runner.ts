@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/types';
-import type { Logger } from '../logger';
+import { type Logger, withLogContext } from '../logger';
 import { lastFireTime } from './cron';
 import { driveRun, type ServeHandler } from './executor';
 import { SERVE_URL } from './protocol';
@@ -23,6 +23,13 @@ import {
 
 /** How long a run of a function this process does not know waits before it is offered again. */
 export const UNKNOWN_FUNCTION_RETRY_MS = 60_000;
+
+/** The job a run works for: its event's `jobId`, or the failed run's event's (an `onFailure` run). */
+export function jobIdOf(event: Record<string, unknown>): string | undefined {
+  const data = event.data as { jobId?: unknown; event?: { data?: { jobId?: unknown } } } | undefined;
+  const id = data?.jobId ?? data?.event?.data?.jobId;
+  return typeof id === 'string' ? id : undefined;
+}
 
 export type LocalRunnerOptions = {
   db: Database;
@@ -122,7 +129,7 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
   const retryDelayMs = (attempt: number) => Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4);
 
   async function onFailed(run: ClaimedRun, error: unknown) {
-    logger.error('run failed', { function: run.functionId, run: run.id, error: (error as { message?: string }).message });
+    logger.error('run failed', { error: (error as { message?: string }).message });
     await send([
       {
         name: 'inngest/function.failed',
@@ -143,6 +150,10 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
     await driveRun(fn, run, { db, handler: opts.handler, owner, logger, retryDelayMs, onFailed });
   }
 
+  /** Every line a run logs, the function's own included (the SDK runs it in this call), names the run and its job. */
+  const executeInContext = (run: ClaimedRun) =>
+    withLogContext({ runId: run.id, function: run.functionId, jobId: jobIdOf(run.event) }, () => execute(run));
+
   async function loop() {
     while (running) {
       let run: ClaimedRun | null = null;
@@ -158,7 +169,7 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
         await sleep(due !== null && due > 0 ? Math.min(idlePollMs, due) : idlePollMs);
         continue;
       }
-      const work = execute(run).catch((err: unknown) => logger.error('run execution crashed', { run: run!.id, error: err as Error }));
+      const work = executeInContext(run).catch((err: unknown) => logger.error('run execution crashed', { runId: run!.id, error: err as Error }));
       inFlight.set(run.id, work);
       await work;
       inFlight.delete(run.id);

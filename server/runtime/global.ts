@@ -1,4 +1,4 @@
-import { loadConfig } from '../config';
+import { loadConfig, secretValues } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { type Runtime, startRuntime } from './runtime';
 
@@ -37,5 +37,8 @@ export function settledRuntime(): Runtime {
 
 /** The running process's logger, for code that cannot wait for the runtime (library callbacks). */
 export function currentLogger(): Logger {
-  return (globalThis as Holder)[SETTLED]?.logger ?? createLogger((process.env.LOG_LEVEL as Parameters<typeof createLogger>[0]) || 'info');
+  return (
+    (globalThis as Holder)[SETTLED]?.logger ??
+    createLogger((process.env.LOG_LEVEL as Parameters<typeof createLogger>[0]) || 'info', { secrets: secretValues(process.env) })
+  );
 }

@@ -4,8 +4,8 @@ import { openDatabase } from '../../db';
 import type { DatabaseHandle } from '../../db/types';
 import { flushVectorBacklog } from '../../db/vector-backlog';
 import { ensureVectorIndexes } from '../../db/vector-index';
-import type { Config } from '../config';
-import { createLogger, type Logger } from '../logger';
+import { type Config, secretValues } from '../config';
+import { createLogger, type Logger, registerSecrets } from '../logger';
 import { CHANNELS } from '../realtime/channels';
 import { createPubSub, type PubSub } from '../realtime/pubsub';
 import type { LocalRunner } from '../runner/local-runner';
@@ -87,6 +87,8 @@ async function applyProviders(runtime: Runtime): Promise<void> {
     await ensureVectorIndexes(runtime.database.db, config.EMBEDDING_DIMENSIONS, { m: config.HNSW_M, efConstruction: config.HNSW_EF_CONSTRUCTION });
   }
   const ingest = createIngestDeps(config, runtime.database, runtime.logger);
+  // Keys saved in the dashboard are secrets too; the log never shows them.
+  registerSecrets(secretValues(config));
   runtime.config = config;
   runtime.ingest = ingest;
   runtime.search = createSearchDeps(config, ingest);
@@ -99,7 +101,7 @@ async function applyProviders(runtime: Runtime): Promise<void> {
  * the tests all start theirs here.
  */
 export async function startRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
-  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL, { format: config.LOG_FORMAT, secrets: secretValues(config) });
   const database = opts.database ?? (await openConfiguredDatabase(config));
   let ingest: IngestDeps;
   let secretBox: SecretBox;
@@ -113,6 +115,7 @@ export async function startRuntime(config: Config, opts: RuntimeOptions = {}): P
       await flushVectorBacklog(database.db, effective.EMBEDDING_DIMENSIONS);
     }
     ingest = createIngestDeps(effective, database, logger);
+    registerSecrets(secretValues(effective));
   } catch (err) {
     await database.close();
     throw err;

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
+import { withLogContext } from '../logger';
 import { type Access, authorize } from '../services/auth/authorize';
 import { type CallerRule, callerLimits, limitCaller } from '../services/auth/limit-caller';
 import type { Context } from './context';
@@ -79,6 +80,12 @@ const perCallRequestId = t.middleware(async function perCallRequestId({ ctx, nex
   return result;
 });
 
+/** Every line a call logs names the call, its request and its caller. */
+const observed = t.middleware(async function observed({ ctx, path, next }) {
+  const { principal, requestId } = ctx.actor;
+  return withLogContext({ requestId, procedure: path, userId: principal?.userId, keyId: principal?.keyId }, () => next());
+});
+
 /** The request id of the WebSocket call that failed with this error, for the transport's log line (its context knows only the connection's). */
 export const requestIdOfFailure = (error: object): string | undefined => failedCalls.get(error);
 
@@ -96,7 +103,7 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Health, setup and sign-in only: no credentials needed. */
-export const publicProcedure = t.procedure.use(perCallRequestId).use(mapErrors);
+export const publicProcedure = t.procedure.use(perCallRequestId).use(observed).use(mapErrors);
 /** Reads knowledge, projects, tasks and jobs: viewers and read-scope keys and up. */
 export const readProcedure = publicProcedure.use(authorized('read'));
 /** Creates or changes data: members and write-scope keys and up. */

@@ -93,7 +93,13 @@ describe('tool errors', () => {
     });
     const result = errorResult(new Error('connection to 10.0.0.5 refused'), { tool: 'find_tasks', requestId: 'req-9', logger });
     expect(result).toEqual({ content: [{ type: 'text', text: 'Internal error (request req-9)' }], isError: true });
-    expect(lines.join('')).toMatch(/MCP tool failed tool="find_tasks" requestId="req-9" error="connection to 10.0.0.5 refused"/);
+    expect(JSON.parse(lines.join(''))).toMatchObject({
+      level: 'error',
+      msg: 'MCP tool failed',
+      tool: 'find_tasks',
+      requestId: 'req-9',
+      error: { message: 'connection to 10.0.0.5 refused' },
+    });
   });
 
   it('words zod issues by parameter', () => {

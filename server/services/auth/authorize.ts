@@ -1,5 +1,6 @@
 import type { Database } from '../../../db/types';
 import { AppError } from '../../errors';
+import { addToLogContext } from '../../logger';
 import { safeEqual } from '../security/tokens';
 import { type Caller, REQUEST_ID_HEADER, requestIdOf } from './actor';
 import { authenticate, CSRF_HEADER } from './authenticate';
@@ -102,6 +103,8 @@ export async function identifyCaller(
   },
 ): Promise<Caller> {
   const principal = await authenticate(db, { headers: input.headers, connectionParams: input.connectionParams, publicUrl: input.publicUrl });
+  // The rest of the request's log lines say who made it.
+  addToLogContext({ userId: principal?.userId, keyId: principal?.keyId });
   return {
     principal,
     ip: clientIp(input.headers, input.trustProxy, input.socketAddress),
