@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { BookOpen, Code2, FilterX, Layers, Search, SearchX, Tag } from 'lucide-react';
 import Link from 'next/link';
-import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { usePathname, useSearchParams } from 'next/navigation';
 import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert } from '../../_components/ui/alert';
 import { Button } from '../../_components/ui/button';
@@ -40,18 +40,24 @@ const LIMIT = 20;
 /** Typing searches after this pause; Enter searches at once. */
 const TYPING_DELAY_MS = 300;
 
-/** The search's state from the URL, and navigation that changes it (push: a step the back button returns to). */
+/**
+ * The search's state from the URL, and navigation that changes it (push: a step the back button returns to).
+ * Writes go through the history API, which Next.js folds into useSearchParams, and each change is made to the
+ * URL as it is now rather than to the last render's state: two filters changed in quick succession both stay.
+ */
 function useUrlSearchState() {
-  const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
   const state = useMemo(() => parseSearch(new URLSearchParams(params.toString())), [params]);
   const go = useCallback(
-    (next: SearchState, how: 'push' | 'replace' = 'push') => {
-      const qs = serializeSearch(next);
-      router[how](qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+    (patch: Partial<SearchState>, how: 'push' | 'replace' = 'push') => {
+      const current = parseSearch(new URLSearchParams(window.location.search));
+      const qs = serializeSearch({ ...current, ...patch });
+      const url = qs ? `${pathname}?${qs}` : pathname;
+      if (how === 'push') window.history.pushState(null, '', url);
+      else window.history.replaceState(null, '', url);
     },
-    [router, pathname],
+    [pathname],
   );
   return { state, go };
 }
@@ -71,7 +77,7 @@ export function SearchView() {
     (q: string, how: 'push' | 'replace') => {
       if (q.trim() === state.q.trim()) return;
       sent.current = q.trim();
-      go({ ...state, q: q.trim() }, how);
+      go({ q: q.trim() }, how);
     },
     [go, state],
   );
@@ -88,7 +94,7 @@ export function SearchView() {
   // A filter change searches what the box shows, even if the pause after typing has not passed yet.
   const set = (patch: Partial<SearchState>) => {
     sent.current = draft.trim();
-    go({ ...state, ...patch, q: draft.trim() });
+    go({ ...patch, q: draft.trim() });
   };
 
   const sources = useQuery(trpc.knowledge.sources.queryOptions({ limit: 200, sort: 'title' }));
