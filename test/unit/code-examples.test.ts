@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   codeBlockProblem,
   codeEmbeddingText,
-  dropDuplicatesAcross,
   dropNearDuplicates,
   extractCodeExamples,
   MAX_CODE_CHARS,
@@ -175,20 +174,5 @@ describe('near-duplicates', () => {
       { code: other, id: 3 },
     ];
     expect(dropNearDuplicates(items).map((i) => i.id)).toEqual([1, 3]);
-  });
-
-  it('removes duplicates across the documents of a batch and renumbers each document', () => {
-    const docs = [
-      { codeExamples: extractCodeExamples(`## Install\n\n${fence('bash', SH)}\n\n## Use\n\n${fence('python', PY)}`, 'One') },
-      { codeExamples: extractCodeExamples(`## Install again\n\n${fence('bash', `${SH}   `)}\n\n${fence('ts', TS)}`, 'Two') },
-    ];
-    dropDuplicatesAcross(docs);
-    expect(docs.map((d) => d.codeExamples.map((e) => [e.index, e.language]))).toEqual([
-      [
-        [0, 'bash'],
-        [1, 'python'],
-      ],
-      [[0, 'typescript']],
-    ]);
   });
 });

@@ -132,15 +132,6 @@ export function dropNearDuplicates<T extends { code: string }>(items: T[]): T[] 
   return kept.sort((a, b) => a.i - b.i).map((k) => k.item);
 }
 
-/** Removes near-duplicates across the documents of one batch and renumbers each document's examples. */
-export function dropDuplicatesAcross<E extends CodeExample>(docs: { codeExamples: E[] }[]): void {
-  const all = docs.flatMap((doc, d) => doc.codeExamples.map((example) => ({ d, example, code: example.code })));
-  const kept = new Set(dropNearDuplicates(all).map((k) => k.example));
-  for (const doc of docs) {
-    doc.codeExamples = doc.codeExamples.filter((e) => kept.has(e)).map((e, index) => ({ ...e, index }));
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Extraction.
 

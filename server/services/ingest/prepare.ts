@@ -5,7 +5,7 @@ import type { Database } from '../../../db/types';
 import { embedInBatches } from '../embeddings/embed-in-batches';
 import type { Embedder } from '../embeddings/types';
 import { chunkMarkdown, embeddingText, type MarkdownChunk } from './chunker';
-import { type CodeExample, codeEmbeddingText, dropDuplicatesAcross, extractCodeExamples } from './code-examples';
+import { type CodeExample, codeEmbeddingText, extractCodeExamples } from './code-examples';
 import type { Contextualizer } from './contextualize';
 import type { Summarizer } from './summarizer';
 
@@ -121,8 +121,8 @@ export async function prepareDocuments(
       return kept ? { ...e, ...kept } : { ...e, embedding: null };
     }),
   }));
-  // The same snippet on many pages of a batch (install commands, a shared setup) is stored once.
-  dropDuplicatesAcross(documents);
+  // The same snippet on many pages (install commands, a shared setup) is stored once: its copies on other pages are removed
+  // when the job ends (dedupe-code.ts), over the whole source, so which copy stays does not depend on how pages were batched.
   const missing = documents.flatMap((doc) => doc.chunks.filter((c) => !c.embedding).map((chunk) => ({ doc, chunk })));
   const code = documents.flatMap((doc) => doc.codeExamples.filter((e) => !e.embedding).map((example) => ({ doc, example })));
   if (opts.summarizer && code.length) {

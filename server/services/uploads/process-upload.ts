@@ -5,6 +5,7 @@ import type { Database } from '../../../db/types';
 import { DocumentRejected } from '../converters/document-rejected';
 import { type ConvertedDocument, documentToMarkdown } from '../converters/to-markdown';
 import { isEmbeddingConfigError } from '../embeddings/types';
+import { dropDuplicatesOfJob } from '../ingest/dedupe-code';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
@@ -132,6 +133,8 @@ export async function finishUploadIfDone(db: Database, jobId: string): Promise<{
   const summary = verdict.failed
     ? `${verdict.failed} of ${verdict.done + verdict.failed} file(s) failed: ${errors.map((e) => e.error).join('; ')}${verdict.failed > errors.length ? '; …' : ''}`
     : null;
+  const [job] = await db.select({ sourceId: jobs.sourceId }).from(jobs).where(eq(jobs.id, jobId));
+  if (verdict.done > 0 && job?.sourceId) await dropDuplicatesOfJob({ db }, jobId, job.sourceId);
   await setJobStatus(db, jobId, verdict.done > 0 ? 'completed' : 'failed', summary);
   return { finished: true };
 }
