@@ -32,7 +32,7 @@ import { deleteSource, getSource, listSources } from '../services/knowledge/sour
 import * as documents from '../services/projects/project-documents';
 import * as projects from '../services/projects/projects';
 import { createVersion, restoreVersion } from '../services/projects/version-actions';
-import { getVersion, listVersions } from '../services/projects/versions';
+import { authorOf, getVersion, listVersions } from '../services/projects/versions';
 import { searchCode } from '../services/search/search-code';
 import { searchKnowledge } from '../services/search/search-knowledge';
 import { getHealth } from '../services/system/health';
@@ -62,6 +62,8 @@ export function createLocalBackend(opts: LocalBackendOptions): McpBackend {
   const allow = (access: Access, mutation: boolean) => authorize(actor.principal, access, { transport, mutation });
   const limit = (rule: CallerRule) => limitCaller(db(), callerLimits(runtime.config), rule, actor);
   const creator = () => actorId(actor.principal);
+  // Versions record who made them, as through tRPC: the key's user.
+  const author = () => authorOf(db(), actor.principal);
   /** A query: read access, then the parsed input. */
   const query = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => {
     allow('read', false);
@@ -124,8 +126,8 @@ export function createLocalBackend(opts: LocalBackendOptions): McpBackend {
 
     listProjects: async (input) => projects.listProjects(db(), query(listProjectsSchema, input)),
     getProject: async (id) => projects.getProject(db(), query(projectIdSchema, { id }).id),
-    createProject: async (input) => projects.createProject(db(), change(createProjectSchema, input)),
-    updateProject: async (input) => projects.updateProject(db(), change(updateProjectSchema, input)),
+    createProject: async (input) => projects.createProject(db(), change(createProjectSchema, input), await author()),
+    updateProject: async (input) => projects.updateProject(db(), change(updateProjectSchema, input), await author()),
     deleteProject: async (id) => projects.deleteProject(db(), change(projectIdSchema, { id }).id),
     getProjectFeatures: async (id) => projects.getProjectFeatures(db(), query(projectIdSchema, { id }).id),
 
@@ -151,14 +153,20 @@ export function createLocalBackend(opts: LocalBackendOptions): McpBackend {
 
     listDocuments: async (input) => documents.listDocuments(db(), query(listDocumentsSchema, input)),
     getDocument: async (id) => documents.getDocument(db(), query(projectIdSchema, { id }).id),
-    createDocument: async (input) => documents.createDocument(db(), change(createDocumentSchema, input)),
-    updateDocument: async (input) => documents.updateDocument(db(), change(updateDocumentSchema, input)),
+    createDocument: async (input) => documents.createDocument(db(), change(createDocumentSchema, input), await author()),
+    updateDocument: async (input) => documents.updateDocument(db(), change(updateDocumentSchema, input), await author()),
     deleteDocument: async (id) => documents.deleteDocument(db(), change(projectIdSchema, { id }).id),
 
     listVersions: async (input) => listVersions(db(), query(listVersionsSchema, input)),
     getVersion: async (input) => getVersion(db(), query(getVersionSchema, input)),
-    createVersion: async (input) => createVersion(db(), change(createVersionSchema, input)),
-    restoreVersion: async (input) => restoreVersion(db(), change(restoreVersionSchema, input)),
+    createVersion: async (input) => {
+      const parsed = change(createVersionSchema, input);
+      return createVersion(db(), { ...parsed, createdBy: (await author()) ?? parsed.createdBy });
+    },
+    restoreVersion: async (input) => {
+      const parsed = change(restoreVersionSchema, input);
+      return restoreVersion(db(), { ...parsed, restoredBy: (await author()) ?? parsed.restoredBy });
+    },
   };
 }
 

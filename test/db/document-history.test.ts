@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalBackend } from '../../server/mcp/local-backend';
 import { createCaller } from '../../server/routers/_app';
 import { acceptInvitation, inviteUser, setupOwner } from '../../server/services/auth/accounts';
 import { createApiKey, resolveApiKey } from '../../server/services/auth/api-keys';
@@ -22,6 +23,7 @@ let owner: ReturnType<typeof createCaller>;
 let member: ReturnType<typeof createCaller>;
 let viewer: ReturnType<typeof createCaller>;
 let ownerKey: ReturnType<typeof createCaller>;
+let keyPrincipal: Principal;
 
 const callerFor = (principal: Principal) => createCaller(createContextInner({ runtime: rt, principal }));
 
@@ -39,7 +41,8 @@ beforeAll(async () => {
   member = callerFor(await personWith('member', 'grace@example.com'));
   viewer = callerFor(await personWith('viewer', 'vera@example.com'));
   const { key } = await createApiKey(rt.database.db, o.id, { name: 'agent', scopes: ['write'] });
-  ownerKey = callerFor((await resolveApiKey(rt.database.db, key))!);
+  keyPrincipal = (await resolveApiKey(rt.database.db, key))!;
+  ownerKey = callerFor(keyPrincipal);
 });
 afterAll(async () => {
   await rt?.close();
@@ -80,6 +83,26 @@ describe('who made a document version', () => {
     const untitled = await rt.caller.documents.create({ projectId, title: 'Nobody' });
     expect(untitled.author).toBeNull();
     expect(untitled.updatedBy).toBe('system');
+  });
+});
+
+describe('who made a features or data version', () => {
+  it('is the signed-in person for projects.create and projects.update, and the key’s user over MCP', async () => {
+    const { id: projectId } = await owner.projects.create({ title: 'Field authors', features: [{ name: 'a' }] });
+    await member.projects.update({ id: projectId, features: [{ name: 'a' }, { name: 'b' }] });
+    await ownerKey.projects.update({ id: projectId, data: [{ table: 'users' }] });
+    const mcp = createLocalBackend({ runtime: rt, actor: { principal: keyPrincipal, ip: null }, transport: 'internal', dispatch: async () => {} });
+    await mcp.updateProject({ id: projectId, features: [{ name: 'c' }] });
+    const made = await mcp.createProject({ title: 'Made over MCP', data: [{ k: 1 }] });
+    const by = async (id: string, fieldName: 'features' | 'data') =>
+      (await owner.versions.list({ projectId: id, fieldName })).items.map((v) => [v.versionNumber, v.changeType, v.createdBy]);
+    expect(await by(projectId, 'features')).toEqual([
+      [3, 'update', 'Ada Lovelace'],
+      [2, 'update', 'grace@example.com'],
+      [1, 'create', 'Ada Lovelace'],
+    ]);
+    expect(await by(projectId, 'data')).toEqual([[1, 'update', 'Ada Lovelace']]);
+    expect(await by(made.id, 'data')).toEqual([[1, 'create', 'Ada Lovelace']]);
   });
 });
 

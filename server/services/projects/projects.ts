@@ -41,7 +41,7 @@ async function unpinOthers(tx: Database, keepId: string) {
     .where(and(eq(projects.pinned, true), ne(projects.id, keepId)));
 }
 
-export async function createProject(db: Database, input: CreateProjectInput) {
+export async function createProject(db: Database, input: CreateProjectInput, editor: string | null = null) {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(projects)
@@ -56,13 +56,16 @@ export async function createProject(db: Database, input: CreateProjectInput) {
       .returning(projectColumns);
     if (input.pinned) await unpinOthers(tx, row!.id);
     // As documents do: the first content is a version too, so the first edit can be undone.
-    if (input.features.length) await snapshotProjectField(tx, row!.id, 'features', input.features, 'create');
-    if (input.data.length) await snapshotProjectField(tx, row!.id, 'data', input.data, 'create');
+    if (input.features.length) await snapshotProjectField(tx, row!.id, 'features', input.features, 'create', by(editor));
+    if (input.data.length) await snapshotProjectField(tx, row!.id, 'data', input.data, 'create', by(editor));
     return row!;
   });
 }
 
-export async function updateProject(db: Database, input: UpdateProjectInput) {
+/** A version's author: who is signed in (versions.ts authorOf), when known. */
+const by = (editor: string | null) => (editor ? { createdBy: editor } : {});
+
+export async function updateProject(db: Database, input: UpdateProjectInput, editor: string | null = null) {
   return db.transaction(async (tx) => {
     await lockProject(tx, input.id);
     const { id, ...changes } = input;
@@ -72,8 +75,8 @@ export async function updateProject(db: Database, input: UpdateProjectInput) {
       .where(eq(projects.id, id))
       .returning(projectColumns);
     if (changes.pinned) await unpinOthers(tx, id);
-    if (changes.features !== undefined) await snapshotProjectField(tx, id, 'features', changes.features, 'update');
-    if (changes.data !== undefined) await snapshotProjectField(tx, id, 'data', changes.data, 'update');
+    if (changes.features !== undefined) await snapshotProjectField(tx, id, 'features', changes.features, 'update', by(editor));
+    if (changes.data !== undefined) await snapshotProjectField(tx, id, 'data', changes.data, 'update', by(editor));
     return row!;
   });
 }
