@@ -1,7 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // With TEST_DATABASE_URL set, the database-level suites (test/db, test/e2e) run
-// a second time against that PostgreSQL server; everything runs on PGlite.
+// a second time against that PostgreSQL server (the dashboard's browser tests
+// apart); everything runs on PGlite.
 const serverUrl = process.env.TEST_DATABASE_URL;
 
 export default defineConfig({
@@ -26,6 +27,9 @@ export default defineConfig({
               test: {
                 name: 'postgres',
                 include: ['test/db/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+                // The browser tests drive the pages over the same API, which test/db and the other end-to-end tests
+                // check on both databases; run once, on the embedded default, they keep CI within its time.
+                exclude: [...configDefaults.exclude, 'test/e2e/dashboard-*.test.ts'],
                 env: { ARCHON_TEST_DB: 'postgres' },
               },
             },
