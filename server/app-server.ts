@@ -3,11 +3,14 @@ import type { AddressInfo } from 'node:net';
 import next from 'next';
 import { badRequest } from './errors';
 import { errorResponse } from './http/error-response';
+import { createMetricsHandler, METRICS_PATH, methodLabel, routeLabel } from './http/metrics-route';
 import { sendFetchResponse, toFetchRequest } from './http/node-fetch';
 import { securityHeaders } from './http/security-headers';
-import { withLogContext } from './logger';
+import { currentLogContext, withLogContext } from './logger';
 import { createMcpHttpHandler, MCP_PATH } from './mcp/http';
 import { appRouter } from './routers/_app';
+import { resolveRunnerMode } from './runner/mode';
+import { countHttpRequest } from './runtime/metrics';
 import type { Runtime } from './runtime/runtime';
 import { REQUEST_ID_HEADER, requestIdOf } from './services/auth/actor';
 import { CLIENT_IP_HEADER } from './services/auth/client-ip';
@@ -68,8 +71,10 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
 
   const headers = securityHeaders(config.NODE_ENV === 'development');
   const handleTrpcRequest = createTrpcHttpHandler(appRouter);
+  const metrics = createMetricsHandler(runtime, { runner: resolveRunnerMode(process.env), wsConnections: () => trpcWs.wss.clients.size });
   const route = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
+    observeRequest(req, res, path);
     // tRPC is the hot path (every search): it skips Next's routing, measurably faster (docs/benchmarks.md).
     // A malformed escape in its path is refused there, in the error shape tRPC clients read.
     const handled =
@@ -77,13 +82,34 @@ export async function startServer(runtime: Runtime): Promise<ArchonServer> {
         ? handleTrpcRequest(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
         : path === MCP_PATH
           ? mcp.handle(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
-          : !decodablePath(path)
-            ? sendFetchResponse(res, errorResponse(badRequest(MALFORMED_PATH), logger), headers)
-            : handle(req, res);
+          : path === METRICS_PATH
+            ? metrics(toFetchRequest(req, res)).then((response) => sendFetchResponse(res, response, headers))
+            : !decodablePath(path)
+              ? sendFetchResponse(res, errorResponse(badRequest(MALFORMED_PATH), logger), headers)
+              : handle(req, res);
     handled.catch((err: unknown) => {
       logger.error('request failed', { url: req.url, requestId, error: err as Error });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('Internal server error');
+    });
+  };
+  /** Counts and times each request once its response has gone (or its client has), and logs it at debug level. */
+  const observeRequest = (req: http.IncomingMessage, res: http.ServerResponse, path: string) => {
+    const started = performance.now();
+    const context = currentLogContext();
+    res.once('close', () => {
+      const seconds = (performance.now() - started) / 1000;
+      const labels = { route: routeLabel(path), method: methodLabel(req.method) };
+      countHttpRequest(labels, res.statusCode, seconds);
+      withLogContext(context, () =>
+        logger.debug('request', {
+          method: req.method,
+          route: labels.route,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+          finished: res.writableFinished,
+        }),
+      );
     });
   };
   const server = http.createServer((req, res) => {

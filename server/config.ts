@@ -39,6 +39,8 @@ export const configSchema = z.object({
   /** `json` (one object per line) or `pretty`; unset: pretty in development on a terminal, JSON otherwise. */
   LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(['json', 'pretty']).optional()),
   WS_MAX_PAYLOAD_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
+  /** Lets a Prometheus scraper read /api/metrics with this bearer token instead of an admin API key. */
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   ARCHON_PUBLIC_URL: str(),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (otherwise anyone could claim any address). */
   TRUST_PROXY: bool(false),

@@ -31,10 +31,16 @@ export type LogContext = {
 // Next bundles route handlers apart from the custom server: one store per process, kept on globalThis.
 const STORE = Symbol.for('archon.logContext');
 const SECRETS = Symbol.for('archon.logSecrets');
-type Holder = { [STORE]?: AsyncLocalStorage<LogContext>; [SECRETS]?: Set<string> };
+const COUNTS = Symbol.for('archon.logCounts');
+type Counts = Record<Exclude<LogLevel, 'silent'>, number>;
+type Holder = { [STORE]?: AsyncLocalStorage<LogContext>; [SECRETS]?: Set<string>; [COUNTS]?: Counts };
 const holder = globalThis as Holder;
 const storage = (holder[STORE] ??= new AsyncLocalStorage<LogContext>());
 const knownSecrets = (holder[SECRETS] ??= new Set<string>());
+const written = (holder[COUNTS] ??= { debug: 0, info: 0, warn: 0, error: 0 });
+
+/** Lines written by this process so far, by level (the metrics endpoint reports errors and warnings from it). */
+export const loggedLines = (): Readonly<Counts> => ({ ...written });
 
 /** Runs `fn` with these fields added to every line logged within it (and the work it starts). */
 export function withLogContext<T>(fields: LogContext, fn: () => T): T {
@@ -174,6 +180,7 @@ export function createLogger(level: LogLevel = 'info', options: LoggerOptions | 
   );
   const log = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, extra?: Record<string, unknown>) => {
     if (!base.isLevelEnabled(lvl)) return;
+    written[lvl] += 1;
     base[lvl](extra ? (scrub(extra) as Record<string, unknown>) : {}, scrubText(msg));
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };

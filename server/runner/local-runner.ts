@@ -53,6 +53,10 @@ export type LocalRunnerOptions = {
 export type LocalRunner = {
   owner: string;
   registry: Registry;
+  /** Runs this process drives at once. */
+  slots: number;
+  /** Runs this process is driving now (the metrics endpoint reads it). */
+  busy(): number;
   /** Asks the SDK for its functions (PUT, as an Inngest server would), then starts claiming runs. */
   start(): Promise<void>;
   /** Stops claiming, waits up to `graceMs` for runs in flight, and hands unfinished ones back. */
@@ -220,6 +224,8 @@ export function createLocalRunner(opts: LocalRunnerOptions): LocalRunner {
   return {
     owner,
     registry,
+    slots,
+    busy: () => inFlight.size,
     register: (functions) => registry.set(functions),
     send,
     async start() {

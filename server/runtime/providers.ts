@@ -2,12 +2,14 @@ import type { DatabaseHandle } from '../../db/types';
 import { type Config, ConfigError } from '../config';
 import type { Logger } from '../logger';
 import { createEmbedder } from '../services/embeddings/create-embedder';
+import type { Embedder } from '../services/embeddings/types';
 import { createContextualizer } from '../services/ingest/contextualize';
 import type { IngestDeps } from '../services/ingest/ingest-deps';
 import { createSummarizer } from '../services/ingest/summarizer';
 import { createReranker, type RerankSettings } from '../services/search/rerank';
 import type { SearchDeps } from '../services/search/search-knowledge';
 import { createTermStats } from '../services/search/term-stats';
+import { countEmbeddingTokens, countedEmbedder } from './metrics';
 
 /** Contextual embeddings need both the switch and a chat model; asking for them without one is a configuration error. */
 function createChatContextualizer(config: Config) {
@@ -26,15 +28,20 @@ function createChatContextualizer(config: Config) {
 
 /** The providers and limits that crawls, uploads and re-embedding use, from the effective configuration. */
 export function createIngestDeps(config: Config, database: DatabaseHandle, logger: Logger): IngestDeps {
-  return {
-    db: database.db,
-    embedder: createEmbedder({
+  // Counted for the metrics endpoint: requests, texts, and the tokens the provider reports.
+  const embedder: Embedder = countedEmbedder(
+    createEmbedder({
       baseURL: config.EMBEDDING_BASE_URL,
       apiKey: config.EMBEDDING_API_KEY,
       model: config.EMBEDDING_MODEL,
       dimensions: config.EMBEDDING_DIMENSIONS,
       sendDimensions: config.EMBEDDING_SEND_DIMENSIONS,
+      onUsage: (tokens) => countEmbeddingTokens(embedder.model, tokens),
     }),
+  );
+  return {
+    db: database.db,
+    embedder,
     embedding: { batchSize: config.EMBEDDING_BATCH_SIZE, concurrency: config.EMBEDDING_CONCURRENCY },
     contextualizer: createChatContextualizer(config),
     summarizer: createSummarizer(config, { logger }),

@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { withLogContext } from '../logger';
+import { countedStream, countTrpcCall } from '../runtime/metrics';
 import { type Access, authorize } from '../services/auth/authorize';
 import { type CallerRule, callerLimits, limitCaller } from '../services/auth/limit-caller';
 import type { Context } from './context';
@@ -80,10 +81,24 @@ const perCallRequestId = t.middleware(async function perCallRequestId({ ctx, nex
   return result;
 });
 
-/** Every line a call logs names the call, its request and its caller. */
-const observed = t.middleware(async function observed({ ctx, path, next }) {
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+/**
+ * Every line a call logs names the call, its request and its caller; every
+ * call is counted and timed by procedure, and a subscription's stream counted
+ * while it is open (runtime/metrics.ts).
+ */
+const observed = t.middleware(async function observed({ ctx, path, type, next }) {
   const { principal, requestId } = ctx.actor;
-  return withLogContext({ requestId, procedure: path, userId: principal?.userId, keyId: principal?.keyId }, () => next());
+  return withLogContext({ requestId, procedure: path, userId: principal?.userId, keyId: principal?.keyId }, async () => {
+    const started = performance.now();
+    const result = await next();
+    countTrpcCall({ procedure: path, type, transport: ctx.transport }, result.ok ? 'OK' : result.error.code, (performance.now() - started) / 1000);
+    if (result.ok && type === 'subscription' && isAsyncIterable(result.data))
+      return { ...result, data: countedStream(path, result.data) } as typeof result;
+    return result;
+  });
 });
 
 /** The request id of the WebSocket call that failed with this error, for the transport's log line (its context knows only the connection's). */

@@ -10,6 +10,8 @@ export type EmbeddingSettings = {
   sendDimensions?: boolean;
   timeoutMs?: number;
   maxRetries?: number;
+  /** Told the input tokens a provider reports per request. */
+  onUsage?: (tokens: number) => void;
 };
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -45,6 +47,7 @@ export function resolveEmbeddingSettings(settings: EmbeddingSettings): ResolvedE
       sendDimensions: settings.sendDimensions ?? acceptsDimensions(model),
       timeoutMs: settings.timeoutMs,
       maxRetries: settings.maxRetries,
+      onUsage: settings.onUsage,
     },
   };
 }

@@ -14,6 +14,8 @@ export type OpenAIEmbedderOptions = {
   timeoutMs?: number;
   /** Retries after the first attempt, on 408/409/429/5xx and connection errors (done by the SDK, honouring retry-after). */
   maxRetries?: number;
+  /** Told the input tokens the provider reports for each request (the metrics count them). */
+  onUsage?: (tokens: number) => void;
 };
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -66,6 +68,8 @@ export function createOpenAIEmbedder(opts: OpenAIEmbedderOptions): Embedder {
         if (signal?.aborted) throw signal.reason;
         throw describeFailure(err, ctx);
       }
+      const tokens = (response as { usage?: { prompt_tokens?: unknown } } | null)?.usage?.prompt_tokens;
+      if (typeof tokens === 'number' && Number.isFinite(tokens)) opts.onUsage?.(tokens);
       return readVectors(response, texts.length, ctx);
     },
   };
