@@ -7,11 +7,10 @@ import { plainErrorMessage } from '../server/mcp/errors';
 import { buildMcpServer } from '../server/mcp/server';
 import type { Runtime } from '../server/runtime/runtime';
 import type { Dispatch } from '../server/schemas/job-events';
+import { CliError } from './errors';
 import type { RemoteBackend } from './remote-backend';
 
-export class CliError extends Error {
-  override name = 'CliError';
-}
+export { CliError };
 
 /** stdout carries JSON-RPC and nothing else: whatever a library prints goes to stderr. */
 function keepStdoutForProtocol() {
