@@ -73,6 +73,18 @@ export const configSchema = z.object({
   RUNNER_SLOTS: int(4, 1, 64),
   /** How long a run claimed by a process that died stays blocked before another process takes it over. */
   RUNNER_LEASE_MS: int(30_000, 500, 600_000),
+  // Read by the Inngest SDK itself; named here so that they are checked, documented and redacted from logs.
+  /** `1`, or the dev server's URL: an Inngest dev server runs the jobs (no signing). */
+  INNGEST_DEV: str(),
+  /** The Inngest server (self-hosted or Cloud): events go to <url>/e/<event key>, registration to <url>/fn/register. */
+  INNGEST_BASE_URL: z.preprocess(emptyToUndefined, z.url({ message: 'must be a URL' }).optional()),
+  INNGEST_EVENT_KEY: str(),
+  /** Signs the server's calls to /api/inngest and Archon's registration (signkey-<env>-<hex>, or the server's hex key). */
+  INNGEST_SIGNING_KEY: str(),
+  /** The previous signing key, still accepted while rotating. */
+  INNGEST_SIGNING_KEY_FALLBACK: str(),
+  /** The origin the Inngest server calls Archon back on, when it differs from what the registration request came to (containers). */
+  INNGEST_SERVE_ORIGIN: z.preprocess(emptyToUndefined, z.url({ message: 'must be a URL' }).optional()),
 
   // Uploads: a file over the size limit is rejected on its own; a request over the count limit as a whole.
   UPLOAD_MAX_FILE_BYTES: int(50 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
