@@ -8,9 +8,10 @@ import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
 import { storeDocuments } from '../ingest/store';
 import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, jobActivityCheck } from '../jobs/jobs';
-import { crawlContext } from './crawl-context';
+import { type CrawlContext, crawlContext } from './crawl-context';
 import { crawlJobInput } from './crawl-job';
-import { discoveredBy, enqueueUrls, loadPending, recordOutcomes, type UrlOutcome } from './frontier';
+import { discoveredBy, enqueueUrls, loadPending, pendingCount, recordOutcomes, type UrlOutcome } from './frontier';
+import { type FetchStats, mergeFetchStats, newFetchStats, type OverloadKind } from './host-pacer';
 import { type PreviousPage, processUrl, type UrlResult } from './process-url';
 
 /**
@@ -56,6 +57,44 @@ async function storedPages(db: IngestDeps['db'], sourceId: string, urls: string[
   return new Map(rows.map((r) => [r.url, { id: r.id, etag: r.etag, lastModified: r.lastModified, links: Array.isArray(r.links) ? r.links : [] }]));
 }
 
+/** How many times a page is fetched again when its host is overloaded (refused, reset, 429, 503) before it counts as failed. */
+export const OVERLOAD_RETRIES = 5;
+
+// Politeness figures per job, summed over this process's batches. Logged once
+// the frontier drains, and at most once a minute while a host pushes back.
+const POLITENESS_EVERY_MS = 60_000;
+const politeness = new Map<string, { stats: FetchStats; loggedAt: number; loggedRequests: number }>();
+
+const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
+
+/** One line for the job log: request rate, retries and why, the concurrency reached, connections opened. */
+export function describePoliteness(stats: FetchStats, done: boolean): string {
+  const seconds = Math.max(0.001, (stats.lastAt - stats.firstAt) / 1000);
+  const why = (Object.entries(stats.overloads) as [OverloadKind, number][]).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  return (
+    `Politeness${done ? '' : ' so far'}: ${count(stats.requests, 'request')} in ${seconds.toFixed(1)} s ` +
+    `(${(stats.requests / seconds).toFixed(1)} requests/s), ${count(stats.retries, 'retry', 'retries')}` +
+    `${why ? ` (overload signals: ${why})` : ''}, concurrency reached ${stats.maxInFlight} (host limit now ${stats.limit}), ` +
+    `${count(stats.connections, 'connection')} opened`
+  );
+}
+
+async function reportPoliteness(deps: IngestDeps, jobId: string, batch: FetchStats) {
+  const now = Date.now();
+  for (const [id, entry] of politeness) if (now - entry.stats.lastAt > 3_600_000) politeness.delete(id);
+  if (batch.requests === 0) return;
+  const entry = politeness.get(jobId) ?? { stats: newFetchStats(), loggedAt: 0, loggedRequests: 0 };
+  mergeFetchStats(entry.stats, batch);
+  politeness.set(jobId, entry);
+  const drained = (await pendingCount(deps.db, jobId)) === 0;
+  const pushedBack = batch.retries > 0 || Object.keys(batch.overloads).length > 0;
+  // Two batches finishing together may both see the frontier drained: the second logs only what the first did not.
+  if (drained ? entry.loggedRequests === entry.stats.requests : !pushedBack || now - entry.loggedAt < POLITENESS_EVERY_MS) return;
+  entry.loggedAt = now;
+  entry.loggedRequests = entry.stats.requests;
+  await appendJobLog(deps.db, jobId, pushedBack && !drained ? 'warn' : 'info', describePoliteness(entry.stats, drained));
+}
+
 const summarise = (items: string[], max = 5) => items.slice(0, max).join('; ') + (items.length > max ? `; and ${items.length - max} more` : '');
 
 /**
@@ -70,7 +109,13 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   const job = await getJob(db, jobId);
   if (isTerminal(job.status)) return { newUrlIds: [] };
   const input = crawlJobInput(job);
-  const ctx = crawlContext(deps, input);
+  const common = crawlContext(deps, input);
+  // Fetches share the host's adaptive limit, up to the crawl's concurrency, and are counted for the job log.
+  const stats = newFetchStats();
+  const ctx: CrawlContext = {
+    ...common,
+    fetch: (url, extra) => common.fetch(url, { hostConcurrency: input.concurrency, retries: OVERLOAD_RETRIES, stats, ...extra }),
+  };
   const rows = await loadPending(db, jobId, urlIds);
   const previous = input.refresh
     ? await storedPages(
@@ -151,6 +196,7 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   );
   // What this batch found, whether inserted now or by an earlier run of it (see discoveredBy).
   const newUrlIds = await discoveredBy(db, jobId, urlIds);
+  await reportPoliteness(deps, jobId, stats);
 
   // Sections of an llms-full.txt are pages the frontier never listed.
   const sectionPages = rows.reduce((n, row, i) => n + (row.kind === 'llms-full' ? (results[i]?.documents.length ?? 0) : 0), 0);
