@@ -14,6 +14,8 @@ export type FusedRow = {
   vector_distance: number | null;
   text_score: number | null;
   score: number;
+  /** The chunk's page, for grouping results by page before any row is loaded. */
+  page_id?: string;
 };
 
 export type FusedQuery = {
@@ -24,7 +26,9 @@ export type FusedQuery = {
   model: string;
   useVector: boolean;
   useText: boolean;
+  /** How many candidates each list contributes: a constant, so that the head of the results does not depend on `limit`. */
   candidates: number;
+  /** How many fused rows to return. */
   limit: number;
   fusion: Fusion;
   filters: SearchFilters;
@@ -32,7 +36,7 @@ export type FusedQuery = {
   extraWhere?: SQL;
   /** BM25 over the chunks' lexemes; without it the text side ranks with ts_rank_cd. */
   bm25?: Bm25Query | null;
-  /** How many full-text candidates suffice before a looser selection is tried (default: `limit`). */
+  /** How many full-text candidates suffice before a looser selection is tried (default: `limit`; keep it fixed for results that do not depend on `limit`). */
   enough?: number;
   /** Count `enough` in distinct pages rather than chunks (results grouped by page). */
   enoughPages?: boolean;
@@ -177,12 +181,12 @@ async function vectorCandidates(db: Database, q: FusedQuery): Promise<Ranked[]> 
     db,
     'index',
     sql`with q as (select ${queryVectorParam(q.vector)} as v)
-      select id, row_number() over (order by dist, id) as r, dist as value from (
-        (select ${t}.id, ${indexed} as dist from ${t} ${join}
+      select id, page, row_number() over (order by dist, id) as r, dist as value from (
+        (select ${t}.id, ${t}.page_id as page, ${indexed} as dist from ${t} ${join}
          where ${t}.indexed_dim = ${dim} and ${filter} order by ${distance} limit ${q.candidates})
         union all
-        (select ${t}.id, ${exact} as dist from ${t} ${join}
-         where ${t}.indexed_dim is null and ${t}.embedding_dim = ${dim} and ${filter} order by 2 limit ${q.candidates})
+        (select ${t}.id, ${t}.page_id as page, ${exact} as dist from ${t} ${join}
+         where ${t}.indexed_dim is null and ${t}.embedding_dim = ${dim} and ${filter} order by 3 limit ${q.candidates})
       ) v order by dist, id limit ${q.candidates}`,
     q.candidates,
   );
@@ -209,8 +213,10 @@ export function fuse(vector: Ranked[], text: Ranked[], fusion: Fusion, limit: nu
     if (!r) rows.set(id, (r = { id, vector_rank: null, text_rank: null, vector_distance: null, text_score: null, score: 0 }));
     return r;
   };
-  for (const v of vector) Object.assign(row(v.id), { vector_rank: v.r, vector_distance: v.value }).score += fusion.vectorWeight / (fusion.k + v.r);
-  for (const x of text) Object.assign(row(x.id), { text_rank: x.r, text_score: x.value }).score += fusion.textWeight / (fusion.k + x.r);
+  const page = (x: Ranked) => (x.page === undefined ? {} : { page_id: x.page });
+  for (const v of vector)
+    Object.assign(row(v.id), { vector_rank: v.r, vector_distance: v.value, ...page(v) }).score += fusion.vectorWeight / (fusion.k + v.r);
+  for (const x of text) Object.assign(row(x.id), { text_rank: x.r, text_score: x.value, ...page(x) }).score += fusion.textWeight / (fusion.k + x.r);
   return [...rows.values()].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
 }
 

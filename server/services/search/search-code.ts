@@ -35,6 +35,8 @@ type Row = {
   source_title: string;
 };
 
+const CODE_CANDIDATES = 100;
+
 /** Hybrid search over code examples: their code, name and summary. */
 export async function searchCode(deps: SearchDeps, input: SearchCodeInput): Promise<{ results: CodeHit[]; warnings: string[]; terms?: string[] }> {
   const warnings: string[] = [];
@@ -47,7 +49,8 @@ export async function searchCode(deps: SearchDeps, input: SearchCodeInput): Prom
     model: deps.embedder.model,
     useVector: input.mode !== 'fulltext',
     useText: input.mode !== 'vector',
-    candidates: Math.min(200, Math.max(40, input.limit * 4)),
+    // Fixed, so that the head of the results does not depend on `limit` (at most 50).
+    candidates: CODE_CANDIDATES,
     limit: input.limit,
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,

@@ -8,7 +8,7 @@ import type { Fusion, SearchInput } from '../../schemas/search';
 import type { Embedder } from '../embeddings/types';
 import { expandContext } from './expand-context';
 import { fusedSearch } from './fused-query';
-import { groupByPage, type PageHit } from './group-pages';
+import { groupByPage, type PageHit, pageHits, rankPages } from './group-pages';
 import { type ChunkHit, hydrateChunkHits } from './hits';
 import { matchedTerms } from './matched-terms';
 import type { Reranker } from './rerank';
@@ -50,6 +50,19 @@ export async function highlightTerms(db: SearchDeps['db'], query: string, texts:
 }
 
 const EMBED_QUERY_CHARS = 8000;
+
+/**
+ * Candidate pools, fixed so that the head of the results does not depend on
+ * `limit` (up to the schema's 50): each list contributes this many chunks,
+ * twice the largest limit for chunks; pages group the fused candidates, their
+ * further matching chunks counted among the best PAGE_POOL; the full-text side
+ * loosens its selection while it finds fewer than ENOUGH chunks (or pages).
+ * These are the values a `limit` of 10 used to get.
+ */
+export const CHUNK_CANDIDATES = 100;
+export const PAGE_CANDIDATES = 200;
+export const PAGE_POOL = 100;
+export const ENOUGH = 10;
 
 /**
  * Fusion defaults, tuned on the PostgreSQL-manual evaluation (docs/benchmarks.md).
@@ -129,7 +142,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
   reembedding.catch(() => {});
   const rerank = Boolean(deps.reranker) && input.rerank !== false;
   const pages = input.returnMode === 'pages';
-  const pool = pages ? Math.min(200, Math.max(100, input.limit * 10)) : rerank ? Math.max(input.limit, deps.rerankCandidates ?? 20) : input.limit;
+  const candidates = pages ? PAGE_CANDIDATES : CHUNK_CANDIDATES;
   const rows = await fusedSearch(deps.db, {
     table: 'chunks',
     text: input.query,
@@ -138,32 +151,43 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     model: deps.embedder.model,
     useVector: input.mode !== 'fulltext',
     useText: input.mode !== 'vector',
-    candidates: Math.min(200, Math.max(40, pool * 2)),
-    limit: pool,
+    candidates,
+    limit: 2 * candidates,
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,
     bm25:
       input.mode === 'vector'
         ? null
         : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
-    // Enough for what is returned: pages when grouping, the reranker's pool when reranking.
-    enough: rerank && !pages ? pool : input.limit,
+    enough: ENOUGH,
     enoughPages: pages,
   });
   if (await reembedding)
     warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
-  let hits = await hydrateChunkHits(deps.db, rows);
+  const highlighted = (texts: () => string[]) => (input.highlight ? highlightTerms(deps.db, input.query, texts) : Promise.resolve({}));
+  if (pages && !rerank) {
+    // Grouped before loading: only each returned page's best chunk is read.
+    const ranked = rankPages(rows, PAGE_POOL).slice(0, input.limit);
+    const results = pageHits(
+      ranked,
+      await hydrateChunkHits(
+        deps.db,
+        ranked.map((p) => p.row),
+      ),
+    );
+    const terms = await highlighted(() => results.flatMap((p) => [p.title, p.best.excerpt, ...p.best.headingPath]));
+    return { returnMode: 'pages', mode: input.mode, results, reranked: false, warnings, ...terms };
+  }
+  // The reranker reorders a fixed pool, so its results do not depend on `limit` up to RERANK_CANDIDATES (chunks).
+  const pool = pages ? PAGE_POOL : rerank ? Math.max(input.limit, deps.rerankCandidates ?? 20) : input.limit;
+  let hits = await hydrateChunkHits(deps.db, rows.slice(0, pool));
   const reranked = rerank ? await rerankHits(deps, input.query, hits, warnings) : false;
   if (pages) {
     const results = groupByPage(hits, input.limit);
-    const terms = input.highlight
-      ? await highlightTerms(deps.db, input.query, () => results.flatMap((p) => [p.title, p.best.excerpt, ...p.best.headingPath]))
-      : {};
+    const terms = await highlighted(() => results.flatMap((p) => [p.title, p.best.excerpt, ...p.best.headingPath]));
     return { returnMode: 'pages', mode: input.mode, results, reranked, warnings, ...terms };
   }
   hits = await expandContext(deps.db, hits.slice(0, input.limit), input.expandContext);
-  const terms = input.highlight
-    ? await highlightTerms(deps.db, input.query, () => hits.flatMap((h) => [h.pageTitle, h.content, ...h.headingPath]))
-    : {};
+  const terms = await highlighted(() => hits.flatMap((h) => [h.pageTitle, h.content, ...h.headingPath]));
   return { returnMode: 'chunks', mode: input.mode, results: hits, reranked, warnings, ...terms };
 }
