@@ -9,7 +9,17 @@ import path from 'node:path';
 const root = process.cwd();
 const buildId = path.join(root, '.next', 'BUILD_ID');
 const stamp = path.join(root, '.next', 'archon-sources-mtime');
-const watched = ['app', 'server', 'db', 'inngest', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const watched = [
+  'app',
+  'server',
+  'db',
+  'inngest',
+  'next.config.ts',
+  'postcss.config.mjs',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+];
 
 function newestMtime(p) {
   if (!fs.existsSync(p)) return 0;

@@ -82,7 +82,10 @@ async function crawl(split: (ids: number[]) => number[][]) {
 it('stores the same chunks and code examples however the pages were batched', async () => {
   const together = await crawl((ids) => [ids]);
   const apart = await crawl((ids) => [...ids].reverse().map((id) => [id]));
-  const pairs = await crawl((ids) => [[ids[3]!, ids[0]!], [ids[2]!, ids[1]!]]);
+  const pairs = await crawl((ids) => [
+    [ids[3]!, ids[0]!],
+    [ids[2]!, ids[1]!],
+  ]);
   expect(apart).toEqual(together);
   expect(pairs).toEqual(together);
   // The setup is kept once, on the first page (in URL order) with its longest form; each page's own snippet stays.
