@@ -1,16 +1,18 @@
-// Crawls a site and follows the job's progress until it ends: node dist/crawl.js https://docs.example.com/ [maxPages]
-import type { RouterOutputs } from '@archon/client';
+// Crawls a site and follows the job's progress until it ends: node dist/crawl.js https://docs.example.com/ [maxPages] [mode]
+import type { RouterInputs, RouterOutputs } from '@archon/client';
 import { connect } from './connect.js';
 
 type JobEvent = RouterOutputs['jobs']['get'];
 
-const [url, maxPages = '50'] = process.argv.slice(2);
+type Mode = NonNullable<RouterInputs['knowledge']['crawl']['mode']>;
+
+const [url, maxPages = '50', mode = 'auto'] = process.argv.slice(2);
 if (!url) {
-  console.error('usage: node dist/crawl.js <url> [maxPages]');
+  console.error('usage: node dist/crawl.js <url> [maxPages] [auto|recursive|sitemap|llms-txt|single]');
   process.exit(2);
 }
 const archon = connect();
-const job = await archon.knowledge.crawl.mutate({ url, maxPages: Number(maxPages), maxDepth: 3 });
+const job = await archon.knowledge.crawl.mutate({ url, maxPages: Number(maxPages), maxDepth: 3, mode: mode as Mode });
 console.log(`job ${job.id} started for source ${job.sourceId}`);
 
 // Every status and progress event of the job, from its first; after a dropped connection it resumes where it stopped.

@@ -16,8 +16,10 @@ const done = new Promise<void>((resolve, reject) => {
     { projectId: project.id, lastEventId: board.cursor },
     {
       onData: ({ id, data: event }) => {
-        const title = (event.payload as { title?: string }).title ?? event.taskId;
-        const status = (event.payload as { status?: string }).status;
+        // Changes carry the whole task as it now is; a reordering carries the column's new order instead.
+        const task = (event.payload as { task?: { title: string; status: string } }).task;
+        const title = task?.title ?? event.taskId;
+        const status = event.kind === 'moved' ? task?.status : undefined;
         console.log(`#${id} ${event.kind}: ${title}${status ? ` → ${status}` : ''}`);
         if (++seen >= expected && !watch) {
           sub.unsubscribe();

@@ -6,10 +6,12 @@ import { formatDuration } from '../output';
 import { type GlobalOptions, outputOf, withArchon } from '../run';
 
 /** `archon start`: Archon's server, exactly as `npm start` runs it (the build first, if the sources changed). */
-async function start(o: { port?: number; host?: string }, command: Command) {
+async function start(o: { port?: number; host?: string; build: boolean }, command: Command) {
   if (command.optsWithGlobals<GlobalOptions>().url) throw new UsageError('start runs Archon here; --url is for the commands that use one');
-  const built = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { stdio: 'inherit' });
-  if (built.status !== 0) throw new CliError('The web app could not be built (see above).');
+  if (o.build) {
+    const built = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { stdio: 'inherit' });
+    if (built.status !== 0) throw new CliError('The web app could not be built (see above).');
+  }
   const env = { ...process.env, ...(o.port !== undefined ? { PORT: String(o.port) } : {}), ...(o.host ? { HOST: o.host } : {}) };
   const server = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'server/index.ts'], { stdio: 'inherit', env });
   // The server stops gracefully on either signal (and takes a second one within a second as the same).
@@ -135,6 +137,7 @@ export function registerSystem(program: Command) {
     .description('Start Archon, as npm start does (builds the web app first when needed)')
     .option('--port <n>', 'the port (default PORT, or 3737; 0 picks a free one)', integer(0, 65535))
     .option('--host <host>', 'the address to listen on (default HOST, or 127.0.0.1)')
+    .option('--no-build', 'use the web app as last built, without checking it against the sources')
     .action(start);
   program
     .command('migrate')

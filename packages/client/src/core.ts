@@ -1,4 +1,5 @@
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, TRPCClientError, wsLink } from '@trpc/client';
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, TRPCClientError, type TRPCLink, wsLink } from '@trpc/client';
+import { observable } from '@trpc/server/observable';
 import superjson from 'superjson';
 import type { AppRouter, ImportResult, UploadJob } from './router.js';
 
@@ -109,6 +110,16 @@ const noDisk: OpenFile = async (path) => {
   throw new TypeError(`Cannot read ${path}: file paths work in Node only; pass a Blob or File here`);
 };
 
+/** Where there is no WebSocket (Node 20 without `ws`), queries and mutations work and a subscription says what is missing. */
+const noWebSocket: TRPCLink<AppRouter> = () => () =>
+  observable((observer) => {
+    observer.error(
+      TRPCClientError.from(
+        new Error("Subscriptions need a WebSocket, and this runtime has none: pass `ws` (import WebSocket from 'ws') to createArchonClient"),
+      ),
+    );
+  });
+
 const baseOf = (url: string) => {
   let parsed: URL;
   try {
@@ -132,23 +143,26 @@ export function createClient(options: ArchonClientOptions, openFile: OpenFile = 
   const auth = { authorization: `Bearer ${apiKey}` };
 
   // Opened at the first subscription and closed a while after the last, so a script that only queries never opens it.
-  const wsClient = createWSClient({
-    url: `${base.replace(/^http/, 'ws')}/api/trpc-ws`,
-    ...(WebSocketImpl ? { WebSocket: WebSocketImpl as unknown as typeof globalThis.WebSocket } : {}),
-    connectionParams: () => ({ apiKey }),
-    lazy: { enabled: true, closeMs: 3_000 },
-    // A dead connection (a server gone, a laptop asleep) is noticed within 20 s and replaced.
-    keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 5_000 },
-    retryDelayMs: (attempt) => Math.min(300 * 2 ** attempt, 5_000),
-    onOpen: () => options.onConnection?.('open'),
-    onClose: () => options.onConnection?.('closed'),
-  });
+  const wsClient = WebSocketImpl
+    ? createWSClient({
+        url: `${base.replace(/^http/, 'ws')}/api/trpc-ws`,
+        WebSocket: WebSocketImpl as unknown as typeof globalThis.WebSocket,
+        connectionParams: () => ({ apiKey }),
+        lazy: { enabled: true, closeMs: 3_000 },
+        // A dead connection (a server gone, a laptop asleep) is noticed within 20 s and replaced.
+        keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 5_000 },
+        retryDelayMs: (attempt) => Math.min(300 * 2 ** attempt, 5_000),
+        onOpen: () => options.onConnection?.('open'),
+        onClose: () => options.onConnection?.('closed'),
+      })
+    : null;
+  // After a reconnect wsLink resubscribes with the last tracked() id it saw as lastEventId: no event is lost or repeated.
+  const subscriptions: TRPCLink<AppRouter> = wsClient ? wsLink<AppRouter>({ client: wsClient, transformer: superjson }) : noWebSocket;
   const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        // After a reconnect wsLink resubscribes with the last tracked() id it saw as lastEventId: no event is lost or repeated.
-        true: wsLink<AppRouter>({ client: wsClient, transformer: superjson }),
+        true: subscriptions,
         false: httpBatchLink<AppRouter>({ url: `${base}/api/trpc`, transformer: superjson, headers: () => auth, fetch: doFetch }),
       }),
     ],
@@ -215,7 +229,9 @@ export function createClient(options: ArchonClientOptions, openFile: OpenFile = 
       });
       return (await res.json()) as ImportResult;
     },
-    close: () => wsClient.close(),
+    close: async () => {
+      await wsClient?.close();
+    },
   };
 
   return new Proxy(trpc as object, {
