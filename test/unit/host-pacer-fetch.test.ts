@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import dns from 'node:dns';
+import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { agents, FetchError, type FetchOptions, fetchUrl } from '../../server/services/crawl/fetcher';
 import { newFetchStats } from '../../server/services/crawl/host-pacer';
@@ -156,5 +158,33 @@ describe('fetchUrl under load', () => {
     for (let i = 0; i < 10; i++) await fetchUrl(`http://127.0.0.1:${port}/`, options({ hostConcurrency: 4, stats }));
     expect(good.connections).toBe(1);
     expect(stats.connections).toBe(1);
+  });
+});
+
+describe('a full accept queue', () => {
+  it('counts a connect that waited for a SYN retransmit as an overload', async () => {
+    // A server whose accept queue (backlog 1: two connections) is full and that accepts nothing for 2 s, then answers.
+    const script = `
+      const http = require('node:http');
+      const server = http.createServer((req, res) => res.end('late'));
+      server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+        console.log(server.address().port);
+        setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000), 100);
+      });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+      const at = `127.0.0.1:${Number(chunk.toString().trim())}`;
+      await new Promise((r) => setTimeout(r, 300));
+      const fillers = [0, 1].map(() => net.connect({ host: '127.0.0.1', port: Number(at.split(':')[1]) }));
+      await Promise.all(fillers.map((s) => once(s, 'connect')));
+      const stats = newFetchStats();
+      const res = await fetchUrl(`http://${at}/`, options({ hostConcurrency: 4, stats, policy: { allowPrivate: false, allowedHosts: [at] } }));
+      expect(res.body.toString()).toBe('late');
+      expect(stats.overloads).toEqual({ 'slow connect': 1 });
+      for (const s of fillers) s.destroy();
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -147,8 +147,9 @@ function send(url: URL, pinned: Pinned, headers: Record<string, string>, signal:
     let connectMs: number | null = null;
     const req = (secure ? https : http).request(options, (res) => resolve({ res, connectMs }));
     req.on('socket', (socket) => {
-      if (req.reusedSocket || !socket.connecting) return;
+      if (req.reusedSocket) return;
       if (stats) stats.connections++;
+      if (!socket.connecting) return;
       const started = performance.now();
       socket.once('connect', () => {
         connectMs = performance.now() - started;
