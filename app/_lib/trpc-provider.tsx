@@ -1,13 +1,15 @@
 'use client';
 
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCLink, wsLink } from '@trpc/client';
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, type TRPCClient, type TRPCLink, wsLink } from '@trpc/client';
 import { type ReactNode, useEffect, useState } from 'react';
 import superjson from 'superjson';
+import { SessionEndedBanner } from '../_components/shell/session-ended-banner';
 import { isSigningOut, loginUrl } from './auth';
 import { ConnectionContext, type ConnectionStore, createConnectionStore } from './connection';
 import { csrfHeaders } from './cookies';
 import { describeError } from './errors';
+import { hasUnsavedInput, markSessionEnded, sessionEndedHref } from './session-ended';
 import { type AppRouter, TRPCProvider } from './trpc';
 
 // Close code the server uses when a connection's key or session was revoked or expired (server/ws.ts).
@@ -18,7 +20,10 @@ const retryable = (err: unknown) => ['NETWORK', 'INTERNAL_SERVER_ERROR', 'SERVIC
 
 function toLogin() {
   if (isSigningOut()) return; // signOut navigates itself
-  window.location.assign(loginUrl(window.location.pathname + window.location.search));
+  const href = loginUrl(window.location.pathname + window.location.search);
+  // Leaving now would lose what someone is typing: say so and let them sign in when ready (the banner links here).
+  if (sessionEndedHref() || hasUnsavedInput()) markSessionEnded(href);
+  else window.location.assign(href);
 }
 
 function onAnyError(err: unknown) {
@@ -49,14 +54,14 @@ async function checkStillSignedIn() {
   }
 }
 
-function makeLinks(store: ConnectionStore): TRPCLink<AppRouter>[] {
+function makeLinks(store: ConnectionStore): { links: TRPCLink<AppRouter>[]; close: () => void } {
   const http = httpBatchLink<AppRouter>({
     url: '/api/trpc',
     transformer: superjson,
     // Cookie-authenticated writes must echo the CSRF token; reads need nothing.
     headers: ({ opList }) => (opList.some((op) => op.type === 'mutation') ? csrfHeaders() : {}),
   });
-  if (typeof window === 'undefined') return [http]; // Server render: nothing is fetched there, and Node 20 has no WebSocket.
+  if (typeof window === 'undefined') return { links: [http], close: () => {} }; // Server render: nothing is fetched there, and Node 20 has no WebSocket.
   const wsClient = createWSClient({
     // Same origin, so the browser sends the session cookie with the handshake and the server authenticates with it.
     url: () => `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api/trpc-ws`,
@@ -68,14 +73,38 @@ function makeLinks(store: ConnectionStore): TRPCLink<AppRouter>[] {
       if (cause?.code === REVOKED_CLOSE_CODE) void checkStillSignedIn();
     },
   });
-  return [
-    splitLink({
-      condition: (op) => op.type === 'subscription',
-      // wsLink resubscribes after a reconnect with the last tracked() id it saw as `lastEventId`: streams resume without gaps.
-      true: wsLink<AppRouter>({ client: wsClient, transformer: superjson }),
-      false: http,
-    }),
-  ];
+  return {
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        // wsLink resubscribes after a reconnect with the last tracked() id it saw as `lastEventId`: streams resume without gaps.
+        true: wsLink<AppRouter>({ client: wsClient, transformer: superjson }),
+        false: http,
+      }),
+    ],
+    close: () => void wsClient.close(),
+  };
+}
+
+type Clients = { store: ConnectionStore; queryClient: QueryClient; trpcClient: TRPCClient<AppRouter>; close: () => void };
+
+function makeClients(): Clients {
+  const store = createConnectionStore();
+  const { links, close } = makeLinks(store);
+  return { store, queryClient: makeQueryClient(), trpcClient: createTRPCClient<AppRouter>({ links }), close };
+}
+
+// One set of clients per page load in the browser, made outside React's state: React may render the provider many
+// times and throw those renders away (a slow page hydrating under load went through hundreds), and each of them made a
+// WebSocket client that connected at once and was never closed, so the live socket queued behind dozens of leaked ones.
+let browserClients: Clients | null = null;
+let users = 0;
+let closing: ReturnType<typeof setTimeout> | undefined;
+
+function getClients(): Clients {
+  if (typeof window === 'undefined') return makeClients(); // Server render: one per request, no WebSocket.
+  browserClients ??= makeClients();
+  return browserClients;
 }
 
 /**
@@ -85,15 +114,27 @@ function makeLinks(store: ConnectionStore): TRPCLink<AppRouter>[] {
  * once, since a change may have happened while the connection was down.
  */
 export function TrpcProvider({ children }: { children: ReactNode }) {
-  const [store] = useState(createConnectionStore);
-  const [queryClient] = useState(makeQueryClient);
-  const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: makeLinks(store) }));
+  const [{ store, queryClient, trpcClient }] = useState(getClients);
   useEffect(() => store.onRecovered(() => void queryClient.invalidateQueries()), [store, queryClient]);
+  useEffect(() => {
+    users++;
+    clearTimeout(closing);
+    return () => {
+      // Closed once nothing uses it; deferred, so an effect that is torn down and set up again (Strict Mode) keeps it.
+      if (--users > 0) return;
+      closing = setTimeout(() => {
+        if (users > 0 || !browserClients) return;
+        browserClients.close();
+        browserClients = null;
+      }, 0);
+    };
+  }, []);
   return (
     <ConnectionContext value={store}>
       <QueryClientProvider client={queryClient}>
         <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
           {children}
+          <SessionEndedBanner />
         </TRPCProvider>
       </QueryClientProvider>
     </ConnectionContext>

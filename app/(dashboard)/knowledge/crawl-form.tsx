@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { ChevronRight, Globe } from 'lucide-react';
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Alert } from '../../_components/ui/alert';
 import { Button } from '../../_components/ui/button';
 import { Checkbox } from '../../_components/ui/checkbox';
@@ -12,6 +12,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '.
 import { TagInput } from '../../_components/ui/tag-input';
 import { Textarea } from '../../_components/ui/textarea';
 import { describeError, fieldErrorsOf } from '../../_lib/errors';
+import { sessionEndedHref } from '../../_lib/session-ended';
 import { type RouterInputs, type RouterOutputs, useTRPC } from '../../_lib/trpc';
 import { REFRESH_LABELS } from './format';
 
@@ -54,6 +55,38 @@ function numberOf(el: HTMLInputElement | null): number | undefined {
   return Number(el.value);
 }
 
+// What was typed, kept in this tab while the form is open: if the session ends meanwhile, signing in again reopens
+// the form (?add=crawl) with it. Dropped when the crawl starts or the form is closed while still signed in.
+const DRAFT_KEY = 'archon:crawl-draft';
+const TEXT_FIELDS = ['url', 'maxDepth', 'maxPages', 'title', 'include', 'exclude', 'concurrency', 'delayMs', 'timeoutMs', 'maxKb', 'maxRedirects'];
+type Draft = {
+  fields: Record<string, string>;
+  tags: string[];
+  type: 'technical' | 'business';
+  refresh: string;
+  mode: string;
+  scope: string;
+  robots: boolean;
+};
+
+function readDraft(): Draft | null {
+  try {
+    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as Draft | null;
+    return draft && typeof draft.fields === 'object' && Array.isArray(draft.tags) ? draft : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeDraft(draft: Draft | null) {
+  try {
+    if (draft) sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    else sessionStorage.removeItem(DRAFT_KEY);
+  } catch {
+    // Storage full or off: the form still works, without a draft.
+  }
+}
+
 /**
  * Crawling a site with every option the server takes. The common ones are in
  * view; the rest sit in a fold that opens by itself when the server refuses
@@ -70,9 +103,43 @@ export function CrawlForm({ onStarted, tags: knownTags }: { onStarted: (job: Job
   const [robots, setRobots] = useState(true);
   const [advancedOpen, setAdvancedOpen] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const restored = useRef(false);
+  const saveDraft = () => {
+    const el = form.current?.elements;
+    if (!el || !restored.current) return;
+    const fields: Record<string, string> = {};
+    for (const name of TEXT_FIELDS) {
+      const value = (el.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null)?.value;
+      if (value) fields[name] = value;
+    }
+    writeDraft({ fields, tags, type, refresh, mode, scope, robots });
+  };
+  // Restored after the first render (sessionStorage is the browser's only), before anything is saved over it.
+  useEffect(() => {
+    const draft = readDraft();
+    restored.current = true;
+    if (!draft) return;
+    const el = form.current?.elements;
+    for (const [name, value] of Object.entries(draft.fields)) {
+      const field = el?.namedItem(name);
+      if (TEXT_FIELDS.includes(name) && (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement)) field.value = String(value);
+    }
+    setTags(draft.tags.filter((t) => typeof t === 'string'));
+    if (draft.type === 'technical' || draft.type === 'business') setType(draft.type);
+    if (typeof draft.refresh === 'string') setRefresh(draft.refresh);
+    if (typeof draft.mode === 'string') setMode(draft.mode);
+    if (typeof draft.scope === 'string') setScope(draft.scope);
+    if (typeof draft.robots === 'boolean') setRobots(draft.robots);
+    if (TEXT_FIELDS.slice(3).some((f) => draft.fields[f])) setAdvancedOpen(true); // a field in the fold has a value
+  }, []);
+  // Saved whenever a controlled value changes; typed text is saved on input.
+  useEffect(saveDraft, [tags, type, refresh, mode, scope, robots]);
+  // Closing the form drops the draft, unless the session ended: then the form closes on the way to sign in again.
+  useEffect(() => () => void (!sessionEndedHref() && writeDraft(null)), []);
   const crawl = useMutation(
     trpc.knowledge.crawl.mutationOptions({
       onSuccess: (job, input) => {
+        writeDraft(null);
         void queryClient.invalidateQueries(trpc.knowledge.pathFilter());
         onStarted(job, input.url);
       },
@@ -120,7 +187,7 @@ export function CrawlForm({ onStarted, tags: knownTags }: { onStarted: (job: Job
   };
 
   return (
-    <form ref={form} onSubmit={submit} noValidate aria-label="Crawl a website" className="grid gap-4">
+    <form ref={form} onSubmit={submit} onInput={saveDraft} noValidate aria-label="Crawl a website" className="grid gap-4">
       {general && (
         <Alert variant="destructive" title={general.title}>
           {general.message}

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { cache } from 'react';
 import { isAppError } from '../../../../server/errors';
 import { getRuntime } from '../../../../server/runtime/global';
 import { uuidSchema } from '../../../../server/schemas/common';
@@ -13,8 +14,11 @@ export const dynamic = 'force-dynamic';
 
 type Params = { params: Promise<{ id: string }> };
 
-/** The job, or a 404 for an id that is malformed or unknown. */
-async function load(rawId: string) {
+/**
+ * The job, or a 404 for an id that is malformed or unknown. Once per request: the metadata and the page both need
+ * it, and on a database a crawl keeps busy a second read kept the streamed metadata pending longer.
+ */
+const load = cache(async (rawId: string) => {
   const id = uuidSchema.safeParse(rawId);
   if (!id.success) notFound();
   try {
@@ -23,7 +27,7 @@ async function load(rawId: string) {
     if (isAppError(err) && err.code === 'NOT_FOUND') notFound();
     throw err;
   }
-}
+});
 
 export async function generateMetadata({ params }: Params): Promise<Metadata> {
   await requireUser();
