@@ -154,6 +154,14 @@ export function JobsView() {
     placeholderData: keepPreviousData,
   });
   useLiveJobList();
+  // A page past the end (an old link, or jobs deleted since) goes back to the last one instead of saying there are none.
+  const total = list.data?.total ?? 0;
+  const pastEnd = Boolean(list.data && !list.isPlaceholderData && list.data.items.length === 0 && total > 0 && filters.offset > 0);
+  useEffect(() => {
+    if (!pastEnd) return;
+    const qs = serializeFilters({ ...filters, offset: (Math.ceil(total / LIMIT) - 1) * LIMIT });
+    router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+  }, [pastEnd, filters, total, pathname, router]);
   const anyRunning = list.data?.items.some((j) => isActive(j.status)) ?? false;
   const now = useServerNow(anyRunning);
   const filtered = filters.status !== 'all' || filters.kind !== null;
@@ -196,7 +204,7 @@ export function JobsView() {
 
       {list.isError && !list.data ? (
         <ErrorState error={list.error} title="Could not load jobs" onRetry={() => list.refetch()} />
-      ) : !list.data ? (
+      ) : !list.data || pastEnd ? (
         <TableSkeleton rows={6} columns={6} label="Loading jobs" />
       ) : list.data.items.length === 0 ? (
         filtered ? (

@@ -25,6 +25,12 @@ import { applySnapshot } from '../jobs-view';
 import { useServerNow } from '../server-clock';
 import { type LogEvent, LogLine, toLogEvent } from './log-line';
 
+/** Whether a snapshot was written after the job as the page has it (applySnapshot takes equal times too, which would loop here). */
+const isNewer = (payload: Record<string, unknown>, job: Job) => {
+  const written = typeof payload.updatedAt === 'string' || payload.updatedAt instanceof Date ? new Date(payload.updatedAt).getTime() : Number.NaN;
+  return written > new Date(job.updatedAt).getTime();
+};
+
 type StreamEvent = { id: string; data: { id: number; jobId: string; kind: string; payload: Record<string, unknown>; createdAt: Date | string } };
 
 /**
@@ -34,23 +40,31 @@ type StreamEvent = { id: string; data: { id: number; jobId: string; kind: string
  * together are added once per frame, so a log of 10,000 events loads in a few
  * renders, and the job's status and counters follow the newest snapshot.
  */
-function useJobLog(id: string) {
+function useJobLog(id: string, job: Job | undefined) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [events, setEvents] = useState<LogEvent[]>([]);
   const buffer = useRef<LogEvent[]>([]);
+  // The newest status or progress snapshot seen, kept: it may arrive before jobs.get answers, or be newer than an
+  // answer that was produced earlier and delivered later; either way the page must end showing the newer one.
   const snapshot = useRef<Record<string, unknown> | null>(null);
   const lastId = useRef(0);
   const frame = useRef<number | null>(null);
+  const key = useMemo(() => trpc.jobs.get.queryKey({ id }), [trpc, id]);
+  const catchUp = useCallback(() => {
+    const latest = snapshot.current;
+    if (!latest) return;
+    queryClient.setQueryData(key, (current) => (current && isNewer(latest, current) ? applySnapshot(current, latest) : current));
+  }, [queryClient, key]);
   const flush = useCallback(() => {
     frame.current = null;
     const batch = buffer.current;
     buffer.current = [];
     if (batch.length) setEvents((prev) => prev.concat(batch));
-    const latest = snapshot.current;
-    snapshot.current = null;
-    if (latest) queryClient.setQueryData(trpc.jobs.get.queryKey({ id }), (job) => job && applySnapshot(job, latest));
-  }, [queryClient, trpc, id]);
+    catchUp();
+  }, [catchUp]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs whenever the query's answer changes (it arrived, or was refetched)
+  useEffect(catchUp, [job]);
   useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
   const subscription = useSubscription(
     trpc.jobs.onProgress.subscriptionOptions(
@@ -74,7 +88,7 @@ export function JobDetail({ id }: { id: string }) {
   const trpc = useTRPC();
   const { can } = useSession();
   const job = useQuery(trpc.jobs.get.queryOptions({ id }));
-  const { events, subscription } = useJobLog(id);
+  const { events, subscription } = useJobLog(id, job.data);
   const active = job.data ? isActive(job.data.status) : false;
   const now = useServerNow(active);
 
@@ -119,7 +133,7 @@ export function JobDetail({ id }: { id: string }) {
           </>
         }
       />
-      <div className="grid gap-4">
+      <div className="grid grid-cols-1 gap-4">
         {j.error && (
           <Alert variant={j.status === 'failed' ? 'destructive' : 'warning'} title={j.status === 'failed' ? 'The job failed' : 'Note'}>
             {j.error}
@@ -156,7 +170,7 @@ function Summary({ job, now }: { job: Job; now: number }) {
   const pct = total ? Math.round((done / total) * 100) : null;
   return (
     <Card data-testid="job-summary">
-      <CardContent className="grid gap-5 pt-5">
+      <CardContent className="grid grid-cols-1 gap-5 pt-5">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm sm:grid-cols-4">
           <div className="min-w-0">
             <dt className="text-xs text-muted-foreground">Started by</dt>
@@ -236,7 +250,7 @@ function EventLog({ events, active, streaming }: { events: LogEvent[]; active: b
             {filter === 'important' && <span className="tabular-nums"> · {count(shown.length)} shown</span>}
           </CardDescription>
         </div>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-center gap-3">
           <span
             className={cn('inline-flex items-center gap-1.5 text-sm', live ? 'text-success-text' : 'text-muted-foreground')}
             data-testid="log-live"
