@@ -2,7 +2,7 @@
 
 import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query';
 import { BookOpen, ChevronDown, FileUp, Globe, Plus, Search, SearchX, Tags as TagsIcon, X } from 'lucide-react';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { Button } from '../../_components/ui/button';
 import { Checkbox } from '../../_components/ui/checkbox';
 import { EmptyState } from '../../_components/ui/empty-state';
@@ -24,6 +24,13 @@ import { type SortColumn, SourcesTable } from './sources-table';
 import { useUrlState } from './url-state';
 
 export const PAGE_SIZE = 50;
+// What knowledge.sources accepts (server/schemas/sources.ts, common.ts): a query of 200 characters, 50 tags of 64, offsets to a million.
+const MAX_QUERY = 200;
+const MAX_TAG = 64;
+const MAX_TAGS = 50;
+const MAX_PAGE = Math.floor(1_000_000 / PAGE_SIZE) + 1;
+
+const oneOf = <T extends string>(values: readonly T[], v: string | null): T | null => (values.includes(v as T) ? (v as T) : null);
 const SORTS: SortColumn[] = ['title', 'pages', 'chunks', 'codeExamples', 'lastCrawled'];
 
 const STEPS = [
@@ -76,6 +83,7 @@ function GettingStarted({ onAdd }: { onAdd: (tab: AddTab) => void }) {
 function TagFilter({ selected, onChange }: { selected: string[]; onChange: (tags: string[]) => void }) {
   const trpc = useTRPC();
   const [open, setOpen] = useState(false);
+  const baseId = useId();
   const tags = useQuery({ ...trpc.knowledge.sourceTags.queryOptions(), enabled: open || selected.length > 0 });
   const all = useMemo(() => {
     const known = tags.data ?? [];
@@ -96,8 +104,9 @@ function TagFilter({ selected, onChange }: { selected: string[]; onChange: (tags
         {tags.isSuccess && all.length === 0 && <p className="px-2 py-1.5 text-sm text-muted-foreground">No source has tags yet.</p>}
         <fieldset className="max-h-72 overflow-y-auto">
           <legend className="sr-only">Sources with any of these tags</legend>
-          {all.map(({ tag, sources }) => {
-            const id = `tag-filter-${tag.replace(/[^a-z0-9]+/gi, '-')}`;
+          {all.map(({ tag, sources }, i) => {
+            // By position, not by name: tags that differ only in punctuation or script (c++ and c#) would share an id.
+            const id = `${baseId}-${i}`;
             return (
               <label key={tag} htmlFor={id} className="flex min-h-8 cursor-default items-center gap-2 rounded-md px-2 text-sm hover:bg-muted">
                 <Checkbox
@@ -159,15 +168,19 @@ export function SourcesView() {
   const { can } = useSession();
   const { params, set } = useUrlState();
 
-  const q = params.get('q') ?? '';
-  const type = params.get('type');
-  const kind = params.get('kind');
-  const tags = params.getAll('tag');
+  // Values the server would refuse (an old or hand-edited link) are cut to what it takes rather than shown as an error.
+  const q = (params.get('q') ?? '').replace(/\0/g, '').slice(0, MAX_QUERY);
+  const type = oneOf(['technical', 'business'], params.get('type'));
+  const kind = oneOf(['url', 'upload'], params.get('kind'));
+  const tags = useMemo(
+    () => [...new Set(params.getAll('tag').map((t) => t.trim()))].filter((t) => t && t.length <= MAX_TAG && !/[\r\n\0]/.test(t)).slice(0, MAX_TAGS),
+    [params],
+  );
   const sortParam = params.get('sort') as SortColumn | null;
   const column: SortColumn = sortParam && SORTS.includes(sortParam) ? sortParam : 'title';
   const direction =
     params.get('dir') === 'desc' || params.get('dir') === 'asc' ? (params.get('dir') as 'asc' | 'desc') : column === 'title' ? 'asc' : 'desc';
-  const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
+  const page = Math.min(MAX_PAGE, Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1));
   const addParam = params.get('add') as AddTab | null;
   const addTab = addParam && ADD_TABS.includes(addParam) && can('write') ? addParam : null;
   const filtered = Boolean(q || type || kind || tags.length);
@@ -176,8 +189,8 @@ export function SourcesView() {
     limit: PAGE_SIZE,
     offset: (page - 1) * PAGE_SIZE,
     ...(q ? { query: q } : {}),
-    ...(type === 'technical' || type === 'business' ? { knowledgeType: type } : {}),
-    ...(kind === 'url' || kind === 'upload' ? { kind } : {}),
+    ...(type ? { knowledgeType: type } : {}),
+    ...(kind ? { kind } : {}),
     ...(tags.length ? { tags } : {}),
     sort: column,
     direction,

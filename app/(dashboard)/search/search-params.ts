@@ -43,7 +43,7 @@ export function parseSearch(params: URLSearchParams): SearchState {
     returnMode: params.get('return') === 'pages' ? 'pages' : 'chunks',
     sources: list(params, 'source', MAX_SOURCES, (s) => s.length <= 200 && /^[A-Za-z0-9._:-]+$/.test(s)),
     tags: list(params, 'tag', MAX_TAGS, (s) => s.length <= 64 && !/[\r\n\0]/.test(s)),
-    type: params.get('type') ? oneOf(KNOWLEDGE_TYPES, params.get('type'), 'technical') : null,
+    type: KNOWLEDGE_TYPES.includes(params.get('type') as KnowledgeType) ? (params.get('type') as KnowledgeType) : null,
   };
 }
 
