@@ -96,7 +96,8 @@ export function ConnectView({
   const byAccess = (a: ToolInfo['access']) => tools.filter((t) => t.access === a).length;
 
   return (
-    <div className="grid gap-5">
+    // One column of minmax(0, 1fr): a wide code block or tab list scrolls inside its card instead of widening the page.
+    <div className="grid grid-cols-1 gap-5">
       <Card aria-labelledby="endpoint-title">
         <CardHeader>
           <div>
@@ -107,7 +108,7 @@ export function ConnectView({
             </CardDescription>
           </div>
         </CardHeader>
-        <CardContent className="grid gap-5">
+        <CardContent className="grid grid-cols-1 gap-5">
           <div className="flex items-center gap-2 rounded-lg border border-border bg-muted/40 py-1.5 pl-3 pr-1.5">
             <Badge variant="accent">HTTP</Badge>
             <code className="min-w-0 flex-1 truncate font-mono text-[13px]" data-testid="mcp-url">
@@ -115,7 +116,7 @@ export function ConnectView({
             </code>
             <CopyButton value={url} label="Copy the endpoint URL" />
           </div>
-          <div className="grid gap-3 border-t border-border pt-5">
+          <div className="grid grid-cols-1 gap-3 border-t border-border pt-5">
             <Field
               label="API key for the setup below"
               error={keyProblem}
@@ -186,7 +187,7 @@ export function ConnectView({
                   {(['http', 'stdio'] as const).map((t) => {
                     const snippet = snippetFor(c.id, t, params);
                     return (
-                      <TabsContent key={t} value={t} className="mt-3 grid gap-3" data-testid={`snippet-${c.id}-${t}`}>
+                      <TabsContent key={t} value={t} className="mt-3 grid grid-cols-1 gap-3" data-testid={`snippet-${c.id}-${t}`}>
                         <p className="flex items-center gap-1.5 text-sm text-muted-foreground">
                           {snippet.where === 'Terminal' ? <Terminal aria-hidden className="size-4" /> : <FileCode2 aria-hidden className="size-4" />}
                           {snippet.where === 'Terminal' ? (
@@ -204,7 +205,7 @@ export function ConnectView({
                         />
                         {snippet.note && <p className="text-sm text-muted-foreground">{snippet.note}</p>}
                         {t === 'stdio' && (
-                          <div className="grid gap-3 rounded-lg border border-border bg-muted/30 p-3 text-sm">
+                          <div className="grid grid-cols-1 gap-3 rounded-lg border border-border bg-muted/30 p-3 text-sm">
                             <p className="text-muted-foreground">
                               <code className="font-mono text-[13px] text-foreground">archon mcp</code> runs from an Archon checkout on the machine
                               the assistant runs on and calls this server with the key, so it works next to a running server. Without{' '}

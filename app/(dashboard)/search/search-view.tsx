@@ -119,7 +119,8 @@ export function SearchView() {
   const busy = state.tab === 'docs' ? docs.isFetching : code.isFetching;
 
   return (
-    <div className="grid gap-4">
+    // One column of minmax(0, 1fr): a long result (a URL, a line of code) wraps or scrolls inside instead of widening the page.
+    <div className="grid grid-cols-1 gap-4">
       <search>
         <form onSubmit={onSubmit} className="relative">
           <label htmlFor="search-query" className="sr-only">
@@ -337,7 +338,7 @@ function Results<T extends AnyResult>({
       {data.results.length === 0 ? (
         <NoResults state={state} query={query} onClearFilters={onClearFilters} onSet={onSet} />
       ) : (
-        <ol className="grid gap-3" data-testid="search-results">
+        <ol className="grid grid-cols-1 gap-3" data-testid="search-results">
           {render(data, pattern)}
         </ol>
       )}

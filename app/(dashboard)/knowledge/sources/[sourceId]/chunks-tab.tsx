@@ -72,7 +72,7 @@ export function ChunksTab({ sourceId }: { sourceId: string }) {
   const chunks = useQuery({ ...trpc.knowledge.listChunks.queryOptions({ sourceId, limit: LIMIT, offset }), placeholderData: keepPreviousData });
   if (chunks.isPending) {
     return (
-      <div role="status" className="grid gap-3">
+      <div role="status" className="grid grid-cols-1 gap-3">
         <span className="sr-only">Loading chunks</span>
         {[0, 1, 2].map((i) => (
           <div key={i} className="rounded-xl border border-border p-4">
@@ -95,7 +95,7 @@ export function ChunksTab({ sourceId }: { sourceId: string }) {
     );
   }
   return (
-    <div className={cn('grid gap-3', chunks.isPlaceholderData && 'opacity-60')}>
+    <div className={cn('grid grid-cols-1 gap-3', chunks.isPlaceholderData && 'opacity-60')}>
       {chunks.data.items.map((c) => (
         <ChunkCard key={c.id} chunk={c} />
       ))}

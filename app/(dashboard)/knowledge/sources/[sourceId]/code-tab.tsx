@@ -37,7 +37,7 @@ export function CodeTab({ sourceId }: { sourceId: string }) {
   });
   const languages = examples.data?.languages ?? [];
   return (
-    <div className="grid gap-3">
+    <div className="grid grid-cols-1 gap-3">
       <div className="flex flex-wrap items-center gap-2">
         <TabSearch
           label="Filter code examples"
@@ -69,7 +69,7 @@ export function CodeTab({ sourceId }: { sourceId: string }) {
         </Select>
       </div>
       {examples.isPending ? (
-        <div role="status" className="grid gap-3">
+        <div role="status" className="grid grid-cols-1 gap-3">
           <span className="sr-only">Loading code examples</span>
           {[0, 1].map((i) => (
             <Skeleton key={i} className="h-40 rounded-xl" />
@@ -89,7 +89,7 @@ export function CodeTab({ sourceId }: { sourceId: string }) {
           }
         />
       ) : (
-        <div className={cn('grid gap-4', examples.isPlaceholderData && 'opacity-60')}>
+        <div className={cn('grid grid-cols-1 gap-4', examples.isPlaceholderData && 'opacity-60')}>
           {examples.data.items.map((e) => (
             <article key={e.id} data-testid="code-example" className="rounded-xl border border-border bg-surface p-4 shadow-xs">
               <header className="mb-3 flex flex-wrap items-start justify-between gap-2">

@@ -85,7 +85,7 @@ export function JobsTab({ sourceId }: { sourceId: string }) {
     return <EmptyState icon={History} headingLevel={3} title="No jobs" description="Crawls, refreshes and uploads of this source show up here." />;
   }
   return (
-    <div className="grid gap-3">
+    <div className="grid grid-cols-1 gap-3">
       <Table aria-label="Jobs of this source" data-testid="source-jobs" className="table-fixed">
         <TableHeader>
           <TableRow>

@@ -26,7 +26,7 @@ export function PagesTab({ sourceId }: { sourceId: string }) {
     placeholderData: keepPreviousData,
   });
   return (
-    <div className="grid gap-3">
+    <div className="grid grid-cols-1 gap-3">
       <TabSearch
         label="Filter pages by title or URL"
         placeholder="Filter pages…"
