@@ -11,7 +11,7 @@ import { failJob } from '../services';
  * failed rather than left running, which would refuse every later crawl of the source.
  */
 export const crawlFinalize = inngest.createFunction(
-  { id: 'crawl-finalize', triggers: [crawlFinalizeEvent], retries: 3, onFailure: failJob },
+  { id: 'crawl-finalize', name: 'Crawl: finalize', triggers: [crawlFinalizeEvent], retries: 3, onFailure: failJob },
   async ({ event, step, services }) => {
     const { jobId } = event.data;
     await step.run('summarize-source', () => summarizeJobSource(services.ingest, jobId));

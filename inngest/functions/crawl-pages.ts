@@ -11,6 +11,7 @@ import { cancelOnJob, crawlFinalizeEvent, crawlPagesEvent } from '../events';
 export const crawlPages = inngest.createFunction(
   {
     id: 'crawl-pages',
+    name: 'Crawl: a batch of pages',
     triggers: [crawlPagesEvent],
     retries: 3,
     // Two batches per crawl keep both sides busy: while one batch's rows go

@@ -5,7 +5,7 @@ import { failJob } from '../services';
 
 /** Plans a crawl and fans its first URLs out to `crawl-pages`, a batch per event. */
 export const crawlStart = inngest.createFunction(
-  { id: 'crawl-start', triggers: [crawlRequestedEvent], retries: 3, cancelOn: cancelOnJob, onFailure: failJob },
+  { id: 'crawl-start', name: 'Crawl: plan and seed', triggers: [crawlRequestedEvent], retries: 3, cancelOn: cancelOnJob, onFailure: failJob },
   async ({ event, step, services }) => {
     const { jobId } = event.data;
     const { batches } = await step.run('plan-and-seed', () => beginCrawl(services.ingest, jobId));

@@ -9,7 +9,7 @@ const MAX_BATCHES = 900;
 
 /** Embeds stale rows again, a batch per step, until none is left. */
 export const reembed = inngest.createFunction(
-  { id: 'reembed', triggers: [reembedRequestedEvent], retries: 3, cancelOn: cancelOnJob, onFailure: failJob },
+  { id: 'reembed', name: 'Re-embed stored chunks', triggers: [reembedRequestedEvent], retries: 3, cancelOn: cancelOnJob, onFailure: failJob },
   async ({ event, step, services }) => {
     const { jobId } = event.data;
     const skip = { chunks: [] as number[], codeExamples: [] as number[] };

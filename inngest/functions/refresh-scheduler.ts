@@ -11,7 +11,7 @@ import { inngest } from '../client';
  * stored runs refer to it, so it stays.
  */
 export const refreshScheduler = inngest.createFunction(
-  { id: 'refresh-scheduler', triggers: [{ cron: '*/15 * * * *' }], retries: 1 },
+  { id: 'refresh-scheduler', name: 'Scheduled refreshes and upkeep', triggers: [{ cron: '*/15 * * * *' }], retries: 1 },
   async ({ event, step, services }) => {
     // The slot's time, not the wall clock: a late run still judges due-ness as of its slot.
     const started = await step.run('start-due-refreshes', () => refreshDueSources(services.db, services.dispatch, new Date(event.ts ?? Date.now())));

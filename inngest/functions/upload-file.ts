@@ -24,6 +24,7 @@ async function finishIfLast(step: Step, services: JobServices, jobId: string) {
 export const uploadFile = inngest.createFunction(
   {
     id: 'upload-file',
+    name: 'Upload: one file',
     triggers: [uploadFileEvent],
     retries: 3,
     concurrency: { limit: 2, key: 'event.data.jobId' },
