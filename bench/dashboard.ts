@@ -27,9 +27,13 @@ const figures: string[] = [];
 try {
   const page = await app.signedInPage();
   const api = trpcAs(page.context(), app.url);
+  // On the embedded database the server can stall at the end of a crawl (issue #18 §1), resetting a kept-alive
+  // connection: a poll that fails is tried again rather than ending the benchmark.
+  const jobNow = (id: string) =>
+    api.query('jobs.get', { id }).catch((err: Error) => (/ECONNRESET|socket hang up/.test(err.message) ? { finishedAt: null } : Promise.reject(err)));
   const waitJob = async (id: string) => {
     for (;;) {
-      const job = await api.query('jobs.get', { id });
+      const job = await jobNow(id);
       if (job.finishedAt) return job;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -51,7 +55,7 @@ try {
   const from = (await page.evaluate(() => performance.timeOrigin + performance.now())) + offset;
   const measured = async () => (await recorder.rows()).filter((r) => r.createdAt > from);
   for (let i = 0; i < 600 && (await measured()).length < LIVE_EVENTS; i++) {
-    if ((await api.query('jobs.get', { id: crawl.id })).finishedAt) break;
+    if ((await jobNow(crawl.id)).finishedAt) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   const live = summarise((await measured()).map((r) => r.seenAt + offset - r.createdAt));
