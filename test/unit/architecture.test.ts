@@ -8,9 +8,13 @@ import { describe, expect, it } from 'vitest';
 // import each other.
 
 const root = process.cwd();
-const sources = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'app', 'server', 'db', 'inngest', 'cli'], {
-  encoding: 'utf8',
-})
+const sources = execFileSync(
+  'git',
+  ['ls-files', '--cached', '--others', '--exclude-standard', 'app', 'server', 'db', 'inngest', 'cli', 'packages/client/src'],
+  {
+    encoding: 'utf8',
+  },
+)
   .split('\n')
   .filter((f) => /\.(ts|tsx)$/.test(f) && fs.existsSync(f));
 
@@ -49,6 +53,8 @@ const LAYERS: [RegExp, number, string][] = [
   [/^server\/trpc\//, 8, 'trpc'],
   [/^server\/routers\//, 9, 'routers'],
   [/^server\/mcp\//, 10, 'mcp'],
+  // The typed client package imports the router's types only, and the CLI uses it for a remote Archon.
+  [/^packages\/client\//, 10, 'client package'],
   [/^server\/[^/]+\.ts$/, 11, 'server entry'],
   [/^app\//, 11, 'app'],
   [/^cli\//, 12, 'cli'],
