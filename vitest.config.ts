@@ -10,7 +10,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Server-process tests boot Next.js and a database; on a loaded 2-core CI machine that alone can take 30 s.
     testTimeout: 90_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     // Jobs run in the built-in runner even if the shell has Inngest variables set.
     env: { ARCHON_RUNNER: 'local', LOG_LEVEL: 'silent' },

@@ -4,6 +4,7 @@ import { codeExamples, pages, sources } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
 import type { Logger } from '../../server/logger';
 import { createHashEmbedder } from '../../server/services/embeddings/hash-embedder';
+import { dropDuplicateCodeExamples } from '../../server/services/ingest/dedupe-code';
 import { prepareDocuments } from '../../server/services/ingest/prepare';
 import { leadParagraphs } from '../../server/services/ingest/prose-text';
 import { summarizeSource } from '../../server/services/ingest/source-summary';
@@ -148,7 +149,7 @@ describe('prepareDocuments and code examples', () => {
     { url: 'https://frob.dev/two', title: 'Two', markdown: `## Again\n\n\`\`\`sh\n${SH}\n\`\`\`` },
   ];
 
-  it('without a summarizer keeps deterministic names and drops duplicates across the batch', async () => {
+  it('without a summarizer keeps deterministic names; a snippet repeated on another page is dropped when the job ends', async () => {
     const id = await sourceWithPages('https://frob.dev/', []);
     const prepared = await prepareDocuments(database.db, { sourceId: id, embedder, batchSize: 10, concurrency: 1 }, docs);
     expect(prepared.documents.map((d) => d.codeExamples.map((e) => [e.index, e.name, e.summary]))).toEqual([
@@ -156,9 +157,13 @@ describe('prepareDocuments and code examples', () => {
         [0, 'Install', 'Level the trays first.'],
         [1, 'Sort', 'Code example (python) from One.'],
       ],
-      [],
+      [[0, 'Again', 'Code example (bash) from Two.']],
     ]);
     expect(prepared.documents[0]!.codeExamples.every((e) => e.embedding?.length === 32)).toBe(true);
+    await storeDocuments(database.db, id, embedder.model, prepared.documents);
+    expect(await dropDuplicateCodeExamples(database.db, id)).toBe(1);
+    const rows = await database.db.select({ name: codeExamples.name }).from(codeExamples).where(eq(codeExamples.sourceId, id));
+    expect(rows.map((r) => r.name).sort()).toEqual(['Install', 'Sort']);
   });
 
   it('with a summarizer stores its names and summaries, embedded with the code, keeping the deterministic text where it failed', async () => {
@@ -171,6 +176,7 @@ describe('prepareDocuments and code examples', () => {
     };
     const prepared = await prepareDocuments(database.db, { sourceId: id, embedder, batchSize: 10, concurrency: 1, summarizer }, docs);
     await storeDocuments(database.db, id, embedder.model, prepared.documents);
+    await dropDuplicateCodeExamples(database.db, id);
     const rows = await database.db
       .select({ name: codeExamples.name, summary: codeExamples.summary, embedding: codeExamples.embedding })
       .from(codeExamples)

@@ -22,7 +22,7 @@ export type ServerProcess = {
  * Starts `server/index.ts` exactly as `npm start` does (after the build), on a
  * random loopback port, and waits for its ready line.
  */
-export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 150_000): Promise<ServerProcess> {
   if (!fs.existsSync(path.join(process.cwd(), '.next', 'BUILD_ID'))) {
     throw new Error('No Next.js build: run the tests with `npm test`, which builds first');
   }

@@ -37,7 +37,7 @@ export async function waitForRuns(
   db: Database,
   functionId: string,
   predicate: (runs: Awaited<ReturnType<typeof runsOf>>) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ) {
   return waitFor(
     async () => {
