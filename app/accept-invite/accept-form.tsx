@@ -2,6 +2,7 @@
 
 import { Eye, EyeOff } from 'lucide-react';
 import { type FormEvent, useRef, useState } from 'react';
+import { useHydrated } from '../_components/auth/use-hydrated';
 import { Alert } from '../_components/ui/alert';
 import { Button } from '../_components/ui/button';
 import { Field } from '../_components/ui/field';
@@ -37,6 +38,7 @@ function problemsOf(status: number, message: string): Problems {
 export function AcceptForm({ token, email }: { token: string; email: string }) {
   const [problems, setProblems] = useState<Problems>({ form: null });
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   const [showPassword, setShowPassword] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -76,7 +78,7 @@ export function AcceptForm({ token, email }: { token: string; email: string }) {
   }
 
   return (
-    <form ref={formRef} onSubmit={submit} noValidate className="grid gap-4">
+    <form ref={formRef} method="post" onSubmit={submit} noValidate className="grid gap-4">
       {problems.form && <Alert variant="destructive">{problems.form}</Alert>}
       <Field label="Email" hint="The address you were invited at.">
         <Input name="email" type="email" value={email} readOnly autoComplete="username" className="bg-muted/50 text-muted-foreground" />
@@ -98,7 +100,7 @@ export function AcceptForm({ token, email }: { token: string; email: string }) {
           </button>
         </div>
       </Field>
-      <Button type="submit" variant="primary" size="lg" loading={busy} className="mt-1 w-full">
+      <Button type="submit" variant="primary" size="lg" loading={busy} disabled={!hydrated} className="mt-1 w-full">
         Join Archon
       </Button>
     </form>

@@ -7,6 +7,7 @@ import { Alert } from '../ui/alert';
 import { Button } from '../ui/button';
 import { Field } from '../ui/field';
 import { Input } from '../ui/input';
+import { useHydrated } from './use-hydrated';
 
 type FieldName = 'name' | 'email' | 'password';
 type Problems = { form: string | null; fields: Partial<Record<FieldName, string>> };
@@ -37,6 +38,7 @@ function problemsOf(status: number, message: string): Problems {
 export function AccountForm({ mode, next }: { mode: 'setup' | 'login'; next?: string }) {
   const [problems, setProblems] = useState<Problems>({ form: null, fields: {} });
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
   const [showPassword, setShowPassword] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const setup = mode === 'setup';
@@ -79,7 +81,7 @@ export function AccountForm({ mode, next }: { mode: 'setup' | 'login'; next?: st
   }
 
   return (
-    <form ref={formRef} onSubmit={submit} noValidate className="grid gap-4">
+    <form ref={formRef} method="post" onSubmit={submit} noValidate className="grid gap-4">
       {problems.form && <Alert variant="destructive">{problems.form}</Alert>}
       {setup && (
         <Field label="Name" hint="Optional; shown to people you invite." error={problems.fields.name}>
@@ -114,7 +116,7 @@ export function AccountForm({ mode, next }: { mode: 'setup' | 'login'; next?: st
           </button>
         </div>
       </Field>
-      <Button type="submit" variant="primary" size="lg" loading={busy} className="mt-1 w-full">
+      <Button type="submit" variant="primary" size="lg" loading={busy} disabled={!hydrated} className="mt-1 w-full">
         {setup ? 'Create the owner account' : 'Sign in'}
       </Button>
     </form>
