@@ -46,7 +46,9 @@ try {
     mode: 'recursive',
     maxDepth: 100,
     maxPages: 5000,
-    concurrency: 4,
+    // Paced, so the crawl lasts long enough for the page to be watching while hundreds of events are written.
+    concurrency: 1,
+    delayMs: 50,
   });
   await page.goto(`${app.url}/jobs/${crawl.id}`);
   await page.getByTestId('job-log').waitFor();
