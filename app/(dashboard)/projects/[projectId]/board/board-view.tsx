@@ -20,6 +20,7 @@ import {
 } from '@dnd-kit/core';
 import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
+import { defaultRangeExtractor, useVirtualizer } from '@tanstack/react-virtual';
 import { Archive, BookOpen, CircleCheckBig, GripVertical, MoreHorizontal, Plus, SearchX, Trash2 } from 'lucide-react';
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Badge } from '../../../../_components/ui/badge';
@@ -47,6 +48,8 @@ import { isFiltered, TaskFiltersBar, taskMatcher, useTaskFilters } from '../task
 import { placeOf } from '../tasks-store';
 
 type Columns = Record<TaskStatus, string[]>;
+/** A first guess at a card's height with the gap below it; each card is measured once shown. */
+const CARD_ESTIMATE = 92;
 const COLUMN_PREFIX = 'column:';
 const columnId = (s: TaskStatus) => `${COLUMN_PREFIX}${s}`;
 const isColumnId = (id: UniqueIdentifier): id is `column:${TaskStatus}` => String(id).startsWith(COLUMN_PREFIX);
@@ -108,6 +111,8 @@ const Card = memo(function Card({
         <h3 id={titleId} className="min-w-0 flex-1 text-sm font-medium leading-5">
           <a
             href={`?task=${task.id}`}
+            // A link drags as a URL by default, which would take the pointer from the card's drag.
+            draggable={false}
             onClick={(e) => {
               if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
               e.preventDefault();
@@ -119,13 +124,18 @@ const Card = memo(function Card({
             {task.title}
           </a>
         </h3>
-        {canWrite && onMenu && <div className="-mr-1.5 -mt-0.5 shrink-0">{onMenu(task)}</div>}
+        {canWrite && onMenu && (
+          // Over the title's end, so titles use the card's width; shown (with a background) only on hover, focus or while open.
+          <div className="absolute right-1.5 top-1.5 rounded-md bg-surface opacity-0 focus-within:opacity-100 group-hover/card:opacity-100 has-[[data-state=open]]:opacity-100">
+            {onMenu(task)}
+          </div>
+        )}
       </div>
       <div className="mt-2 flex flex-wrap items-center gap-1.5 text-xs text-muted-foreground">
         {task.priority !== 'medium' && (
           <span className={cn('inline-flex items-center gap-0.5', priority.text)} title={`Priority: ${priority.label}`}>
             <PriorityIcon aria-hidden className="size-3.5" />
-            <span className={cn(task.priority === 'low' && 'sr-only')}>{priority.label}</span>
+            {priority.label}
           </span>
         )}
         {task.feature && (
@@ -156,7 +166,8 @@ const Card = memo(function Card({
   );
 });
 
-function SortableCard({
+// Memoised: a change to one task re-renders its card, not the 500 others (the drag context still reaches all while dragging).
+const SortableCard = memo(function SortableCard({
   task,
   done,
   total,
@@ -164,6 +175,8 @@ function SortableCard({
   canWrite,
   onOpen,
   onMenu,
+  index,
+  measure,
 }: {
   task: BoardTask;
   done: number;
@@ -172,6 +185,8 @@ function SortableCard({
   canWrite: boolean;
   onOpen: (id: string) => void;
   onMenu: (task: BoardTask) => React.ReactNode;
+  index: number;
+  measure: (el: Element | null) => void;
 }) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({
     id: task.id,
@@ -180,9 +195,14 @@ function SortableCard({
   const draggable = canWrite && !task.archived;
   return (
     <li
-      ref={setNodeRef}
+      ref={(el) => {
+        setNodeRef(el);
+        measure(el);
+      }}
+      data-index={index}
       style={{ transform: CSS.Translate.toString(transform), transition }}
-      className={cn('relative [contain-intrinsic-size:auto_84px] [content-visibility:auto]', isDragging && 'z-10')}
+      // shrink-0: the list is a flex column, which would squeeze rows (and the virtualiser's spacers) to fit its height.
+      className={cn('relative shrink-0 pb-2', isDragging && 'z-10')}
       data-testid="task-card"
       data-task-id={task.id}
       data-status={task.status}
@@ -205,10 +225,12 @@ function SortableCard({
       <div className={cn(isDragging && 'opacity-0')}>
         <Card task={task} done={done} total={total} sources={sources} canWrite={canWrite} onOpen={onOpen} onMenu={onMenu} />
       </div>
-      {isDragging && <div aria-hidden className="absolute inset-0 rounded-lg border-2 border-dashed border-accent/50 bg-accent-subtle/40" />}
+      {isDragging && (
+        <div aria-hidden className="absolute inset-x-0 bottom-2 top-0 rounded-lg border-2 border-dashed border-accent/50 bg-accent-subtle/40" />
+      )}
     </li>
   );
-}
+});
 
 function QuickAdd({ status, inputRef, onDone }: { status: TaskStatus; inputRef: React.RefObject<HTMLInputElement | null>; onDone: () => void }) {
   const { create } = useTaskActions();
@@ -254,6 +276,7 @@ function Column({
   onMenu,
   sourceTitles,
   filtered,
+  activeId,
 }: {
   status: TaskStatus;
   ids: string[];
@@ -263,19 +286,63 @@ function Column({
   onMenu: (task: BoardTask) => React.ReactNode;
   sourceTitles: Map<string, string>;
   filtered: boolean;
+  activeId: string | null;
 }) {
   const { setNodeRef, isOver } = useDroppable({ id: columnId(status), data: { column: status } });
+  const listRef = useRef<HTMLUListElement | null>(null);
   const [adding, setAdding] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
   const meta = STATUS[status];
   const Icon = meta.icon;
   const creating = view.creating.filter((c) => c.status === status && !c.parentId);
   const headingId = `column-${status}`;
+  const activeIndex = activeId ? ids.indexOf(activeId) : -1;
+  // Only the cards in view (and a few around) are in the DOM: a column of hundreds costs what a screenful does.
+  // The card being dragged stays mounted wherever the column is scrolled.
+  const virtualizer = useVirtualizer({
+    count: ids.length,
+    getScrollElement: () => listRef.current,
+    estimateSize: () => CARD_ESTIMATE,
+    overscan: 6,
+    getItemKey: (i) => ids[i]!,
+    rangeExtractor: (range) => {
+      const indexes = defaultRangeExtractor(range);
+      if (activeIndex >= 0 && !indexes.includes(activeIndex)) return [...indexes, activeIndex].sort((a, b) => a - b);
+      return indexes;
+    },
+  });
+  const items = virtualizer.getVirtualItems();
+  const rows: React.ReactNode[] = [];
+  let offset = 0;
+  for (const item of items) {
+    if (item.start > offset) rows.push(<li key={`gap-${item.index}`} aria-hidden className="shrink-0" style={{ height: item.start - offset }} />);
+    const id = ids[item.index]!;
+    const task = view.byId.get(id);
+    offset = item.end;
+    if (!task) continue;
+    const p = view.progress.get(id);
+    rows.push(
+      <SortableCard
+        key={id}
+        task={task}
+        done={p?.done ?? 0}
+        total={p?.total ?? 0}
+        sources={task.sourceIds.map((s) => sourceTitles.get(s) ?? s).join(', ')}
+        canWrite={canWrite}
+        onOpen={onOpen}
+        onMenu={onMenu}
+        index={item.index}
+        measure={virtualizer.measureElement}
+      />,
+    );
+  }
+  const rest = virtualizer.getTotalSize() - offset;
+  if (rest > 0 && items.length > 0) rows.push(<li key="gap-end" aria-hidden className="shrink-0" style={{ height: rest }} />);
   return (
     <section
       aria-labelledby={headingId}
       className={cn(
-        'group/column flex min-h-0 min-w-0 flex-col rounded-xl bg-muted/50 ring-1 ring-border/60 transition-colors',
+        'group/column flex min-h-0 min-w-0 flex-col rounded-xl bg-muted/50 ring-1 ring-border/60 transition-colors max-xl:max-h-[36rem]',
         isOver && 'bg-accent-subtle/40 ring-accent/30',
       )}
       data-testid={`column-${status}`}
@@ -303,39 +370,30 @@ function Column({
       </header>
       <SortableContext id={status} items={ids} strategy={verticalListSortingStrategy}>
         <ul
-          ref={setNodeRef}
+          ref={(el) => {
+            setNodeRef(el);
+            listRef.current = el;
+          }}
           aria-label={`${meta.label} tasks`}
-          className="flex min-h-24 flex-1 flex-col gap-2 overflow-y-auto overscroll-contain px-2 pb-2 pl-3 pt-0.5"
+          className="flex min-h-24 flex-1 flex-col overflow-y-auto overscroll-contain px-2 pl-3"
           data-testid={`column-list-${status}`}
         >
-          {ids.map((id) => {
-            const task = view.byId.get(id);
-            if (!task) return null;
-            const p = view.progress.get(id);
-            const sources = task.sourceIds.map((s) => sourceTitles.get(s) ?? s).join(', ');
-            return (
-              <SortableCard
-                key={id}
-                task={task}
-                done={p?.done ?? 0}
-                total={p?.total ?? 0}
-                sources={sources}
-                canWrite={canWrite}
-                onOpen={onOpen}
-                onMenu={onMenu}
-              />
-            );
-          })}
+          {rows}
           {creating.map((c) => (
-            <li
-              key={c.tempId}
-              className="flex items-center gap-2 rounded-lg border border-dashed border-border bg-surface/60 px-3 py-2.5 text-sm text-muted-foreground"
-            >
-              <Spinner /> {c.title}
+            <li key={c.tempId} className="shrink-0 pb-2">
+              <div className="flex items-center gap-2 rounded-lg border border-dashed border-border bg-surface/60 px-3 py-2.5 text-sm text-muted-foreground">
+                <Spinner /> {c.title}
+              </div>
             </li>
           ))}
           {ids.length === 0 && creating.length === 0 && !adding && (
-            <li className="grid flex-1 place-items-center rounded-lg border border-dashed border-border px-3 py-6 text-center text-xs text-muted-foreground">
+            <li
+              className={cn(
+                'mb-2 grid shrink-0 place-items-center rounded-lg border border-dashed border-border px-3 py-6 text-center text-xs text-muted-foreground',
+                // An empty column is a drop zone its whole height; a filtered one just says so.
+                !filtered && 'flex-1',
+              )}
+            >
               {filtered ? 'No task here matches' : canWrite ? 'Drop a task here' : 'No tasks'}
             </li>
           )}
@@ -375,21 +433,46 @@ function BoardSkeleton() {
 
 /** The card's menu: open, move to another column (the way to move without dragging), archive or unarchive, delete. */
 function CardMenu({ task, onOpen, onDelete }: { task: BoardTask; onOpen: (id: string) => void; onDelete: (t: BoardTask) => void }) {
+  // A board of hundreds of cards would mount hundreds of menus: until first used, the trigger is a plain button.
+  const [open, setOpen] = useState<boolean | null>(null);
+  const trigger = (
+    <Button
+      variant="ghost"
+      size="icon-sm"
+      aria-label={`Actions for “${task.title}”`}
+      aria-haspopup="menu"
+      aria-expanded={open === true}
+      className="size-6 text-muted-foreground opacity-0 focus-visible:opacity-100 group-hover/card:opacity-100 data-[state=open]:opacity-100"
+      data-testid="card-menu"
+      onClick={open === null ? () => setOpen(true) : undefined}
+    >
+      <MoreHorizontal aria-hidden className="size-4" />
+    </Button>
+  );
+  if (open === null) return trigger;
+  return <CardMenuContent task={task} open={open} onOpenChange={setOpen} trigger={trigger} onOpen={onOpen} onDelete={onDelete} />;
+}
+
+function CardMenuContent({
+  task,
+  open,
+  onOpenChange,
+  trigger,
+  onOpen,
+  onDelete,
+}: {
+  task: BoardTask;
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  trigger: React.ReactNode;
+  onOpen: (id: string) => void;
+  onDelete: (t: BoardTask) => void;
+}) {
   const { move, archive, unarchive } = useTaskActions();
   const { displayName } = useSession();
   return (
-    <DropdownMenu>
-      <DropdownMenuTrigger asChild>
-        <Button
-          variant="ghost"
-          size="icon-sm"
-          aria-label={`Actions for “${task.title}”`}
-          className="size-6 text-muted-foreground opacity-0 focus-visible:opacity-100 group-hover/card:opacity-100 data-[state=open]:opacity-100"
-          data-testid="card-menu"
-        >
-          <MoreHorizontal aria-hidden className="size-4" />
-        </Button>
-      </DropdownMenuTrigger>
+    <DropdownMenu open={open} onOpenChange={onOpenChange}>
+      <DropdownMenuTrigger asChild>{trigger}</DropdownMenuTrigger>
       <DropdownMenuContent align="end" className="w-52">
         <DropdownMenuItem onSelect={() => onOpen(task.id)}>Open</DropdownMenuItem>
         {!task.archived && (
@@ -524,10 +607,10 @@ export function BoardView() {
     setDragColumns(next);
   };
 
+  // columnsRef keeps the last arrangement: the drop's announcement is made after onDragEnd and reads it.
   const finish = () => {
     setDragging(null);
     setDragColumns(null);
-    columnsRef.current = null;
     store.release();
   };
 
@@ -591,7 +674,7 @@ export function BoardView() {
           onDragCancel={finish}
         >
           <div
-            className="grid h-[calc(100dvh-15.5rem)] min-h-[28rem] grid-cols-1 gap-3 max-xl:h-auto md:grid-cols-2 xl:grid-cols-4"
+            className="grid grid-cols-1 gap-3 md:grid-cols-2 xl:h-[calc(100dvh-20rem)] xl:min-h-[28rem] xl:grid-cols-4"
             data-testid="board"
             data-dragging={dragging ? 'true' : undefined}
           >
@@ -606,6 +689,7 @@ export function BoardView() {
                 onMenu={onMenu}
                 sourceTitles={store.sourceTitles}
                 filtered={filtered}
+                activeId={dragging?.id ?? null}
               />
             ))}
           </div>
