@@ -561,16 +561,23 @@ export function BoardView() {
     return `${STATUS[col].label}, position ${position} of ${total}`;
   }, []);
 
+  // After the drop, columnsRef holds the final arrangement: the card's own place in it (the card it was over has moved aside).
+  const placed = useCallback((activeId: UniqueIdentifier) => {
+    const cols = columnsRef.current;
+    const col = cols && findColumn(cols, activeId);
+    if (!cols || !col) return '';
+    return `${STATUS[col].label}, position ${cols[col].indexOf(String(activeId)) + 1} of ${cols[col].length}`;
+  }, []);
+
   const announcements: Announcements = useMemo(
     () => ({
       onDragStart: ({ active }) => `Picked up “${titleOf(active.id)}”, in ${where(active.id, active.id)}.`,
       onDragOver: ({ active, over }) =>
         over ? `“${titleOf(active.id)}” is over ${where(active.id, over.id)}.` : `“${titleOf(active.id)}” is not over a column.`,
-      onDragEnd: ({ active, over }) =>
-        over ? `Dropped “${titleOf(active.id)}” in ${where(active.id, over.id)}.` : `“${titleOf(active.id)}” was put back.`,
+      onDragEnd: ({ active, over }) => (over ? `Dropped “${titleOf(active.id)}” in ${placed(active.id)}.` : `“${titleOf(active.id)}” was put back.`),
       onDragCancel: ({ active }) => `Moving “${titleOf(active.id)}” was cancelled; it is back where it was.`,
     }),
-    [titleOf, where],
+    [titleOf, where, placed],
   );
 
   const onDragStart = ({ active }: DragStartEvent) => {
