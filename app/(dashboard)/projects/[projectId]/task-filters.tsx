@@ -69,7 +69,7 @@ function TextFilter({ value, onChange }: { value: string; onChange: (q: string) 
     return () => clearTimeout(t);
   }, [text, value, onChange]);
   return (
-    <div className="relative w-full min-w-44 sm:w-60">
+    <div className="relative w-full min-w-44 sm:w-56">
       <Search aria-hidden className="pointer-events-none absolute left-2.5 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" />
       <Input
         type="search"

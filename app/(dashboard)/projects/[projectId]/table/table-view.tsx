@@ -150,13 +150,14 @@ export function TableView() {
           rows={sorted}
           getKey={(t) => t.id}
           rowHeight={44}
-          className="h-[calc(100dvh-16rem)] min-h-96"
+          // As tall as its rows, up to the window's height: a short list is not a tall empty box.
+          className="h-auto max-h-[calc(100dvh-18.5rem)] min-h-0"
           columns={[
             {
               id: 'title',
               header: 'Title',
-              head: head('title', 'Title', 'min-w-64'),
-              className: 'min-w-64',
+              head: head('title', 'Title', 'w-full min-w-44'),
+              className: 'w-full min-w-44 max-w-0',
               cell: (t) => (
                 <span className="flex min-w-0 items-center gap-2">
                   <a
@@ -178,8 +179,8 @@ export function TableView() {
             {
               id: 'status',
               header: 'Status',
-              head: head('status', 'Status', 'w-36'),
-              className: 'w-36',
+              head: head('status', 'Status', 'w-32'),
+              className: 'w-32',
               cell: (t) => (
                 <Select value={t.status} onValueChange={(v) => void edit(t, { status: v as TaskStatus })} disabled={!canWrite || t.archived}>
                   <SelectTrigger
@@ -236,8 +237,8 @@ export function TableView() {
             {
               id: 'assignee',
               header: 'Assignee',
-              head: head('assignee', 'Assignee', 'w-48'),
-              className: 'w-48',
+              head: head('assignee', 'Assignee', 'w-44'),
+              className: 'w-44',
               cell: (t) =>
                 canWrite ? (
                   <span className="flex items-center gap-2">
@@ -248,7 +249,7 @@ export function TableView() {
                       value={t.assignee}
                       suggestions={vocabulary.assignees}
                       onSave={(assignee) => void edit(t, { assignee })}
-                      className="h-7 border-transparent bg-transparent shadow-none hover:border-input"
+                      className="h-7 w-30 border-transparent px-2 bg-transparent shadow-none hover:border-input"
                       testId="cell-assignee"
                     />
                   </span>
@@ -261,8 +262,8 @@ export function TableView() {
             {
               id: 'feature',
               header: 'Feature',
-              head: head('feature', 'Feature', 'w-44'),
-              className: 'w-44',
+              head: head('feature', 'Feature', 'w-34'),
+              className: 'w-34',
               cell: (t) =>
                 canWrite ? (
                   <SuggestInput
@@ -273,7 +274,7 @@ export function TableView() {
                     allowEmpty
                     placeholder="None"
                     onSave={(feature) => void edit(t, { feature: feature || null })}
-                    className="h-7 border-transparent bg-transparent shadow-none hover:border-input"
+                    className="h-7 w-28 border-transparent px-2 bg-transparent shadow-none hover:border-input"
                     testId="cell-feature"
                   />
                 ) : (
@@ -299,8 +300,8 @@ export function TableView() {
             {
               id: 'updated',
               header: 'Updated',
-              head: head('updated', 'Updated', 'w-32'),
-              className: 'w-32 text-muted-foreground',
+              head: head('updated', 'Updated', 'w-30 whitespace-nowrap'),
+              className: 'w-30 whitespace-nowrap text-muted-foreground',
               cell: (t) => <RelativeTime date={t.updatedAt} />,
             },
           ]}
