@@ -98,7 +98,7 @@ function Section({
 /** A property row: label on the left, control on the right, as in Linear's side panel. */
 function Property({ label, htmlFor, children }: { label: string; htmlFor?: string; children: React.ReactNode }) {
   return (
-    <div className="grid grid-cols-[7rem_1fr] items-center gap-3">
+    <div className="grid grid-cols-[7rem_minmax(0,20rem)] items-center gap-3">
       <label htmlFor={htmlFor} className="text-sm text-muted-foreground">
         {label}
       </label>
@@ -359,6 +359,8 @@ function Subtasks({ parent, canWrite }: { parent: BoardTask; canWrite: boolean }
   const creating = view.creating.filter((c) => c.parentId === parent.id);
   const progress = view.progress.get(parent.id);
   const [title, setTitle] = useState('');
+  // The live region goes inside the panel: outside it, the modal hides it from screen readers.
+  const [region, setRegion] = useState<HTMLDivElement | null>(null);
   const dndId = useId();
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
@@ -395,6 +397,7 @@ function Subtasks({ parent, canWrite }: { parent: BoardTask; canWrite: boolean }
         collisionDetection={closestCenter}
         onDragEnd={onDragEnd}
         accessibility={{
+          container: region ?? undefined,
           announcements: {
             onDragStart: ({ active }) => `Picked up subtask “${titleOf(active.id)}”, ${positionOf(active.id)}.`,
             onDragOver: ({ active, over }) =>
@@ -428,6 +431,7 @@ function Subtasks({ parent, canWrite }: { parent: BoardTask; canWrite: boolean }
           </ul>
         </SortableContext>
       </DndContext>
+      <div ref={setRegion} />
       {subtasks.length === 0 && creating.length === 0 && !canWrite && <p className="text-sm text-muted-foreground">No subtasks.</p>}
       {canWrite && (
         <form
@@ -502,7 +506,7 @@ function LinkPicker<T extends { id: string | number }>({
             autoFocus
           />
         </div>
-        <div className="mt-2 max-h-72 overflow-y-auto" aria-live="polite">
+        <div className="mt-2 max-h-72 overflow-y-auto" aria-live="polite" data-testid={`${testId}-results`}>
           {results.error ? (
             <p className="px-2 py-1.5 text-sm text-destructive-text">{describeError(results.error).message}</p>
           ) : results.data === undefined ? (
@@ -1078,9 +1082,19 @@ export function TaskEditor() {
   const taskId = params.get('task');
   const openTask = useOpenTask();
   const valid = taskId && /^[0-9a-f-]{36}$/i.test(taskId);
+  const panelRef = useRef<HTMLDivElement>(null);
   return (
     <Panel open={Boolean(valid)} onOpenChange={(o) => !o && openTask(null)}>
-      <PanelContent data-testid="task-editor" closeLabel="Close the task">
+      <PanelContent
+        data-testid="task-editor"
+        closeLabel="Close the task"
+        // Focus the panel itself, not its first button (which would pop a tooltip): Tab goes on from there.
+        ref={panelRef}
+        onOpenAutoFocus={(e) => {
+          e.preventDefault();
+          panelRef.current?.focus();
+        }}
+      >
         <PanelDescription className="sr-only">Edit the task; changes are saved as you make them.</PanelDescription>
         {valid && <EditorBody key={taskId} taskId={taskId} onClose={() => openTask(null)} />}
       </PanelContent>
