@@ -317,7 +317,13 @@ describe("returnMode 'pages'", () => {
       expect(p.chunkMatches).toBe(hits.length);
       expect(p.score).toBeCloseTo(best.score.fused * (1 + Math.min(0.2, 0.05 * (hits.length - 1))), 12);
       expect(p).toMatchObject({ url: best.pageUrl, title: best.pageTitle, sourceId: best.sourceId, sourceTitle: best.sourceTitle });
-      expect(p.best).toEqual({ chunkId: best.chunkId, url: best.url, headingPath: best.headingPath, excerpt: best.content.slice(0, 400), score: best.score });
+      expect(p.best).toEqual({
+        chunkId: best.chunkId,
+        url: best.url,
+        headingPath: best.headingPath,
+        excerpt: best.content.slice(0, 400),
+        score: best.score,
+      });
       expect(p.best.excerpt.length).toBeGreaterThan(0);
     }
     for (const [i, p] of grouped.results.entries()) if (i > 0) expect(p.score).toBeLessThanOrEqual(grouped.results[i - 1]!.score);
