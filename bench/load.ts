@@ -149,6 +149,27 @@ const sampler = setInterval(() => {
   lastAt = now;
 }, 1000);
 
+// Where else the CPU goes: the PostgreSQL backends serving this database (they come and go, so
+// each one's ticks are kept and summed at the end) and this process (the load and the subscribers).
+const backendTicks = new Map<number, { first: number; last: number }>();
+const backendSampler = setInterval(() => {
+  void sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`
+    .then((rows) => {
+      for (const { pid } of rows) {
+        try {
+          const ticks = cpuTicks(pid);
+          const seen = backendTicks.get(pid);
+          if (seen) seen.last = ticks;
+          else backendTicks.set(pid, { first: ticks, last: ticks });
+        } catch {
+          // A backend on another machine (a remote server) or already gone: not counted.
+        }
+      }
+    })
+    .catch(() => {});
+}, 1000);
+const benchCpuAtStart = process.cpuUsage();
+
 // --- 100 subscribers to every job's progress, half on each process.
 type JobEvent = { id: number; jobId: string; createdAt: Date };
 type Subscriber = { received: Map<number, number>; duplicates: number; latencies: number[]; errors: number; close(): void };
@@ -207,7 +228,7 @@ const CALLS: [string, () => unknown][] = [
   ['knowledge.sources', () => ({})],
   ['auth.me', () => undefined],
 ];
-type ApiSample = { procedure: string; ms: number; ok: boolean; status: string };
+type ApiSample = { procedure: string; ms: number; ok: boolean; status: string; sentAt: number };
 const api: ApiSample[] = [];
 let apiInFlight = 0;
 function callApi(n: number) {
@@ -219,7 +240,7 @@ function callApi(n: number) {
   apiInFlight++;
   const done = (status: string) => {
     apiInFlight--;
-    api.push({ procedure, ms: performance.now() - t0, ok: status === '200', status });
+    api.push({ procedure, ms: performance.now() - t0, ok: status === '200', status, sentAt: t0 - started });
   };
   http
     .get(`${server.url}/api/trpc/${procedure}${query}`, { agent: agents[n % PROCESSES], headers: { authorization: `Bearer ${API_KEY}` } }, (res) => {
@@ -284,6 +305,8 @@ const expectedIds = (await sql<{ id: number }[]>`select id::int from job_events 
 // Give every subscriber until the drain deadline to have the last event.
 while (subscribers.some((s) => !s.received.has(last)) && performance.now() < drainUntil + 5000) await new Promise((r) => setTimeout(r, 50));
 clearInterval(sampler);
+clearInterval(backendSampler);
+const benchCpu = process.cpuUsage(benchCpuAtStart);
 jobs = await sql<JobRow[]>`select id, status, pages_fetched, chunks_stored from jobs where id in ${sql(crawlJobs)}`;
 
 // --- Results.
@@ -327,6 +350,13 @@ const result = {
     p50: Number(fmt(percentile(latencies, 0.5))),
     p95: Number(fmt(percentile(latencies, 0.95))),
   },
+  // Over the whole run, in percent of one core. Backends that started and ended between two samples are missed.
+  postgresCpuPercent: Number(fmt(([...backendTicks.values()].reduce((n, b) => n + b.last - b.first, 0) / CLOCK_TICKS / elapsed) * 100)),
+  benchProcessCpuPercent: Number(fmt(((benchCpu.user + benchCpu.system) / 1e6 / elapsed) * 100)),
+  apiByTenSeconds: Array.from({ length: Math.ceil(crawlSeconds / 10) }, (_, k) => {
+    const window = api.filter((a) => a.ok && a.sentAt >= k * 10_000 && a.sentAt < (k + 1) * 10_000).map((a) => a.ms);
+    return Number(fmt(percentile(window, 0.95)));
+  }),
   processes: usage.map((u, i) => ({
     pid: servers[i]!.pid,
     cpuAvgPercent: Number(fmt(u.cpu.reduce((a, b) => a + b, 0) / Math.max(1, u.cpu.length))),
@@ -354,6 +384,8 @@ for (const [i, p] of result.processes.entries()) {
     `process ${i + 1} (pid ${p.pid}): CPU ${p.cpuAvgPercent}% average, ${p.cpuPeakPercent}% peak (100% = one core); RSS peak ${p.rssPeakMb} MB, end ${p.rssEndMb} MB`,
   );
 }
+console.log(`PostgreSQL backends: CPU ${result.postgresCpuPercent}% average; this benchmark process: ${result.benchProcessCpuPercent}%`);
+console.log(`API p95 by 10 s window of sending (ms): ${result.apiByTenSeconds.join(', ')}`);
 fs.mkdirSync('bench/out', { recursive: true });
 const outFile = `bench/out/load-${Date.now()}.json`;
 fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
