@@ -39,12 +39,8 @@ async function main() {
     await runtime.close().catch(() => {});
     throw err;
   });
-  const mode =
-    runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
-  console.log(`Archon ${runtime.version} is ready at ${server.url} (${mode})`);
-  if (await needsSetup(runtime.database.db))
-    console.log(`No account yet: open ${server.url} to create the owner, or set ARCHON_OWNER_EMAIL and ARCHON_OWNER_PASSWORD`);
-
+  // Before the ready line: a SIGTERM sent as soon as it is read must shut down
+  // gracefully, not kill the process (start-up may still be talking to the database).
   let stoppingSince = 0;
   const stop = (signal: string) => {
     if (stoppingSince) {
@@ -65,6 +61,11 @@ async function main() {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const mode =
+    runtime.database.mode === 'embedded' ? `embedded database in ${runtime.database.location}` : `PostgreSQL at ${runtime.database.location}`;
+  console.log(`Archon ${runtime.version} is ready at ${server.url} (${mode})`);
+  if (await needsSetup(runtime.database.db))
+    console.log(`No account yet: open ${server.url} to create the owner, or set ARCHON_OWNER_EMAIL and ARCHON_OWNER_PASSWORD`);
 }
 
 main().catch((err: unknown) => {
