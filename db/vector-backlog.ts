@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { postgresClient } from './driver';
 import { queryRows } from './sql';
 import type { Database } from './types';
 import { EMBEDDING_TABLES, type EmbeddingTable, VECTOR_INDEX_LOCK, vectorIndexName } from './vector-index';
@@ -44,37 +45,86 @@ export async function backlogIsFull(db: Database, dim: number, limit = BACKLOG_F
 export type BacklogFlush = { table: EmbeddingTable; rows: number; rebuilt: boolean };
 
 /**
+ * How long one slice of a row-by-row fold may hold the database. On the
+ * embedded database every statement holds every other caller (there is one
+ * backend), so a search or a health check waits at most about this long
+ * behind the fold instead of for all of it.
+ */
+export const FOLD_SLICE_MS = 100;
+const FIRST_SLICE_ROWS = 25;
+const MAX_SLICE_ROWS = 5000;
+
+/**
  * Moves the backlog into the HNSW index. A backlog of half the index or more
  * rebuilds it: drop, mark the rows, create it again in bulk, in one
  * transaction, which holds writes and searches on the table for the build
  * (about 2 s for the manual's 6,661 chunks). A smaller one is inserted row by
- * row. Tables go in a fixed order, each in its own transaction, under the
+ * row, in slices of about FOLD_SLICE_MS, each its own transaction, so that
+ * other statements run in between. Tables go in a fixed order, under the
  * vector index lock.
  */
 export async function flushVectorBacklog(db: Database, dim: number): Promise<BacklogFlush[]> {
   const out: BacklogFlush[] = [];
+  const embedded = postgresClient(db) === null;
   for (const table of EMBEDDING_TABLES) {
-    const done = await db.transaction(async (tx) => {
+    const plan = await db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${VECTOR_INDEX_LOCK})`);
       const { backlog, indexed } = await counts(tx, table, dim);
       if (backlog === 0) return null;
-      const t = sql.raw(`"${table}"`);
       const name = vectorIndexName(tx, table, dim);
       const [def] = await queryRows<{ indexdef: string }>(
         tx,
         sql`select indexdef from pg_indexes where schemaname = current_schema() and indexname = ${name}`,
       );
-      const rebuild = def !== undefined && 2 * backlog >= indexed;
-      if (rebuild) await tx.execute(sql.raw(`DROP INDEX "${name}"`));
-      await tx.execute(sql`update ${t} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`);
-      if (rebuild) await tx.execute(sql.raw(def.indexdef));
-      return { table, rows: backlog, rebuilt: rebuild };
+      if (def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuilt: false };
+      // PGlite's default (64MB) does not hold the graph of a few thousand vectors:
+      // with 256MB the manual's build took 2.3 times less (docs/benchmarks.md).
+      if (embedded) await tx.execute(sql`set local maintenance_work_mem = '256MB'`);
+      await tx.execute(sql.raw(`DROP INDEX "${name}"`));
+      await tx.execute(sql`update ${sql.raw(`"${table}"`)} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`);
+      await tx.execute(sql.raw(def.indexdef));
+      return { rows: backlog, rebuilt: true };
     });
-    if (done) out.push(done);
+    if (!plan) continue;
+    const rows = plan.rebuilt ? plan.rows : await foldInSlices(db, table, dim, plan.rows);
+    if (rows > 0) out.push({ table, rows, rebuilt: plan.rebuilt });
   }
   // Marking left a dead version of every row it moved. The embedded database
   // has no autovacuum, and on a server this also refreshes the row counts the
   // next flush goes by. VACUUM cannot run inside a transaction, hence here.
   for (const f of out) if (f.rebuilt) await db.execute(sql.raw(`VACUUM (ANALYZE) "${f.table}"`));
   return out;
+}
+
+/**
+ * Marks up to `limit` backlog rows as indexed, which inserts each into the
+ * index, a slice at a time. The slice grows or shrinks so that each takes
+ * about FOLD_SLICE_MS. Stops at `limit`: rows a running job adds meanwhile
+ * wait for its own fold.
+ */
+async function foldInSlices(db: Database, table: EmbeddingTable, dim: number, limit: number): Promise<number> {
+  const t = sql.raw(`"${table}"`);
+  let size = Math.min(FIRST_SLICE_ROWS, limit);
+  let moved = 0;
+  while (moved < limit) {
+    const started = performance.now();
+    const n = await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${VECTOR_INDEX_LOCK})`);
+      const [row] = await queryRows<{ n: number }>(
+        tx,
+        sql`with moved as (
+              update ${t} set indexed_dim = embedding_dim where id in (
+                select id from ${t} where indexed_dim is null and embedding_dim = ${dimLiteral(dim)} limit ${size})
+              returning 1)
+            select count(*)::int as n from moved`,
+      );
+      return row?.n ?? 0;
+    });
+    moved += n;
+    // Fewer than asked: the backlog is empty (another process, or a re-embedding, took the rest).
+    if (n < size) break;
+    const ms = Math.max(performance.now() - started, 1);
+    size = Math.max(1, Math.min(limit - moved, MAX_SLICE_ROWS, size * 2, Math.round((size * FOLD_SLICE_MS) / ms)));
+  }
+  return moved;
 }

@@ -106,6 +106,32 @@ describe('the vector backlog', () => {
     expect(await flushVectorBacklog(db(), DIM)).toEqual([]);
   });
 
+  it('takes a small backlog in slices, each its own transaction, so that other statements run in between', async () => {
+    // Copies of the crawl's chunks make the index large enough that a backlog of 150 goes in row by row.
+    await db().execute(sql`insert into chunks (source_id, page_id, chunk_index, title, heading_path, content, context, char_count, content_hash,
+        embedding, embedding_model, embedding_dim, indexed_dim)
+      select source_id, page_id, chunk_index + k * 10000, title, heading_path, content, context, char_count, content_hash,
+        embedding, embedding_model, embedding_dim, indexed_dim
+      from chunks cross join generate_series(1, 200) k where source_id = ${sourceId} and chunk_index < 10000`);
+    try {
+      await db().execute(sql`update chunks set indexed_dim = null where id in (select id from chunks where chunk_index >= 10000 limit 150)`);
+      // The fold goes by the index's row count, which ANALYZE refreshes.
+      await db().execute(sql`analyze chunks`);
+      let done = false;
+      const fold = flushVectorBacklog(db(), DIM).finally(() => {
+        done = true;
+      });
+      // What another caller sees while the fold runs: with slices, a backlog part folded in.
+      const seen: number[] = [];
+      while (!done) seen.push(await backlog(chunks));
+      expect(await fold).toEqual([{ table: 'chunks', rows: 150, rebuilt: false }]);
+      expect(seen.some((n) => n > 0 && n < 150)).toBe(true);
+      expect(await backlog(chunks)).toBe(0);
+    } finally {
+      await db().execute(sql`delete from chunks where chunk_index >= 10000`);
+    }
+  });
+
   it('says when it has grown past a limit, counting no further', async () => {
     expect(await backlogIsFull(db(), DIM, 1)).toBe(false);
     await db().update(chunks).set({ indexedDim: null }).where(eq(chunks.sourceId, sourceId));
