@@ -94,6 +94,8 @@ export default function MarkdownEditorImpl({
       maxHeight={maxHeight}
       autoFocus={autoFocus}
       readOnly={readOnly}
+      // Tab leaves the editor, as everywhere else on the page: no keyboard trap (WCAG 2.1.2).
+      indentWithTab={false}
       basicSetup={{
         lineNumbers: false,
         foldGutter: false,
