@@ -280,8 +280,14 @@ export class PGliteProxy {
       return this.#call('end', { tx: id, commit }, epoch);
     };
     const tx: Transaction = {
-      query: (sql, params, options) => (open(), this.#query(sql, params, options, ref)),
-      exec: (sql, options) => (open(), this.#exec(sql, options, ref)),
+      query: (sql, params, options) => {
+        open();
+        return this.#query(sql, params, options, ref);
+      },
+      exec: (sql, options) => {
+        open();
+        return this.#exec(sql, options, ref);
+      },
       rollback: async () => {
         open();
         await end(false);

@@ -18,7 +18,8 @@ import type { Database, DatabaseHandle } from './types';
  */
 export function pgliteThread(env: Record<string, string | undefined> = process.env): 'worker' | 'main' {
   const value = env.ARCHON_PGLITE_THREAD?.trim() || 'worker';
-  if (value !== 'worker' && value !== 'main') throw new DatabaseSetupError(`ARCHON_PGLITE_THREAD must be worker or main, got ${JSON.stringify(value)}`);
+  if (value !== 'worker' && value !== 'main')
+    throw new DatabaseSetupError(`ARCHON_PGLITE_THREAD must be worker or main, got ${JSON.stringify(value)}`);
   return value;
 }
 

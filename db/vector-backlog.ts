@@ -81,7 +81,9 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
       // with 256MB the manual's build took 2.3 times less (docs/benchmarks.md).
       if (embedded) await tx.execute(sql`set local maintenance_work_mem = '256MB'`);
       await tx.execute(sql.raw(`DROP INDEX "${name}"`));
-      await tx.execute(sql`update ${sql.raw(`"${table}"`)} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`);
+      await tx.execute(
+        sql`update ${sql.raw(`"${table}"`)} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`,
+      );
       await tx.execute(sql.raw(def.indexdef));
       return { rows: backlog, rebuilt: true };
     });
