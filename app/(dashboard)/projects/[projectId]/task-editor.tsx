@@ -567,6 +567,8 @@ function LinksSection({ task, canWrite }: { task: BoardTask; canWrite: boolean }
 
   const setLinks = async (fields: Pick<UpdateFields, 'sourceIds' | 'codeExampleIds'>, message: string) => {
     const r = await update(task, fields);
+    // Read the links again once saved: the read the optimistic change started may have reached the server first.
+    void refetch();
     if (r.ok) toast.success(message);
     else if (r.conflict)
       toast.error('Changed meanwhile', {
