@@ -43,13 +43,13 @@ import { useSession } from '../../../../_lib/session';
 import { AssigneeMark, type BoardTask, PRIORITY, STATUS, STATUSES, type TaskStatus } from '../../task-meta';
 import { DeleteTaskDialog } from '../delete-task-dialog';
 import { useLiveTasks, useTaskActions, useTasksView } from '../live-tasks';
-import { TaskEditor, useOpenTask } from '../task-editor';
+import { TaskEditorLoader, useOpenTask } from '../open-task';
 import { isFiltered, TaskFiltersBar, taskMatcher, useTaskFilters } from '../task-filters';
 import { placeOf } from '../tasks-store';
 
 type Columns = Record<TaskStatus, string[]>;
 /** A first guess at a card's height with the gap below it; each card is measured once shown. */
-const CARD_ESTIMATE = 92;
+const CARD_ESTIMATE = 84;
 const COLUMN_PREFIX = 'column:';
 const columnId = (s: TaskStatus) => `${COLUMN_PREFIX}${s}`;
 const isColumnId = (id: UniqueIdentifier): id is `column:${TaskStatus}` => String(id).startsWith(COLUMN_PREFIX);
@@ -303,7 +303,7 @@ function Column({
     count: ids.length,
     getScrollElement: () => listRef.current,
     estimateSize: () => CARD_ESTIMATE,
-    overscan: 6,
+    overscan: 4,
     getItemKey: (i) => ids[i]!,
     rangeExtractor: (range) => {
       const indexes = defaultRangeExtractor(range);
@@ -716,7 +716,7 @@ export function BoardView() {
         </DndContext>
       )}
       <DeleteTaskDialog task={deleting} subtasks={deleting ? (view.subtasks.get(deleting.id)?.length ?? 0) : 0} onClose={() => setDeleting(null)} />
-      <TaskEditor />
+      <TaskEditorLoader />
     </>
   );
 }

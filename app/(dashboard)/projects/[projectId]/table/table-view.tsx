@@ -16,7 +16,8 @@ import { cn } from '../../../../_lib/cn';
 import { useSession } from '../../../../_lib/session';
 import { AssigneeMark, type BoardTask, PRIORITIES, PRIORITY, STATUS, STATUSES, type TaskPriority, type TaskStatus } from '../../task-meta';
 import { type UpdateFields, useLiveTasks, useTaskActions, useTasksView } from '../live-tasks';
-import { SuggestInput, TaskEditor, useOpenTask } from '../task-editor';
+import { TaskEditorLoader, useOpenTask } from '../open-task';
+import { SuggestInput } from '../suggest-input';
 import { isFiltered, TaskFiltersBar, taskMatcher, useTaskFilters, useTaskVocabulary } from '../task-filters';
 
 type Column = 'title' | 'status' | 'priority' | 'assignee' | 'feature' | 'subtasks' | 'updated';
@@ -307,7 +308,7 @@ export function TableView() {
           ]}
         />
       )}
-      <TaskEditor />
+      <TaskEditorLoader />
     </>
   );
 }
