@@ -716,7 +716,16 @@ describe('the task editor and the table', () => {
     await page.getByTestId('delete-task').click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete task' }).click();
     await expect.poll(() => card(page, second.id).count()).toBe(0);
-    await expect(api(page).query('tasks.byId', { id: second.id })).rejects.toThrow(/NOT_FOUND/);
+    // The card hides optimistically, before the server has the delete.
+    await expect
+      .poll(
+        () =>
+          api(page)
+            .query('tasks.byId', { id: second.id })
+            .then(() => 'still there', String),
+        { timeout: 15_000 },
+      )
+      .toMatch(/NOT_FOUND/);
     await page.close();
   });
 
