@@ -531,9 +531,16 @@ export function BoardView() {
 
   const matches = useMemo(() => taskMatcher(filters), [filters]);
   const filtered = isFiltered(filters);
+  const previousColumns = useRef<Columns | null>(null);
   const shownColumns = useMemo(() => {
     const out = {} as Columns;
-    for (const s of STATUSES) out[s] = view.columns[s].filter(matches).map((t) => t.id);
+    for (const s of STATUSES) {
+      const ids = view.columns[s].filter(matches).map((t) => t.id);
+      const old = previousColumns.current?.[s];
+      // A column whose cards did not change keeps its array: dnd-kit's context, and so every card of the column, renders again on a new one.
+      out[s] = old && old.length === ids.length && old.every((id, i) => id === ids[i]) ? old : ids;
+    }
+    previousColumns.current = out;
     return out;
   }, [view, matches]);
   const columns = dragColumns ?? shownColumns;
