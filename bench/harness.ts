@@ -23,7 +23,7 @@ export function requireManual(dir = MANUAL_DIR) {
 
 export const serverUrl = () => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 
-async function freshServerDatabase(url: string): Promise<string> {
+export async function freshServerDatabase(url: string): Promise<string> {
   const name = `archon_bench_${Date.now()}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
@@ -33,7 +33,7 @@ async function freshServerDatabase(url: string): Promise<string> {
   return u.toString();
 }
 
-async function dropServerDatabase(url: string) {
+export async function dropServerDatabase(url: string) {
   const name = new URL(url).pathname.slice(1);
   const admin = postgres(serverUrl()!, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -41,7 +41,7 @@ async function dropServerDatabase(url: string) {
 }
 
 /** Variables a benchmark passes through from the shell (tuning knobs). */
-const PASSED = [
+export const PASSED = [
   'HNSW_M',
   'HNSW_EF_CONSTRUCTION',
   'HNSW_EF_SEARCH',
@@ -54,6 +54,7 @@ const PASSED = [
   'EMBEDDING_BASE_URL',
   'EMBEDDING_API_KEY',
   'EMBEDDING_MODEL',
+  'ARCHON_PGLITE_THREAD',
 ];
 
 /** A runtime like the server's (local runner, real functions) over a fresh database, or over `databaseUrl` when given. */

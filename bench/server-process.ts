@@ -1,0 +1,133 @@
+// Archon's real server as a benchmark drives it: its own process, started as
+// `npm start` starts it (the Next.js build, the custom server, the local
+// runner), talked to through its public API with an API key.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import superjson from 'superjson';
+
+/** The owner's API key every benchmark server starts with (ARCHON_OWNER_API_KEY). */
+export const BENCH_KEY = `ak_0000000000be_${'b'.repeat(43)}`;
+
+export type LoopDelay = { p50: number; p99: number; max: number };
+
+export type BenchServer = {
+  url: string;
+  pid: number;
+  proc: ChildProcess;
+  /** A tRPC query (GET) or mutation (POST), its result decoded. */
+  query<T>(procedure: string, input?: unknown): Promise<T>;
+  mutate<T>(procedure: string, input: unknown): Promise<T>;
+  /** The process's resident set now, and its peak so far (VmHWM), in MB. */
+  memory(): { rssMb: number; peakMb: number };
+  /** CPU seconds the process has used so far, all its threads (the database worker included). */
+  cpuSeconds(): number;
+  /** How late the server's event loop ran since the last call (bench/loop-delay.mjs), in ms; resets it. */
+  loopDelay(): Promise<LoopDelay>;
+  stop(): Promise<void>;
+};
+
+const status = (pid: number, field: string) => {
+  let text = '';
+  try {
+    text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return 0; // gone
+  }
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+};
+
+/** utime + stime from /proc/<pid>/stat, in seconds (clock ticks are 100 a second on Linux). */
+const cpuSeconds = (pid: number) => {
+  try {
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // gone
+  }
+};
+
+export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
+  if (!fs.existsSync('.next/BUILD_ID')) throw new Error('No Next.js build: run `node scripts/ensure-build.mjs` (or npm start once) first');
+  const proc = spawn(process.execPath, ['--max-semi-space-size=8', '--import', './bench/loop-delay.mjs', '--import', 'tsx', 'server/index.ts'], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ARCHON_RUNNER: 'local',
+      ARCHON_OWNER_EMAIL: 'bench@archon.local',
+      ARCHON_OWNER_PASSWORD: 'benchmark pass phrase',
+      ARCHON_OWNER_API_KEY: BENCH_KEY,
+      // The rate limits must not shape the measurement.
+      RATE_LIMIT_SEARCH_PER_MINUTE: '1000000',
+      RATE_LIMIT_CRAWL_PER_MINUTE: '1000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  let asked = 0;
+  const loopDelay = () =>
+    new Promise<LoopDelay>((resolve, reject) => {
+      const id = ++asked;
+      const onMessage = (m: { type?: string; id?: number; report?: LoopDelay }) => {
+        if (m?.type !== 'loop-delay' || m.id !== id) return;
+        proc.off('message', onMessage);
+        resolve(m.report!);
+      };
+      proc.on('message', onMessage);
+      proc.send({ type: 'loop-delay', id }, (err) => err && reject(err));
+    });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /is ready at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`the server exited with code ${code} before it was ready:\n${out}`)));
+  });
+  proc.stdout!.resume();
+  const agent = new http.Agent({ keepAlive: true });
+  const request = <T>(method: 'GET' | 'POST', procedure: string, input: unknown) =>
+    new Promise<T>((resolve, reject) => {
+      const encoded = input === undefined ? undefined : JSON.stringify(superjson.serialize(input));
+      const path = `/api/trpc/${procedure}${method === 'GET' && encoded ? `?input=${encodeURIComponent(encoded)}` : ''}`;
+      const req = http.request(
+        `${url}${path}`,
+        { method, agent, headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => {
+            if (res.statusCode !== 200) return reject(new Error(`${procedure}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+            resolve(superjson.deserialize((JSON.parse(body) as { result: { data: never } }).result.data) as T);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(method === 'POST' ? encoded : undefined);
+    });
+  return {
+    url,
+    pid: proc.pid!,
+    proc,
+    query: (procedure, input) => request('GET', procedure, input),
+    mutate: (procedure, input) => request('POST', procedure, input),
+    memory: () => ({ rssMb: status(proc.pid!, 'VmRSS'), peakMb: status(proc.pid!, 'VmHWM') }),
+    cpuSeconds: () => cpuSeconds(proc.pid!),
+    loopDelay,
+    stop: async () => {
+      agent.destroy();
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
