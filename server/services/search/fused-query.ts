@@ -16,6 +16,8 @@ export type FusedRow = {
   score: number;
   /** The chunk's page, for grouping results by page before any row is loaded. */
   page_id?: string;
+  /** For a query that is one identifier: 2 if the chunk documents it, 1 if it mentions it, else 0 (exact-identifier.ts). */
+  exact?: number;
 };
 
 export type FusedQuery = {

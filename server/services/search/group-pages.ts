@@ -68,7 +68,10 @@ export function rankPages(rows: FusedRow[], pool: number): RankedPage[] {
     if (!page) pages.set(key, { row, score: row.score, chunkMatches: 1 });
     else if (i < pool) page.chunkMatches += 1;
   });
-  return [...pages.values()].map((p) => ({ ...p, score: nudged(p.row.score, p.chunkMatches) })).sort((a, b) => b.score - a.score);
+  // A page whose best chunk documents the identifier a query names stays ahead of those that merely mention it.
+  return [...pages.values()]
+    .map((p) => ({ ...p, score: nudged(p.row.score, p.chunkMatches) }))
+    .sort((a, b) => (b.row.exact ?? 0) - (a.row.exact ?? 0) || b.score - a.score);
 }
 
 /** Page hits for ranked pages, from their best chunks' loaded hits. */

@@ -10,6 +10,8 @@ export type ScoreParts = {
   vectorSimilarity: number | null;
   textScore: number | null;
   rerank?: number;
+  /** For a query that is one identifier: 2 if the chunk documents it, 1 if it mentions it, else 0; results are ordered by it first. */
+  exact?: number;
 };
 
 export type ChunkHit = {
@@ -67,6 +69,7 @@ export const scoreParts = (r: FusedRow): ScoreParts => ({
   textRank: r.text_rank,
   vectorSimilarity: r.vector_distance === null ? null : 1 - r.vector_distance,
   textScore: r.text_score,
+  ...(r.exact === undefined ? {} : { exact: r.exact }),
 });
 
 export async function hydrateChunkHits(db: Database, rows: FusedRow[]): Promise<ChunkHit[]> {

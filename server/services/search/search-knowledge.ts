@@ -6,6 +6,7 @@ import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { Fusion, SearchInput } from '../../schemas/search';
 import type { Embedder } from '../embeddings/types';
+import { promoteExact, queryIdentifier } from './exact-identifier';
 import { expandContext } from './expand-context';
 import { fusedSearch } from './fused-query';
 import { groupByPage, type PageHit, pageHits, rankPages } from './group-pages';
@@ -143,7 +144,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
   const rerank = Boolean(deps.reranker) && input.rerank !== false;
   const pages = input.returnMode === 'pages';
   const candidates = pages ? PAGE_CANDIDATES : CHUNK_CANDIDATES;
-  const rows = await fusedSearch(deps.db, {
+  const fused = await fusedSearch(deps.db, {
     table: 'chunks',
     text: input.query,
     // Not awaited here: each candidate list starts once its own input is ready.
@@ -162,6 +163,9 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     enough: ENOUGH,
     enoughPages: pages,
   });
+  // A query that is one identifier puts the sections that document it first (exact-identifier.ts); vector mode stays as it is.
+  const identifier = input.mode === 'vector' ? null : queryIdentifier(input.query);
+  const rows = identifier ? await promoteExact(deps.db, fused, identifier) : fused;
   if (await reembedding)
     warnings.push('embeddings are being rebuilt for a new model; until that job finishes, some results come from full-text search only');
   const highlighted = (texts: () => string[]) => (input.highlight ? highlightTerms(deps.db, input.query, texts) : Promise.resolve({}));
