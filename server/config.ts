@@ -118,6 +118,10 @@ export const configSchema = z.object({
   RERANK_API_KEY: str(),
   RERANK_MODEL: str(),
   RERANK_CANDIDATES: int(20, 2, 100),
+  // Query rewriting (off by default): before searching, the chat model (CHAT_*) rewrites the query in the documentation's
+  // words (rewrite), writes a short answer passage embedded for the vector side (hyde), or both; on failure or timeout, plain search.
+  QUERY_REWRITE: z.preprocess(emptyToUndefined, z.enum(['off', 'rewrite', 'hyde', 'both']).default('off')),
+  QUERY_REWRITE_TIMEOUT_MS: int(3000, 200, 60_000),
 
   // Crawling: the SSRF guard refuses private and loopback addresses unless allowed here.
   CRAWL_ALLOW_PRIVATE_NETWORK: bool(false),

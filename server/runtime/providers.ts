@@ -6,6 +6,7 @@ import type { Embedder } from '../services/embeddings/types';
 import { createContextualizer } from '../services/ingest/contextualize';
 import type { IngestDeps } from '../services/ingest/ingest-deps';
 import { createSummarizer } from '../services/ingest/summarizer';
+import { createQueryRewriter } from '../services/search/query-rewrite';
 import { createReranker, type RerankSettings } from '../services/search/rerank';
 import type { SearchDeps } from '../services/search/search-knowledge';
 import { createTermStats } from '../services/search/term-stats';
@@ -53,6 +54,22 @@ export function createIngestDeps(config: Config, database: DatabaseHandle, logge
   };
 }
 
+/** Query rewriting needs a chat model; asking for it without one is a configuration error, as for contextual embeddings. */
+function createChatQueryRewriter(config: Config) {
+  if (config.QUERY_REWRITE === 'off') return null;
+  const baseURL = config.CHAT_BASE_URL ?? (config.CHAT_API_KEY ? 'https://api.openai.com/v1' : undefined);
+  if (!baseURL || !config.CHAT_MODEL) {
+    throw new ConfigError([{ variable: 'QUERY_REWRITE', message: 'needs CHAT_MODEL and CHAT_BASE_URL (or an API key) to be set' }]);
+  }
+  return createQueryRewriter({
+    mode: config.QUERY_REWRITE,
+    baseURL,
+    apiKey: config.CHAT_API_KEY,
+    model: config.CHAT_MODEL,
+    timeoutMs: config.QUERY_REWRITE_TIMEOUT_MS,
+  });
+}
+
 /** Search shares the ingestion embedder, so queries and stored vectors always come from the same model. */
 export function createSearchDeps(config: Config, ingest: IngestDeps): SearchDeps {
   const rerank: RerankSettings | null =
@@ -65,6 +82,7 @@ export function createSearchDeps(config: Config, ingest: IngestDeps): SearchDeps
     termStats: createTermStats(ingest.db),
     reranker: createReranker(rerank),
     rerankCandidates: config.RERANK_CANDIDATES,
+    queryRewriter: createChatQueryRewriter(config),
     logger: ingest.logger,
   };
 }

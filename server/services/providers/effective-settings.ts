@@ -27,6 +27,8 @@ export type EffectiveConfig = {
   RERANK_BASE_URL?: string;
   RERANK_MODEL?: string;
   RERANK_CANDIDATES: number;
+  QUERY_REWRITE: 'off' | 'rewrite' | 'hyde' | 'both';
+  QUERY_REWRITE_TIMEOUT_MS: number;
   HNSW_EF_SEARCH: number;
   RATE_LIMIT_SEARCH_PER_MINUTE: number;
   RATE_LIMIT_CRAWL_PER_MINUTE: number;
@@ -92,6 +94,8 @@ export function effectiveSettings(config: EffectiveConfig, base: EffectiveConfig
         config.RERANK_PROVIDER === 'none' || !config.RERANK_BASE_URL || !config.RERANK_MODEL
           ? null
           : { provider: config.RERANK_PROVIDER, model: config.RERANK_MODEL, candidates: config.RERANK_CANDIDATES },
+      /** Query rewriting by the chat model: its mode and time limit, or null when off. */
+      queryRewrite: config.QUERY_REWRITE === 'off' ? null : { mode: config.QUERY_REWRITE, timeoutMs: config.QUERY_REWRITE_TIMEOUT_MS },
       efSearch: config.HNSW_EF_SEARCH,
       perMinute: config.RATE_LIMIT_SEARCH_PER_MINUTE,
     },

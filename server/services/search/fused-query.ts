@@ -18,6 +18,8 @@ export type FusedRow = {
   page_id?: string;
   /** For a query that is one identifier: 2 if the chunk documents it, 1 if it mentions it, else 0 (exact-identifier.ts). */
   exact?: number;
+  /** The chunk's rank in the full-text list of the chat model's rewrite of the query (query-rewrite.ts), when there was one. */
+  rewrite_rank?: number | null;
 };
 
 export type FusedQuery = {
@@ -208,24 +210,31 @@ const ranked = (rows: unknown[]): Ranked[] =>
  * are fused: cosine distances and BM25 values live on different scales, the
  * flaw of Archon v1's hybrid search.
  */
-export function fuse(vector: Ranked[], text: Ranked[], fusion: Fusion, limit: number): FusedRow[] {
+export function fuse(vector: Ranked[], text: Ranked[], fusion: Fusion, limit: number, rewrite: Ranked[] = []): FusedRow[] {
   const rows = new Map<number, FusedRow>();
   const row = (id: number) => {
     let r = rows.get(id);
     if (!r) rows.set(id, (r = { id, vector_rank: null, text_rank: null, vector_distance: null, text_score: null, score: 0 }));
+    if (rewrite.length) r.rewrite_rank ??= null;
     return r;
   };
   const page = (x: Ranked) => (x.page === undefined ? {} : { page_id: x.page });
   for (const v of vector)
     Object.assign(row(v.id), { vector_rank: v.r, vector_distance: v.value, ...page(v) }).score += fusion.vectorWeight / (fusion.k + v.r);
   for (const x of text) Object.assign(row(x.id), { text_rank: x.r, text_score: x.value, ...page(x) }).score += fusion.textWeight / (fusion.k + x.r);
+  // A rewritten query's full-text list counts as much as the original's.
+  for (const x of rewrite) Object.assign(row(x.id), { rewrite_rank: x.r, ...page(x) }).score += fusion.textWeight / (fusion.k + x.r);
   return [...rows.values()].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
 }
 
-/** A query whose inputs may still be on their way (the query's embedding, its BM25 terms). */
+/** A further full-text query fused with the original: the chat model's rewrite of it, with its BM25 terms. */
+export type RewrittenQuery = { text: string; bm25: Bm25Query | null };
+
+/** A query whose inputs may still be on their way (the query's embedding, its BM25 terms, a rewrite of it). */
 export type PendingFusedQuery = Omit<FusedQuery, 'vector' | 'bm25'> & {
   vector: FusedQuery['vector'] | Promise<FusedQuery['vector']>;
   bm25?: FusedQuery['bm25'] | Promise<FusedQuery['bm25']>;
+  rewrite?: Promise<RewrittenQuery | null>;
 };
 
 /**
@@ -233,9 +242,10 @@ export type PendingFusedQuery = Omit<FusedQuery, 'vector' | 'bm25'> & {
  * connections, then fused. Each list starts as soon as its own input is ready.
  */
 export async function fusedSearch(db: Database, q: PendingFusedQuery): Promise<FusedRow[]> {
-  const [vector, text] = await Promise.all([
+  const [vector, text, rewrite] = await Promise.all([
     Promise.resolve(q.vector).then((vector) => vectorCandidates(db, { ...q, vector, bm25: undefined })),
     Promise.resolve(q.bm25).then((bm25) => textCandidates(db, { ...q, vector: null, bm25 })),
+    Promise.resolve(q.rewrite).then((r) => (r?.bm25 ? textCandidates(db, { ...q, text: r.text, vector: null, bm25: r.bm25 }) : [])),
   ]);
-  return fuse(vector, text, q.fusion, q.limit);
+  return fuse(vector, text, q.fusion, q.limit, rewrite);
 }

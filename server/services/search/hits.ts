@@ -12,6 +12,8 @@ export type ScoreParts = {
   rerank?: number;
   /** For a query that is one identifier: 2 if the chunk documents it, 1 if it mentions it, else 0; results are ordered by it first. */
   exact?: number;
+  /** With query rewriting: the rank in the rewritten query's full-text list (null if not in it). */
+  rewriteRank?: number | null;
 };
 
 export type ChunkHit = {
@@ -70,6 +72,7 @@ export const scoreParts = (r: FusedRow): ScoreParts => ({
   vectorSimilarity: r.vector_distance === null ? null : 1 - r.vector_distance,
   textScore: r.text_score,
   ...(r.exact === undefined ? {} : { exact: r.exact }),
+  ...(r.rewrite_rank === undefined ? {} : { rewriteRank: r.rewrite_rank }),
 });
 
 export async function hydrateChunkHits(db: Database, rows: FusedRow[]): Promise<ChunkHit[]> {

@@ -8,10 +8,11 @@ import type { Fusion, SearchInput } from '../../schemas/search';
 import type { Embedder } from '../embeddings/types';
 import { promoteExact, queryIdentifier } from './exact-identifier';
 import { expandContext } from './expand-context';
-import { fusedSearch } from './fused-query';
+import { fusedSearch, type RewrittenQuery } from './fused-query';
 import { groupByPage, type PageHit, pageHits, rankPages } from './group-pages';
 import { type ChunkHit, hydrateChunkHits } from './hits';
 import { matchedTerms } from './matched-terms';
+import type { QueryRewrite, QueryRewriter } from './query-rewrite';
 import type { Reranker } from './rerank';
 import { bm25Query, type TermStatsCache } from './term-stats';
 
@@ -20,6 +21,8 @@ export type SearchDeps = {
   embedder: Embedder;
   termStats: TermStatsCache;
   reranker?: Reranker | null;
+  /** Query rewriting by the chat model (QUERY_REWRITE, off by default). */
+  queryRewriter?: QueryRewriter | null;
   rerankCandidates?: number;
   /** How many chunks the full-text side may score per query (see candidateTsQueries). */
   candidateBudget?: number;
@@ -40,10 +43,12 @@ export async function queryLexemes(db: Database, text: string): Promise<string[]
   return rows.map((r) => r.lexeme);
 }
 
-/** `terms`, with `highlight: true`: the words of the results that full-text search matched (matched-terms.ts). */
-export type SearchResult =
-  | { returnMode: 'chunks'; mode: SearchInput['mode']; results: ChunkHit[]; reranked: boolean; warnings: string[]; terms?: string[] }
-  | { returnMode: 'pages'; mode: SearchInput['mode']; results: PageHit[]; reranked: boolean; warnings: string[]; terms?: string[] };
+/**
+ * `terms`, with `highlight: true`: the words of the results that full-text search matched (matched-terms.ts).
+ * `rewritten`: what the chat model's rewrite of the query added to the search, when query rewriting is on and it answered.
+ */
+type ResultMeta = { mode: SearchInput['mode']; reranked: boolean; warnings: string[]; terms?: string[]; rewritten?: QueryRewrite };
+export type SearchResult = ({ returnMode: 'chunks'; results: ChunkHit[] } & ResultMeta) | ({ returnMode: 'pages'; results: PageHit[] } & ResultMeta);
 
 /** The words to highlight in what a result shows, when the caller asked for them. */
 export async function highlightTerms(db: SearchDeps['db'], query: string, texts: () => string[]): Promise<{ terms?: string[] }> {
@@ -117,6 +122,35 @@ async function rerankHits(deps: SearchDeps, query: string, hits: ChunkHit[], war
   }
 }
 
+/** The titles of the sources a search covers, to tell the chat model what vocabulary the knowledge base uses. */
+async function corpusTitles(db: Database, input: SearchInput): Promise<string[]> {
+  const rows = await queryRows<{ title: string }>(
+    db,
+    sql`select title from sources ${input.sourceIds?.length ? sql`where id in ${input.sourceIds}` : sql``} order by updated_at desc limit 20`,
+  );
+  return rows.map((r) => r.title).filter(Boolean);
+}
+
+/**
+ * The chat model's rewrite of the query, or null: when rewriting is off, when
+ * this search would not use it (a rewrite only feeds full text, a passage only
+ * vectors), for a query that is one identifier (already the corpus's own
+ * word), and on any failure or timeout, which leaves a warning and the plain search.
+ */
+function rewriteQuery(deps: SearchDeps, input: SearchInput, warnings: string[]): Promise<QueryRewrite | null> {
+  const rewriter = deps.queryRewriter;
+  if (!rewriter || queryIdentifier(input.query)) return Promise.resolve(null);
+  const useful = (rewriter.mode !== 'hyde' && input.mode !== 'vector') || (rewriter.mode !== 'rewrite' && input.mode !== 'fulltext');
+  if (!useful) return Promise.resolve(null);
+  return corpusTitles(deps.db, input)
+    .then((titles) => rewriter.rewrite(input.query, titles))
+    .catch((err: unknown) => {
+      deps.logger?.warn('query rewriting failed; searching with the query as given', { error: (err as Error).message });
+      warnings.push(`query rewriting skipped: ${(err as Error).message}`);
+      return null;
+    });
+}
+
 /** Whether a re-embedding job is under way (vectors of the current model are then incomplete). */
 async function isReembedding(db: SearchDeps['db']) {
   const [row] = await db
@@ -144,11 +178,17 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
   const rerank = Boolean(deps.reranker) && input.rerank !== false;
   const pages = input.returnMode === 'pages';
   const candidates = pages ? PAGE_CANDIDATES : CHUNK_CANDIDATES;
+  const rewriting = rewriteQuery(deps, input, warnings);
+  const lexemesAndStats = (text: string) => Promise.all([queryLexemes(deps.db, text), deps.termStats.get()]);
   const fused = await fusedSearch(deps.db, {
     table: 'chunks',
     text: input.query,
-    // Not awaited here: each candidate list starts once its own input is ready.
-    vector: embedQuery(deps, input.query, input.mode, warnings),
+    // Not awaited here: each candidate list starts once its own input is ready. A hypothetical
+    // answer passage (HyDE) is embedded with the query, so that side waits for the chat model.
+    vector:
+      deps.queryRewriter && deps.queryRewriter.mode !== 'rewrite'
+        ? rewriting.then((r) => embedQuery(deps, r?.passage ? `${input.query}\n\n${r.passage}` : input.query, input.mode, warnings))
+        : embedQuery(deps, input.query, input.mode, warnings),
     model: deps.embedder.model,
     useVector: input.mode !== 'fulltext',
     useText: input.mode !== 'vector',
@@ -156,13 +196,18 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     limit: 2 * candidates,
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,
-    bm25:
-      input.mode === 'vector'
-        ? null
-        : Promise.all([queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
+    bm25: input.mode === 'vector' ? null : lexemesAndStats(input.query).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
+    // The rewritten query's own full-text list, fused with the original's.
+    rewrite: rewriting.then(async (r): Promise<RewrittenQuery | null> => {
+      if (!r?.query || r.query === input.query || input.mode === 'vector') return null;
+      const [l, s] = await lexemesAndStats(r.query);
+      return { text: r.query, bm25: bm25Query(l, s, deps.candidateBudget) };
+    }),
     enough: ENOUGH,
     enoughPages: pages,
   });
+  const rewritten = await rewriting;
+  const meta = rewritten ? { rewritten } : {};
   // A query that is one identifier puts the sections that document it first (exact-identifier.ts); vector mode stays as it is.
   const identifier = input.mode === 'vector' ? null : queryIdentifier(input.query);
   const rows = identifier ? await promoteExact(deps.db, fused, identifier) : fused;
@@ -180,7 +225,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
       ),
     );
     const terms = await highlighted(() => results.flatMap((p) => [p.title, p.best.excerpt, ...p.best.headingPath]));
-    return { returnMode: 'pages', mode: input.mode, results, reranked: false, warnings, ...terms };
+    return { returnMode: 'pages', mode: input.mode, results, reranked: false, warnings, ...terms, ...meta };
   }
   // The reranker reorders a fixed pool, so its results do not depend on `limit` up to RERANK_CANDIDATES (chunks).
   const pool = pages ? PAGE_POOL : rerank ? Math.max(input.limit, deps.rerankCandidates ?? 20) : input.limit;
@@ -189,9 +234,9 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
   if (pages) {
     const results = groupByPage(hits, input.limit);
     const terms = await highlighted(() => results.flatMap((p) => [p.title, p.best.excerpt, ...p.best.headingPath]));
-    return { returnMode: 'pages', mode: input.mode, results, reranked, warnings, ...terms };
+    return { returnMode: 'pages', mode: input.mode, results, reranked, warnings, ...terms, ...meta };
   }
   hits = await expandContext(deps.db, hits.slice(0, input.limit), input.expandContext);
   const terms = await highlighted(() => hits.flatMap((h) => [h.pageTitle, h.content, ...h.headingPath]));
-  return { returnMode: 'chunks', mode: input.mode, results: hits, reranked, warnings, ...terms };
+  return { returnMode: 'chunks', mode: input.mode, results: hits, reranked, warnings, ...terms, ...meta };
 }
