@@ -105,6 +105,11 @@ function DefaultsCard({ effective }: { effective: Effective }) {
             variable="RERANK_PROVIDER"
           />
           <Row label="Contextual embeddings" value={on(chat.contextualEmbeddings)} variable="CONTEXTUAL_EMBEDDINGS" />
+          <Row
+            label="Query rewriting"
+            value={search.queryRewrite ? `${search.queryRewrite.mode} by the chat model, ${search.queryRewrite.timeoutMs} ms at most` : 'Off'}
+            variable="QUERY_REWRITE"
+          />
           <Row label="Vector candidates" value={mono(search.efSearch)} variable="HNSW_EF_SEARCH" />
           <Row label="Searches per minute" value={mono(search.perMinute)} variable="RATE_LIMIT_SEARCH_PER_MINUTE" />
           <Row
