@@ -1,5 +1,7 @@
 import { closesFence, type Fence, openingFence } from '../markdown/markdown-fences';
+import { contentsEntries } from './pdf-contents';
 import type { PdfLine } from './pdf-lines';
+import { documentWords, joinProse } from './pdf-prose';
 
 // Lines of all pages → Markdown blocks. Runs of fixed-pitch lines become
 // fenced code; bigger-than-body lines become headings; the rest is
@@ -10,12 +12,17 @@ import type { PdfLine } from './pdf-lines';
 type Block =
   | { kind: 'heading'; size: number; text: string[] }
   | { kind: 'paragraph' | 'item'; size: number; text: string[] }
+  | { kind: 'definition'; size: number; x: number; label: string; text: string[] }
   | { kind: 'code'; lines: PdfLine[]; blankBefore: boolean[] }
-  | { kind: 'fenced'; fence: Fence; lines: string[]; closed: boolean };
+  | { kind: 'fenced'; fence: Fence; lines: string[]; closed: boolean }
+  | { kind: 'contents' };
 
 const BULLET = /^[•◦▪▫‣∙·●○■□–-]\s+/;
+// A hyphen or dash at a line start may be a bullet or the middle of a sentence ("U+0030" / "- U+0039)").
+const DASH_BULLET = /^[–-]\s+/;
 const NUMBERED = /^\(?\d{1,3}[.)]\s+/;
 const SENTENCE_END = /[.!?:;]["')\]]?$/;
+const CONTENTS_HEADING = /^(table\s+of\s+)?contents$|\bindex$/i;
 
 function round(size: number): number {
   return Math.round(size * 2) / 2;
@@ -36,14 +43,32 @@ function headingLevels(lines: PdfLine[], body: number): Map<number, number> {
   return new Map(sizes.map((size, i) => [size, Math.min(i + 1, 6)]));
 }
 
-function joinProse(lines: string[]): string {
-  let out = '';
-  for (const line of lines) {
-    // "conver-\nsion" was one word before the line was broken.
-    if (/\p{Ll}-$/u.test(out) && /^\p{Ll}/u.test(line)) out = out.slice(0, -1) + line;
-    else out = out ? `${out} ${line}` : line;
+/**
+ * The usual distance between the baselines of two lines of a paragraph, per
+ * font size: the commonest gap between consecutive lines of that size. A
+ * paragraph break is a gap wider than that; documents that set paragraphs
+ * only a few points apart (texinfo: 13.1 pt lines, 16.6 pt paragraphs) need
+ * the measure, a fixed factor of the font size does not fit them all.
+ */
+function lineSpacing(pages: PdfLine[][]): Map<number, number> {
+  const counts = new Map<number, Map<number, number>>();
+  for (const lines of pages) {
+    for (let i = 1; i < lines.length; i++) {
+      const [a, b] = [lines[i - 1]!, lines[i]!];
+      if (a.mono || b.mono || round(a.size) !== round(b.size)) continue;
+      const gap = a.y - b.y;
+      if (gap < a.size * 0.9 || gap > a.size * 2) continue;
+      const bySize = counts.get(round(a.size)) ?? new Map<number, number>();
+      bySize.set(round(gap), (bySize.get(round(gap)) ?? 0) + 1);
+      counts.set(round(a.size), bySize);
+    }
   }
-  return out;
+  const spacing = new Map<number, number>();
+  for (const [size, gaps] of counts) {
+    const [gap, n] = [...gaps].sort((p, q) => q[1] - p[1] || p[0] - q[0])[0]!;
+    if (n >= 3) spacing.set(size, gap);
+  }
+  return spacing;
 }
 
 // Text that Markdown would read as structure where it stands.
@@ -56,6 +81,12 @@ function codeFence(body: string): string {
   return '`'.repeat(Math.max(3, longest + 1));
 }
 
+function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const ticks = '`'.repeat(longest + 1);
+  return longest ? `${ticks} ${text} ${ticks}` : `${ticks}${text}${ticks}`;
+}
+
 function renderCode(lines: PdfLine[], blankBefore: boolean[]): string {
   const left = Math.min(...lines.map((l) => l.x));
   const body = lines
@@ -65,21 +96,46 @@ function renderCode(lines: PdfLine[], blankBefore: boolean[]): string {
   return `${fence}\n${body}\n${fence}`;
 }
 
-function render(block: Block, levels: Map<number, number>): string {
+function render(block: Block, levels: Map<number, number>, words: Set<string>): string {
   switch (block.kind) {
     case 'heading':
       return `${'#'.repeat(levels.get(round(block.size)) ?? 6)} ${block.text.join(' ')}`;
     case 'item':
-      return joinProse(block.text).replace(BULLET, '- ');
+      return joinProse(block.text, words).replace(BULLET, '- ');
     case 'paragraph':
-      return escapeBlockStart(joinProse(block.text));
+      return escapeBlockStart(joinProse(block.text, words));
+    case 'definition':
+      // texinfo's HTML output reads "Function: int name (…)"; the prototype stays one piece of code.
+      return `${block.label}: ${codeSpan(block.text.join(' ').replace(/\s+/g, ' '))}`;
     case 'code':
       return renderCode(block.lines, block.blankBefore);
     case 'fenced': {
       const closing = block.closed ? [] : [block.fence.char.repeat(block.fence.length)];
       return [...block.lines, ...closing].join('\n');
     }
+    case 'contents':
+      return '';
   }
+}
+
+/**
+ * Drops the headings of sections that hold nothing but contents or index
+ * entries ("Table of Contents", "Concept Index" with its letter headings), and
+ * the entries themselves.
+ */
+function withoutContents(blocks: Block[], levels: Map<number, number>): Block[] {
+  const level = (b: Block) => (b.kind === 'heading' ? (levels.get(round(b.size)) ?? 6) : 7);
+  const drop = new Set<number>();
+  for (const [i, block] of blocks.entries()) {
+    if (block.kind !== 'heading') continue;
+    let end = i + 1;
+    while (end < blocks.length && level(blocks[end]!) > level(block)) end++;
+    const body = blocks.slice(i + 1, end).filter((b) => b.kind !== 'heading');
+    if (body.length > 0 && body.every((b) => b.kind === 'contents')) for (let j = i; j < end; j++) drop.add(j);
+    // DocBook's chapter contents: "Table of Contents", its entries, then the chapter's first paragraph under the same heading.
+    else if (CONTENTS_HEADING.test(block.text.join(' ')) && blocks[i + 1]?.kind === 'contents') drop.add(i);
+  }
+  return blocks.filter((b, i) => !drop.has(i) && b.kind !== 'contents');
 }
 
 /**
@@ -88,9 +144,13 @@ function render(block: Block, levels: Map<number, number>): string {
  * entirely in a fixed-pitch font, where fixed pitch says nothing about code.
  */
 export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): string {
+  const contents = contentsEntries(pages);
   const all = pages.flat();
-  const body = bodySize(all);
-  const levels = headingLevels(all, body);
+  const text = all.filter((l) => !contents.has(l));
+  const body = bodySize(text);
+  const levels = headingLevels(text, body);
+  const spacing = lineSpacing(pages);
+  const words = documentWords(text.map((l) => l.text));
   const blocks: Block[] = [];
   let current: Block | null = null;
   let previous: PdfLine | null = null;
@@ -100,16 +160,38 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
     blocks.push(block);
     current = block;
   };
+  // Same column and no further apart than two lines of a paragraph are.
+  const sameParagraph = (line: PdfLine) => {
+    const usual = spacing.get(round(line.size));
+    return usual ? gapOk(previous, line, (usual * 1.1) / Math.max(previous?.size ?? 0, line.size)) : gapOk(previous, line, 1.6);
+  };
 
-  const add = (line: PdfLine) => {
+  const add = (line: PdfLine, next: PdfLine | undefined) => {
     const block = current as Block | null;
     if (block?.kind === 'fenced' && !block.closed) {
       block.lines.push(line.text);
       if (closesFence(line.text, block.fence)) block.closed = true;
       return;
     }
+    if (contents.has(line)) {
+      if (block?.kind !== 'contents') start({ kind: 'contents' });
+      return;
+    }
     const fence = openingFence(line.text);
     if (fence) return start({ kind: 'fenced', fence, lines: [line.text], closed: false });
+
+    if (line.label) return start({ kind: 'definition', size: line.size, x: line.x, label: line.label, text: [line.text] });
+    // A prototype too long for its line goes on, indented, on the next: code or not, it is the same prototype.
+    if (
+      block?.kind === 'definition' &&
+      !pageStart &&
+      round(line.size) === round(block.size) &&
+      line.x > block.x + line.size * 0.5 &&
+      gapOk(previous, line, 1.6)
+    ) {
+      block.text.push(line.text);
+      return;
+    }
 
     if (monoIsCode && line.mono) {
       if (block?.kind === 'code' && (pageStart || gapOk(previous, line, 2.6))) {
@@ -124,26 +206,42 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
       else start({ kind: 'heading', size: line.size, text: [line.text] });
       return;
     }
-    if (BULLET.test(line.text) || NUMBERED.test(line.text)) return start({ kind: 'item', size: line.size, text: [line.text] });
 
-    const continues =
-      (block?.kind === 'paragraph' || block?.kind === 'item') &&
-      round(block.size) === round(line.size) &&
-      (pageStart ? !SENTENCE_END.test(block.text[block.text.length - 1] ?? '') : gapOk(previous, line, 1.6));
-    if (continues) block.text.push(line.text);
+    const inProse = (block?.kind === 'paragraph' || block?.kind === 'item') && round(block.size) === round(line.size);
+    const last = inProse ? (block.text[block.text.length - 1] ?? '') : '';
+    const continues = inProse && (pageStart ? !SENTENCE_END.test(last) : sameParagraph(line));
+    // "(U+0030" / "- U+0039)": a dash that starts a line in the middle of a sentence, in the paragraph's column.
+    const midSentence = continues && !pageStart && previous !== null && Math.abs(line.x - previous.x) < 1 && !SENTENCE_END.test(last);
+    if (NUMBERED.test(line.text) || (BULLET.test(line.text) && !(DASH_BULLET.test(line.text) && midSentence))) {
+      return start({ kind: 'item', size: line.size, text: [line.text] });
+    }
+    if (continues && !(block.kind === 'paragraph' && indentsParagraph(previous, line, next))) block.text.push(line.text);
     else start({ kind: 'paragraph', size: line.size, text: [line.text] });
   };
 
   for (const lines of pages) {
     pageStart = true;
-    for (const line of lines) {
-      add(line);
+    for (const [i, line] of lines.entries()) {
+      add(line, lines[i + 1]);
       previous = line;
       pageStart = false;
     }
   }
+  const kept = withoutContents(blocks, levels);
   // Consecutive list items make one tight list.
-  return blocks.map((b, i) => (i === 0 ? '' : b.kind === 'item' && blocks[i - 1]!.kind === 'item' ? '\n' : '\n\n') + render(b, levels)).join('');
+  return kept.map((b, i) => (i === 0 ? '' : b.kind === 'item' && kept[i - 1]!.kind === 'item' ? '\n' : '\n\n') + render(b, levels, words)).join('');
+}
+
+/**
+ * A first line set in by an indent (texinfo, LaTeX: paragraphs with no space
+ * between them), where the line before and the line after stand at the
+ * paragraph's left edge, starts a new paragraph.
+ */
+function indentsParagraph(previous: PdfLine | null, line: PdfLine, next: PdfLine | undefined): boolean {
+  if (!previous) return false;
+  const indent = line.x - previous.x;
+  if (indent < line.size * 0.5 || indent > line.size * 4) return false;
+  return (next !== undefined && Math.abs(next.x - previous.x) < 1 && round(next.size) === round(line.size)) || SENTENCE_END.test(previous.text);
 }
 
 /** Same column and no wider than `factor` line heights apart. */

@@ -16,9 +16,17 @@ export type PdfLine = {
   mono: boolean;
   /** Width of one character for fixed-pitch lines (to rebuild indentation), else 0. */
   charWidth: number;
+  /**
+   * A bracketed category set apart in the margin, as texinfo sets "[Function]"
+   * at the right edge of a definition line; kept out of `text`.
+   */
+  label?: string;
 };
 
 type Run = { text: string; x: number; y: number; end: number; size: number; mono: boolean; charWidth: number };
+
+// "[Function]", "[Data type]", "[Macro]": texinfo's @deffn categories.
+const MARGIN_LABEL = /^\[[\p{L}][\p{L} -]{0,30}\]$/u;
 
 function isTextItem(item: TextContent['items'][number]): item is TextItem {
   return 'str' in item;
@@ -46,22 +54,54 @@ function joinRuns(runs: Run[], mono: boolean, charWidth: number): string {
   let text = '';
   let end = -Infinity;
   for (const run of runs) {
+    const blank = !run.text.trim();
     const gap = run.x - end;
-    if (text && !/\s$/.test(text) && !/^\s/.test(run.text)) {
-      // Fixed-pitch text keeps its alignment; proportional text only needs a word break.
-      if (mono && charWidth > 0 && gap > charWidth * 0.5) text += ' '.repeat(Math.max(1, Math.round(gap / charWidth)));
-      else if (gap > run.size * 0.15) text += ' ';
-    }
+    if (mono && charWidth > 0) {
+      // Fixed-pitch text keeps its alignment: the white between two runs is as
+      // many columns as it is wide, whatever the generator drew it with (TeX draws
+      // nothing; pdf.js makes one " " of a gap ten columns wide).
+      if (blank) continue;
+      if (text && !/\s$/.test(text) && !/^\s/.test(run.text) && gap > charWidth * 0.5) text += ' '.repeat(Math.max(1, Math.round(gap / charWidth)));
+    } else if (blank) {
+      // A sliver of white between two fonts (an italic correction) is not a word break.
+      if (run.end - run.x < run.size * 0.15) continue;
+    } else if (text && !/\s$/.test(text) && !/^\s/.test(run.text) && gap > run.size * 0.15) text += ' ';
     text += run.text;
     end = Math.max(end, run.end);
   }
   return text.replace(/\s+$/, '');
 }
 
+/** A bracketed run standing apart from the rest of its line, by more than an em on the side it faces. */
+function marginLabel(visible: Run[]): Run | null {
+  if (visible.length < 2) return null;
+  const sorted = [...visible].sort((p, q) => p.x - q.x);
+  for (const [i, run] of sorted.entries()) {
+    if (!MARGIN_LABEL.test(run.text.trim())) continue;
+    const before = sorted[i - 1];
+    const after = sorted[i + 1];
+    if (before && !after && run.x - before.end > run.size * 1.5) return run;
+    if (after && !before && after.x - run.end > run.size * 1.5) return run;
+  }
+  return null;
+}
+
+// Punctuation in another font (dblatex sets < and > of XML listings that way)
+// does not make a fixed-pitch line proportional.
+// Only ASCII punctuation: a bullet in the text font before a fixed-pitch word is a list item.
+const CODE_PUNCTUATION = /^[\s!-/:-@[-`{-~]*$/;
+
 function toLine(runs: Run[]): PdfLine | null {
-  const visible = runs.filter((r) => r.text.trim());
+  let visible = runs.filter((r) => r.text.trim());
   if (visible.length === 0) return null;
-  const mono = visible.every((r) => r.mono);
+  const label = marginLabel(visible);
+  if (label) {
+    runs = runs.filter((r) => r !== label);
+    visible = visible.filter((r) => r !== label);
+  }
+  const monoChars = visible.reduce((n, r) => n + (r.mono ? r.text.trim().length : 0), 0);
+  const otherChars = visible.reduce((n, r) => n + (r.mono ? 0 : r.text.trim().length), 0);
+  const mono = monoChars > otherChars && visible.every((r) => r.mono || CODE_PUNCTUATION.test(r.text));
   const charWidth = mono ? Math.max(...visible.map((r) => r.charWidth)) : 0;
   const text = joinRuns(runs, mono, charWidth);
   const first = visible[0]!;
@@ -72,6 +112,7 @@ function toLine(runs: Run[]): PdfLine | null {
     size: Math.max(...visible.map((r) => r.size)),
     mono,
     charWidth,
+    ...(label ? { label: label.text.trim().slice(1, -1) } : {}),
   };
 }
 
