@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Archon's tests need on Debian 12: PostgreSQL 15
-# with server headers, pgvector built from Debian's source package, and Chromium.
+# with server headers, pgvector built from Debian's source package, Chromium, and
+# the documentation packages whose PDFs the converter's tests read.
 # Idempotent: every step checks before it acts.
 set -euo pipefail
 
@@ -16,6 +17,9 @@ apt_install() {
 }
 
 apt_install postgresql-15 postgresql-server-dev-15 build-essential chromium ca-certificates
+# Real PDFs for the converter's golden tests and bench:pdf (test/fixtures/pdf-corpus.ts):
+# texinfo, DocBook (PassiveTeX, dblatex, FOP) and LaTeX manuals from documentation packages.
+apt_install libtasn1-doc nettle-dev bzip2-doc fontconfig shared-mime-info zlib1g-dev valgrind
 
 if [ ! -f "$($PG_CONFIG --sharedir)/extension/vector.control" ]; then
   echo "building pgvector from Debian source"
