@@ -8,15 +8,16 @@ export type PageEvent = { id: number; createdAt: number; seenAt: number };
  * clock (performance.timeOrigin + performance.now()). Call before navigating.
  */
 export async function recordLogRows(page: Page) {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __rows: Map<number, { createdAt: number; seenAt: number }> };
-    w.__rows = new Map();
-    const seen = (el: Element, at: number) => {
+  // A string, not a function: run through tsx (the benchmarks), a function's named inner consts are wrapped in a
+  // helper (__name) the page does not have, and the script fails silently.
+  await page.addInitScript(`(() => {
+    window.__rows = new Map();
+    const seen = (el, at) => {
       const id = Number(el.getAttribute('data-event-id'));
-      if (!w.__rows.has(id)) w.__rows.set(id, { createdAt: Number(el.getAttribute('data-created-at')), seenAt: at });
+      if (!window.__rows.has(id)) window.__rows.set(id, { createdAt: Number(el.getAttribute('data-created-at')), seenAt: at });
     };
     new MutationObserver((records) => {
-      const added: Element[] = [];
+      const added = [];
       for (const r of records)
         for (const n of r.addedNodes)
           if (n instanceof Element) {
@@ -29,7 +30,7 @@ export async function recordLogRows(page: Page) {
           for (const el of added) seen(el, at);
         });
     }).observe(document, { childList: true, subtree: true });
-  });
+  })()`);
   return {
     rows: () =>
       page.evaluate(() =>
