@@ -20,16 +20,16 @@ const line = (text: string, y: number, extra: Partial<PdfLine> = {}): PdfLine =>
 const page = (lines: PdfLine[]) => ({ lines, bottom: 0, top: 792 });
 const texts = (pages: PdfLine[][]) => pages.map((lines) => lines.map((l) => l.text));
 
-type Item = { str: string; x: number; y?: number; width: number; font?: string; eol?: boolean };
+type Item = { str: string; x: number; y?: number; width: number; size?: number; font?: string; eol?: boolean };
 /** A page's text content as pdf.js gives it: runs in stream order, fonts by family. */
 function content(items: Item[]): TextContent {
   return {
     items: items.map((i) => ({
       str: i.str,
       dir: 'ltr',
-      transform: [10.9, 0, 0, 10.9, i.x, i.y ?? 700],
+      transform: [i.size ?? 10.9, 0, 0, i.size ?? 10.9, i.x, i.y ?? 700],
       width: i.width,
-      height: 10.9,
+      height: i.size ?? 10.9,
       fontName: i.font ?? 'sans',
       hasEOL: i.eol ?? false,
     })),
@@ -222,5 +222,31 @@ describe('aligned listings', () => {
       ['</match>', true],
       ['• INTEGER;', false],
     ]);
+  });
+
+  it('reads a proportional listing with line numbers as one code block, its letters no longer spaced out', () => {
+    const lines = pageLines(
+      content([
+        { str: '1', x: 119.6, y: 655.1, width: 4.2 },
+        { str: 'w h i l e ( d > D) {', x: 134.3, y: 655.1, width: 60, eol: true },
+        { str: '2', x: 119.6, y: 645.6, width: 4.2 },
+        { str: 'v >>= D;', x: 140, y: 645.6, width: 30, eol: true },
+        { str: '3', x: 119.6, y: 636.2, width: 4.2 },
+        { str: '}', x: 134.3, y: 636.2, width: 4, eol: true },
+        { str: 'Listing 2: Multiplication of unnormalized polynomial', x: 119.6, y: 600, width: 200, eol: true },
+      ]),
+    );
+    expect(pdfLinesToMarkdown([lines], true)).toBe('```\nwhile ( d > D) {\nv >>= D;\n}\n```\n\nListing 2: Multiplication of unnormalized polynomial');
+  });
+
+  it('keeps a superscript on its line: x³ stays "x3" in the sentence', () => {
+    const lines = pageLines(
+      content([
+        { str: 'Addition: (x', x: 90, y: 600, width: 50 },
+        { str: '3', x: 140, y: 603.6, width: 4, size: 7 },
+        { str: ' + x + 1) is a polynomial.', x: 144, y: 600, width: 100, eol: true },
+      ]),
+    );
+    expect(lines.map((l) => l.text)).toEqual(['Addition: (x3 + x + 1) is a polynomial.']);
   });
 });

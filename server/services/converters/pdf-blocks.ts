@@ -15,7 +15,8 @@ type Block =
   | { kind: 'definition'; size: number; x: number; label: string; text: string[] }
   | { kind: 'code'; lines: PdfLine[]; blankBefore: boolean[] }
   | { kind: 'fenced'; fence: Fence; lines: string[]; closed: boolean }
-  | { kind: 'contents' };
+  | { kind: 'contents' }
+  | { kind: 'listing'; lines: string[]; last: number };
 
 const BULLET = /^[•◦▪▫‣∙·●○■□–-]\s+/;
 // A hyphen or dash at a line start may be a bullet or the middle of a sentence ("U+0030" / "- U+0039)").
@@ -115,6 +116,11 @@ function render(block: Block, levels: Map<number, number>, words: Set<string>): 
     }
     case 'contents':
       return '';
+    case 'listing': {
+      const body = block.lines.join('\n');
+      const fence = codeFence(body);
+      return `${fence}\n${body}\n${fence}`;
+    }
   }
 }
 
@@ -166,7 +172,7 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
     return usual ? gapOk(previous, line, (usual * 1.1) / Math.max(previous?.size ?? 0, line.size)) : gapOk(previous, line, 1.6);
   };
 
-  const add = (line: PdfLine, next: PdfLine | undefined) => {
+  const add = (line: PdfLine, next: PdfLine | undefined, after: PdfLine | undefined) => {
     const block = current as Block | null;
     if (block?.kind === 'fenced' && !block.closed) {
       block.lines.push(line.text);
@@ -191,6 +197,20 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
     ) {
       block.text.push(line.text);
       return;
+    }
+
+    // LaTeX listings set in a proportional font with line numbers ("1 // comment", "2 while (d > D) {"):
+    // code all the same, by its numbers counting up one by one.
+    const number = LISTING_NUMBER.exec(line.text);
+    if (number && !line.mono && line.size <= body) {
+      const n = Number(number[1]);
+      const code = line.text.slice(number[0].length);
+      if (block?.kind === 'listing' && n === block.last + 1 && (pageStart || gapOk(previous, line, 2.6))) {
+        block.lines.push(code);
+        block.last = n;
+        return;
+      }
+      if (n === 1 && listingNumber(next) === 2 && listingNumber(after) === 3) return start({ kind: 'listing', lines: [code], last: 1 });
     }
 
     if (monoIsCode && line.mono) {
@@ -222,7 +242,7 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
   for (const lines of pages) {
     pageStart = true;
     for (const [i, line] of lines.entries()) {
-      add(line, lines[i + 1]);
+      add(line, lines[i + 1], lines[i + 2]);
       previous = line;
       pageStart = false;
     }
@@ -230,6 +250,13 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
   const kept = withoutContents(blocks, levels);
   // Consecutive list items make one tight list.
   return kept.map((b, i) => (i === 0 ? '' : b.kind === 'item' && kept[i - 1]!.kind === 'item' ? '\n' : '\n\n') + render(b, levels, words)).join('');
+}
+
+const LISTING_NUMBER = /^(\d{1,4}) +(?=\S)/;
+
+function listingNumber(line: PdfLine | undefined): number | null {
+  const match = line ? LISTING_NUMBER.exec(line.text) : null;
+  return match ? Number(match[1]) : null;
 }
 
 /**

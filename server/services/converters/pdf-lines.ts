@@ -39,8 +39,11 @@ function toRun(item: TextItem, styles: TextContent['styles']): Run | null {
   const size = Math.hypot(c ?? 0, d ?? 0) || Math.hypot(a ?? 0, b ?? 0) || item.height;
   const mono = styles[item.fontName]?.fontFamily === 'monospace';
   const visible = item.str.trim().length;
+  // pdf.js spaces out the letters of text set one glyph per fixed-width cell
+  // (LaTeX listings in a proportional font): "w h i l e" was "while".
+  const text = item.str.replace(/(?<!\S)(?:[\p{L}\p{N}_] ){3,}[\p{L}\p{N}_](?!\S)/gu, (spaced) => spaced.replace(/ /g, ''));
   return {
-    text: item.str,
+    text,
     x: x ?? 0,
     y: y ?? 0,
     end: (x ?? 0) + item.width,
@@ -130,9 +133,10 @@ export function pageLines(content: TextContent): PdfLine[] {
     const run = toRun(item, content.styles);
     if (run) {
       const last = current[current.length - 1];
-      // Superscripts and subscripts sit off the baseline; a new line is
-      // further away than half the text height.
-      if (last && Math.abs(run.y - last.y) > Math.min(run.size, last.size) * 0.5) flush();
+      // Superscripts and subscripts sit off the baseline, a 7 pt exponent
+      // 3.6 pt above 10 pt text; a new line is further away than half the
+      // height of the bigger text.
+      if (last && Math.abs(run.y - last.y) > Math.max(run.size, last.size) * 0.5) flush();
       current.push(run);
     }
     if (item.hasEOL) flush();
