@@ -62,6 +62,23 @@ describe('running headers with a changing part', () => {
     expect(texts(removePageFurniture(pages))[1]).toEqual(['2 Usage', 'What usage says.', 'Body.']);
   });
 
+  it('keeps the last line of a full page, though the same sentence ends other pages at the same place', () => {
+    const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'];
+    const pages = names.map((name, n) =>
+      page([
+        line(`Chapter 7: Reference ${n + 1}`, 733.9),
+        line(`The ${name} function is described here.`, 684.1),
+        line(`Initialize the ${name} state.`, 92.3),
+        line(n === 0 || n === 2 ? 'Hash some more data.' : `Returns the ${name} digest.`, 79.2),
+      ]),
+    );
+    expect(texts(removePageFurniture(pages))[2]).toEqual([
+      'The gamma function is described here.',
+      'Initialize the gamma state.',
+      'Hash some more data.',
+    ]);
+  });
+
   it('drops a bare page number a little above the bottom tenth of the page', () => {
     const pages = [1, 2, 3].map((n) => page([line(`Body ${n}.`, 400), line(`${n}`, 89.4)]));
     expect(texts(removePageFurniture(pages))[0]).toEqual(['Body 1.']);
@@ -140,6 +157,8 @@ describe('hyphenation', () => {
     expect(joinProse(['more than ASN1_MAX_', 'NAME_SIZE characters'])).toBe('more than ASN1_MAX_NAME_SIZE characters');
     expect(joinProse(['controlled by --log-fd, --', 'log-file and --', 'log-socket'])).toBe('controlled by --log-fd, --log-file and --log-socket');
     expect(joinProse(['in priority order --', 'results of comparing'])).toBe('in priority order -- results of comparing');
+    expect(joinProse(['It is equivalent to --vgdb-stop-', 'at=startup,exit.'])).toBe('It is equivalent to --vgdb-stop-at=startup,exit.');
+    expect(joinProse(['show the name as foo/bar/', 'xyzzy.c.'])).toBe('show the name as foo/bar/xyzzy.c.');
   });
 
   it('keeps a hyphen that belongs to the word, and asks the document which one it is', () => {
@@ -248,5 +267,23 @@ describe('aligned listings', () => {
       ]),
     );
     expect(lines.map((l) => l.text)).toEqual(['Addition: (x3 + x + 1) is a polynomial.']);
+  });
+
+  it('keeps a sentence whole when its wrapped line is an identifier in code', () => {
+    const md = pdfLinesToMarkdown(
+      [
+        [
+          line('when it occurs in the function __gconv_transform, when that is called from', 500, { size: 9 }),
+          line('mbtowc.', 489, { size: 9, mono: true, charWidth: 5.4 }),
+          line('(See Writing suppression files for more details.)', 470, { size: 9 }),
+          line('Use this command line:', 440, { size: 9 }),
+          line('valgrind --tool=memcheck ls -l', 429, { size: 9, mono: true, charWidth: 5.4 }),
+        ],
+      ],
+      true,
+    );
+    expect(md).toBe(
+      'when it occurs in the function __gconv_transform, when that is called from mbtowc.\n\n(See Writing suppression files for more details.)\n\nUse this command line:\n\n```\nvalgrind --tool=memcheck ls -l\n```',
+    );
   });
 });

@@ -172,6 +172,16 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
     return usual ? gapOk(previous, line, (usual * 1.1) / Math.max(previous?.size ?? 0, line.size)) : gapOk(previous, line, 1.6);
   };
 
+  // A sentence wrapped before an identifier set in code ("… called from" / "mbtowc."): the
+  // fixed-pitch line goes on the paragraph's line, in its column, at its line spacing.
+  const continuesInCode = (block: Block | null, line: PdfLine): block is Block & { kind: 'paragraph' | 'item' } => {
+    if ((block?.kind !== 'paragraph' && block?.kind !== 'item') || pageStart || !previous) return false;
+    if (SENTENCE_END.test(block.text[block.text.length - 1] ?? '')) return false;
+    const column = Math.abs(line.x - previous.x) < 1 || (block.kind === 'item' && line.x > previous.x && line.x - previous.x < line.size * 3);
+    const usual = spacing.get(round(block.size));
+    return column && gapOk(previous, line, usual ? (usual * 1.1) / Math.max(previous.size, line.size) : 1.6);
+  };
+
   const add = (line: PdfLine, next: PdfLine | undefined, after: PdfLine | undefined) => {
     const block = current as Block | null;
     if (block?.kind === 'fenced' && !block.closed) {
@@ -213,6 +223,10 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
       if (n === 1 && listingNumber(next) === 2 && listingNumber(after) === 3) return start({ kind: 'listing', lines: [code], last: 1 });
     }
 
+    if (monoIsCode && line.mono && continuesInCode(block, line)) {
+      block.text.push(line.text);
+      return;
+    }
     if (monoIsCode && line.mono) {
       if (block?.kind === 'code' && (pageStart || gapOk(previous, line, 2.6))) {
         // An empty line inside code leaves a double gap; a page break leaves none.

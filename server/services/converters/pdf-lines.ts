@@ -41,7 +41,7 @@ function toRun(item: TextItem, styles: TextContent['styles']): Run | null {
   const visible = item.str.trim().length;
   // pdf.js spaces out the letters of text set one glyph per fixed-width cell
   // (LaTeX listings in a proportional font): "w h i l e" was "while".
-  const text = item.str.replace(/(?<!\S)(?:[\p{L}\p{N}_] ){3,}[\p{L}\p{N}_](?!\S)/gu, (spaced) => spaced.replace(/ /g, ''));
+  const text = mono ? item.str : item.str.replace(/(?<!\S)(?:[\p{L}_] ){3,}[\p{L}_](?!\S)/gu, (spaced) => spaced.replace(/ /g, ''));
   return {
     text,
     x: x ?? 0,

@@ -81,7 +81,9 @@ export function removePageFurniture(pages: PdfPage[]): PdfLine[][] {
   const near = (key: (dy: number) => string, map: Map<string, number>) => (map.get(key(-1)) ?? 0) + (map.get(key(0)) ?? 0) + (map.get(key(1)) ?? 0);
 
   const body = bodySize(pages);
-  const runningLine = (side: string, line: PdfLine): boolean => {
+  const runningLine = (side: string, line: PdfLine, lines: PdfLine[]): boolean => {
+    // Set apart from the text: the last line of a full page stands at the same place on every page too.
+    if (lines.some((other) => Math.abs(other.y - line.y) >= 1 && Math.abs(other.y - line.y) < line.size * 1.8)) return false;
     // Headings stand where headers stand on some pages; a running header is not set bigger than the text.
     if (line.size > body * 1.05 || near((dy) => slot(side, line, dy), slots) < slotOn) return false;
     return NUMBERED_END.test(line.text.trim()) || near((dy) => `${slot(side, line, dy)}:${shape(line.text)}`, slotShapes) >= 2;
@@ -94,7 +96,11 @@ export function removePageFurniture(pages: PdfPage[]): PdfLine[][] {
         const line = lines[i]!;
         // Code is content even when two pages happen to end with the same `}`.
         if (line.mono) continue;
-        if (isPageNumber(line) || (pages.length > 1 && (counts.get(`${side}:${shape(line.text)}`) ?? 0) >= repeatedOn) || runningLine(side, line)) {
+        if (
+          isPageNumber(line) ||
+          (pages.length > 1 && (counts.get(`${side}:${shape(line.text)}`) ?? 0) >= repeatedOn) ||
+          runningLine(side, line, lines)
+        ) {
           drop.add(i);
         }
       }

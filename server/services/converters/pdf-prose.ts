@@ -24,6 +24,8 @@ function hyphenation(out: string, line: string, words: Set<string>): 'drop' | 'k
   const left = BEFORE_HYPHEN.exec(out)?.[1];
   const right = AFTER_HYPHEN.exec(line)?.[1];
   if (!left || !right) return 'keep';
+  // "--vgdb-stop-" + "at=startup": an option or compound name is broken at one of its own hyphens.
+  if (/(^|\s)--?[\p{L}\p{N}]|[\p{L}\p{N}]-[\p{L}\p{N}_]+-$/u.test(out.slice(out.lastIndexOf(' ') + 1))) return 'keep';
   const joined = (left + right).toLowerCase();
   const hyphened = `${left}-${right}`.toLowerCase();
   if (words.has(joined) && !words.has(hyphened)) return 'drop';
@@ -48,8 +50,8 @@ export function joinProse(lines: string[], words: Set<string> = new Set()): stri
     const hyphen = /\S-$/.test(out) && !/--$/.test(out) ? hyphenation(out, line, words) : null;
     if (hyphen === 'drop') out = out.slice(0, -1) + line;
     else if (hyphen === 'keep') out += line;
-    // "ASN1_MAX_" + "NAME_SIZE": an identifier broken after its underscore.
-    else if (/[\p{L}\p{N}]_$/u.test(out) && /^[\p{L}\p{N}]/u.test(line)) out += line;
+    // "ASN1_MAX_" + "NAME_SIZE": an identifier broken after its underscore; "foo/bar/" + "xyzzy.c": a path after a slash.
+    else if (/[\p{L}\p{N}]_$|\S\/$/u.test(out) && /^[\p{L}\p{N}._]/u.test(line)) out += line;
     // "--" + "log-file": an option broken after its dashes (a dash in prose, "order --", is followed by a plain word).
     else if (/(^|\s)--$/.test(out) && /^\p{Ll}[\p{L}\p{N}]*[-=]/u.test(line)) out += line;
     else out = `${out} ${line}`;
