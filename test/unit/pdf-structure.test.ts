@@ -79,6 +79,14 @@ describe('running headers with a changing part', () => {
     ]);
   });
 
+  it('drops a header that names its chapter, seen once: the title is set bigger elsewhere', () => {
+    const chapters = ['Introduction', 'Using the core', 'Memcheck', 'Cachegrind'];
+    const pages = chapters.map((chapter, n) =>
+      page([line(chapter, 760, { x: 400 }), line(`${n + 1}. ${chapter}`, 700, { size: 17 }), line(`About ${chapter.toLowerCase()}.`, 680)]),
+    );
+    expect(texts(removePageFurniture(pages))[1]).toEqual(['2. Using the core', 'About using the core.']);
+  });
+
   it('drops a bare page number a little above the bottom tenth of the page', () => {
     const pages = [1, 2, 3].map((n) => page([line(`Body ${n}.`, 400), line(`${n}`, 89.4)]));
     expect(texts(removePageFurniture(pages))[0]).toEqual(['Body 1.']);

@@ -52,6 +52,14 @@ function slot(side: string, line: PdfLine, dy = 0): string {
   return `${side}:${Math.round(line.size)}:${Math.round(line.y) + dy}`;
 }
 
+/** A title without its section number, as a running header quotes it: "2. Using the core" → "using the core". */
+function title(text: string): string {
+  return text
+    .replace(/^(chapter\s+)?[\dA-Z]?[\d.]*\.?\s+/i, '')
+    .trim()
+    .toLowerCase();
+}
+
 /** The size most characters are set in. */
 function bodySize(pages: PdfPage[]): number {
   const weight = new Map<number, number>();
@@ -81,12 +89,18 @@ export function removePageFurniture(pages: PdfPage[]): PdfLine[][] {
   const near = (key: (dy: number) => string, map: Map<string, number>) => (map.get(key(-1)) ?? 0) + (map.get(key(0)) ?? 0) + (map.get(key(1)) ?? 0);
 
   const body = bodySize(pages);
+  // A running header names the part or chapter it is in: a title set bigger somewhere in the document.
+  const titles = new Set(pages.flatMap(({ lines }) => lines.filter((l) => l.size > body * 1.15).map((l) => title(l.text))));
   const runningLine = (side: string, line: PdfLine, lines: PdfLine[]): boolean => {
     // Set apart from the text: the last line of a full page stands at the same place on every page too.
     if (lines.some((other) => Math.abs(other.y - line.y) >= 1 && Math.abs(other.y - line.y) < line.size * 1.8)) return false;
     // Headings stand where headers stand on some pages; a running header is not set bigger than the text.
     if (line.size > body * 1.05 || near((dy) => slot(side, line, dy), slots) < slotOn) return false;
-    return NUMBERED_END.test(line.text.trim()) || near((dy) => `${slot(side, line, dy)}:${shape(line.text)}`, slotShapes) >= 2;
+    return (
+      NUMBERED_END.test(line.text.trim()) ||
+      near((dy) => `${slot(side, line, dy)}:${shape(line.text)}`, slotShapes) >= 2 ||
+      titles.has(title(line.text))
+    );
   };
 
   return pages.map(({ lines }, p) => {
