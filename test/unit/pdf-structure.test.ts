@@ -294,4 +294,19 @@ describe('aligned listings', () => {
       'when it occurs in the function __gconv_transform, when that is called from mbtowc.\n\n(See Writing suppression files for more details.)\n\nUse this command line:\n\n```\nvalgrind --tool=memcheck ls -l\n```',
     );
   });
+
+  it('keeps a listing with empty lines in one block when its lines are set loosely', () => {
+    const code = (text: string, y: number) => line(text, y, { mono: true, charWidth: 5.4, size: 9, x: 119.6 });
+    const lines = [
+      code('AliasListEntry:', 213.2),
+      code('4   CARD32  ALIAS_OFFSET', 201.55),
+      code('4   CARD32  MIME_TYPE_OFFSET', 189.9),
+      code('ParentList:', 166.49),
+      code('4   CARD32  N_ENTRIES', 154.84),
+      code('8*N_ENTRIES  ParentListEntry', 143.19),
+    ];
+    expect(pdfLinesToMarkdown([lines], true)).toBe(
+      '```\nAliasListEntry:\n4   CARD32  ALIAS_OFFSET\n4   CARD32  MIME_TYPE_OFFSET\n\nParentList:\n4   CARD32  N_ENTRIES\n8*N_ENTRIES  ParentListEntry\n```',
+    );
+  });
 });

@@ -51,12 +51,12 @@ function headingLevels(lines: PdfLine[], body: number): Map<number, number> {
  * only a few points apart (texinfo: 13.1 pt lines, 16.6 pt paragraphs) need
  * the measure, a fixed factor of the font size does not fit them all.
  */
-function lineSpacing(pages: PdfLine[][]): Map<number, number> {
+function lineSpacing(pages: PdfLine[][], mono: boolean): Map<number, number> {
   const counts = new Map<number, Map<number, number>>();
   for (const lines of pages) {
     for (let i = 1; i < lines.length; i++) {
       const [a, b] = [lines[i - 1]!, lines[i]!];
-      if (a.mono || b.mono || round(a.size) !== round(b.size)) continue;
+      if (a.mono !== mono || b.mono !== mono || round(a.size) !== round(b.size)) continue;
       const gap = a.y - b.y;
       if (gap < a.size * 0.9 || gap > a.size * 2) continue;
       const bySize = counts.get(round(a.size)) ?? new Map<number, number>();
@@ -155,7 +155,10 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
   const text = all.filter((l) => !contents.has(l));
   const body = bodySize(text);
   const levels = headingLevels(text, body);
-  const spacing = lineSpacing(pages);
+  const spacing = lineSpacing(pages, false);
+  const codeSpacing = lineSpacing(pages, true);
+  // A listing goes on across one empty line: two of its line spacings, or 2.6 font sizes where the spacing is unknown.
+  const codeGap = (line: PdfLine) => Math.max(2.6, ((codeSpacing.get(round(line.size)) ?? 0) * 2.25) / line.size);
   const words = documentWords(text.map((l) => l.text));
   const blocks: Block[] = [];
   let current: Block | null = null;
@@ -228,7 +231,7 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
       return;
     }
     if (monoIsCode && line.mono) {
-      if (block?.kind === 'code' && (pageStart || gapOk(previous, line, 2.6))) {
+      if (block?.kind === 'code' && (pageStart || gapOk(previous, line, codeGap(line)))) {
         // An empty line inside code leaves a double gap; a page break leaves none.
         block.blankBefore.push(!pageStart && previous !== null && previous.y - line.y > line.size * 1.8);
         block.lines.push(line);
