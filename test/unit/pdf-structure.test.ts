@@ -196,6 +196,7 @@ describe('tables of contents and indexes', () => {
           line('A', 680, big),
           line('asn1_array2tree . . . . . . . . . . 9', 665),
           line('asn1_bit_der . . . . . . . . . . . . 17', 652),
+          line('asn1_check_version . . . . . . . . 23', 639),
         ],
       ],
       true,
@@ -220,6 +221,13 @@ describe('tables of contents and indexes', () => {
       true,
     );
     expect(md).toBe('# 2. How to use bzip2\n\nThis chapter contains a copy of the man page.\n\n## 1 Definition of CRC');
+  });
+});
+
+describe('dotted lines that are content', () => {
+  it('keeps a single dot-leader line in the text', () => {
+    const md = pdfLinesToMarkdown([[line('The defaults are:', 500), line('Timeout . . . . . . . . . . . 30', 480), line('That is all.', 460)]], true);
+    expect(md).toBe('The defaults are:\n\nTimeout . . . . . . . . . . . 30\n\nThat is all.');
   });
 });
 

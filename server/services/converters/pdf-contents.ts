@@ -18,12 +18,16 @@ export function isLeaderEntry(text: string): boolean {
 
 /**
  * Which lines of the pages are table-of-contents or index entries: lines with
- * dot leaders, a line that a leader entry continues (a wrapped entry), and in a
- * section titled "Contents" every line that ends with a page number.
+ * dot leaders among others like them, a line that such an entry continues (a
+ * wrapped entry), and in a section titled "Contents" every line that ends with
+ * a page number.
  */
 export function contentsEntries(pages: PdfLine[][]): Set<PdfLine> {
   const entries = new Set<PdfLine>();
   const all = pages.flat();
+  // A contents list or an index is a run of entries: one dotted line alone ("Timeout . . . . 30") is content.
+  const leader = all.map((line) => !line.mono && isLeaderEntry(line.text));
+  const inRun = (i: number) => leader[i] === true && leader.slice(Math.max(0, i - 3), i + 4).filter(Boolean).length >= 3;
   let inContents = false;
   for (const [i, line] of all.entries()) {
     if (line.mono) {
@@ -36,9 +40,8 @@ export function contentsEntries(pages: PdfLine[][]): Set<PdfLine> {
       continue;
     }
     const next = all[i + 1];
-    if (isLeaderEntry(text) || (inContents && PAGE_REF.test(text))) entries.add(line);
-    else if (next && isLeaderEntry(next.text) && !/[.:;!?]$/.test(text) && text.length < 120 && Math.abs(next.size - line.size) < 0.5)
-      entries.add(line);
+    if (inRun(i) || (inContents && PAGE_REF.test(text))) entries.add(line);
+    else if (next && inRun(i + 1) && !/[.:;!?]$/.test(text) && text.length < 120 && Math.abs(next.size - line.size) < 0.5) entries.add(line);
     else inContents = false;
   }
   return entries;
