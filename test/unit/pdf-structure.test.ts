@@ -151,6 +151,25 @@ describe('paragraphs', () => {
     );
   });
 
+  it('holds a footnote back until the paragraph that goes on over the page ends', () => {
+    const md = pdfLinesToMarkdown(
+      [
+        [
+          line('Space for all the numbers is allocated dynamically.', 143.4),
+          line('When you have assigned values to the attributes of a key, you', 113.8, { x: 104.9 }),
+          line('1 Actually, the computation is done using the Chinese', 93.5, { size: 9, x: 95.9 }),
+          line('remainder theorem (CRT).', 79.2, { size: 9, x: 104.9 }),
+        ],
+        [line('must call the prepare function.', 684.1), line('Next paragraph.', 660)],
+      ],
+      true,
+    );
+    expect(md).toBe(
+      'Space for all the numbers is allocated dynamically.\n\nWhen you have assigned values to the attributes of a key, you must call the prepare function.\n\n' +
+        '1 Actually, the computation is done using the Chinese remainder theorem (CRT).\n\nNext paragraph.',
+    );
+  });
+
   it('reads a dash that starts a line mid-sentence as text, not as a list item', () => {
     const md = pdfLinesToMarkdown([[line('starting with an ASCII digit (U+0030', 500), line('- U+0039) and ending with ".conf".', 489)]], true);
     expect(md).toBe('starting with an ASCII digit (U+0030 - U+0039) and ending with ".conf".');

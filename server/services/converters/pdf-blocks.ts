@@ -165,7 +165,18 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
   let previous: PdfLine | null = null;
   let pageStart = false;
 
+  // Footnotes of the page before, held back until the paragraph that a page break cut ends.
+  let notes: PdfLine[] = [];
+  const flushNotes = () => {
+    for (const note of notes) {
+      const last = blocks[blocks.length - 1];
+      if (FOOTNOTE_MARK.test(note.text) || last?.kind !== 'paragraph') blocks.push({ kind: 'paragraph', size: note.size, text: [note.text] });
+      else last.text.push(note.text);
+    }
+    notes = [];
+  };
   const start = (block: Block) => {
+    flushNotes();
     blocks.push(block);
     current = block;
   };
@@ -256,17 +267,43 @@ export function pdfLinesToMarkdown(pages: PdfLine[][], monoIsCode: boolean): str
     else start({ kind: 'paragraph', size: line.size, text: [line.text] });
   };
 
-  for (const lines of pages) {
+  for (const page of pages) {
+    const split = footnotesAt(page, body, spacing);
+    const lines = page.slice(0, split);
     pageStart = true;
     for (const [i, line] of lines.entries()) {
       add(line, lines[i + 1], lines[i + 2]);
       previous = line;
       pageStart = false;
     }
+    notes.push(...page.slice(split));
   }
+  flushNotes();
   const kept = withoutContents(blocks, levels);
   // Consecutive list items make one tight list.
   return kept.map((b, i) => (i === 0 ? '' : b.kind === 'item' && kept[i - 1]!.kind === 'item' ? '\n' : '\n\n') + render(b, levels, words)).join('');
+}
+
+// "1 Actually, the computation…": a footnote starts with its mark, no full stop after a number.
+const FOOTNOTE_MARK = /^(\d{1,2}|[*†‡§])\s+\S/;
+
+/**
+ * Where the footnotes at the foot of a page begin (the page's length when it
+ * has none): a run of lines in smaller type at the bottom, set apart from the
+ * text above, the first one starting with a mark. Left where they stand they
+ * cut in two a paragraph that goes on over the page.
+ */
+function footnotesAt(lines: PdfLine[], body: number, spacing: Map<number, number>): number {
+  let at = lines.length;
+  while (at > 0 && !lines[at - 1]!.mono && lines[at - 1]!.size < body - 0.5) at--;
+  for (let i = at; i < lines.length; i++) {
+    if (!FOOTNOTE_MARK.test(lines[i]!.text)) continue;
+    const above = lines[i - 1];
+    if (!above || above.size < body - 0.5 || above.y <= lines[i]!.y) return lines.length;
+    const usual = spacing.get(round(above.size)) ?? above.size * 1.2;
+    return above.y - lines[i]!.y > usual * 1.3 ? i : lines.length;
+  }
+  return lines.length;
 }
 
 const LISTING_NUMBER = /^(\d{1,4}) +(?=\S)/;
