@@ -10,9 +10,8 @@ import { EMBEDDING_TABLES, type EmbeddingTable, VECTOR_INDEX_LOCK, vectorIndexNa
  * times what building it in bulk does (pgvector re-reads and re-scores each
  * neighbour it links), and on the PostgreSQL manual those inserts were a third
  * of a crawl's CPU. So ingestion writes new vectors to the backlog, and the job
- * folds them in at its end: a backlog of half the index or more rebuilds it in
- * bulk, a smaller one is inserted row by row. Search reads the backlog exactly
- * meanwhile, so no row is ever missing from vector results.
+ * folds them in at its end (flushVectorBacklog says how). Search reads the
+ * backlog exactly meanwhile, so no row is ever missing from vector results.
  */
 
 /** A backlog this large is folded in during the job, not only at its end, so exact reads of it stay cheap. */
@@ -55,13 +54,22 @@ const FIRST_SLICE_ROWS = 25;
 const MAX_SLICE_ROWS = 5000;
 
 /**
- * Moves the backlog into the HNSW index. A backlog of half the index or more
- * rebuilds it: drop, mark the rows, create it again in bulk, in one
- * transaction, which holds writes and searches on the table for the build
- * (about 2 s for the manual's 6,661 chunks). A smaller one is inserted row by
- * row, in slices of about FOLD_SLICE_MS, each its own transaction, so that
- * other statements run in between. Tables go in a fixed order, under the
- * vector index lock.
+ * Moves the backlog into the HNSW index.
+ *
+ * On a PostgreSQL server a backlog of half the index or more rebuilds it: one
+ * short transaction drops the index and marks the rows, then the index is
+ * built again with CREATE INDEX CONCURRENTLY, which holds neither searches nor
+ * writes (a build inside the transaction held every search of the table on
+ * its lock for the whole build: 1.7 s for the manual, more with several
+ * crawls). Until it is ready, vector search scans the table exactly.
+ *
+ * A smaller backlog, and any backlog on the embedded database, is inserted row
+ * by row, in slices of about FOLD_SLICE_MS, each its own transaction, so that
+ * other statements run in between. The embedded database has one backend: a
+ * bulk build there (9 s for the manual on a busy machine) held every request
+ * that reads the database, health checks included, for its whole length.
+ * Inserting costs more CPU than building in bulk, spread out where nobody
+ * waits for it. Tables go in a fixed order, under the vector index lock.
  */
 export async function flushVectorBacklog(db: Database, dim: number): Promise<BacklogFlush[]> {
   const out: BacklogFlush[] = [];
@@ -76,26 +84,38 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
         tx,
         sql`select indexdef from pg_indexes where schemaname = current_schema() and indexname = ${name}`,
       );
-      if (def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuilt: false };
-      // PGlite's default (64MB) does not hold the graph of a few thousand vectors:
-      // with 256MB the manual's build took 2.3 times less (docs/benchmarks.md).
-      if (embedded) await tx.execute(sql`set local maintenance_work_mem = '256MB'`);
+      if (embedded || def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuild: null };
       await tx.execute(sql.raw(`DROP INDEX "${name}"`));
       await tx.execute(
         sql`update ${sql.raw(`"${table}"`)} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`,
       );
-      await tx.execute(sql.raw(def.indexdef));
-      return { rows: backlog, rebuilt: true };
+      return { rows: backlog, rebuild: { name, def: def.indexdef } };
     });
     if (!plan) continue;
-    const rows = plan.rebuilt ? plan.rows : await foldInSlices(db, table, dim, plan.rows);
-    if (rows > 0) out.push({ table, rows, rebuilt: plan.rebuilt });
+    if (plan.rebuild) await buildConcurrently(db, plan.rebuild.name, plan.rebuild.def);
+    const rows = plan.rebuild ? plan.rows : await foldInSlices(db, table, dim, plan.rows);
+    if (rows > 0) out.push({ table, rows, rebuilt: plan.rebuild !== null });
   }
-  // Marking left a dead version of every row it moved. The embedded database
-  // has no autovacuum, and on a server this also refreshes the row counts the
-  // next flush goes by. VACUUM cannot run inside a transaction, hence here.
+  // Marking left a dead version of every row it moved, and refreshes the row
+  // counts the next flush goes by. VACUUM cannot run inside a transaction, hence here.
   for (const f of out) if (f.rebuilt) await db.execute(sql.raw(`VACUUM (ANALYZE) "${f.table}"`));
   return out;
+}
+
+/**
+ * CREATE INDEX CONCURRENTLY from the dropped index's definition. A build that
+ * fails leaves an invalid index behind, which IF NOT EXISTS would then take
+ * for the real one: it is dropped, and the index built the blocking way.
+ */
+async function buildConcurrently(db: Database, name: string, indexdef: string) {
+  const concurrent = indexdef.replace(/^CREATE INDEX /, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ');
+  try {
+    await db.execute(sql.raw(concurrent));
+  } catch (err) {
+    await db.execute(sql.raw(`DROP INDEX IF EXISTS "${name}"`));
+    await db.execute(sql.raw(indexdef.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')));
+    console.warn(`Built ${name} the blocking way: building it concurrently failed (${(err as Error).message})`);
+  }
 }
 
 /**
