@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import type { Sql } from 'postgres';
 import { postgresClient } from './driver';
 import { queryRows } from './sql';
 import type { Database } from './types';
@@ -57,14 +56,12 @@ const MAX_SLICE_ROWS = 5000;
 /**
  * Moves the backlog into the HNSW index.
  *
- * On a PostgreSQL server a backlog of half the index or more rebuilds it,
- * with statements that hold neither searches nor writes: DROP INDEX
- * CONCURRENTLY, the rows marked, CREATE INDEX CONCURRENTLY, under a session
- * lock rather than in one transaction. In a transaction, DROP INDEX first
- * waited for the other crawls' writes to end with every later search queued
- * behind it, then held them all for the build (search waits of 1.4–3 s with
- * three crawls at once). Until the new index is ready, vector search scans
- * the table exactly.
+ * On a PostgreSQL server a backlog of half the index or more rebuilds it: one
+ * short transaction drops the index and marks the rows, then the index is
+ * built again with CREATE INDEX CONCURRENTLY, which holds neither searches nor
+ * writes (a build inside the transaction held every search of the table on
+ * its lock for the whole build: 1.7 s for the manual, more with several
+ * crawls). Until it is ready, vector search scans the table exactly.
  *
  * A smaller backlog, and any backlog on the embedded database, is inserted row
  * by row, in slices of about FOLD_SLICE_MS, each its own transaction, so that
@@ -76,7 +73,7 @@ const MAX_SLICE_ROWS = 5000;
  */
 export async function flushVectorBacklog(db: Database, dim: number): Promise<BacklogFlush[]> {
   const out: BacklogFlush[] = [];
-  const server = postgresClient(db);
+  const embedded = postgresClient(db) === null;
   for (const table of EMBEDDING_TABLES) {
     const plan = await db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${VECTOR_INDEX_LOCK})`);
@@ -87,13 +84,16 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
         tx,
         sql`select indexdef from pg_indexes where schemaname = current_schema() and indexname = ${name}`,
       );
-      const rebuild = server !== null && def !== undefined && 2 * backlog >= indexed;
-      return { rows: backlog, rebuild: rebuild ? { name, def: def.indexdef } : null };
+      if (embedded || def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuild: null };
+      await tx.execute(sql.raw(`DROP INDEX "${name}"`));
+      await tx.execute(
+        sql`update ${sql.raw(`"${table}"`)} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`,
+      );
+      return { rows: backlog, rebuild: { name, def: def.indexdef } };
     });
     if (!plan) continue;
-    const rows = plan.rebuild
-      ? await rebuildConcurrently(server!, table, dim, plan.rebuild.name, plan.rebuild.def)
-      : await foldInSlices(db, table, dim, plan.rows);
+    if (plan.rebuild) await buildConcurrently(db, plan.rebuild.name, plan.rebuild.def);
+    const rows = plan.rebuild ? plan.rows : await foldInSlices(db, table, dim, plan.rows);
     if (rows > 0) out.push({ table, rows, rebuilt: plan.rebuild !== null });
   }
   // Marking left a dead version of every row it moved, and refreshes the row
@@ -103,35 +103,18 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
 }
 
 /**
- * Drops the index, marks the backlog and builds the index again, each step
- * concurrent with searches and writes, on one connection holding the vector
- * index lock for the session. Returns the rows marked (none when another
- * process folded them in first). A build that fails leaves an invalid index
- * behind, which IF NOT EXISTS would take for the real one: it is dropped, and
- * the index built the blocking way.
+ * CREATE INDEX CONCURRENTLY from the dropped index's definition. A build that
+ * fails leaves an invalid index behind, which IF NOT EXISTS would then take
+ * for the real one: it is dropped, and the index built the blocking way.
  */
-async function rebuildConcurrently(client: Sql, table: EmbeddingTable, dim: number, name: string, indexdef: string): Promise<number> {
-  const conn = await client.reserve();
+async function buildConcurrently(db: Database, name: string, indexdef: string) {
+  const concurrent = indexdef.replace(/^CREATE INDEX /, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS ');
   try {
-    await conn`select pg_advisory_lock(${VECTOR_INDEX_LOCK})`;
-    try {
-      await conn.unsafe(`DROP INDEX CONCURRENTLY IF EXISTS "${name}"`);
-      const marked = await conn.unsafe(
-        `update "${table}" set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${Math.trunc(dim)}`,
-      );
-      try {
-        await conn.unsafe(indexdef.replace(/^CREATE INDEX /, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS '));
-      } catch (err) {
-        await conn.unsafe(`DROP INDEX IF EXISTS "${name}"`);
-        await conn.unsafe(indexdef.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS '));
-        console.warn(`Built ${name} the blocking way: building it concurrently failed (${(err as Error).message})`);
-      }
-      return marked.count;
-    } finally {
-      await conn`select pg_advisory_unlock(${VECTOR_INDEX_LOCK})`;
-    }
-  } finally {
-    conn.release();
+    await db.execute(sql.raw(concurrent));
+  } catch (err) {
+    await db.execute(sql.raw(`DROP INDEX IF EXISTS "${name}"`));
+    await db.execute(sql.raw(indexdef.replace(/^CREATE INDEX /, 'CREATE INDEX IF NOT EXISTS ')));
+    console.warn(`Built ${name} the blocking way: building it concurrently failed (${(err as Error).message})`);
   }
 }
 
