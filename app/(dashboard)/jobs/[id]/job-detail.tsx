@@ -38,7 +38,7 @@ type StreamEvent = { id: string; data: { id: number; jobId: string; kind: string
  * event; after a dropped connection the client resumes from the last event it
  * received (lastEventId), and ids already seen are skipped. Events arriving
  * together are added once per frame, so a log of 10,000 events loads in a few
- * renders, and the job's status and counters follow the newest snapshot.
+ * renders (a lone event at once), and the job's status and counters follow the newest snapshot.
  */
 function useJobLog(id: string, job: Job | undefined) {
   const trpc = useTRPC();
@@ -50,6 +50,7 @@ function useJobLog(id: string, job: Job | undefined) {
   const snapshot = useRef<Record<string, unknown> | null>(null);
   const lastId = useRef(0);
   const frame = useRef<number | null>(null);
+  const lastFlush = useRef(0);
   const key = useMemo(() => trpc.jobs.get.queryKey({ id }), [trpc, id]);
   const catchUp = useCallback(() => {
     const latest = snapshot.current;
@@ -58,6 +59,7 @@ function useJobLog(id: string, job: Job | undefined) {
   }, [queryClient, key]);
   const flush = useCallback(() => {
     frame.current = null;
+    lastFlush.current = performance.now();
     const batch = buffer.current;
     buffer.current = [];
     if (batch.length) setEvents((prev) => prev.concat(batch));
@@ -76,7 +78,13 @@ function useJobLog(id: string, job: Job | undefined) {
           lastId.current = row.id;
           buffer.current.push(toLogEvent(row));
           if (row.kind === 'status' || row.kind === 'progress') snapshot.current = row.payload;
-          frame.current ??= requestAnimationFrame(flush);
+          if (frame.current !== null) return;
+          // A lone event goes out now, painted in the next frame; set from a frame callback, React would render it
+          // after that frame's paint, a frame later. Events close together are still gathered once per frame.
+          if (performance.now() - lastFlush.current > 100) {
+            frame.current = -1;
+            queueMicrotask(flush);
+          } else frame.current = requestAnimationFrame(flush);
         },
       },
     ),
