@@ -63,13 +63,14 @@ const MAX_SLICE_ROWS = 5000;
  * its lock for the whole build: 1.7 s for the manual, more with several
  * crawls). Until it is ready, vector search scans the table exactly.
  *
- * A smaller backlog, and any backlog on the embedded database, is inserted row
- * by row, in slices of about FOLD_SLICE_MS, each its own transaction, so that
- * other statements run in between. The embedded database has one backend: a
- * bulk build there (9 s for the manual on a busy machine) held every request
- * that reads the database, health checks included, for its whole length.
- * Inserting costs more CPU than building in bulk, spread out where nobody
- * waits for it. Tables go in a fixed order, under the vector index lock.
+ * The embedded database has one backend and no CONCURRENTLY: there the
+ * rebuild runs in the transaction, and holds every statement for its length
+ * (2–9 s for the manual, as the machine is busy). Inserting the backlog row by
+ * row in slices instead held nothing longer than a slice, but cost 2–2.4 times
+ * the crawl's time in CPU (docs/benchmarks.md), so it is kept for backlogs
+ * under half the index: those are inserted row by row in slices of about
+ * FOLD_SLICE_MS, each its own transaction, so that other statements run in
+ * between. Tables go in a fixed order, under the vector index lock.
  */
 export async function flushVectorBacklog(db: Database, dim: number): Promise<BacklogFlush[]> {
   const out: BacklogFlush[] = [];
@@ -84,17 +85,26 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
         tx,
         sql`select indexdef from pg_indexes where schemaname = current_schema() and indexname = ${name}`,
       );
-      if (embedded || def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuild: null };
+      if (def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuild: null };
+      // PGlite's default (64MB) does not hold the graph of a few thousand vectors:
+      // with 256MB the manual's build took 2.3 times less (docs/benchmarks.md).
+      if (embedded) await tx.execute(sql`set local maintenance_work_mem = '256MB'`);
       await tx.execute(sql.raw(`DROP INDEX "${name}"`));
       await tx.execute(
         sql`update ${sql.raw(`"${table}"`)} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`,
       );
+      // One backend, and no CONCURRENTLY: the embedded database builds in this transaction.
+      if (embedded) {
+        await tx.execute(sql.raw(def.indexdef));
+        return { rows: backlog, rebuild: null, rebuilt: true };
+      }
       return { rows: backlog, rebuild: { name, def: def.indexdef } };
     });
     if (!plan) continue;
     if (plan.rebuild) await buildConcurrently(db, plan.rebuild.name, plan.rebuild.def);
-    const rows = plan.rebuild ? plan.rows : await foldInSlices(db, table, dim, plan.rows);
-    if (rows > 0) out.push({ table, rows, rebuilt: plan.rebuild !== null });
+    const rebuilt = plan.rebuild !== null || plan.rebuilt === true;
+    const rows = rebuilt ? plan.rows : await foldInSlices(db, table, dim, plan.rows);
+    if (rows > 0) out.push({ table, rows, rebuilt });
   }
   // Marking left a dead version of every row it moved, and refreshes the row
   // counts the next flush goes by. VACUUM cannot run inside a transaction, hence here.
