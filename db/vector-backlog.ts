@@ -76,30 +76,35 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
   const out: BacklogFlush[] = [];
   const embedded = postgresClient(db) === null;
   for (const table of EMBEDDING_TABLES) {
-    const plan = await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${VECTOR_INDEX_LOCK})`);
-      const { backlog, indexed } = await counts(tx, table, dim);
-      if (backlog === 0) return null;
-      const name = vectorIndexName(tx, table, dim);
-      const [def] = await queryRows<{ indexdef: string }>(
-        tx,
-        sql`select indexdef from pg_indexes where schemaname = current_schema() and indexname = ${name}`,
-      );
-      if (def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuild: null };
-      // PGlite's default (64MB) does not hold the graph of a few thousand vectors:
-      // with 256MB the manual's build took 2.3 times less (docs/benchmarks.md).
-      if (embedded) await tx.execute(sql`set local maintenance_work_mem = '256MB'`);
-      await tx.execute(sql.raw(`DROP INDEX "${name}"`));
-      await tx.execute(
-        sql`update ${sql.raw(`"${table}"`)} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`,
-      );
-      // One backend, and no CONCURRENTLY: the embedded database builds in this transaction.
-      if (embedded) {
-        await tx.execute(sql.raw(def.indexdef));
-        return { rows: backlog, rebuild: null, rebuilt: true };
-      }
-      return { rows: backlog, rebuild: { name, def: def.indexdef } };
-    });
+    const plan = await retryingLockWaits(async (waitBriefly) =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${VECTOR_INDEX_LOCK})`);
+        const { backlog, indexed } = await counts(tx, table, dim);
+        if (backlog === 0) return null;
+        const name = vectorIndexName(tx, table, dim);
+        const [def] = await queryRows<{ indexdef: string }>(
+          tx,
+          sql`select indexdef from pg_indexes where schemaname = current_schema() and indexname = ${name}`,
+        );
+        if (def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuild: null };
+        // PGlite's default (64MB) does not hold the graph of a few thousand vectors:
+        // with 256MB the manual's build took 2.3 times less (docs/benchmarks.md).
+        if (embedded) await tx.execute(sql`set local maintenance_work_mem = '256MB'`);
+        // DROP INDEX waits for the table's writers (other crawls' batches), and every search that comes after waits
+        // behind it: it gives up after a moment and is tried again, so searches queue at most that long.
+        else if (waitBriefly) await tx.execute(sql`set local lock_timeout = '100ms'`);
+        await tx.execute(sql.raw(`DROP INDEX "${name}"`));
+        await tx.execute(
+          sql`update ${sql.raw(`"${table}"`)} set indexed_dim = embedding_dim where indexed_dim is null and embedding_dim = ${dimLiteral(dim)}`,
+        );
+        // One backend, and no CONCURRENTLY: the embedded database builds in this transaction.
+        if (embedded) {
+          await tx.execute(sql.raw(def.indexdef));
+          return { rows: backlog, rebuild: null, rebuilt: true };
+        }
+        return { rows: backlog, rebuild: { name, def: def.indexdef } };
+      }),
+    );
     if (!plan) continue;
     if (plan.rebuild) await buildConcurrently(db, plan.rebuild.name, plan.rebuild.def);
     const rebuilt = plan.rebuild !== null || plan.rebuilt === true;
@@ -110,6 +115,25 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
   // counts the next flush goes by. VACUUM cannot run inside a transaction, hence here.
   for (const f of out) if (f.rebuilt) await db.execute(sql.raw(`VACUUM (ANALYZE) "${f.table}"`));
   return out;
+}
+
+const LOCK_ATTEMPTS = 30;
+const isLockTimeout = (err: unknown) => {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return (e?.code ?? e?.cause?.code) === '55P03';
+};
+
+/** Runs `attempt` with brief lock waits, again after a pause each time one times out, and at last waiting as long as it takes. */
+async function retryingLockWaits<T>(attempt: (waitBriefly: boolean) => Promise<T>): Promise<T> {
+  for (let i = 1; i < LOCK_ATTEMPTS; i++) {
+    try {
+      return await attempt(true);
+    } catch (err) {
+      if (!isLockTimeout(err)) throw err;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+  return attempt(false);
 }
 
 /**

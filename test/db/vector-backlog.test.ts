@@ -140,6 +140,29 @@ describe('the vector backlog', () => {
     expect(await vectorSearch()).toEqual(before);
   });
 
+  it('does not queue searches behind its drop of the index while another session writes to the table', async (ctx) => {
+    if (postgresClient(db()) === null) return ctx.skip(); // one backend: nothing else writes while the embedded database rebuilds
+    const before = await vectorSearch();
+    await db().update(chunks).set({ indexedDim: null }).where(eq(chunks.sourceId, sourceId));
+    // A crawl's batch, mid-transaction: DROP INDEX must wait for it, and a search queued behind a waiting DROP waits too.
+    const writer = await postgresClient(db())!.reserve();
+    let fold: Promise<unknown> | undefined;
+    try {
+      await writer.unsafe('begin');
+      await writer.unsafe('lock table chunks in row exclusive mode');
+      fold = flushVectorBacklog(db(), DIM);
+      await new Promise((r) => setTimeout(r, 400));
+      const answered = await Promise.race([vectorSearch(), new Promise((r) => setTimeout(() => r('no answer within 5 s'), 5_000))]);
+      expect(answered).toEqual(before);
+    } finally {
+      await writer.unsafe('commit');
+      writer.release();
+    }
+    expect(await fold).toEqual([{ table: 'chunks', rows: expect.any(Number), rebuilt: true }]);
+    expect(await backlog(chunks)).toBe(0);
+    expect(await vectorSearch()).toEqual(before);
+  });
+
   it('takes a small backlog in slices, each its own transaction, so that other statements run in between', async () => {
     // Copies of the crawl's chunks make the index large enough that a backlog of 150 goes in row by row.
     await db().execute(sql`insert into chunks (source_id, page_id, chunk_index, title, heading_path, content, context, char_count, content_hash,
