@@ -119,12 +119,13 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(' ')}, ${os.cpus().length} cores, node ${process.version}`,
 );
+console.log('base: resident memory of the converting process before it converts, pdf.js loaded; rss: its peak');
 console.log(
-  `${'pdf'.padEnd(22)}${pad('pages', 6)}${pad('s', 7)}${pad('pages/s', 9)}${pad('rss MB', 8)}${pad('golden', 8)}${pad('code', 6)}${pad('heads', 7)}${pad('furn.', 7)}${pad('bad', 5)}`,
+  `${'pdf'.padEnd(22)}${pad('pages', 6)}${pad('s', 7)}${pad('pages/s', 9)}${pad('base MB', 8)}${pad('rss MB', 8)}${pad('golden', 8)}${pad('code', 6)}${pad('heads', 7)}${pad('furn.', 7)}${pad('bad', 5)}`,
 );
 for (const r of results) {
   console.log(
-    `${r.name.padEnd(22)}${pad(r.pages, 6)}${pad(r.seconds.toFixed(2), 7)}${pad((r.pages / r.seconds).toFixed(0), 9)}${pad(r.peakRssMb.toFixed(0), 8)}` +
+    `${r.name.padEnd(22)}${pad(r.pages, 6)}${pad(r.seconds.toFixed(2), 7)}${pad((r.pages / r.seconds).toFixed(0), 9)}${pad(r.baseRssMb.toFixed(0), 8)}${pad(r.peakRssMb.toFixed(0), 8)}` +
       `${pad(`${r.goldenFound}/${r.golden}`, 8)}${pad(`${r.codeFound}/${r.code}`, 6)}${pad(`${r.headingsFound}/${r.headings}`, 7)}${pad(r.furniture, 7)}${pad(r.absentFound, 5)}`,
   );
 }
