@@ -98,7 +98,29 @@ beforeAll(async () => {
   }
   site.setPage(
     '/ref/index',
-    fixturePage('Index', `<h1>Functions</h1><ul>${ENTRIES.map(([name]) => `<li><a href="/ref/${slug(name)}">${name}</a></li>`).join('')}</ul>`),
+    fixturePage(
+      'Index',
+      `<h1>Functions</h1><ul>${ENTRIES.map(([name]) => `<li><a href="/ref/${slug(name)}">${name}</a></li>`).join('')}</ul>` +
+        '<p>See also the <a href="/ref/book-index">book index</a> and <a href="/ref/tips">tips</a>.</p>',
+    ),
+  );
+  // What only mentions the names, often: a book index (each name in plain text at a line's start, then links) and a
+  // page whose heading contains a name it is not the reference of.
+  site.setPage(
+    '/ref/book-index',
+    fixturePage(
+      'Book index',
+      `<h1>Index</h1>${ENTRIES.map(([name]) => `<p>${name} function, <a href="/ref/${slug(name)}">Reference</a>, <a href="/ref/tips">Tips</a></p>`).join('\n')}`,
+    ),
+  );
+  site.setPage(
+    '/ref/tips',
+    fixturePage(
+      'Tips',
+      '<h1>Tips</h1><h2>Increase <code>maintenance_work_mem</code></h2><p>Temporarily increasing maintenance_work_mem speeds up index builds: ' +
+        'set maintenance_work_mem high for the session, and put maintenance_work_mem back afterwards.</p>' +
+        '<h2>Prefer <code>lib_decode</code> for whole buffers</h2><p>lib_decode reads a whole buffer in one call; lib_decode beats a loop.</p>',
+    ),
   );
   site.setPage('/ref/', referencePage());
   rt = await createTestRuntime({ runner: true, poolMax: 8, env: { CRAWL_ALLOWED_HOSTS: site.host, EMBEDDING_DIMENSIONS: '256' } });
@@ -139,7 +161,7 @@ describe('a query that is exactly an identifier', () => {
     for (const [name] of ENTRIES) {
       const top = (await chunks({ query: name, mode, limit: 5 })).results[0];
       // Its own section, not a longer name that contains it.
-      expect([name, top?.headingPath.at(-1)?.replace(/`/g, ''), top?.score.exact]).toEqual([name, name, 2]);
+      expect([name, top?.headingPath.at(-1)?.replace(/`/g, ''), top?.score.exact]).toEqual([name, name, 3]);
     }
   });
 
@@ -155,12 +177,25 @@ describe('a query that is exactly an identifier', () => {
       const res = await rt.caller.knowledge.search({ query, limit: 1, returnMode: 'pages' });
       expect([query, sectionOf(res.results[0]), documents(res.results[0], query)]).toEqual([query, expect.anything(), true]);
     }
+    // Typed in another case than the text's, the name still documents, a tier below the name as written.
+    expect((await chunks({ query: 'FOO.BAR()', limit: 1 })).results[0]!.score.exact).toBe(2);
+    expect((await chunks({ query: 'foo.bar()', limit: 1 })).results[0]!.score.exact).toBe(3);
+  });
+
+  it('a book index and a heading that only contains the name mention it; they do not document it', async () => {
+    for (const name of ['lib_decode', 'maintenance_work_mem']) {
+      const res = await chunks({ query: name, mode: 'fulltext', limit: 50 });
+      for (const page of ['Book index', 'Tips']) {
+        const hits = res.results.filter((h) => h.pageTitle.startsWith(page));
+        expect([name, page, hits.length > 0, hits.map((h) => h.score.exact)]).toEqual([name, page, true, hits.map(() => 1)]);
+      }
+    }
   });
 
   it('sections that only mention the identifier come after those that document it, before those without it', async () => {
     const res = await chunks({ query: 'lib_decode', mode: 'fulltext', limit: 50 });
     const tiers = res.results.map((h) => h.score.exact);
-    expect(tiers[0]).toBe(2);
+    expect(tiers[0]).toBe(3);
     expect(tiers).toContain(1);
     expect(tiers).toEqual([...tiers].sort((a, b) => b! - a!));
     // lib_decode_start's own section mentions lib_decode in its text: found, but below.

@@ -29,35 +29,53 @@ export function queryIdentifier(query: string): string | null {
 /** The identifier for PostgreSQL's regular expressions (ARE), taken literally. */
 const literal = (name: string) => name.replace(/[.^$*+?()[\]{}|\\]/g, '\\$&');
 
-/** How a candidate relates to the identifier: 2 documents it, 1 mentions it, 0 neither. */
-export type ExactTier = 0 | 1 | 2;
+/** How a candidate relates to the identifier: 3 documents it as written, 2 in another case, 1 mentions it, 0 neither. */
+export type ExactTier = 0 | 1 | 2 | 3;
+
+// A section number before a heading's text: 20.4.1., F.32., 54.12.
+const SECTION_NUMBER = '([A-Z]?\\.?[0-9]+(\\.[0-9]+)*\\.?[ \\t]+)?';
 
 /**
  * Each candidate's tier. Whole word means no letter, digit or underscore on
- * either side (`\m`, `\M`), case-insensitively: `work_mem` is not found in
- * `maintenance_work_mem`, nor `PQexec` in `PQexecParams`. A defining line
- * starts with the name, marked up as code or bold or not at all, after a
- * heading mark, a list bullet or a table's `|`; not as a link (a list of
- * links is an index), nor directly followed by `(` (a call in an example).
+ * either side (`\m`, `\M`): `work_mem` is not found in `maintenance_work_mem`,
+ * nor `PQexec` in `PQexecParams`. A chunk documents the name when its page
+ * title or one of its headings is the name (after a section number, before a
+ * parenthesis or a dash: "28.2.3. `pg_stat_activity`", "SPI_execute",
+ * "`work_mem` (`integer`)"), or when one of its lines starts with the name
+ * set as code or bold, as definition lists and reference tables do. A plain
+ * name at the start of a line is more often an index entry or code, and a
+ * heading that only contains the name ("Increase `maintenance_work_mem`")
+ * is about something else: both only mention it. A name typed in another
+ * case than the text's (`pqexec`, or `SPI_exec` against PL/Tcl's `spi_exec`)
+ * ranks below the same name as written.
  */
 export async function exactTiers(db: Database, ids: number[], name: string): Promise<Map<number, ExactTier>> {
   if (ids.length === 0) return new Map();
-  const word = `\\m${literal(name)}\\M`;
-  const defining = `(^|\\n)[ \\t]*(#+[ \\t]+|[-*+][ \\t]+|\\|[ \\t]*)?(\`|\\*)*${literal(name)}\\M(?!\\()`;
+  const n = literal(name);
+  const word = `\\m${n}\\M`;
+  const heading = `^${SECTION_NUMBER}[\`*]*${n}(\\(\\))?[\`*]*([ \\t]*[(—–:-].*)?$`;
+  const defining = `(^|\\n)[ \\t]*(#+[ \\t]+${SECTION_NUMBER}|[-*+][ \\t]+|\\|[ \\t]*)?[\`*]+${n}(\\(\\))?[\`*]+`;
+  const documents = (op: 'exact' | 'any') => {
+    const match = sql.raw(op === 'exact' ? '~' : '~*');
+    return sql`(c.title ${match} ${heading} or c.content ${match} ${defining}
+      or exists (select 1 from jsonb_array_elements_text(c.heading_path) h where h ${match} ${heading}))`;
+  };
   const rows = await queryRows<{ id: string | number; tier: number }>(
     db,
     sql`select c.id, case
-          when c.title ~* ${word} or c.heading_path::text ~* ${word} then 2
-          when c.content ~* ${word} then (case when c.content ~* ${defining} then 2 else 1 end)
-          else 0 end as tier
+          when not (c.title ~* ${word} or c.heading_path::text ~* ${word} or c.content ~* ${word}) then 0
+          when ${documents('exact')} then 3
+          when ${documents('any')} then 2
+          else 1 end as tier
         from chunks c where c.id in ${ids}`,
   );
   return new Map(rows.map((r) => [Number(r.id), Number(r.tier) as ExactTier]));
 }
 
 /**
- * The fused rows with their tier, those that document the identifier first,
- * then those that mention it, each group in fused order. Grouping by page
+ * The fused rows with their tier, those that document the identifier first
+ * (as written, then in another case), then those that mention it, each group
+ * in fused order. Grouping by page
  * (rankPages) keeps the tier ahead of the score.
  */
 export async function promoteExact(db: Database, rows: FusedRow[], name: string): Promise<FusedRow[]> {
