@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pdfLinesToMarkdown } from '../../server/services/converters/pdf-blocks';
 import { type PdfLine, pageLines } from '../../server/services/converters/pdf-lines';
 import { removePageFurniture } from '../../server/services/converters/pdf-page-furniture';
-import { joinProse } from '../../server/services/converters/pdf-prose';
+import { joinProse, restoreUnderscores } from '../../server/services/converters/pdf-prose';
 
 // The defects real manuals showed (test/unit/pdf-corpus.test.ts has the
 // manuals themselves), each on the smallest input that shows it.
@@ -106,7 +106,7 @@ describe('margin labels and wrapped prototypes', () => {
     );
     expect(lines[0]).toMatchObject({ text: 'asn1_node asn1_dup_node (asn1 node const src, const char *', label: 'Function' });
     const md = pdfLinesToMarkdown([lines.map((l, i) => (i < 2 ? { ...l, size: 12 } : l))], true);
-    expect(md).toBe('Function: `asn1_node asn1_dup_node (asn1 node const src, const char * src_name)`\n\nsrc: Source asn1 node.');
+    expect(md).toBe('Function: `asn1_node asn1_dup_node (asn1_node const src, const char * src_name)`\n\nsrc: Source asn1 node.');
   });
 });
 
@@ -195,6 +195,33 @@ describe('hyphenation', () => {
     expect(joinProse(['libexpat and Fc-', 'ConfigParse which'], new Set(['fcconfigparse']))).toBe('libexpat and FcConfigParse which');
     expect(joinProse(['a well-', 'known technique'], new Set(['well-known']))).toBe('a well-known technique');
     expect(joinProse(['the conver-', 'sion works'])).toBe('the conversion works');
+  });
+});
+
+describe('underscores drawn as rules', () => {
+  it('joins the words of a name the document sets elsewhere with its underscores', () => {
+    const words = new Set(['asn1_node', 'size_t', 'hmac_sha256_ctx', 'asn1_number_of_elements']);
+    expect(restoreUnderscores('int f (asn1 node * p, size t n, struct hmac sha256 ctx *ctx)', words)).toBe(
+      'int f (asn1_node * p, size_t n, struct hmac_sha256_ctx *ctx)',
+    );
+    expect(restoreUnderscores('asn1 number of elements', words)).toBe('asn1_number_of_elements');
+    expect(restoreUnderscores('the node size is the size', words)).toBe('the node size is the size');
+  });
+
+  it('restores them in texinfo prototypes and headings', () => {
+    const md = pdfLinesToMarkdown(
+      [
+        [
+          line('asn1 delete structure', 700, { size: 13.1 }),
+          line('int asn1_delete_structure (asn1 node * structure)', 680, { size: 12, label: 'Function' }),
+          line('The main type is asn1_node, used everywhere in the library.', 660),
+        ],
+      ],
+      true,
+    );
+    expect(md).toBe(
+      '# asn1_delete_structure\n\nFunction: `int asn1_delete_structure (asn1_node * structure)`\n\nThe main type is asn1_node, used everywhere in the library.',
+    );
   });
 });
 

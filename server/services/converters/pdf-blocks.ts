@@ -1,7 +1,7 @@
 import { closesFence, type Fence, openingFence } from '../markdown/markdown-fences';
 import { contentsEntries } from './pdf-contents';
 import type { PdfLine } from './pdf-lines';
-import { documentWords, joinProse } from './pdf-prose';
+import { documentWords, joinProse, restoreUnderscores } from './pdf-prose';
 
 // Lines of all pages → Markdown blocks. Runs of fixed-pitch lines become
 // fenced code; bigger-than-body lines become headings; the rest is
@@ -100,14 +100,14 @@ function renderCode(lines: PdfLine[], blankBefore: boolean[]): string {
 function render(block: Block, levels: Map<number, number>, words: Set<string>): string {
   switch (block.kind) {
     case 'heading':
-      return `${'#'.repeat(levels.get(round(block.size)) ?? 6)} ${block.text.join(' ')}`;
+      return `${'#'.repeat(levels.get(round(block.size)) ?? 6)} ${restoreUnderscores(block.text.join(' '), words)}`;
     case 'item':
       return joinProse(block.text, words).replace(BULLET, '- ');
     case 'paragraph':
       return escapeBlockStart(joinProse(block.text, words));
     case 'definition':
       // texinfo's HTML output reads "Function: int name (…)"; the prototype stays one piece of code.
-      return `${block.label}: ${codeSpan(block.text.join(' ').replace(/\s+/g, ' '))}`;
+      return `${block.label}: ${codeSpan(restoreUnderscores(block.text.join(' ').replace(/\s+/g, ' '), words))}`;
     case 'code':
       return renderCode(block.lines, block.blankBefore);
     case 'fenced': {

@@ -58,3 +58,33 @@ export function joinProse(lines: string[], words: Set<string> = new Set()): stri
   }
   return out;
 }
+
+/**
+ * Underscores the text layer lost: texinfo draws "_" in italic and roman type
+ * as a rule, not a glyph, so an argument "asn1_node" reads "asn1 node" while
+ * the same name set in code elsewhere keeps it. Words are joined where the
+ * document has the joined name (longest first, up to five words: "hmac sha256 ctx" →
+ * "hmac_sha256_ctx"). Used on prototypes and headings, where names are.
+ */
+export function restoreUnderscores(text: string, words: Set<string>): string {
+  return text.replace(/(?<![\p{L}\p{N}_])[\p{L}\p{N}]+(?: [\p{L}\p{N}]+)+(?![\p{L}\p{N}_])/gu, (run) => {
+    const parts = run.split(' ');
+    const out: string[] = [];
+    for (let i = 0; i < parts.length; ) {
+      const span =
+        [5, 4, 3, 2].find(
+          (n) =>
+            i + n <= parts.length &&
+            words.has(
+              parts
+                .slice(i, i + n)
+                .join('_')
+                .toLowerCase(),
+            ),
+        ) ?? 1;
+      out.push(parts.slice(i, i + span).join('_'));
+      i += span;
+    }
+    return out.join(' ');
+  });
+}
