@@ -128,7 +128,7 @@ describe('paragraphs', () => {
     );
     expect(md.split('\n\n')).toEqual([
       'definitions: pointer to the structure returned by "parser asn1" function',
-      'source name: the name of the type of the new structure (must be inside p structure).',
+      'source_name: the name of the type of the new structure (must be inside p structure).',
       'element: pointer to the structure created.',
       'Creates a structure of type source_name. Example using "pkix.asn":',
     ]);
@@ -208,19 +208,19 @@ describe('underscores drawn as rules', () => {
     expect(restoreUnderscores('the node size is the size', words)).toBe('the node size is the size');
   });
 
-  it('restores them in texinfo prototypes and headings', () => {
+  it('restores them in texinfo prototypes, headings and parameter names', () => {
     const md = pdfLinesToMarkdown(
       [
         [
           line('asn1 delete structure', 700, { size: 13.1 }),
           line('int asn1_delete_structure (asn1 node * structure)', 680, { size: 12, label: 'Function' }),
-          line('The main type is asn1_node, used everywhere in the library.', 660),
+          line('error desc: the error description; the main type is asn1_node, and error_desc a buffer.', 660),
         ],
       ],
       true,
     );
     expect(md).toBe(
-      '# asn1_delete_structure\n\nFunction: `int asn1_delete_structure (asn1_node * structure)`\n\nThe main type is asn1_node, used everywhere in the library.',
+      '# asn1_delete_structure\n\nFunction: `int asn1_delete_structure (asn1_node * structure)`\n\nerror_desc: the error description; the main type is asn1_node, and error_desc a buffer.',
     );
   });
 });

@@ -23,6 +23,7 @@ const BULLET = /^[•◦▪▫‣∙·●○■□–-]\s+/;
 const DASH_BULLET = /^[–-]\s+/;
 const NUMBERED = /^\(?\d{1,3}[.)]\s+/;
 const SENTENCE_END = /[.!?:;]["')\]]?$/;
+const TERM = /^([\p{L}\p{N}]+(?: [\p{L}\p{N}]+){1,3}):/u;
 const CONTENTS_HEADING = /^(table\s+of\s+)?contents$|\bindex$/i;
 
 function round(size: number): number {
@@ -104,7 +105,8 @@ function render(block: Block, levels: Map<number, number>, words: Set<string>): 
     case 'item':
       return joinProse(block.text, words).replace(BULLET, '- ');
     case 'paragraph':
-      return escapeBlockStart(joinProse(block.text, words));
+      // A parameter's description starts with its name: "error desc: …" is "error_desc: …".
+      return escapeBlockStart(joinProse(block.text, words).replace(TERM, (_, term: string) => `${restoreUnderscores(term, words)}:`));
     case 'definition':
       // texinfo's HTML output reads "Function: int name (…)"; the prototype stays one piece of code.
       return `${block.label}: ${codeSpan(restoreUnderscores(block.text.join(' ').replace(/\s+/g, ' '), words))}`;
