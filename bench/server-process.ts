@@ -11,6 +11,41 @@ export const BENCH_KEY = `ak_0000000000be_${'b'.repeat(43)}`;
 
 export type LoopDelay = { p50: number; p99: number; max: number };
 
+/** bench/memory-probe.mjs's answer, figures in MB. */
+export type MemoryBreakdown = {
+  rssMb: number;
+  heapTotalMb: number;
+  heapUsedMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+  heapLimitMb: number;
+  mallocedMb: number;
+  spaces: Record<string, number>;
+  smaps: Record<string, unknown>;
+  when?: string;
+};
+export type MemoryReport = {
+  now: MemoryBreakdown;
+  peak: MemoryBreakdown | null;
+  worker?: { heapUsedMb?: number; externalMb?: number; arrayBuffersMb?: number; wasmMemoryMb?: number; busy?: boolean };
+};
+
+/**
+ * How `npm start` starts the server (package.json's start script): the
+ * environment it sets (glibc's malloc settings) and the V8 flags it gives
+ * node, so the benchmark measures the server as users run it. BENCH_NODE_ENV
+ * and BENCH_NODE_FLAGS, when set, replace them, to compare settings without
+ * editing the script.
+ */
+export function startCommand(): { env: Record<string, string>; flags: string[] } {
+  const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const m = /((?:\b[A-Z_]+=\S+\s+)*)node((?:\s+--[\w-]+(?:=\S+)?)*)\s+--import tsx server\/index\.ts/.exec(start);
+  if (!m) throw new Error(`package.json's start script does not run \`[VAR=value…] node [flags] --import tsx server/index.ts\`: ${start}`);
+  const words = (s: string) => s.split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(words(process.env.BENCH_NODE_ENV ?? m[1]!).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { env, flags: words(process.env.BENCH_NODE_FLAGS ?? m[2]!) };
+}
+
 export type BenchServer = {
   url: string;
   pid: number;
@@ -24,6 +59,10 @@ export type BenchServer = {
   cpuSeconds(): number;
   /** How late the server's event loop ran since the last call (bench/loop-delay.mjs), in ms; resets it. */
   loopDelay(): Promise<LoopDelay>;
+  /** Where the resident memory is now, and where it was at the highest RSS so far (bench/memory-probe.mjs); resetPeak starts a new peak. */
+  memoryBreakdown(resetPeak?: boolean): Promise<MemoryReport>;
+  /** Writes a V8 heap snapshot of the server's main thread to `file` (blocks the server while it writes). */
+  heapSnapshot(file: string): Promise<string>;
   stop(): Promise<void>;
 };
 
@@ -51,8 +90,11 @@ const cpuSeconds = (pid: number) => {
 
 export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
   if (!fs.existsSync('.next/BUILD_ID')) throw new Error('No Next.js build: run `node scripts/ensure-build.mjs` (or npm start once) first');
-  const proc = spawn(process.execPath, ['--max-semi-space-size=8', '--import', './bench/loop-delay.mjs', '--import', 'tsx', 'server/index.ts'], {
+  const start = startCommand();
+  const preload = ['--import', './bench/loop-delay.mjs', '--import', './bench/memory-probe.mjs'];
+  const proc = spawn(process.execPath, [...start.flags, ...preload, '--import', 'tsx', 'server/index.ts'], {
     env: {
+      ...start.env,
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'production',
@@ -72,17 +114,19 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let asked = 0;
-  const loopDelay = () =>
-    new Promise<LoopDelay>((resolve, reject) => {
+  /** One question to a preloaded probe over IPC, and its answer. */
+  const ask = <T>(type: string, extra: Record<string, unknown> = {}) =>
+    new Promise<T>((resolve, reject) => {
       const id = ++asked;
-      const onMessage = (m: { type?: string; id?: number; report?: LoopDelay }) => {
-        if (m?.type !== 'loop-delay' || m.id !== id) return;
+      const onMessage = (m: { type?: string; id?: number }) => {
+        if (m?.type !== type || m.id !== id) return;
         proc.off('message', onMessage);
-        resolve(m.report!);
+        resolve(m as T);
       };
       proc.on('message', onMessage);
-      proc.send({ type: 'loop-delay', id }, (err) => err && reject(err));
+      proc.send({ type, id, ...extra }, (err) => err && reject(err));
     });
+  const loopDelay = () => ask<{ report: LoopDelay }>('loop-delay').then((m) => m.report);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -122,6 +166,8 @@ export async function startBenchServer(env: Record<string, string>): Promise<Ben
     memory: () => ({ rssMb: status(proc.pid!, 'VmRSS'), peakMb: status(proc.pid!, 'VmHWM') }),
     cpuSeconds: () => cpuSeconds(proc.pid!),
     loopDelay,
+    memoryBreakdown: (resetPeak = false) => ask<{ report: MemoryReport }>('memory', { resetPeak }).then((m) => m.report),
+    heapSnapshot: (file) => ask<{ file: string }>('heap-snapshot', { path: file }).then((m) => m.file),
     stop: async () => {
       agent.destroy();
       if (proc.exitCode !== null || proc.signalCode !== null) return;

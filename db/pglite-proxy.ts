@@ -334,8 +334,8 @@ export class PGliteProxy {
     return this.#call('dumpDataDir', { compression });
   }
 
-  /** The worker's process.memoryUsage(): heap figures are its isolate's, rss the process's. */
-  workerMemory(): Promise<NodeJS.MemoryUsage> {
+  /** The worker's process.memoryUsage() (heap figures are its isolate's, rss the process's) and PGlite's WebAssembly memory, in bytes. */
+  workerMemory(): Promise<NodeJS.MemoryUsage & { wasmMemory?: number }> {
     return this.#call('memory');
   }
 

@@ -103,7 +103,8 @@ async function handle(msg) {
     case 'dumpDataDir':
       return pg.dumpDataDir(msg.compression);
     case 'memory':
-      return process.memoryUsage();
+      // The WebAssembly memory PGlite runs in: it only ever grows, so its size is the worker's high-water mark.
+      return { ...process.memoryUsage(), wasmMemory: pg.mod?.wasmMemory?.buffer.byteLength };
     case 'close':
       await pg.close();
       return null;
