@@ -11,7 +11,7 @@
 //           fused by RRF with weight w;
 // and prints all questions and both halves for each variant (kept only if both halves gain).
 //   node --import tsx bench/word-vectors.ts [--db embedded|postgres] [--database URL] [--method ppmi|fasttext]
-//     [--dim 100] [--window 5] [--min-count 3] [--seed 1] [--variants 'base; exp k=3 tau=0.5 beta=0.3; third w=0.5'] [--misses]
+//     [--dim 100] [--window 5] [--min-count 3] [--seed 1] [--power 2] [--variants 'base; exp k=3 tau=0.5 beta=0.3; third w=0.5'] [--misses]
 // --method fasttext needs `npm install fasttext.wasm.js` (skip-gram with negative sampling, WebAssembly, one thread).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -74,7 +74,7 @@ const wv =
     ? await trainFastText(corpus.map((c) => c.seq))
     : trainPpmi(
         corpus.map((c) => c.seq),
-        { dim: dimension, window, minCount, seed: Number(option('--seed') ?? 1) },
+        { dim: dimension, window, minCount, seed: Number(option('--seed') ?? 1), powerIterations: Number(option('--power') ?? 2) },
       );
 const trainSeconds = (performance.now() - t0) / 1000;
 const peakRss = process.resourceUsage().maxRSS * 1024;
