@@ -55,6 +55,11 @@ export const PASSED = [
   'EMBEDDING_API_KEY',
   'EMBEDDING_MODEL',
   'ARCHON_PGLITE_THREAD',
+  'QUERY_REWRITE',
+  'QUERY_REWRITE_TIMEOUT_MS',
+  'CHAT_BASE_URL',
+  'CHAT_API_KEY',
+  'CHAT_MODEL',
 ];
 
 /** A runtime like the server's (local runner, real functions) over a fresh database, or over `databaseUrl` when given. */
