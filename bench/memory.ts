@@ -60,7 +60,7 @@ const server = await startBenchServer({
 });
 try {
   // Start-up's own high-water mark (opening the database, initdb on a new one, loading the app), before any crawl.
-  const readyHwmMb = server.memory().peakMb;
+  const readyHwmMb = server.startPeakMb;
   const ready = await server.memoryBreakdown(true);
   await server.query('knowledge.search', { query: 'vacuum', mode: 'hybrid', limit: 10, returnMode: 'pages' });
   await sleep(1000);
