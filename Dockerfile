@@ -36,4 +36,6 @@ EXPOSE 3737
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3737) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Not `npm start`: the image is already built, and npm would not pass signals on.
-CMD ["node", "--max-semi-space-size=8", "--import", "tsx", "server/index.ts"]
+# The same environment and flags as package.json's start script (test/unit/containers.test.ts holds them equal).
+ENV MALLOC_TRIM_THRESHOLD_=131072
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=20", "--import", "tsx", "server/index.ts"]

@@ -23,6 +23,7 @@ import postgres from 'postgres';
 import superjson from 'superjson';
 import WebSocket from 'ws';
 import type { AppRouter } from '../server/routers/_app';
+import { startCommand } from '../server/start-command';
 import { MANUAL_DIR, requireManual } from './harness';
 import { percentile } from './metrics';
 import { type Site, serveDirectoryInChild } from './site-process';
@@ -93,8 +94,9 @@ const serverEnv: NodeJS.ProcessEnv = {
 
 type Server = { url: string; proc: ChildProcess; pid: number };
 async function startServer(n: number): Promise<Server> {
-  const proc = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'server/index.ts'], {
-    env: serverEnv,
+  const start = startCommand();
+  const proc = spawn(process.execPath, [...start.flags, '--import', 'tsx', 'server/index.ts'], {
+    env: { ...start.env, ...serverEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

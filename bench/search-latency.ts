@@ -16,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import superjson from 'superjson';
 import { queryRows } from '../db/sql';
 import { indexedDistance, queryVectorParam } from '../db/vector-index';
+import { startCommand } from '../server/start-command';
 import { type BenchMode, indexManual, requireManual, serverUrl, startBenchRuntime } from './harness';
 import { percentile } from './metrics';
 
@@ -77,8 +78,9 @@ const env = {
   RATE_LIMIT_SEARCH_PER_MINUTE: '1000000',
 };
 // Started as `npm start` starts it.
-const proc = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'server/index.ts'], {
-  env,
+const start = startCommand();
+const proc = spawn(process.execPath, [...start.flags, '--import', 'tsx', 'server/index.ts'], {
+  env: { ...start.env, ...env },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const base = await new Promise<string>((resolve, reject) => {

@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import superjson from 'superjson';
+import { startCommand as serverStartCommand } from '../server/start-command';
 
 /** The owner's API key every benchmark server starts with (ARCHON_OWNER_API_KEY). */
 export const BENCH_KEY = `ak_0000000000be_${'b'.repeat(43)}`;
@@ -30,20 +31,17 @@ export type MemoryReport = {
   worker?: { heapUsedMb?: number; externalMb?: number; arrayBuffersMb?: number; wasmMemoryMb?: number; busy?: boolean };
 };
 
-/**
- * How `npm start` starts the server (package.json's start script): the
- * environment it sets (glibc's malloc settings) and the V8 flags it gives
- * node, so the benchmark measures the server as users run it. BENCH_NODE_ENV
- * and BENCH_NODE_FLAGS, when set, replace them, to compare settings without
- * editing the script.
- */
+/** package.json's start command (server/start-command.ts); BENCH_NODE_FLAGS and BENCH_NODE_ENV replace its flags or environment, for comparisons. */
 export function startCommand(): { env: Record<string, string>; flags: string[] } {
-  const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
-  const m = /((?:\b[A-Z_]+=\S+\s+)*)node((?:\s+--[\w-]+(?:=\S+)?)*)\s+--import tsx server\/index\.ts/.exec(start);
-  if (!m) throw new Error(`package.json's start script does not run \`[VAR=value…] node [flags] --import tsx server/index.ts\`: ${start}`);
+  const start = serverStartCommand();
   const words = (s: string) => s.split(/\s+/).filter(Boolean);
-  const env = Object.fromEntries(words(process.env.BENCH_NODE_ENV ?? m[1]!).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
-  return { env, flags: words(process.env.BENCH_NODE_FLAGS ?? m[2]!) };
+  return {
+    env:
+      process.env.BENCH_NODE_ENV === undefined
+        ? start.env
+        : Object.fromEntries(words(process.env.BENCH_NODE_ENV).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)])),
+    flags: process.env.BENCH_NODE_FLAGS === undefined ? start.flags : words(process.env.BENCH_NODE_FLAGS),
+  };
 }
 
 export type BenchServer = {

@@ -12,8 +12,10 @@ async function start(o: { port?: number; host?: string; build: boolean }, comman
     const built = spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { stdio: 'inherit' });
     if (built.status !== 0) throw new CliError('The web app could not be built (see above).');
   }
-  const env = { ...process.env, ...(o.port !== undefined ? { PORT: String(o.port) } : {}), ...(o.host ? { HOST: o.host } : {}) };
-  const server = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', 'server/index.ts'], { stdio: 'inherit', env });
+  const { startCommand } = await import('../../server/start-command');
+  const launch = startCommand();
+  const env = { ...launch.env, ...process.env, ...(o.port !== undefined ? { PORT: String(o.port) } : {}), ...(o.host ? { HOST: o.host } : {}) };
+  const server = spawn(process.execPath, [...launch.flags, '--import', 'tsx', 'server/index.ts'], { stdio: 'inherit', env });
   // The server stops gracefully on either signal (and takes a second one within a second as the same).
   const relay = (signal: NodeJS.Signals) => () => server.kill(signal);
   process.on('SIGINT', relay('SIGINT'));

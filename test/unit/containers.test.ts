@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema, loadConfig } from '../../server/config';
+import { startCommand } from '../../server/start-command';
 
 /**
  * The container files cannot run here (no Docker), so they are checked for
@@ -160,11 +161,14 @@ describe('Dockerfile', () => {
     expect(final).toMatch(/^EXPOSE 3737$/m);
     expect(final).toMatch(/HOST=0\.0\.0\.0/);
     const cmd = /^CMD (\[.*\])$/m.exec(final)?.[1];
-    expect(JSON.parse(cmd!)).toEqual(expect.arrayContaining(['server/index.ts']));
-    // What the image sets are settings Archon knows (Next's telemetry switch aside).
+    // The server as `npm start` runs it: its Node flags, and its environment (glibc's malloc setting) set in the image.
+    const start = startCommand();
+    expect(JSON.parse(cmd!)).toEqual(['node', ...start.flags, '--import', 'tsx', 'server/index.ts']);
+    for (const [name, value] of Object.entries(start.env)) expect(final, name).toMatch(new RegExp(`^\\s*(?:ENV\\s+)?${name}=${value}\\b`, 'm'));
+    // What else the image sets are settings Archon knows (Next's telemetry switch aside).
     const set = [...final.matchAll(/^\s*(?:ENV\s+)?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
     expect(set).toContain('HOST');
-    for (const name of set) if (name !== 'NEXT_TELEMETRY_DISABLED') expect(schemaKeys, name).toContain(name);
+    for (const name of set) if (name !== 'NEXT_TELEMETRY_DISABLED' && !(name in start.env)) expect(schemaKeys, name).toContain(name);
   });
 
   it('leaves local dependencies, builds, data and secrets out of the build context', () => {
