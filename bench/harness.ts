@@ -129,3 +129,14 @@ export async function indexManual(runtime: Runtime, dir = MANUAL_DIR): Promise<{
   const job = await waitForJob(runtime, started.id);
   return { job, seconds: (performance.now() - t0) / 1000, close: () => site.close() };
 }
+
+/** N copies of the site under copy-1/ … copy-N/, linked from one index page (links, not copies: remove the root only). */
+export function replicateSite(dir: string, n: number): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-bench-site-'));
+  const links = Array.from({ length: n }, (_, i) => {
+    fs.symlinkSync(path.resolve(dir), path.join(root, `copy-${i + 1}`), 'dir');
+    return `<li><a href="copy-${i + 1}/index.html">copy ${i + 1}</a></li>`;
+  });
+  fs.writeFileSync(path.join(root, 'index.html'), `<!doctype html><title>${n} copies</title><ul>${links.join('')}</ul>`);
+  return root;
+}

@@ -23,6 +23,7 @@ import {
   MANUAL_DIR,
   manualCrawlInput,
   PASSED,
+  replicateSite,
   requireManual,
   serverUrl,
   startBenchRuntime,
@@ -44,19 +45,9 @@ const copies = positive('--copies');
 const crawls = positive('--crawls');
 const queries = (JSON.parse(fs.readFileSync('eval/queries/postgres-manual.json', 'utf8')) as { query: string }[]).map((q) => q.query);
 
-/** N copies of the site under copy-1/ … copy-N/, linked from one index page. */
-function replicate(dir: string, n: number): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-bench-site-'));
-  const links = Array.from({ length: n }, (_, i) => {
-    fs.symlinkSync(path.resolve(dir), path.join(root, `copy-${i + 1}`), 'dir');
-    return `<li><a href="copy-${i + 1}/index.html">copy ${i + 1}</a></li>`;
-  });
-  fs.writeFileSync(path.join(root, 'index.html'), `<!doctype html><title>${n} copies</title><ul>${links.join('')}</ul>`);
-  return root;
-}
 // --copies: one crawl of a site N times the size; --crawls: N crawls, one per copy.
 const copiesServed = Math.max(copies, crawls);
-const dir = copiesServed === 1 ? manual : replicate(manual, copiesServed);
+const dir = copiesServed === 1 ? manual : replicateSite(manual, copiesServed);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type JobView = { id: string; status: string; pagesFetched: number; pagesFailed: number; chunksStored: number; error: string | null };

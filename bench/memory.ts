@@ -9,7 +9,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type BenchMode, dropServerDatabase, freshServerDatabase, MANUAL_DIR, manualCrawlInput, PASSED, requireManual, serverUrl } from './harness';
+import {
+  type BenchMode,
+  dropServerDatabase,
+  freshServerDatabase,
+  MANUAL_DIR,
+  manualCrawlInput,
+  PASSED,
+  replicateSite,
+  requireManual,
+  serverUrl,
+} from './harness';
 import { type MemoryBreakdown, startBenchServer, startCommand } from './server-process';
 import { serveDirectoryInChild } from './site-process';
 
@@ -25,16 +35,6 @@ if (mode === 'postgres' && !serverUrl()) throw new Error('--mode postgres needs 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function replicate(dir: string, n: number): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-bench-site-'));
-  const links = Array.from({ length: n }, (_, i) => {
-    fs.symlinkSync(path.resolve(dir), path.join(root, `copy-${i + 1}`), 'dir');
-    return `<li><a href="copy-${i + 1}/index.html">copy ${i + 1}</a></li>`;
-  });
-  fs.writeFileSync(path.join(root, 'index.html'), `<!doctype html><title>${n} copies</title><ul>${links.join('')}</ul>`);
-  return root;
-}
-
 /** One line per breakdown: the figures that add up to RSS. */
 const line = (b: MemoryBreakdown | null) =>
   b && {
@@ -48,7 +48,7 @@ const line = (b: MemoryBreakdown | null) =>
     spaces: b.spaces,
   };
 
-const dir = copies === 1 ? MANUAL_DIR : replicate(MANUAL_DIR, copies);
+const dir = copies === 1 ? MANUAL_DIR : replicateSite(MANUAL_DIR, copies);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-bench-'));
 const databaseUrl = mode === 'postgres' ? await freshServerDatabase(serverUrl()!) : undefined;
 const site = await serveDirectoryInChild(dir);
