@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, TransactionRollbackError } from 'drizzle-orm';
 import { crawlUrls, jobs, pages } from '../../../db/schema';
 import { isEmbeddingConfigError } from '../embeddings/types';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
@@ -6,7 +6,7 @@ import type { IngestDeps } from '../ingest/ingest-deps';
 import { mapLimit } from '../ingest/map-limit';
 import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
 import { storeDocuments } from '../ingest/store';
-import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
+import { appendJobLog, isTerminal, lockActiveJob, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, jobActivityCheck } from '../jobs/jobs';
 import { type CrawlContext, crawlContext } from './crawl-context';
 import { crawlJobInput } from './crawl-job';
@@ -98,11 +98,11 @@ async function reportPoliteness(deps: IngestDeps, jobId: string, batch: FetchSta
 const summarise = (items: string[], max = 5) => items.slice(0, max).join('; ') + (items.length > max ? `; and ${items.length - max} more` : '');
 
 /**
- * Crawls one batch of frontier URLs: fetch and convert them, embed and store
- * the resulting pages in one write, record what happened to each URL, and
- * enqueue the links worth following. Returns the ids of the URLs its pages
- * discovered, the same when the batch runs again; page bodies never leave this
- * function.
+ * Crawls one batch of frontier URLs: fetch and convert them, embed them, then
+ * in one transaction store the resulting pages, record what happened to each
+ * URL, enqueue the links worth following and count it all in the job.
+ * Returns the ids of the URLs its pages discovered, the same when the batch
+ * runs again; page bodies never leave this function.
  */
 export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds: number[]): Promise<{ newUrlIds: number[] }> {
   const { db } = deps;
@@ -154,71 +154,88 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
     return { newUrlIds: [] };
   }
 
-  const { pageIds, chunksStored } = await storeDocuments(db, input.sourceId, deps.embedder.model, prepared.documents);
-  await indexVectorsIfBacklogFull(deps, jobId);
-
-  // A refresh drops pages the site says are gone; an unchanged page keeps its row.
-  if (input.refresh) {
-    const gone = rows.filter((row, i) => [404, 410].includes(results[i]?.httpStatus ?? 0) && previous.has(row.url));
-    if (gone.length) {
-      await db.delete(pages).where(
-        and(
-          eq(pages.sourceId, input.sourceId),
-          inArray(
-            pages.url,
-            gone.map((g) => g.url),
+  // Sections of an llms-full.txt are pages the frontier never listed.
+  const sectionPages = rows.reduce((n, row, i) => n + (row.kind === 'llms-full' ? (results[i]?.documents.length ?? 0) : 0), 0);
+  const pageRows = rows.map((row, i) => ({ row, r: results[i] })).filter(({ row, r }) => r && row.kind === 'page');
+  const gone = input.refresh ? rows.filter((row, i) => [404, 410].includes(results[i]?.httpStatus ?? 0) && previous.has(row.url)) : [];
+  // The batch's pages, its URLs' outcomes, the links it found and the job's counters commit together, and only while the
+  // job is active. A cancel that lands first leaves nothing of the batch stored (its URLs stay pending); one that lands
+  // after waits for the job's row and finds the batch counted. Stored separately, a batch storing as the job was cancelled
+  // kept pages its counters never added (issue 18).
+  const committed = await db
+    .transaction(async (tx) => {
+      const { pageIds, chunksStored } = await storeDocuments(tx, input.sourceId, deps.embedder.model, prepared.documents);
+      // A refresh drops pages the site says are gone; an unchanged page keeps its row.
+      if (gone.length) {
+        await tx.delete(pages).where(
+          and(
+            eq(pages.sourceId, input.sourceId),
+            inArray(
+              pages.url,
+              gone.map((g) => g.url),
+            ),
           ),
-        ),
-      );
-      await appendJobLog(db, jobId, 'info', `${gone.length} page(s) removed: the site answered 404 or 410 (${summarise(gone.map((g) => g.url))})`);
-    }
-  }
-  const unchanged = results.flatMap((r) => {
-    const id = r?.unchangedUrl ? previous.get(r.unchangedUrl)?.id : undefined;
-    return id ? [id] : [];
-  });
-  if (unchanged.length) await db.update(pages).set({ fetchedAt: new Date() }).where(inArray(pages.id, unchanged));
-  const outcomes: UrlOutcome[] = [];
-  rows.forEach((row, i) => {
-    const r = results[i];
-    if (!r) return;
-    const firstUrl = r.documents[0]?.url;
-    const pageId = firstUrl ? pageIds.get(firstUrl) : r.unchangedUrl ? previous.get(r.unchangedUrl)?.id : null;
-    outcomes.push({ id: row.id, status: r.status, reason: r.reason, httpStatus: r.httpStatus, pageId });
-  });
-  await recordOutcomes(db, outcomes);
+        );
+      }
+      const unchanged = results.flatMap((r) => {
+        const id = r?.unchangedUrl ? previous.get(r.unchangedUrl)?.id : undefined;
+        return id ? [id] : [];
+      });
+      if (unchanged.length) await tx.update(pages).set({ fetchedAt: new Date() }).where(inArray(pages.id, unchanged));
+      const outcomes: UrlOutcome[] = [];
+      rows.forEach((row, i) => {
+        const r = results[i];
+        if (!r) return;
+        const firstUrl = r.documents[0]?.url;
+        const pageId = firstUrl ? pageIds.get(firstUrl) : r.unchangedUrl ? previous.get(r.unchangedUrl)?.id : null;
+        outcomes.push({ id: row.id, status: r.status, reason: r.reason, httpStatus: r.httpStatus, pageId });
+      });
+      await recordOutcomes(tx, outcomes);
 
-  await enqueueUrls(
-    db,
-    jobId,
-    rows.flatMap((row, i) => (results[i]?.enqueue ?? []).map((e) => ({ ...e, parentId: row.id }))),
-    input.maxPages,
-  );
+      // Held from here to the commit, so the job row is locked only for the bookkeeping, not the batch's bulk writes.
+      if (!(await lockActiveJob(tx, jobId))) tx.rollback();
+      await enqueueUrls(
+        tx,
+        jobId,
+        rows.flatMap((row, i) => (results[i]?.enqueue ?? []).map((e) => ({ ...e, parentId: row.id }))),
+        input.maxPages,
+      );
+      if (sectionPages)
+        await tx
+          .update(jobs)
+          .set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${sectionPages}` })
+          .where(eq(jobs.id, jobId));
+      await recordJobProgress(
+        tx,
+        jobId,
+        {
+          pagesFetched: pageRows.filter(({ r }) => r!.status === 'done').length + sectionPages,
+          pagesSkipped: pageRows.filter(({ r }) => r!.status === 'skipped').length,
+          pagesFailed: pageRows.filter(({ r }) => r!.status === 'failed').length,
+          chunksStored,
+          embeddingsDone: prepared.embedded + prepared.reused,
+          embeddingsFailed: prepared.failed.length,
+        },
+        documents.at(-1)?.url,
+      );
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof TransactionRollbackError) return false;
+      throw err;
+    });
+  if (!committed) {
+    const what = `${documents.length} page(s) fetched as the job ended were not stored`;
+    if (documents.length) await appendJobLog(db, jobId, 'info', `${what}: its counters hold what it stored before it ended`);
+    return { newUrlIds: [] };
+  }
+  await indexVectorsIfBacklogFull(deps, jobId);
+  if (gone.length) {
+    await appendJobLog(db, jobId, 'info', `${gone.length} page(s) removed: the site answered 404 or 410 (${summarise(gone.map((g) => g.url))})`);
+  }
   // What this batch found, whether inserted now or by an earlier run of it (see discoveredBy).
   const newUrlIds = await discoveredBy(db, jobId, urlIds);
   await reportPoliteness(deps, jobId, stats);
-
-  // Sections of an llms-full.txt are pages the frontier never listed.
-  const sectionPages = rows.reduce((n, row, i) => n + (row.kind === 'llms-full' ? (results[i]?.documents.length ?? 0) : 0), 0);
-  if (sectionPages)
-    await db
-      .update(jobs)
-      .set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${sectionPages}` })
-      .where(eq(jobs.id, jobId));
-  const pageRows = rows.map((row, i) => ({ row, r: results[i] })).filter(({ row, r }) => r && row.kind === 'page');
-  await recordJobProgress(
-    db,
-    jobId,
-    {
-      pagesFetched: pageRows.filter(({ r }) => r!.status === 'done').length + sectionPages,
-      pagesSkipped: pageRows.filter(({ r }) => r!.status === 'skipped').length,
-      pagesFailed: pageRows.filter(({ r }) => r!.status === 'failed').length,
-      chunksStored,
-      embeddingsDone: prepared.embedded + prepared.reused,
-      embeddingsFailed: prepared.failed.length,
-    },
-    documents.at(-1)?.url,
-  );
   const failures = rows.flatMap((row, i) => (results[i]?.status === 'failed' ? [`${row.url}: ${results[i]!.reason}`] : []));
   if (failures.length) await appendJobLog(db, jobId, 'warn', `${failures.length} URL(s) failed: ${summarise(failures)}`);
   if (prepared.failed.length) {

@@ -90,6 +90,16 @@ export async function recordJobProgress(db: Database, jobId: string, delta: JobC
 }
 
 /**
+ * Locks the job's row until the transaction ends and says whether the job is
+ * still active. Writes made in the same transaction after a true answer commit
+ * before any cancel can: setJobStatus waits for this lock. Call inside a transaction.
+ */
+export async function lockActiveJob(tx: Database, jobId: string): Promise<boolean> {
+  const [row] = await tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).for('no key update');
+  return row !== undefined && !isTerminal(row.status);
+}
+
+/**
  * Moves a job to a new status and always emits an event. A finished job stays
  * finished: a late "completed" cannot overwrite "cancelled".
  */
