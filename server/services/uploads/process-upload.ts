@@ -1,4 +1,4 @@
-import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, sql, TransactionRollbackError } from 'drizzle-orm';
 import { jobs, uploadFiles } from '../../../db/schema';
 import { byteaFromBase64 } from '../../../db/schema/uploads';
 import type { Database } from '../../../db/types';
@@ -10,7 +10,7 @@ import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
 import { storeDocuments } from '../ingest/store';
-import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
+import { appendJobLog, isTerminal, lockActiveJob, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, isJobActive } from '../jobs/jobs';
 import { uploadPageUrl } from './file-name';
 
@@ -18,15 +18,18 @@ export type FileOutcome = { status: 'done' | 'failed' | 'skipped'; chunks: numbe
 
 /** Marks a file failed with a reason the uploader can act on, and counts it. */
 export async function failUploadFile(db: Database, jobId: string, fileId: string, reason: string) {
-  const [row] = await db
-    .update(uploadFiles)
-    .set({ status: 'failed', error: reason, content: null, updatedAt: new Date() })
-    .where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.status, 'pending')))
-    .returning({ id: uploadFiles.id });
-  // Already settled (a retried step): counted then.
-  if (!row) return;
-  await recordJobProgress(db, jobId, { pagesFailed: 1 });
-  await appendJobLog(db, jobId, 'error', reason);
+  const failed = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(uploadFiles)
+      .set({ status: 'failed', error: reason, content: null, updatedAt: new Date() })
+      .where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.status, 'pending')))
+      .returning({ id: uploadFiles.id });
+    // Already settled (a retried step): counted then.
+    if (!row) return false;
+    await recordJobProgress(tx, jobId, { pagesFailed: 1 });
+    return true;
+  });
+  if (failed) await appendJobLog(db, jobId, 'error', reason);
 }
 
 /**
@@ -72,21 +75,40 @@ export async function processUploadFile(deps: IngestDeps, jobId: string, fileId:
     await setJobStatus(db, jobId, 'failed', err.message);
     return { status: 'failed', chunks: 0 };
   }
-  const { pageIds, chunksStored } = await storeDocuments(db, sourceId, deps.embedder.model, prepared.documents);
+  // The page, the file's settling and the job's counters commit together, and only while the job is active and the file
+  // still pending: a cancel that lands first leaves the page unstored (the cancel marks the file failed), one that lands
+  // after waits for the job's row and finds the file counted. Stored apart, a file processed as its upload was cancelled
+  // left a page that the job never counted and that its file, marked failed, did not own (issue 18).
+  const chunksStored = await db
+    .transaction(async (tx) => {
+      const stored = await storeDocuments(tx, sourceId, deps.embedder.model, prepared.documents);
+      if (!(await lockActiveJob(tx, jobId))) tx.rollback();
+      const [settled] = await tx
+        .update(uploadFiles)
+        .set({ status: 'done', content: null, pageId: stored.pageIds.get(document.url) ?? null, updatedAt: new Date() })
+        .where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.status, 'pending')))
+        .returning({ id: uploadFiles.id });
+      // Settled by another run of this file, which stored and counted it.
+      if (!settled) tx.rollback();
+      await recordJobProgress(
+        tx,
+        jobId,
+        {
+          pagesFetched: 1,
+          chunksStored: stored.chunksStored,
+          embeddingsDone: prepared.embedded + prepared.reused,
+          embeddingsFailed: prepared.failed.length,
+        },
+        file.name,
+      );
+      return stored.chunksStored;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof TransactionRollbackError) return null;
+      throw err;
+    });
+  if (chunksStored === null) return { status: 'skipped', chunks: 0 };
   await indexVectorsIfBacklogFull(deps, jobId);
-  const [settled] = await db
-    .update(uploadFiles)
-    .set({ status: 'done', content: null, pageId: pageIds.get(document.url) ?? null, updatedAt: new Date() })
-    .where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.status, 'pending')))
-    .returning({ id: uploadFiles.id });
-  if (settled) {
-    await recordJobProgress(
-      db,
-      jobId,
-      { pagesFetched: 1, chunksStored, embeddingsDone: prepared.embedded + prepared.reused, embeddingsFailed: prepared.failed.length },
-      file.name,
-    );
-  }
   if (prepared.failed.length) {
     await appendJobLog(
       db,
