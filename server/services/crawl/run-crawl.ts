@@ -110,8 +110,12 @@ async function removeVanishedPages(deps: IngestDeps, job: Job, input: CrawlJobIn
 
 /** When a batch's run gave up for good, its URLs count as failed (its pages in pagesFailed) so the crawl can still finish. */
 export async function abandonBatch(deps: IngestDeps, jobId: string, urlIds: number[], reason: string) {
-  const { pages, listings } = await failPending(deps.db, jobId, urlIds, reason);
-  if (pages) await recordJobProgress(deps.db, jobId, { pagesFailed: pages });
+  // Marked and counted together, so the job's pagesFailed is what its frontier holds.
+  const { pages, listings } = await deps.db.transaction(async (tx) => {
+    const failed = await failPending(tx, jobId, urlIds, reason);
+    if (failed.pages) await recordJobProgress(tx, jobId, { pagesFailed: failed.pages });
+    return failed;
+  });
   if (pages + listings) await appendJobLog(deps.db, jobId, 'error', `${pages + listings} URL(s) failed after retries: ${reason}`);
 }
 
