@@ -1,5 +1,7 @@
 // Statements sent with their values written in as literals, and settings local to one statement.
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { chunks } from '../../db/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlineQuery, localSettings, queryWithSettings, sqlLiteral } from '../../db/one-trip';
 import { queryRows } from '../../db/sql';
@@ -76,6 +78,30 @@ describe('queryWithSettings', () => {
     expect(inlineQuery(sql`select ${"it's"} as a, ${-1}::int as b`)).toBe("select 'it''s' as a, (-1)::int as b");
     // A placeholder written into the statement's own text would be read as a parameter: refused.
     expect(() => inlineQuery(sql`select ${1} as a, ${sql.raw("'$2'")} as b`)).toThrow(/\$2 in a statement with 1 parameter/);
+  });
+
+  it('writes a statement as drizzle places its parameters, values in as literals', () => {
+    const dialect = new PgDialect();
+    // What drizzle builds, each $n replaced by its value's literal.
+    const viaDrizzle = (query: SQL) => {
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      return text.replace(/\$(\d+)/g, (_, n: string) => sqlLiteral(params[Number(n) - 1]));
+    };
+    const when = new Date('2026-12-05T23:00:00Z');
+    const nested = sql.join(
+      NASTY.map((v) => sql`${v}::text`),
+      sql`, `,
+    );
+    const upper = { mapToDriverValue: (v: unknown) => String(v).toUpperCase() };
+    const statements = [
+      sql`select ${1}, ${-2.5}, ${0}, ${12n}, ${true}, ${null}, ${when}, ${undefined} as x`,
+      sql`select id from chunks where source_id in ${['a', "b'c", 'd\\e']} and k = any(${sql.raw("'{1}'::int[]")}) and (${nested}) is not null`,
+      sql`select ${sql`${sql`${'deep'}`} || ${sql.raw('$$$$')}`} as d, ${sql.param('p', upper)} as e`,
+      sql`${sql.identifier('name"q')}, ${chunks.id} from ${chunks}`,
+      sql`select ${'x'}`.inlineParams(),
+    ];
+    for (const query of statements) expect(inlineQuery(query)).toBe(viaDrizzle(query));
+    expect(inlineQuery(statements[2]!)).toBe("select 'deep' || $$$$ as d, 'P' as e");
   });
 
   it('applies its settings to that statement only, planned after they apply', async () => {

@@ -121,6 +121,16 @@ describe('readPage by URL', () => {
 });
 
 describe('page excerpts', () => {
+  it('hold the first 400 UTF-16 units of the chunk, though the database reads only its start', async () => {
+    // Postgres counts characters as code points: 60 emoji are 60 characters but 120 units here.
+    const content = `${'😀'.repeat(60)} ledger ${'word '.repeat(200)}`;
+    const r = await corpus({ emoji: [content] });
+    const res = await searchKnowledge(r.search, searchInputSchema.parse({ query: 'ledger', mode: 'fulltext', returnMode: 'pages', limit: 5 }));
+    expect(res.returnMode).toBe('pages');
+    const [page] = res.results as { best: { excerpt: string } }[];
+    expect(page!.best.excerpt).toBe(content.slice(0, 400));
+  });
+
   it('never end on half of an emoji', () => {
     const content = `${'x'.repeat(399)}😀 and more`;
     const hit = {

@@ -218,12 +218,29 @@ export function fuse(vector: Ranked[], text: Ranked[], fusion: Fusion, limit: nu
     if (rewrite.length) r.rewrite_rank ??= null;
     return r;
   };
-  const page = (x: Ranked) => (x.page === undefined ? {} : { page_id: x.page });
-  for (const v of vector)
-    Object.assign(row(v.id), { vector_rank: v.r, vector_distance: v.value, ...page(v) }).score += fusion.vectorWeight / (fusion.k + v.r);
-  for (const x of text) Object.assign(row(x.id), { text_rank: x.r, text_score: x.value, ...page(x) }).score += fusion.textWeight / (fusion.k + x.r);
+  // Assigned field by field: pages mode fuses 400 rows, and an object spread per row was a tenth of a search's garbage.
+  const page = (r: FusedRow, x: Ranked) => {
+    if (x.page !== undefined) r.page_id = x.page;
+    return r;
+  };
+  for (const v of vector) {
+    const r = page(row(v.id), v);
+    r.vector_rank = v.r;
+    r.vector_distance = v.value;
+    r.score += fusion.vectorWeight / (fusion.k + v.r);
+  }
+  for (const x of text) {
+    const r = page(row(x.id), x);
+    r.text_rank = x.r;
+    r.text_score = x.value;
+    r.score += fusion.textWeight / (fusion.k + x.r);
+  }
   // A rewritten query's full-text list counts as much as the original's.
-  for (const x of rewrite) Object.assign(row(x.id), { rewrite_rank: x.r, ...page(x) }).score += fusion.textWeight / (fusion.k + x.r);
+  for (const x of rewrite) {
+    const r = page(row(x.id), x);
+    r.rewrite_rank = x.r;
+    r.score += fusion.textWeight / (fusion.k + x.r);
+  }
   return [...rows.values()].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
 }
 

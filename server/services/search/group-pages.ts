@@ -13,7 +13,7 @@ export type PageHit = {
   best: { chunkId: number; url: string; headingPath: string[]; excerpt: string; score: ScoreParts };
 };
 
-const EXCERPT_CHARS = 400;
+export const EXCERPT_CHARS = 400;
 
 /** The start of a chunk, never ending on half of a character that takes two UTF-16 units (an emoji, say). */
 function excerptOf(content: string): string {

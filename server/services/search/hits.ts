@@ -75,11 +75,16 @@ export const scoreParts = (r: FusedRow): ScoreParts => ({
   ...(r.rewrite_rank === undefined ? {} : { rewriteRank: r.rewrite_rank }),
 });
 
-export async function hydrateChunkHits(db: Database, rows: FusedRow[]): Promise<ChunkHit[]> {
+/**
+ * `contentChars`: read only the start of each chunk's text, for results that show an excerpt
+ * (in characters, which Postgres counts as code points: never fewer UTF-16 units than JS counts).
+ */
+export async function hydrateChunkHits(db: Database, rows: FusedRow[], contentChars?: number): Promise<ChunkHit[]> {
   if (rows.length === 0) return [];
+  const content = contentChars === undefined ? sql`c.content` : sql`left(c.content, ${contentChars}::int) as content`;
   const details = await queryRows<Row>(
     db,
-    sql`select c.id, c.chunk_index, c.content, c.heading_path, c.page_id, p.url, p.title as page_title,
+    sql`select c.id, c.chunk_index, ${content}, c.heading_path, c.page_id, p.url, p.title as page_title,
                p.metadata->'anchors' as anchors, c.source_id, s.title as source_title
         from chunks c join pages p on p.id = c.page_id join sources s on s.id = c.source_id
         where c.id in ${rows.map((r) => r.id)}`,

@@ -9,7 +9,7 @@ import type { Embedder } from '../embeddings/types';
 import { promoteExact, queryIdentifier } from './exact-identifier';
 import { expandContext } from './expand-context';
 import { fusedSearch, type RewrittenQuery } from './fused-query';
-import { groupByPage, type PageHit, pageHits, rankPages } from './group-pages';
+import { EXCERPT_CHARS, groupByPage, type PageHit, pageHits, rankPages } from './group-pages';
 import { type ChunkHit, hydrateChunkHits } from './hits';
 import { matchedTerms } from './matched-terms';
 import type { QueryRewrite, QueryRewriter } from './query-rewrite';
@@ -36,11 +36,25 @@ export type SearchDeps = {
  */
 const joinedForms = (text: string) => text.match(/\p{L}+(?:-\p{L}+)+/gu)?.map((word) => word.replace(/-/g, '')) ?? [];
 
+const lexemesOf = (text: string) => sql`select lexeme from unnest(to_tsvector('english', ${[text, ...joinedForms(text)].join(' ')})) limit 64`;
+
 /** The query's lexemes as Postgres's English configuration sees them. */
 export async function queryLexemes(db: Database, text: string): Promise<string[]> {
-  const words = [text, ...joinedForms(text)].join(' ');
-  const rows = await queryRows<{ lexeme: string }>(db, sql`select lexeme from unnest(to_tsvector('english', ${words})) limit 64`);
+  const rows = await queryRows<{ lexeme: string }>(db, lexemesOf(text));
   return rows.map((r) => r.lexeme);
+}
+
+/**
+ * The query's lexemes and whether a re-embedding job is under way, in one
+ * round trip: hybrid search needs both before its lists can start or finish.
+ */
+async function lexemesAndReembedding(db: Database, text: string): Promise<{ lexemes: string[]; reembedding: boolean }> {
+  const [row] = await queryRows<{ lexemes: string[]; reembedding: boolean }>(
+    db,
+    sql`select array(${lexemesOf(text)}) as lexemes,
+               exists (select 1 from jobs where kind = 'reembed' and status in ('queued', 'running')) as reembedding`,
+  );
+  return { lexemes: row!.lexemes, reembedding: row!.reembedding };
 }
 
 /**
@@ -172,7 +186,9 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     warnings.push('the query has no letters or digits to search for');
     return { returnMode: input.returnMode, mode: input.mode, results: [], reranked: false, warnings } as SearchResult;
   }
-  const reembedding = input.mode === 'fulltext' ? Promise.resolve(false) : isReembedding(deps.db);
+  // Hybrid search needs the query's lexemes and the re-embedding check: one statement gives both.
+  const both = input.mode === 'hybrid' ? lexemesAndReembedding(deps.db, input.query) : null;
+  const reembedding = both ? both.then((b) => b.reembedding) : input.mode === 'fulltext' ? Promise.resolve(false) : isReembedding(deps.db);
   // Awaited after the search; should the search fail first, this must not become an unhandled rejection.
   reembedding.catch(() => {});
   const rerank = Boolean(deps.reranker) && input.rerank !== false;
@@ -196,7 +212,12 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     limit: 2 * candidates,
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,
-    bm25: input.mode === 'vector' ? null : lexemesAndStats(input.query).then(([l, s]) => bm25Query(l, s, deps.candidateBudget)),
+    bm25:
+      input.mode === 'vector'
+        ? null
+        : (both ? Promise.all([both.then((b) => b.lexemes), deps.termStats.get()]) : lexemesAndStats(input.query)).then(([l, s]) =>
+            bm25Query(l, s, deps.candidateBudget),
+          ),
     // The rewritten query's own full-text list, fused with the original's.
     rewrite: rewriting.then(async (r): Promise<RewrittenQuery | null> => {
       if (!r?.query || r.query === input.query || input.mode === 'vector') return null;
@@ -222,6 +243,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
       await hydrateChunkHits(
         deps.db,
         ranked.map((p) => p.row),
+        EXCERPT_CHARS,
       ),
     );
     const terms = await highlighted(() => results.flatMap((p) => [p.title, p.best.excerpt, ...p.best.headingPath]));
