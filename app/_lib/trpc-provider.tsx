@@ -9,6 +9,7 @@ import { isSigningOut, loginUrl } from './auth';
 import { ConnectionContext, type ConnectionStore, createConnectionStore } from './connection';
 import { csrfHeaders } from './cookies';
 import { describeError } from './errors';
+import { immediateMutationLink } from './immediate-mutation-link';
 import { hasUnsavedInput, markSessionEnded, sessionEndedHref } from './session-ended';
 import { type AppRouter, TRPCProvider } from './trpc';
 
@@ -79,7 +80,11 @@ function makeLinks(store: ConnectionStore): { links: TRPCLink<AppRouter>[]; clos
         condition: (op) => op.type === 'subscription',
         // wsLink resubscribes after a reconnect with the last tracked() id it saw as `lastEventId`: streams resume without gaps.
         true: wsLink<AppRouter>({ client: wsClient, transformer: superjson }),
-        false: http,
+        false: splitLink({
+          condition: (op) => op.type === 'mutation',
+          true: immediateMutationLink<AppRouter>({ url: '/api/trpc', headers: csrfHeaders }),
+          false: http,
+        }),
       }),
     ],
     close: () => void wsClient.close(),

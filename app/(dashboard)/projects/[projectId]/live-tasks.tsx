@@ -123,15 +123,18 @@ export function useTaskActions() {
 
   const move = useCallback(
     async (task: BoardTask, place: Place, expectedVersion = task.version): Promise<boolean> => {
+      // Asked before the store shows the move: mutations leave at once (immediateMutationLink), so the request
+      // travels while the board renders the drop instead of waiting for that render.
+      const request = client.tasks.move.mutate({
+        id: task.id,
+        status: place.status,
+        afterId: place.afterId,
+        beforeId: place.beforeId,
+        expectedVersion,
+      });
       const token = store.move(task.id, place);
       try {
-        const saved = await client.tasks.move.mutate({
-          id: task.id,
-          status: place.status,
-          afterId: place.afterId,
-          beforeId: place.beforeId,
-          expectedVersion,
-        });
+        const saved = await request;
         store.upsert(toBoardTask(saved, store.serverTask(task.id)));
         return true;
       } catch (err) {
