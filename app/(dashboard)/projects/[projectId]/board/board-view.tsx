@@ -166,6 +166,9 @@ const Card = memo(function Card({
   );
 });
 
+// One element for every handle: the cards of a column render again when its order changes, and the icon need not.
+const GRIP = <GripVertical aria-hidden className="size-3.5" />;
+
 // Memoised: a change to one task re-renders its card, not the 500 others (the drag context still reaches all while dragging).
 const SortableCard = memo(function SortableCard({
   task,
@@ -219,7 +222,7 @@ const SortableCard = memo(function SortableCard({
           className="focus-ring absolute -left-2.5 top-2 z-10 grid h-6 w-4 cursor-grab place-items-center rounded-sm bg-surface text-muted-foreground opacity-0 shadow-xs ring-1 ring-border transition-opacity hover:text-foreground focus-visible:opacity-100 group-hover/column:opacity-60 hover:!opacity-100"
           data-testid="drag-handle"
         >
-          <GripVertical aria-hidden className="size-3.5" />
+          {GRIP}
         </button>
       )}
       <div className={cn(isDragging && 'opacity-0')}>
@@ -267,24 +270,35 @@ function QuickAdd({ status, inputRef, onDone }: { status: TaskStatus; inputRef: 
   );
 }
 
-function Column({
+/** A card as its column shows it; null for an id the store no longer has. */
+type ColumnItem = { task: BoardTask; done: number; total: number; sources: string } | null;
+type Creating = ReturnType<typeof useTasksView>['creating'];
+const NONE_CREATING: Creating = [];
+
+const sameItem = (a: ColumnItem, b: ColumnItem) =>
+  a === b || (a !== null && b !== null && a.task === b.task && a.done === b.done && a.total === b.total && a.sources === b.sources);
+
+// Memoised, with props that keep their identity while the column's cards are unchanged: another person's move
+// renders the two columns it touches, not all four.
+const Column = memo(function Column({
   status,
   ids,
-  view,
+  items: cards,
+  creating,
   canWrite,
   onOpen,
   onMenu,
-  sourceTitles,
   filtered,
   activeId,
 }: {
   status: TaskStatus;
   ids: string[];
-  view: ReturnType<typeof useTasksView>;
+  /** The cards of `ids`, index for index. */
+  items: ColumnItem[];
+  creating: Creating;
   canWrite: boolean;
   onOpen: (id: string) => void;
   onMenu: (task: BoardTask) => React.ReactNode;
-  sourceTitles: Map<string, string>;
   filtered: boolean;
   activeId: string | null;
 }) {
@@ -294,7 +308,6 @@ function Column({
   const inputRef = useRef<HTMLInputElement>(null);
   const meta = STATUS[status];
   const Icon = meta.icon;
-  const creating = view.creating.filter((c) => c.status === status && !c.parentId);
   const headingId = `column-${status}`;
   const activeIndex = activeId ? ids.indexOf(activeId) : -1;
   // Only the cards in view (and a few around) are in the DOM: a column of hundreds costs what a screenful does.
@@ -316,18 +329,16 @@ function Column({
   let offset = 0;
   for (const item of items) {
     if (item.start > offset) rows.push(<li key={`gap-${item.index}`} aria-hidden className="shrink-0" style={{ height: item.start - offset }} />);
-    const id = ids[item.index]!;
-    const task = view.byId.get(id);
+    const card = cards[item.index];
     offset = item.end;
-    if (!task) continue;
-    const p = view.progress.get(id);
+    if (!card) continue;
     rows.push(
       <SortableCard
-        key={id}
-        task={task}
-        done={p?.done ?? 0}
-        total={p?.total ?? 0}
-        sources={task.sourceIds.map((s) => sourceTitles.get(s) ?? s).join(', ')}
+        key={card.task.id}
+        task={card.task}
+        done={card.done}
+        total={card.total}
+        sources={card.sources}
         canWrite={canWrite}
         onOpen={onOpen}
         onMenu={onMenu}
@@ -412,7 +423,7 @@ function Column({
       )}
     </section>
   );
-}
+});
 
 function BoardSkeleton() {
   return (
@@ -544,6 +555,31 @@ export function BoardView() {
     return out;
   }, [view, matches]);
   const columns = dragColumns ?? shownColumns;
+  const previousItems = useRef<Partial<Record<TaskStatus, ColumnItem[]>>>({});
+  const columnItems = useMemo(() => {
+    const out = {} as Record<TaskStatus, ColumnItem[]>;
+    for (const s of STATUSES) {
+      const items = columns[s].map((id): ColumnItem => {
+        const task = view.byId.get(id);
+        if (!task) return null;
+        const p = view.progress.get(id);
+        const sources = task.sourceIds.map((x) => store.sourceTitles.get(x) ?? x).join(', ');
+        return { task, done: p?.done ?? 0, total: p?.total ?? 0, sources };
+      });
+      const old = previousItems.current[s];
+      out[s] = old && old.length === items.length && old.every((o, i) => sameItem(o, items[i]!)) ? old : items;
+    }
+    previousItems.current = out;
+    return out;
+  }, [columns, view, store]);
+  const creatingIn = useMemo(() => {
+    const out = {} as Record<TaskStatus, Creating>;
+    for (const s of STATUSES) {
+      const list = view.creating.filter((c) => c.status === s && !c.parentId);
+      out[s] = list.length ? list : NONE_CREATING;
+    }
+    return out;
+  }, [view.creating]);
   const topLevel = useMemo(() => STATUSES.flatMap((s) => view.columns[s]), [view]);
   const shownCount = STATUSES.reduce((n, s) => n + shownColumns[s].length, 0);
 
@@ -697,11 +733,11 @@ export function BoardView() {
                 key={s}
                 status={s}
                 ids={columns[s]}
-                view={view}
+                items={columnItems[s]}
+                creating={creatingIn[s]}
                 canWrite={canWrite}
                 onOpen={openTask}
                 onMenu={onMenu}
-                sourceTitles={store.sourceTitles}
                 filtered={filtered}
                 activeId={dragging?.id ?? null}
               />
