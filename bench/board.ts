@@ -6,7 +6,9 @@
 // - the latency from a move dropped in one browser to the other browser painting it, over --moves moves: p50/p95/max;
 // - the board's load (navigation to cards painted) and a text filter over the 500 cards.
 // Figures only, no pass or fail: the bars are in docs/benchmarks.md, "Board".
-//   npm run bench:board [-- --moves 60] [-- --lighthouse-runs 3] [-- --database postgres://…]
+//   npm run bench:board [-- --moves 60] [-- --lighthouse-runs 3] [-- --database postgres://…] [-- --trace FILE]
+// --trace records a Chromium trace of the moves (both pages) and prints where each page's main thread spent
+// the move's time (bench/trace-breakdown.ts), from user-timing marks at the drop, the message and the paint.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
@@ -20,6 +22,7 @@ const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) 
 const MOVES = Number(option('--moves') ?? 60);
 const LIGHTHOUSE_RUNS = Number(option('--lighthouse-runs') ?? 3);
 const database = option('--database');
+const traceFile = option('--trace');
 const TASKS = 500;
 const WATCHER = { email: 'watcher@archon.local', password: 'watcher pass phrase 42', name: 'Wanda Watcher' };
 
@@ -198,7 +201,10 @@ try {
       constructor(...args) {
         super(...args);
         this.addEventListener('message', (e) => {
-          if (typeof e.data === 'string' && e.data.includes('moved')) window.__wsIn.push([performance.timeOrigin + performance.now(), e.data]);
+          if (typeof e.data === 'string' && e.data.includes('moved')) {
+            window.__wsIn.push([performance.timeOrigin + performance.now(), e.data]);
+            performance.mark('move-message');
+          }
         });
       }
     };
@@ -216,7 +222,9 @@ try {
           if (!el || !list) continue;
           const key = `${el.getAttribute('data-task-id')}@${list.getAttribute('data-testid')}`;
           requestAnimationFrame(() => {
-            w.__landed[key] ??= performance.timeOrigin + performance.now();
+            if (w.__landed[key]) return;
+            w.__landed[key] = performance.timeOrigin + performance.now();
+            performance.mark('move-painted');
           });
         }
     }).observe(document.querySelector('[data-testid=board]')!, { childList: true, subtree: true });
@@ -225,7 +233,16 @@ try {
     const w = window as unknown as { __dropped: number[] };
     w.__dropped = [];
     // The moment of the drop: the key press that ends a keyboard drag.
-    window.addEventListener('keydown', (e) => e.key === ' ' && w.__dropped.push(performance.timeOrigin + performance.now()), { capture: true });
+    window.addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key !== ' ') return;
+        w.__dropped.push(performance.timeOrigin + performance.now());
+        // The drop, not the pick-up: the same key ends the drag.
+        if (document.querySelector('[data-testid=board][data-dragging=true]')) performance.mark('move-key');
+      },
+      { capture: true },
+    );
   });
   const latencies: number[] = [];
   const parts = { sent: [] as number[], delivered: [] as number[], painted: [] as number[], answered: [] as number[] };
@@ -233,6 +250,19 @@ try {
     await mover.keyboard.press(key);
     await nextFrame(mover);
   };
+  if (traceFile)
+    await browser.startTracing(mover, {
+      path: traceFile,
+      categories: [
+        'devtools.timeline',
+        'disabled-by-default-devtools.timeline',
+        'blink.user_timing',
+        'toplevel',
+        'v8',
+        'loading',
+        'disabled-by-default-v8.cpu_profiler',
+      ],
+    });
   for (let i = 0; i < MOVES; i++) {
     const id = (await order(mover, 'todo'))[0]!;
     const handle: Locator = card(mover, id).getByTestId('drag-handle');
@@ -280,6 +310,11 @@ try {
       parts.delivered.push(arrived - request.start);
       parts.painted.push(landed - arrived);
     }
+  }
+  if (traceFile) {
+    await browser.stopTracing();
+    const { breakdown } = await import('./trace-breakdown');
+    console.log(breakdown(JSON.parse(fs.readFileSync(traceFile, 'utf8'))));
   }
   const l = stats(latencies);
   console.log(line(`move in one browser → painted in the other (${TASKS}-task board)`, l));
