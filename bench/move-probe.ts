@@ -44,8 +44,8 @@ try {
   const f = (v: number[]) => `p50 ${percentile(v, 0.5).toFixed(1)} / p95 ${percentile(v, 0.95).toFixed(1)} / max ${Math.max(...v).toFixed(1)} ms`;
   console.log(`${database ? 'server' : 'embedded'}: move answered ${f(ans)}; move → event at the other subscriber ${f(lat)}`);
   for (const s of subs) s.unsubscribe();
-  a.wsClient.close();
-  b.wsClient.close();
+  await a.wsClient.close();
+  await b.wsClient.close();
 } finally {
   await server.stop('SIGKILL');
 }
