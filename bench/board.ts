@@ -1,5 +1,5 @@
 // The project board's measured bars (issue #17): Archon's built server as its
-// own process (as `npm start` runs it), a project of 500 tasks made through the
+// own process (as `npm start` runs it, with its flags), a project of 500 tasks made through the
 // API, and Debian's Chromium. Prints:
 // - Lighthouse (desktop settings, median of three runs) on that board: performance and accessibility;
 // - frame times (requestAnimationFrame deltas, in the page) during mouse drags across the columns: p50/p95/max;
@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { startCommand } from '../server/start-command';
 import { launchChromium } from '../test/helpers/browser';
 import { lighthouseScores } from '../test/helpers/lighthouse';
 import { startServerProcess, TEST_OWNER } from '../test/helpers/server-process';
@@ -39,7 +40,13 @@ const line = (what: string, s: ReturnType<typeof stats>) => `${what}: n ${s.n}, 
 
 // The route handlers come from the Next.js build, which must match the sources (run under the team's build lock).
 execFileSync(process.execPath, ['scripts/ensure-build.mjs'], { stdio: 'inherit' });
-const server = await startServerProcess({ LOG_LEVEL: 'warn', EMBEDDING_DIMENSIONS: '64', ...(database ? { DATABASE_URL: database } : {}) });
+// With npm start's Node flags and environment (server/start-command.ts): its heap settings shape pauses.
+const start = startCommand();
+const server = await startServerProcess(
+  { ...start.env, LOG_LEVEL: 'warn', EMBEDDING_DIMENSIONS: '64', ...(database ? { DATABASE_URL: database } : {}) },
+  150_000,
+  start.flags,
+);
 const browser = await launchChromium();
 
 /** tRPC as a signed-in context, as the dashboard calls it (cookies, and the CSRF header on mutations). */

@@ -1,6 +1,7 @@
 // Server share of a board move's latency, with no browser: two clients subscribed to tasks.onChange on a
 // 500-task board; one moves a card over HTTP; prints request → event at the other subscriber, and the answer time.
 
+import { startCommand } from '../server/start-command';
 import { startServerProcess } from '../test/helpers/server-process';
 import { createArchonClient } from '../test/helpers/trpc-client';
 import { percentile } from './metrics';
@@ -9,7 +10,12 @@ const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const database = option('--database');
 const MOVES = Number(option('--moves') ?? 80);
-const server = await startServerProcess({ LOG_LEVEL: 'warn', EMBEDDING_DIMENSIONS: '64', ...(database ? { DATABASE_URL: database } : {}) });
+const start = startCommand();
+const server = await startServerProcess(
+  { ...start.env, LOG_LEVEL: 'warn', EMBEDDING_DIMENSIONS: '64', ...(database ? { DATABASE_URL: database } : {}) },
+  150_000,
+  start.flags,
+);
 try {
   const a = createArchonClient(server.url);
   const b = createArchonClient(server.url);

@@ -22,12 +22,12 @@ export type ServerProcess = {
  * Starts `server/index.ts` exactly as `npm start` does (after the build), on a
  * random loopback port, and waits for its ready line.
  */
-export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 150_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 150_000, nodeFlags: string[] = []): Promise<ServerProcess> {
   if (!fs.existsSync(path.join(process.cwd(), '.next', 'BUILD_ID'))) {
     throw new Error('No Next.js build: run the tests with `npm test`, which builds first');
   }
   const dataDir = env.ARCHON_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'archon-e2e-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'server/index.ts'], {
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH,
