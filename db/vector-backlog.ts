@@ -14,6 +14,18 @@ import { EMBEDDING_TABLES, type EmbeddingTable, VECTOR_INDEX_LOCK, vectorIndexNa
  * backlog exactly meanwhile, so no row is ever missing from vector results.
  */
 
+/**
+ * maintenance_work_mem for an embedded rebuild: how much of PGlite's
+ * WebAssembly memory the HNSW graph may take. That memory never shrinks, so
+ * what a build takes stays in the server's RSS. 64MB (PGlite's default) holds
+ * the graph of about 10,000 vectors of 1536 dimensions, the manual and twice
+ * it; a larger index builds the rest on disk. Crawling four copies of the
+ * manual (a 20,000-row rebuild), 256MB left the embedded server's peak at
+ * 664–669 MB and 64MB at 602 MB, for a build that held the database 18 s
+ * instead of 20 s (docs/benchmarks.md).
+ */
+const EMBEDDED_BUILD_MEMORY = '64MB';
+
 /** A backlog this large is folded in during the job, not only at its end, so exact reads of it stay cheap. */
 export const BACKLOG_FLUSH_ROWS = 10_000;
 
@@ -87,9 +99,9 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
           sql`select indexdef from pg_indexes where schemaname = current_schema() and indexname = ${name}`,
         );
         if (def === undefined || 2 * backlog < indexed) return { rows: backlog, rebuild: null };
-        // PGlite's default (64MB) does not hold the graph of a few thousand vectors:
-        // with 256MB the manual's build took 2.3 times less (docs/benchmarks.md).
-        if (embedded) await tx.execute(sql`set local maintenance_work_mem = '256MB'`);
+        // The graph is built in PGlite's WebAssembly memory, which never shrinks: what the build takes stays in the process's
+        // RSS for good. EMBEDDED_BUILD_MEMORY bounds it (docs/benchmarks.md); a larger index builds its remainder on disk.
+        if (embedded) await tx.execute(sql.raw(`set local maintenance_work_mem = '${EMBEDDED_BUILD_MEMORY}'`));
         // DROP INDEX waits for the table's writers (other crawls' batches), and every search that comes after waits
         // behind it: it gives up after a moment and is tried again, so searches queue at most that long.
         else if (waitBriefly) await tx.execute(sql`set local lock_timeout = '100ms'`);
@@ -113,8 +125,27 @@ export async function flushVectorBacklog(db: Database, dim: number): Promise<Bac
   }
   // Marking left a dead version of every row it moved, and refreshes the row
   // counts the next flush goes by. VACUUM cannot run inside a transaction, hence here.
-  for (const f of out) if (f.rebuilt) await db.execute(sql.raw(`VACUUM (ANALYZE) "${f.table}"`));
+  for (const f of out) if (f.rebuilt) await vacuumAnalyze(db, f.table);
   return out;
+}
+
+/**
+ * VACUUM (ANALYZE) of the table's own columns. Left to itself, ANALYZE also
+ * gathers statistics on the HNSW index's expression (the cast embedding): it
+ * evaluates it for every sampled row, up to 30,000, and holds a detoasted copy
+ * of each vector at once (6 KB at 1536 dimensions), for statistics that say
+ * little but the width (values over 1 kB are left out of them) and that no
+ * query plans with. On the embedded database that grew PGlite's WebAssembly
+ * memory, which never shrinks, by 46 MB after a crawl of the manual: more than
+ * the index build. A column list leaves index expressions out.
+ */
+async function vacuumAnalyze(db: Database, table: EmbeddingTable) {
+  const [row] = await queryRows<{ columns: string }>(
+    db,
+    sql`select string_agg(quote_ident(attname), ', ' order by attnum) as columns from pg_attribute
+      where attrelid = ${table}::regclass and attnum > 0 and not attisdropped`,
+  );
+  await db.execute(sql.raw(`VACUUM (ANALYZE) "${table}" (${row!.columns})`));
 }
 
 const LOCK_ATTEMPTS = 30;
