@@ -5,7 +5,7 @@
 // prints the query plans, which must use the HNSW and GIN indexes. The target
 // (issue 18) is a ratio to the floor measured in the same run: hybrid search in
 // pages mode, limit 10, p50 ≤ 5× and p95 ≤ 4× those of auth.me.
-//   npm run bench:search [-- --db embedded|postgres] [-- --queries FILE] [-- --database URL [--api-key KEY]]
+//   npm run bench:search [-- --db embedded|postgres] [-- --queries FILE] [-- --database URL [--api-key KEY]] [-- --in-turn]
 // --database reuses a database indexed before. One crawled through the API
 // already has an owner, so the server cannot sign one up: pass an API key of
 // that owner with --api-key (or ARCHON_API_KEY) and it is used instead.
@@ -108,15 +108,38 @@ const call = (procedure: string, input: unknown) =>
 type Variant = { label: string; mode: string; returnMode: 'chunks' | 'pages'; limit: number };
 const search = (query: string, v: Variant) => call('knowledge.search', { query, mode: v.mode, limit: v.limit, returnMode: v.returnMode });
 
+/**
+ * --in-turn: each query is asked of the floor and every variant in turn, so that
+ * all of them share the machine's drift; by default each is timed in a block of
+ * its own, the floor first and hybrid pages right after it.
+ */
+const inTurn = args.includes('--in-turn');
+const runsInTurn: ((query: string) => Promise<void>)[] = [];
+const timesInTurn = new Map<(query: string) => Promise<void>, number[]>();
+
+async function timeInTurn() {
+  for (const q of queries.slice(0, 20)) for (const run of runsInTurn) await run(q);
+  for (let round = 0; round < 3; round++)
+    for (const q of queries)
+      for (const run of runsInTurn) {
+        const t0 = performance.now();
+        await run(q);
+        timesInTurn.get(run)!.push(performance.now() - t0);
+      }
+}
+
 /** Sequential p50/p95 over three rounds of the queries, then queries per second from 8 concurrent clients. */
 async function measure(run: (query: string) => Promise<void>) {
-  for (const q of queries.slice(0, 20)) await run(q);
-  const times: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    for (const q of queries) {
-      const t0 = performance.now();
-      await run(q);
-      times.push(performance.now() - t0);
+  let times = timesInTurn.get(run);
+  if (!times) {
+    for (const q of queries.slice(0, 20)) await run(q);
+    times = [];
+    for (let round = 0; round < 3; round++) {
+      for (const q of queries) {
+        const t0 = performance.now();
+        await run(q);
+        times.push(performance.now() - t0);
+      }
     }
   }
   const clients = 8;
@@ -131,19 +154,27 @@ async function measure(run: (query: string) => Promise<void>) {
   return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), qps: total / ((performance.now() - t0) / 1000) };
 }
 
-// What every authenticated call pays before any search work (HTTP, tRPC, the API-key check), on this machine now.
-const floor = await measure(() => call('auth.me', undefined));
-console.log(
-  `floor    auth.me p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms, 8 clients ${floor.qps.toFixed(0)}/s (HTTP, tRPC and the API-key check, no search)`,
-);
 const variants: Variant[] = [
   { label: 'hybrid pages, limit 10', mode: 'hybrid', returnMode: 'pages', limit: 10 },
   { label: 'hybrid chunks, limit 5', mode: 'hybrid', returnMode: 'chunks', limit: 5 },
   { label: 'vector chunks, limit 5', mode: 'vector', returnMode: 'chunks', limit: 5 },
   { label: 'fulltext chunks, limit 5', mode: 'fulltext', returnMode: 'chunks', limit: 5 },
 ];
+// What every authenticated call pays before any search work (HTTP, tRPC, the API-key check), on this machine now.
+const me = () => call('auth.me', undefined);
+const runs = new Map(variants.map((v) => [v, (q: string) => search(q, v)]));
+if (inTurn) {
+  runsInTurn.push(me, ...runs.values());
+  for (const run of runsInTurn) timesInTurn.set(run, []);
+  await timeInTurn();
+  console.log('p50 and p95 timed in turn: each query asked of the floor and every variant one after another');
+}
+const floor = await measure(me);
+console.log(
+  `floor    auth.me p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms, 8 clients ${floor.qps.toFixed(0)}/s (HTTP, tRPC and the API-key check, no search)`,
+);
 for (const v of variants) {
-  const r = await measure((q) => search(q, v));
+  const r = await measure(runs.get(v)!);
   console.log(
     `${v.label.padEnd(25)} p50 ${r.p50.toFixed(1)} ms (${(r.p50 / floor.p50).toFixed(1)}× floor), p95 ${r.p95.toFixed(1)} ms (${(r.p95 / floor.p95).toFixed(1)}× floor); 8 concurrent clients: ${r.qps.toFixed(0)} queries/s`,
   );
