@@ -101,7 +101,33 @@ function breakdown() {
   };
 }
 
+/**
+ * How long the embedded database's worker went without answering: it is asked
+ * for its memory every 100 ms, and a statement running in WebAssembly holds
+ * the answer until it ends, so the longest wait is the longest statement (on
+ * the manual, the bulk index build at the end of a crawl) — the time every
+ * other caller of the one backend waited behind it. Also the largest
+ * WebAssembly memory seen.
+ */
+const stalls = { longestMs: 0, over1s: 0, wasmMaxMb: 0 };
+function watchWorker() {
+  const tick = async () => {
+    const client = globalThis[Symbol.for('archon.runtime.settled')]?.database?.db?.$client;
+    if (typeof client?.workerMemory === 'function') {
+      const t = performance.now();
+      const answer = await client.workerMemory().catch(() => null);
+      const ms = performance.now() - t;
+      stalls.longestMs = Math.max(stalls.longestMs, Math.round(ms));
+      if (ms > 1000) stalls.over1s++;
+      if (answer?.wasmMemory) stalls.wasmMaxMb = Math.max(stalls.wasmMaxMb, mb(answer.wasmMemory));
+    }
+    setTimeout(tick, 100).unref();
+  };
+  setTimeout(tick, 100).unref();
+}
+
 if (process.send) {
+  watchWorker();
   let peak = { rss: 0, at: null };
   const timer = setInterval(() => {
     const rss = rssNow();
@@ -112,8 +138,11 @@ if (process.send) {
   process.on('message', (m) => {
     if (m?.type === 'memory') {
       void (async () => {
-        const report = { now: breakdown(), peak: peak.at, worker: await worker().catch(() => undefined) };
-        if (m.resetPeak) peak = { rss: 0, at: null };
+        const report = { now: breakdown(), peak: peak.at, worker: await worker().catch(() => undefined), workerStalls: { ...stalls } };
+        if (m.resetPeak) {
+          peak = { rss: 0, at: null };
+          Object.assign(stalls, { longestMs: 0, over1s: 0 });
+        }
         process.send({ type: 'memory', id: m.id, report });
       })();
     } else if (m?.type === 'heap-snapshot') {

@@ -4,7 +4,13 @@
 // breakdown of its resident memory: idle, every two seconds of the crawl, at
 // its highest RSS, and after. Optionally writes V8 heap snapshots (idle, and
 // mid-crawl) to open in Chrome's DevTools.
-//   node --import tsx bench/memory.ts [--mode embedded|postgres] [--copies N] [--snapshots DIR] [--timeline]
+//   node --import tsx bench/memory.ts [--mode embedded|postgres] [--copies N] [--snapshots DIR] [--timeline] [--pages]
+// --pages, after the crawl: loads every dashboard page once (its first load,
+// when Next loads its code, then a second) and says how long each took and the
+// RSS once all are loaded — what next.config.ts's preloadEntriesOnStart trades.
+// Prints one JSON line: idle and peak RSS, crawl time and CPU, and on the
+// embedded database its WebAssembly memory (idle, largest) and the longest
+// time its worker was held by one statement (the index build at the end).
 // BENCH_NODE_FLAGS replaces the start script's V8 flags (bench/server-process.ts).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +26,7 @@ import {
   requireManual,
   serverUrl,
 } from './harness';
-import { type MemoryBreakdown, startBenchServer, startCommand } from './server-process';
+import { BENCH_KEY, type MemoryBreakdown, startBenchServer, startCommand } from './server-process';
 import { serveDirectoryInChild } from './site-process';
 
 const args = process.argv.slice(2);
@@ -47,6 +53,38 @@ const line = (b: MemoryBreakdown | null) =>
     ...b.smaps,
     spaces: b.spaces,
   };
+
+const PAGES = [
+  '/knowledge',
+  '/search',
+  '/jobs',
+  '/projects',
+  '/connect',
+  '/account',
+  '/account/api-keys',
+  '/settings',
+  '/settings/users',
+  '/settings/audit',
+];
+
+/** Each dashboard page twice, in ms: its first load (its code loaded then, unless preloaded at start) and a second one. */
+async function loadPages(base: string, jobId: string) {
+  const get = async (route: string) => {
+    const t = performance.now();
+    const res = await fetch(new URL(route, base), { headers: { authorization: `Bearer ${BENCH_KEY}` }, redirect: 'manual' });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`GET ${route}: ${res.status}`);
+    return Math.round(performance.now() - t);
+  };
+  const first: Record<string, number> = {};
+  const second: Record<string, number> = {};
+  for (const route of [...PAGES, `/jobs/${jobId}`]) {
+    first[route] = await get(route);
+    second[route] = await get(route);
+  }
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  return { firstMs: first, secondMs: second, firstTotalMs: sum(first), secondTotalMs: sum(second) };
+}
 
 const dir = copies === 1 ? MANUAL_DIR : replicateSite(MANUAL_DIR, copies);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-bench-'));
@@ -91,8 +129,11 @@ try {
   // The server's CPU over the crawl (every thread): steadier than the time on a shared machine, and what a tighter heap costs in GC.
   const cpuSeconds = server.cpuSeconds() - cpu0;
   const atEnd = await server.memoryBreakdown();
+  const stalls = (atEnd as { workerStalls?: { longestMs: number; over1s: number; wasmMaxMb: number } }).workerStalls;
+  const hasWorker = idle.worker?.wasmMemoryMb !== undefined;
   await sleep(5000);
   const after = await server.memoryBreakdown();
+  const pages = args.includes('--pages') ? await loadPages(server.url, id) : undefined;
   console.log(
     JSON.stringify({
       mode,
@@ -107,9 +148,12 @@ try {
       readyHwmMb,
       idleRssMb: idle.now.rssMb,
       peakRssMb: Math.max(server.memory().peakMb, atEnd.peak?.rssMb ?? 0),
+      // Embedded: PGlite's WebAssembly memory (it never shrinks) and the longest statement, which held every other caller.
+      ...(hasWorker && stalls ? { wasmMb: { idle: idle.worker?.wasmMemoryMb, max: stalls.wasmMaxMb }, workerLongestStallMs: stalls.longestMs } : {}),
       idle: { ...line(idle.now), worker: idle.worker },
       peak: line(atEnd.peak),
       after: { ...line(after.now), worker: after.worker },
+      ...(pages ? { pages: { ...pages, rssAfterMb: (await server.memoryBreakdown()).now.rssMb } } : {}),
       ...(args.includes('--timeline') ? { timeline } : {}),
     }),
   );
