@@ -21,8 +21,8 @@ import { EMBEDDING_TABLES, type EmbeddingTable, VECTOR_INDEX_LOCK, vectorIndexNa
  * the graph of about 10,000 vectors of 1536 dimensions, the manual and twice
  * it; a larger index builds the rest on disk. Crawling four copies of the
  * manual (a 20,000-row rebuild), 256MB left the embedded server's peak at
- * 664–669 MB and 64MB at 602 MB, for a build that held the database 18 s
- * instead of 20 s (docs/benchmarks.md).
+ * 664–669 MB and 64MB at 576–602 MB, for a build that held the database
+ * 18 s instead of 19–20 s (docs/benchmarks.md).
  */
 const EMBEDDED_BUILD_MEMORY = '64MB';
 
