@@ -58,7 +58,8 @@ function writeInline(chunks: unknown[], out: string[]): boolean {
       const value: unknown = chunk.value === null ? null : chunk.encoder.mapToDriverValue(chunk.value);
       if (value instanceof SQL || (typeof value === 'object' && value !== null && !(value instanceof Date))) return false;
       out.push(sqlLiteral(value));
-    } else if (chunk === null || chunk instanceof Date || ['string', 'number', 'bigint', 'boolean'].includes(typeof chunk)) out.push(sqlLiteral(chunk));
+    } else if (chunk === null || chunk instanceof Date || ['string', 'number', 'bigint', 'boolean'].includes(typeof chunk))
+      out.push(sqlLiteral(chunk));
     else return false;
   }
   return true;

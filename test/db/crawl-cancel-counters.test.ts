@@ -56,13 +56,9 @@ async function storedAndCounted(jobId: string) {
 }
 
 const pendingOf = async (ids: number[]) =>
-  (
-    await rt.database.db
-      .select({ status: crawlUrls.status })
-      .from(crawlUrls)
-      .where(inArray(crawlUrls.id, ids))
-      .orderBy(asc(crawlUrls.id))
-  ).map((r) => r.status);
+  (await rt.database.db.select({ status: crawlUrls.status }).from(crawlUrls).where(inArray(crawlUrls.id, ids)).orderBy(asc(crawlUrls.id))).map(
+    (r) => r.status,
+  );
 
 describe('a crawl cancelled while a batch is being stored', () => {
   it('stores nothing of a batch the cancel came before, so its counters hold every page it stored', async () => {
@@ -110,53 +106,52 @@ describe('a crawl cancelled while a batch is being stored', () => {
   });
 
   // Two sessions at once: PGlite has one connection, so there a cancel simply runs before or after the batch's transaction.
-  it.runIf(testDbKind() === 'postgres')(
-    'counts in full a batch that was committing when the cancel came, and the cancel waits for it',
-    async () => {
-      const db = rt.database.db;
-      const { job, next } = await crawlWithOnePage();
-      const pg = postgresClient(db)!;
-      // The batch's transaction is held just after it locked the job's row (in the frontier insert that follows),
-      // until this session lets go of its advisory lock.
-      const HOLD = 0x18;
-      const holder = await pg.reserve();
-      await holder`select pg_advisory_lock(${HOLD})`;
-      await db.execute(sql.raw(`create or replace function archon_test_hold_batch() returns trigger language plpgsql as $$
-        begin perform pg_advisory_xact_lock(${HOLD}); return null; end $$`));
-      await db.execute(
-        sql.raw('create trigger archon_test_hold_batch after insert on crawl_urls for each statement execute function archon_test_hold_batch()'),
-      );
-      // Sessions of this database waiting for an advisory lock, or for a row's.
-      const waiting = async (advisory: boolean) =>
-        (
-          await pg`select count(*)::int as n from pg_stat_activity
+  it.runIf(testDbKind() === 'postgres')('counts in full a batch that was committing when the cancel came, and the cancel waits for it', async () => {
+    const db = rt.database.db;
+    const { job, next } = await crawlWithOnePage();
+    const pg = postgresClient(db)!;
+    // The batch's transaction is held just after it locked the job's row (in the frontier insert that follows),
+    // until this session lets go of its advisory lock.
+    const HOLD = 0x18;
+    const holder = await pg.reserve();
+    await holder`select pg_advisory_lock(${HOLD})`;
+    await db.execute(
+      sql.raw(`create or replace function archon_test_hold_batch() returns trigger language plpgsql as $$
+        begin perform pg_advisory_xact_lock(${HOLD}); return null; end $$`),
+    );
+    await db.execute(
+      sql.raw('create trigger archon_test_hold_batch after insert on crawl_urls for each statement execute function archon_test_hold_batch()'),
+    );
+    // Sessions of this database waiting for an advisory lock, or for a row's.
+    const waiting = async (advisory: boolean) =>
+      (
+        await pg`select count(*)::int as n from pg_stat_activity
             where datname = current_database() and wait_event_type = 'Lock' and (wait_event = 'advisory') = ${advisory}`
-        )[0]!.n as number;
-      let batch: ReturnType<typeof processCrawlBatch> | undefined;
-      try {
-        batch = processCrawlBatch(rt.ingest, job.id, next);
-        await waitFor(async () => (await waiting(true)) === 1, 30_000, 'the batch to hold the job row');
-        const cancel = cancelJob(db, noDispatch, job.id);
-        await waitFor(async () => (await waiting(false)) === 1, 10_000, 'the cancel to wait for the job row');
-        await holder`select pg_advisory_unlock(${HOLD})`;
-        const [{ newUrlIds }, cancelled] = await Promise.all([batch, cancel]);
-        expect(newUrlIds.length).toBeGreaterThan(0);
+      )[0]!.n as number;
+    let batch: ReturnType<typeof processCrawlBatch> | undefined;
+    try {
+      batch = processCrawlBatch(rt.ingest, job.id, next);
+      await waitFor(async () => (await waiting(true)) === 1, 30_000, 'the batch to hold the job row');
+      const cancel = cancelJob(db, noDispatch, job.id);
+      await waitFor(async () => (await waiting(false)) === 1, 10_000, 'the cancel to wait for the job row');
+      await holder`select pg_advisory_unlock(${HOLD})`;
+      const [{ newUrlIds }, cancelled] = await Promise.all([batch, cancel]);
+      expect(newUrlIds.length).toBeGreaterThan(0);
 
-        const after = await storedAndCounted(job.id);
-        expect(cancelled.pagesFetched).toBe(after.pages);
-        expect(cancelled.chunksStored).toBe(after.chunks);
-        expect(after.job.pagesFetched).toBe(after.pages);
-        expect(after.lastStatus.pagesFetched).toBe(after.pages);
-        expect(after.job.status).toBe('cancelled');
-        expect(after.pages).toBe(4);
-        expect(await pendingOf(next)).toEqual(['done', 'done', 'done']);
-      } finally {
-        // Let go first: a batch still held would keep the trigger from being dropped.
-        await holder`select pg_advisory_unlock_all()`;
-        holder.release();
-        await batch?.catch(() => {});
-        await db.execute(sql.raw('drop trigger if exists archon_test_hold_batch on crawl_urls'));
-      }
-    },
-  );
+      const after = await storedAndCounted(job.id);
+      expect(cancelled.pagesFetched).toBe(after.pages);
+      expect(cancelled.chunksStored).toBe(after.chunks);
+      expect(after.job.pagesFetched).toBe(after.pages);
+      expect(after.lastStatus.pagesFetched).toBe(after.pages);
+      expect(after.job.status).toBe('cancelled');
+      expect(after.pages).toBe(4);
+      expect(await pendingOf(next)).toEqual(['done', 'done', 'done']);
+    } finally {
+      // Let go first: a batch still held would keep the trigger from being dropped.
+      await holder`select pg_advisory_unlock_all()`;
+      holder.release();
+      await batch?.catch(() => {});
+      await db.execute(sql.raw('drop trigger if exists archon_test_hold_batch on crawl_urls'));
+    }
+  });
 });

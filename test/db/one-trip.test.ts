@@ -1,9 +1,9 @@
 // Statements sent with their values written in as literals, and settings local to one statement.
 import { type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { chunks } from '../../db/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlineQuery, localSettings, queryWithSettings, sqlLiteral } from '../../db/one-trip';
+import { chunks } from '../../db/schema';
 import { queryRows } from '../../db/sql';
 import type { DatabaseHandle } from '../../db/types';
 import { createTestDatabase } from '../helpers/db';

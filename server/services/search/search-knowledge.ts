@@ -188,7 +188,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
   }
   // Hybrid search needs the query's lexemes and the re-embedding check: one statement gives both.
   const both = input.mode === 'hybrid' ? lexemesAndReembedding(deps.db, input.query) : null;
-  const reembedding = both ? both.then((b) => b.reembedding) : input.mode === 'fulltext' ? Promise.resolve(false) : isReembedding(deps.db);
+  const reembedding = both !== null ? both.then((b) => b.reembedding) : input.mode === 'fulltext' ? Promise.resolve(false) : isReembedding(deps.db);
   // Awaited after the search; should the search fail first, this must not become an unhandled rejection.
   reembedding.catch(() => {});
   const rerank = Boolean(deps.reranker) && input.rerank !== false;
@@ -215,7 +215,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     bm25:
       input.mode === 'vector'
         ? null
-        : (both ? Promise.all([both.then((b) => b.lexemes), deps.termStats.get()]) : lexemesAndStats(input.query)).then(([l, s]) =>
+        : (both !== null ? Promise.all([both.then((b) => b.lexemes), deps.termStats.get()]) : lexemesAndStats(input.query)).then(([l, s]) =>
             bm25Query(l, s, deps.candidateBudget),
           ),
     // The rewritten query's own full-text list, fused with the original's.

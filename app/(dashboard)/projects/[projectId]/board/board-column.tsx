@@ -20,15 +20,7 @@ export const COLUMN_PREFIX = 'column:';
 export const columnId = (s: TaskStatus) => `${COLUMN_PREFIX}${s}`;
 export const isColumnId = (id: UniqueIdentifier): id is `column:${TaskStatus}` => String(id).startsWith(COLUMN_PREFIX);
 
-function QuickAdd({
-  status,
-  inputRef,
-  onDone,
-}: {
-  status: TaskStatus;
-  inputRef: React.RefObject<HTMLInputElement | null>;
-  onDone: () => void;
-}) {
+function QuickAdd({ status, inputRef, onDone }: { status: TaskStatus; inputRef: React.RefObject<HTMLInputElement | null>; onDone: () => void }) {
   const { create } = useTaskActions();
   const [title, setTitle] = useState('');
   return (
