@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql, TransactionRollbackError } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { crawlUrls, jobs, pages } from '../../../db/schema';
+import { transactionOrNull } from '../../../db/sql';
 import { isEmbeddingConfigError } from '../embeddings/types';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import type { IngestDeps } from '../ingest/ingest-deps';
@@ -162,68 +163,63 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   // job is active. A cancel that lands first leaves nothing of the batch stored (its URLs stay pending); one that lands
   // after waits for the job's row and finds the batch counted. Stored separately, a batch storing as the job was cancelled
   // kept pages its counters never added (issue 18).
-  const committed = await db
-    .transaction(async (tx) => {
-      const { pageIds, chunksStored } = await storeDocuments(tx, input.sourceId, deps.embedder.model, prepared.documents);
-      // A refresh drops pages the site says are gone; an unchanged page keeps its row.
-      if (gone.length) {
-        await tx.delete(pages).where(
-          and(
-            eq(pages.sourceId, input.sourceId),
-            inArray(
-              pages.url,
-              gone.map((g) => g.url),
-            ),
+  const committed = await transactionOrNull(db, async (tx) => {
+    const { pageIds, chunksStored } = await storeDocuments(tx, input.sourceId, deps.embedder.model, prepared.documents);
+    // A refresh drops pages the site says are gone; an unchanged page keeps its row.
+    if (gone.length) {
+      await tx.delete(pages).where(
+        and(
+          eq(pages.sourceId, input.sourceId),
+          inArray(
+            pages.url,
+            gone.map((g) => g.url),
           ),
-        );
-      }
-      const unchanged = results.flatMap((r) => {
-        const id = r?.unchangedUrl ? previous.get(r.unchangedUrl)?.id : undefined;
-        return id ? [id] : [];
-      });
-      if (unchanged.length) await tx.update(pages).set({ fetchedAt: new Date() }).where(inArray(pages.id, unchanged));
-      const outcomes: UrlOutcome[] = [];
-      rows.forEach((row, i) => {
-        const r = results[i];
-        if (!r) return;
-        const firstUrl = r.documents[0]?.url;
-        const pageId = firstUrl ? pageIds.get(firstUrl) : r.unchangedUrl ? previous.get(r.unchangedUrl)?.id : null;
-        outcomes.push({ id: row.id, status: r.status, reason: r.reason, httpStatus: r.httpStatus, pageId });
-      });
-      await recordOutcomes(tx, outcomes);
-
-      // Held from here to the commit, so the job row is locked only for the bookkeeping, not the batch's bulk writes.
-      if (!(await lockActiveJob(tx, jobId))) tx.rollback();
-      await enqueueUrls(
-        tx,
-        jobId,
-        rows.flatMap((row, i) => (results[i]?.enqueue ?? []).map((e) => ({ ...e, parentId: row.id }))),
-        input.maxPages,
+        ),
       );
-      if (sectionPages)
-        await tx
-          .update(jobs)
-          .set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${sectionPages}` })
-          .where(eq(jobs.id, jobId));
-      await recordJobProgress(
-        tx,
-        jobId,
-        {
-          pagesFetched: pageRows.filter(({ r }) => r!.status === 'done').length + sectionPages,
-          pagesSkipped: pageRows.filter(({ r }) => r!.status === 'skipped').length,
-          pagesFailed: pageRows.filter(({ r }) => r!.status === 'failed').length,
-          chunksStored,
-          embeddingsDone: prepared.embedded + prepared.reused,
-          embeddingsFailed: prepared.failed.length,
-        },
-        documents.at(-1)?.url,
-      );
-      return true;
-    })
-    .catch((err: unknown) => {
-      if (err instanceof TransactionRollbackError) return false;
-      throw err;
+    }
+    const unchanged = results.flatMap((r) => {
+      const id = r?.unchangedUrl ? previous.get(r.unchangedUrl)?.id : undefined;
+      return id ? [id] : [];
     });
+    if (unchanged.length) await tx.update(pages).set({ fetchedAt: new Date() }).where(inArray(pages.id, unchanged));
+    const outcomes: UrlOutcome[] = [];
+    rows.forEach((row, i) => {
+      const r = results[i];
+      if (!r) return;
+      const firstUrl = r.documents[0]?.url;
+      const pageId = firstUrl ? pageIds.get(firstUrl) : r.unchangedUrl ? previous.get(r.unchangedUrl)?.id : null;
+      outcomes.push({ id: row.id, status: r.status, reason: r.reason, httpStatus: r.httpStatus, pageId });
+    });
+    await recordOutcomes(tx, outcomes);
+
+    // Held from here to the commit, so the job row is locked only for the bookkeeping, not the batch's bulk writes.
+    if (!(await lockActiveJob(tx, jobId))) tx.rollback();
+    await enqueueUrls(
+      tx,
+      jobId,
+      rows.flatMap((row, i) => (results[i]?.enqueue ?? []).map((e) => ({ ...e, parentId: row.id }))),
+      input.maxPages,
+    );
+    if (sectionPages)
+      await tx
+        .update(jobs)
+        .set({ pagesDiscovered: sql`${jobs.pagesDiscovered} + ${sectionPages}` })
+        .where(eq(jobs.id, jobId));
+    await recordJobProgress(
+      tx,
+      jobId,
+      {
+        pagesFetched: pageRows.filter(({ r }) => r!.status === 'done').length + sectionPages,
+        pagesSkipped: pageRows.filter(({ r }) => r!.status === 'skipped').length,
+        pagesFailed: pageRows.filter(({ r }) => r!.status === 'failed').length,
+        chunksStored,
+        embeddingsDone: prepared.embedded + prepared.reused,
+        embeddingsFailed: prepared.failed.length,
+      },
+      documents.at(-1)?.url,
+    );
+    return true;
+  });
   if (!committed) {
     const what = `${documents.length} page(s) fetched as the job ended were not stored`;
     if (documents.length) await appendJobLog(db, jobId, 'info', `${what}: its counters hold what it stored before it ended`);

@@ -1,6 +1,7 @@
-import { and, count, eq, getTableColumns, sql, TransactionRollbackError } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { jobs, uploadFiles } from '../../../db/schema';
 import { byteaFromBase64 } from '../../../db/schema/uploads';
+import { transactionOrNull } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { DocumentRejected } from '../converters/document-rejected';
 import { type ConvertedDocument, documentToMarkdown } from '../converters/to-markdown';
@@ -79,34 +80,29 @@ export async function processUploadFile(deps: IngestDeps, jobId: string, fileId:
   // still pending: a cancel that lands first leaves the page unstored (the cancel marks the file failed), one that lands
   // after waits for the job's row and finds the file counted. Stored apart, a file processed as its upload was cancelled
   // left a page that the job never counted and that its file, marked failed, did not own (issue 18).
-  const chunksStored = await db
-    .transaction(async (tx) => {
-      const stored = await storeDocuments(tx, sourceId, deps.embedder.model, prepared.documents);
-      if (!(await lockActiveJob(tx, jobId))) tx.rollback();
-      const [settled] = await tx
-        .update(uploadFiles)
-        .set({ status: 'done', content: null, pageId: stored.pageIds.get(document.url) ?? null, updatedAt: new Date() })
-        .where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.status, 'pending')))
-        .returning({ id: uploadFiles.id });
-      // Settled by another run of this file, which stored and counted it.
-      if (!settled) tx.rollback();
-      await recordJobProgress(
-        tx,
-        jobId,
-        {
-          pagesFetched: 1,
-          chunksStored: stored.chunksStored,
-          embeddingsDone: prepared.embedded + prepared.reused,
-          embeddingsFailed: prepared.failed.length,
-        },
-        file.name,
-      );
-      return stored.chunksStored;
-    })
-    .catch((err: unknown) => {
-      if (err instanceof TransactionRollbackError) return null;
-      throw err;
-    });
+  const chunksStored = await transactionOrNull(db, async (tx) => {
+    const stored = await storeDocuments(tx, sourceId, deps.embedder.model, prepared.documents);
+    if (!(await lockActiveJob(tx, jobId))) tx.rollback();
+    const [settled] = await tx
+      .update(uploadFiles)
+      .set({ status: 'done', content: null, pageId: stored.pageIds.get(document.url) ?? null, updatedAt: new Date() })
+      .where(and(eq(uploadFiles.id, fileId), eq(uploadFiles.status, 'pending')))
+      .returning({ id: uploadFiles.id });
+    // Settled by another run of this file, which stored and counted it.
+    if (!settled) tx.rollback();
+    await recordJobProgress(
+      tx,
+      jobId,
+      {
+        pagesFetched: 1,
+        chunksStored: stored.chunksStored,
+        embeddingsDone: prepared.embedded + prepared.reused,
+        embeddingsFailed: prepared.failed.length,
+      },
+      file.name,
+    );
+    return stored.chunksStored;
+  });
   if (chunksStored === null) return { status: 'skipped', chunks: 0 };
   await indexVectorsIfBacklogFull(deps, jobId);
   if (prepared.failed.length) {
