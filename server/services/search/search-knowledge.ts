@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { jobs } from '../../../db/schema';
 import { queryRows } from '../../../db/sql';
 import type { Database } from '../../../db/types';
@@ -36,6 +36,8 @@ export type SearchDeps = {
  */
 const joinedForms = (text: string) => text.match(/\p{L}+(?:-\p{L}+)+/gu)?.map((word) => word.replace(/-/g, '')) ?? [];
 
+const reembeddingUnderWay = sql`exists (select 1 from ${jobs} where ${jobs.kind} = 'reembed' and ${jobs.status} in ('queued', 'running'))`;
+
 const lexemesOf = (text: string) => sql`select lexeme from unnest(to_tsvector('english', ${[text, ...joinedForms(text)].join(' ')})) limit 64`;
 
 /** The query's lexemes as Postgres's English configuration sees them. */
@@ -51,8 +53,7 @@ export async function queryLexemes(db: Database, text: string): Promise<string[]
 async function lexemesAndReembedding(db: Database, text: string): Promise<{ lexemes: string[]; reembedding: boolean }> {
   const [row] = await queryRows<{ lexemes: string[]; reembedding: boolean }>(
     db,
-    sql`select array(${lexemesOf(text)}) as lexemes,
-               exists (select 1 from jobs where kind = 'reembed' and status in ('queued', 'running')) as reembedding`,
+    sql`select array(${lexemesOf(text)}) as lexemes, ${reembeddingUnderWay} as reembedding`,
   );
   return { lexemes: row!.lexemes, reembedding: row!.reembedding };
 }
@@ -167,12 +168,8 @@ function rewriteQuery(deps: SearchDeps, input: SearchInput, warnings: string[]):
 
 /** Whether a re-embedding job is under way (vectors of the current model are then incomplete). */
 async function isReembedding(db: SearchDeps['db']) {
-  const [row] = await db
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(and(eq(jobs.kind, 'reembed'), inArray(jobs.status, ['queued', 'running'])))
-    .limit(1);
-  return Boolean(row);
+  const [row] = await queryRows<{ reembedding: boolean }>(db, sql`select ${reembeddingUnderWay} as reembedding`);
+  return row!.reembedding;
 }
 
 /**
@@ -188,7 +185,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
   }
   // Hybrid search needs the query's lexemes and the re-embedding check: one statement gives both.
   const both = input.mode === 'hybrid' ? lexemesAndReembedding(deps.db, input.query) : null;
-  const reembedding = both !== null ? both.then((b) => b.reembedding) : input.mode === 'fulltext' ? Promise.resolve(false) : isReembedding(deps.db);
+  const reembedding = both?.then((b) => b.reembedding) ?? (input.mode === 'fulltext' ? Promise.resolve(false) : isReembedding(deps.db));
   // Awaited after the search; should the search fail first, this must not become an unhandled rejection.
   reembedding.catch(() => {});
   const rerank = Boolean(deps.reranker) && input.rerank !== false;
@@ -215,7 +212,7 @@ export async function searchKnowledge(deps: SearchDeps, input: SearchInput): Pro
     bm25:
       input.mode === 'vector'
         ? null
-        : (both !== null ? Promise.all([both.then((b) => b.lexemes), deps.termStats.get()]) : lexemesAndStats(input.query)).then(([l, s]) =>
+        : Promise.all([both?.then((b) => b.lexemes) ?? queryLexemes(deps.db, input.query), deps.termStats.get()]).then(([l, s]) =>
             bm25Query(l, s, deps.candidateBudget),
           ),
     // The rewritten query's own full-text list, fused with the original's.
