@@ -1,3 +1,4 @@
+import { EmptyResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Job } from '../services/jobs/jobs';
 import { isFinished, type JobProgress, jobProgressOf } from './backend';
@@ -27,7 +28,8 @@ export function progressOf(job: JobProgress): { progress: number; total: number;
   return { progress, total, message };
 }
 
-const LAST_NOTIFICATION_GAP_MS = 50;
+/** How long the result waits for the client to answer the ping that follows the last notification. */
+const LAST_NOTIFICATION_PING_MS = 2_000;
 /**
  * A call waiting for a job sends progress at least this often, even while the
  * job is quiet (a slow page, a long embedding batch), so a client that resets
@@ -83,6 +85,19 @@ export const describeJob = (job: JobSummary) => {
   const { message } = progressOf({ ...job, embeddingsDone: 0, status: job.status as JobProgress['status'] });
   return `Job ${job.id} (${job.kind}, source ${job.sourceId ?? 'none'}) ${message}`;
 };
+
+/**
+ * Resolves once the client has handled every notification sent before: the
+ * SDK's client handles a notification a tick after the message it arrived
+ * with and forgets the progress token on the response, so a last notification
+ * read in one chunk with the result is dropped. A client answers a ping only
+ * after the messages before it, so its answer orders them; no fixed gap does
+ * on a loaded machine. A client that does not answer costs at most
+ * LAST_NOTIFICATION_PING_MS.
+ */
+async function clientHasRead(ctx: ToolContext) {
+  await ctx.extra.sendRequest?.({ method: 'ping' }, EmptyResultSchema, { timeout: LAST_NOTIFICATION_PING_MS }).catch(() => {});
+}
 
 /** The result of a tool that started a job: the job, whether the call waited for it, and what to do next. */
 export const startedJobSchema = z.object({ job: jobSummarySchema, waited: z.boolean(), note: z.string() });
@@ -148,9 +163,7 @@ export async function followJob(ctx: ToolContext, job: Job, wait: boolean | unde
   } finally {
     clearInterval(heartbeat);
   }
-  // The SDK's client handles a notification a tick after the message it arrived with, and forgets the progress
-  // token on the response: read together, the last notification would be dropped. Apart, it arrives first.
-  if (last >= 0 && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, LAST_NOTIFICATION_GAP_MS));
+  if (last >= 0 && !signal.aborted) await clientHasRead(ctx);
   const timedOut = signal.aborted && isTimeoutReason(signal.reason);
   if (signal.aborted && wait === true && !timedOut && !isFinished(state.status)) {
     // The client gave up on a call that was the job; stopping the job is what it asked for.

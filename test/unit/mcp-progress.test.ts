@@ -1,3 +1,7 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { JSONRPCMessage, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import type { JobProgress, McpBackend } from '../../server/mcp/backend';
 import { followJob } from '../../server/mcp/progress';
@@ -82,5 +86,33 @@ describe('followJob', () => {
       expect(cancelled, String(reason)).toEqual(['job-1']);
       expect(out.data.note).toBe('The call was cancelled, and so was the job.');
     }
+  });
+});
+
+describe('the last progress notification', () => {
+  it('reaches an SDK client that reads it in one chunk with what follows (the CI flake of 5 December)', async () => {
+    const server = new McpServer({ name: 'progress-test', version: '1' });
+    server.registerTool('follow', { description: 'waits for a job' }, async (extra) => {
+      const { ctx } = fakeContext({ quietMs: 50 });
+      const out = await followJob({ ...ctx, extra } as ToolContext, job(state('running', 1)), undefined);
+      return { content: [{ type: 'text', text: out.text }] };
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'chunked', version: '1' });
+    await client.connect(clientSide);
+    // A pipe under load: notifications wait for the next message and arrive with it, in one read.
+    const deliver = clientSide.onmessage!;
+    const held: JSONRPCMessage[] = [];
+    clientSide.onmessage = (message, extra) => {
+      if (!('id' in message)) return void held.push(message);
+      for (const m of held.splice(0)) deliver(m, extra);
+      deliver(message, extra);
+    };
+    const progress: Progress[] = [];
+    await client.callTool({ name: 'follow', arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.at(-1)!.progress).toBe(progress.at(-1)!.total);
+    await client.close();
   });
 });
