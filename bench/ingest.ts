@@ -28,6 +28,7 @@ import {
   serverUrl,
   startBenchRuntime,
 } from './harness';
+import { watchVectorIndex } from './index-watch';
 import { type ProbeReport, startProbe } from './probe';
 import { BENCH_KEY, startBenchServer } from './server-process';
 import { serveDirectoryInChild } from './site-process';
@@ -70,6 +71,7 @@ async function runServer(mode: BenchMode) {
     const probe = await startProbe(server.url, BENCH_KEY, queries);
     await sleep(2000);
     probe.phase('crawl');
+    const indexWatch = databaseUrl ? watchVectorIndex(databaseUrl) : null;
     await server.loopDelay();
     let peakRssMb = idleRssMb;
     const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, server.memory().rssMb)), 100);
@@ -104,9 +106,12 @@ async function runServer(mode: BenchMode) {
     const seconds = (performance.now() - t0) / 1000;
     const cpuSeconds = server.cpuSeconds() - cpu0;
     probe.phase('after');
+    await indexWatch?.stop();
     const loopCrawl = await server.loopDelay();
     await sleep(10_000);
     const report = await probe.stop();
+    // Slow: past the target, three times the idle p95.
+    const vectorIndex = indexWatch?.group(report.crawl!.searches, 3 * report.after!.search.p95);
     const loopAfter = await server.loopDelay();
     clearInterval(sampler);
     const peak = Math.max(peakRssMb, server.memory().peakMb);
@@ -132,6 +137,7 @@ async function runServer(mode: BenchMode) {
       // How late the server's event loop ran (ms beyond its 10 ms timer): during the crawl, and searching afterwards.
       eventLoopDelay: { crawl: loopCrawl, after: loopAfter },
       waits: summarise(report),
+      ...(vectorIndex ? { vectorIndex } : {}),
       ...(pollErrors.length ? { pollErrors: { n: pollErrors.length, first: pollErrors[0] } } : {}),
     };
   } finally {
@@ -146,9 +152,10 @@ async function runServer(mode: BenchMode) {
 function summarise(report: ProbeReport) {
   const crawl = report.crawl!;
   const after = report.after!;
+  const drop = ({ searches: _, ...waits }: ProbeReport[string]) => waits;
   return {
-    crawl,
-    idleAfter: after,
+    crawl: drop(crawl),
+    idleAfter: drop(after),
     longestMs: Math.max(crawl.health.max, crawl.search.max),
     resets: crawl.health.resets + crawl.search.resets + after.health.resets + after.search.resets,
     searchP95VsIdle: Number((crawl.search.p95 / Math.max(after.search.p95, 0.1)).toFixed(2)),

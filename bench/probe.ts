@@ -10,10 +10,12 @@ import superjson from 'superjson';
 import { percentile } from './metrics';
 
 export type WaitStats = { n: number; p50: number; p95: number; max: number; errors: number; resets: number; firstError?: string };
-export type ProbeReport = Record<string, { health: WaitStats; search: WaitStats }>;
+/** A search's wait and when it started (ms since the epoch), to line up with what the server was doing. */
+export type TimedWait = { at: number; ms: number };
+export type ProbeReport = Record<string, { health: WaitStats; search: WaitStats; searches: TimedWait[] }>;
 export type Probe = { phase(name: string): void; stop(): Promise<ProbeReport> };
 
-type Sample = { phase: string; ms: number };
+type Sample = { phase: string; ms: number; at: number };
 type Failure = { phase: string; message: string; reset: boolean };
 
 /** Starts the probe against a running server; `phase` labels the samples that start from then on. */
@@ -63,6 +65,7 @@ function runProbe(opts: { base: string; apiKey: string; queries: string[]; inter
   let q = 0;
   const get = (kind: 'health' | 'search', path: string) => {
     const started = performance.now();
+    const startedAt = Date.now();
     const at = phase;
     const done = new Promise<void>((resolve) => {
       const fail = (message: string, reset: boolean) => {
@@ -73,7 +76,7 @@ function runProbe(opts: { base: string; apiKey: string; queries: string[]; inter
         .get(`${opts.base}${path}`, { agent: agents[kind], headers: { authorization: `Bearer ${opts.apiKey}` } }, (res) => {
           res.resume();
           res.on('end', () => {
-            if (res.statusCode === 200) samples[kind].push({ phase: at, ms: performance.now() - started });
+            if (res.statusCode === 200) samples[kind].push({ phase: at, ms: performance.now() - started, at: startedAt });
             else fail(`HTTP ${res.statusCode}`, false);
             resolve();
           });
@@ -108,7 +111,14 @@ function runProbe(opts: { base: string; apiKey: string; queries: string[]; inter
       stopped = true;
       await Promise.all(loops);
       return Object.fromEntries(
-        [...phases].map((p) => [p, { health: stats(samples.health, failures.health, p), search: stats(samples.search, failures.search, p) }]),
+        [...phases].map((p) => [
+          p,
+          {
+            health: stats(samples.health, failures.health, p),
+            search: stats(samples.search, failures.search, p),
+            searches: samples.search.filter((s) => s.phase === p).map(({ at, ms }) => ({ at, ms })),
+          },
+        ]),
       );
     },
   };

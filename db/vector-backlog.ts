@@ -26,8 +26,17 @@ import { EMBEDDING_TABLES, type EmbeddingTable, VECTOR_INDEX_LOCK, vectorIndexNa
  */
 const EMBEDDED_BUILD_MEMORY = '64MB';
 
-/** A backlog this large is folded in during the job, not only at its end, so exact reads of it stay cheap. */
-export const BACKLOG_FLUSH_ROWS = 10_000;
+/**
+ * A backlog this large is folded in during the job, not only at its end, so
+ * that reading it exactly stays cheap for searches. On a PostgreSQL server a
+ * fold holds no search, and every search during a crawl reads the backlog:
+ * with three crawls of the manual at once, a 10,000-row limit left searches
+ * at p50 80–88 ms, and 2,000 rows at p50 50–52 ms, for a crawl 10–25 % longer
+ * (docs/benchmarks.md). The embedded database's one backend is held by every
+ * fold, so there a larger backlog is cheaper: the manual is folded once, at
+ * the end.
+ */
+export const BACKLOG_FLUSH_ROWS = { server: 2_000, embedded: 10_000 } as const;
 
 const dimLiteral = (dim: number) => sql.raw(String(Math.trunc(dim)));
 
@@ -44,7 +53,11 @@ async function counts(db: Database, table: EmbeddingTable, dim: number): Promise
 }
 
 /** Whether either table's backlog has reached `limit` rows (counting no further); asked after every batch, in one query. */
-export async function backlogIsFull(db: Database, dim: number, limit = BACKLOG_FLUSH_ROWS): Promise<boolean> {
+export async function backlogIsFull(
+  db: Database,
+  dim: number,
+  limit: number = postgresClient(db) ? BACKLOG_FLUSH_ROWS.server : BACKLOG_FLUSH_ROWS.embedded,
+): Promise<boolean> {
   const waiting = EMBEDDING_TABLES.map(
     (table) =>
       sql`(select count(*) from (select 1 from ${sql.raw(`"${table}"`)} where indexed_dim is null and embedding_dim = ${dimLiteral(dim)} limit ${limit}) b) >= ${limit}`,

@@ -7,6 +7,7 @@ import { backlogIsFull, flushVectorBacklog } from '../../db/vector-backlog';
 import { ensureVectorIndexes, vectorIndexName } from '../../db/vector-index';
 import type { ChunkHit } from '../../server/services/search/hits';
 import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
+import { testDbKind } from '../helpers/db';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -205,6 +206,22 @@ describe('the vector backlog', () => {
     expect(await backlogIsFull(db(), DIM, n)).toBe(true);
     expect(await backlogIsFull(db(), DIM, n + 1)).toBe(false);
     await flushVectorBacklog(db(), DIM);
+  });
+
+  it('folds during a job at 2,000 rows on a server, where a fold holds no search, and 10,000 embedded', async () => {
+    // Copies of the crawl's chunks, not yet in the index: with the backlog already there, 2,000 rows.
+    const missing = 2_000 - (await backlog(chunks));
+    await db().execute(sql`insert into chunks (source_id, page_id, chunk_index, title, heading_path, content, context, char_count, content_hash,
+        embedding, embedding_model, embedding_dim, indexed_dim)
+      select source_id, page_id, chunk_index + k * 10000, title, heading_path, content, context, char_count, content_hash,
+        embedding, embedding_model, embedding_dim, null
+      from chunks cross join generate_series(1, 2000) k where source_id = ${sourceId} and chunk_index < 10000 limit ${missing}`);
+    try {
+      expect(await backlog(chunks)).toBe(2_000);
+      expect(await backlogIsFull(db(), DIM)).toBe(testDbKind() === 'postgres');
+    } finally {
+      await db().execute(sql`delete from chunks where chunk_index >= 10000`);
+    }
   });
 
   it('refuses a row whose indexed dimension differs from its embedding’s', async () => {
