@@ -17,11 +17,13 @@ export function watchVectorIndex(databaseUrl: string, intervalMs = 250) {
   const loop = (async () => {
     while (!stopped) {
       const at = Date.now();
-      const [row] = await client<{ has_index: boolean; building: number; backlog: number }[]>`
-        select exists (select 1 from pg_indexes where tablename = 'chunks' and indexname like 'chunks_embedding_%_hnsw') as has_index,
-          (select count(*)::int from pg_stat_activity where datname = current_database() and query ilike 'create index%' and state = 'active') as building,
-          (select count(*)::int from chunks where indexed_dim is null) as backlog`.catch(() => [undefined]);
-      if (row) states.push({ at, hasIndex: row.has_index, building: row.building > 0, backlog: row.backlog });
+      // The chunks' index only: a code examples' build running beside a valid chunks index is not what a search waits for.
+      const [row] = await client<{ has_index: boolean; building: boolean; backlog: number }[]>`
+        select coalesce(bool_or(i.indisvalid), false) as has_index, coalesce(bool_or(not i.indisvalid), false) as building,
+          (select count(*)::int from chunks where indexed_dim is null and embedding_dim is not null) as backlog
+        from pg_index i join pg_class c on c.oid = i.indexrelid
+        where i.indrelid = 'chunks'::regclass and c.relname like 'chunks_embedding_%_hnsw'`.catch(() => [undefined]);
+      if (row) states.push({ at, hasIndex: row.has_index, building: row.building, backlog: row.backlog });
       await new Promise((r) => setTimeout(r, Math.max(0, intervalMs - (Date.now() - at))));
     }
   })();
@@ -45,12 +47,12 @@ export function watchVectorIndex(databaseUrl: string, intervalMs = 250) {
         const key = !state
           ? 'unknown'
           : !state.hasIndex
-            ? 'no index'
-            : state.building
+            ? state.building
               ? 'index building'
-              : state.backlog >= 1000
-                ? 'backlog ≥ 1,000'
-                : 'backlog < 1,000';
+              : 'no index'
+            : state.backlog >= 1000
+              ? 'backlog ≥ 1,000'
+              : 'backlog < 1,000';
         groups.set(key, [...(groups.get(key) ?? []), s.ms]);
       }
       const round = (x: number) => Number(x.toFixed(1));

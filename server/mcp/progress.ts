@@ -29,7 +29,7 @@ export function progressOf(job: JobProgress): { progress: number; total: number;
 }
 
 /** How long the result waits for the client to answer the ping that follows the last notification. */
-const LAST_NOTIFICATION_PING_MS = 2_000;
+const LAST_NOTIFICATION_PING_MS = 1_000;
 /**
  * A call waiting for a job sends progress at least this often, even while the
  * job is quiet (a slow page, a long embedding batch), so a client that resets
@@ -87,16 +87,23 @@ export const describeJob = (job: JobSummary) => {
 };
 
 /**
- * Resolves once the client has handled every notification sent before: the
- * SDK's client handles a notification a tick after the message it arrived
- * with and forgets the progress token on the response, so a last notification
- * read in one chunk with the result is dropped. A client answers a ping only
- * after the messages before it, so its answer orders them; no fixed gap does
- * on a loaded machine. A client that does not answer costs at most
- * LAST_NOTIFICATION_PING_MS.
+ * Resolves once a stdio client has handled every notification sent before.
+ * The SDK's client handles a notification a tick after the message it arrived
+ * with and forgets the progress token on the response, so over stdio a last
+ * notification read in one chunk with the result is dropped. A client answers
+ * a ping only after the messages before it, so its answer orders them; no
+ * fixed gap does on a loaded machine. A client that does not answer costs at
+ * most LAST_NOTIFICATION_PING_MS.
+ *
+ * Not over HTTP: there the client reads each event of the stream in a turn of
+ * its own, after the notification's handler, and its answer to a ping could
+ * reach another of the server's processes, which would drop it.
  */
 async function clientHasRead(ctx: ToolContext) {
-  await ctx.extra.sendRequest?.({ method: 'ping' }, EmptyResultSchema, { timeout: LAST_NOTIFICATION_PING_MS }).catch(() => {});
+  if (ctx.session.transport !== 'stdio') return;
+  await ctx.extra
+    .sendRequest?.({ method: 'ping' }, EmptyResultSchema, { timeout: LAST_NOTIFICATION_PING_MS, signal: ctx.extra.signal })
+    .catch(() => {});
 }
 
 /** The result of a tool that started a job: the job, whether the call waited for it, and what to do next. */

@@ -209,16 +209,21 @@ describe('the vector backlog', () => {
   });
 
   it('folds during a job at 2,000 rows on a server, where a fold holds no search, and 10,000 embedded', async () => {
-    // Copies of the crawl's chunks, not yet in the index: with the backlog already there, 2,000 rows.
-    const missing = 2_000 - (await backlog(chunks));
-    await db().execute(sql`insert into chunks (source_id, page_id, chunk_index, title, heading_path, content, context, char_count, content_hash,
-        embedding, embedding_model, embedding_dim, indexed_dim)
-      select source_id, page_id, chunk_index + k * 10000, title, heading_path, content, context, char_count, content_hash,
-        embedding, embedding_model, embedding_dim, null
-      from chunks cross join generate_series(1, 2000) k where source_id = ${sourceId} and chunk_index < 10000 limit ${missing}`);
+    const limit = testDbKind() === 'postgres' ? 2_000 : 10_000;
+    // Copies of the crawl's chunks, not yet in the index: with the backlog already there, one row short of the limit.
+    const copy = (n: number, base: number) =>
+      db().execute(sql`insert into chunks (source_id, page_id, chunk_index, title, heading_path, content, context, char_count, content_hash,
+          embedding, embedding_model, embedding_dim, indexed_dim)
+        select source_id, page_id, chunk_index + (${base} + k) * 10000, title, heading_path, content, context, char_count, content_hash,
+          embedding, embedding_model, embedding_dim, null
+        from chunks cross join generate_series(1, 10000) k where source_id = ${sourceId} and chunk_index < 10000 limit ${n}`);
     try {
-      expect(await backlog(chunks)).toBe(2_000);
-      expect(await backlogIsFull(db(), DIM)).toBe(testDbKind() === 'postgres');
+      await copy(limit - 1 - (await backlog(chunks)), 10_000);
+      expect(await backlog(chunks)).toBe(limit - 1);
+      expect(await backlogIsFull(db(), DIM)).toBe(false);
+      await copy(1, 20_000);
+      expect(await backlog(chunks)).toBe(limit);
+      expect(await backlogIsFull(db(), DIM)).toBe(true);
     } finally {
       await db().execute(sql`delete from chunks where chunk_index >= 10000`);
     }

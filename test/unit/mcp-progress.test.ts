@@ -25,7 +25,7 @@ const state = (status: JobProgress['status'], pagesFetched: number): JobProgress
 const job = (s: JobProgress) => ({ ...s, kind: 'crawl', sourceId: 's', input: {}, createdAt: new Date(), finishedAt: null }) as unknown as Job;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function fakeContext(opts: { quietMs: number; abort?: { afterMs: number; reason: unknown } }) {
+function fakeContext(opts: { quietMs: number; abort?: { afterMs: number; reason: unknown }; transport?: 'http' | 'stdio' }) {
   const sent: { progress: number; total?: number }[] = [];
   const cancelled: string[] = [];
   const controller = new AbortController();
@@ -54,6 +54,7 @@ function fakeContext(opts: { quietMs: number; abort?: { afterMs: number; reason:
         sent.push({ progress: n.params.progress, total: n.params.total });
       },
     },
+    session: { transport: opts.transport ?? 'stdio', mode: 'local', idleTimeoutSeconds: null },
     progressHeartbeatMs: 100,
   } as unknown as ToolContext;
   if (opts.abort) setTimeout(() => controller.abort(opts.abort!.reason), opts.abort.afterMs);
@@ -114,5 +115,15 @@ describe('the last progress notification', () => {
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress.at(-1)!.progress).toBe(progress.at(-1)!.total);
     await client.close();
+  });
+
+  it('is not followed by a ping over HTTP, whose answer could reach another process', async () => {
+    for (const transport of ['http', 'stdio'] as const) {
+      const { ctx } = fakeContext({ quietMs: 50, transport });
+      const requests: string[] = [];
+      const extra = { ...ctx.extra, sendRequest: async (r: { method: string }) => void requests.push(r.method) };
+      await followJob({ ...ctx, extra } as unknown as ToolContext, job(state('running', 1)), undefined);
+      expect(requests, transport).toEqual(transport === 'stdio' ? ['ping'] : []);
+    }
   });
 });
