@@ -38,4 +38,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
 # Not `npm start`: the image is already built, and npm would not pass signals on.
 # The same environment and flags as package.json's start script (test/unit/containers.test.ts holds them equal).
 ENV MALLOC_TRIM_THRESHOLD_=131072
+ENV MALLOC_ARENA_MAX=2
 CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=20", "--import", "tsx", "server/index.ts"]
