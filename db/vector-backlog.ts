@@ -31,8 +31,8 @@ const EMBEDDED_BUILD_MEMORY = '64MB';
  * that reading it exactly stays cheap for searches. On a PostgreSQL server a
  * fold holds no search, and every search during a crawl reads the backlog:
  * with three crawls of the manual at once, a 10,000-row limit left searches
- * at p50 80–88 ms, and 2,000 rows at p50 50–52 ms, for a crawl 10–25 % longer
- * (docs/benchmarks.md). The embedded database's one backend is held by every
+ * at p50 80–98 ms, and 2,000 rows at p50 40–52 ms, for crawls about 16 %
+ * longer (docs/benchmarks.md). The embedded database's one backend is held by every
  * fold, so there a larger backlog is cheaper: the manual is folded once, at
  * the end.
  */
