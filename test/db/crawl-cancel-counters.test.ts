@@ -4,7 +4,6 @@
 // and finds it counted. Either way the job as it is when cancelled is the job for good.
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresClient } from '../../db/driver';
 import { chunks, crawlUrls, jobEvents, pages } from '../../db/schema';
 import { crawlInputSchema } from '../../server/schemas/knowledge';
 import { processCrawlBatch } from '../../server/services/crawl/process-batch';
@@ -14,6 +13,7 @@ import type { IngestDeps } from '../../server/services/ingest/ingest-deps';
 import { cancelJob, getJob, type Job } from '../../server/services/jobs/jobs';
 import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { testDbKind } from '../helpers/db';
+import { holdTransactionsAt } from '../helpers/hold-transactions';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -109,32 +109,15 @@ describe('a crawl cancelled while a batch is being stored', () => {
   it.runIf(testDbKind() === 'postgres')('counts in full a batch that was committing when the cancel came, and the cancel waits for it', async () => {
     const db = rt.database.db;
     const { job, next } = await crawlWithOnePage();
-    const pg = postgresClient(db)!;
-    // The batch's transaction is held just after it locked the job's row (in the frontier insert that follows),
-    // until this session lets go of its advisory lock.
-    const HOLD = 0x18;
-    const holder = await pg.reserve();
-    await holder`select pg_advisory_lock(${HOLD})`;
-    await db.execute(
-      sql.raw(`create or replace function archon_test_hold_batch() returns trigger language plpgsql as $$
-        begin perform pg_advisory_xact_lock(${HOLD}); return null; end $$`),
-    );
-    await db.execute(
-      sql.raw('create trigger archon_test_hold_batch after insert on crawl_urls for each statement execute function archon_test_hold_batch()'),
-    );
-    // Sessions of this database waiting for an advisory lock, or for a row's.
-    const waiting = async (advisory: boolean) =>
-      (
-        await pg`select count(*)::int as n from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock' and (wait_event = 'advisory') = ${advisory}`
-      )[0]!.n as number;
+    // The batch's transaction is held just after it locked the job's row (in the frontier insert that follows).
+    const hold = await holdTransactionsAt(db, 0x18, 'crawl_urls', 'insert');
     let batch: ReturnType<typeof processCrawlBatch> | undefined;
     try {
       batch = processCrawlBatch(rt.ingest, job.id, next);
-      await waitFor(async () => (await waiting(true)) === 1, 30_000, 'the batch to hold the job row');
+      await waitFor(async () => (await hold.waiting(true)) === 1, 30_000, 'the batch to hold the job row');
       const cancel = cancelJob(db, noDispatch, job.id);
-      await waitFor(async () => (await waiting(false)) === 1, 10_000, 'the cancel to wait for the job row');
-      await holder`select pg_advisory_unlock(${HOLD})`;
+      await waitFor(async () => (await hold.waiting(false)) === 1, 10_000, 'the cancel to wait for the job row');
+      await hold.release();
       const [{ newUrlIds }, cancelled] = await Promise.all([batch, cancel]);
       expect(newUrlIds.length).toBeGreaterThan(0);
 
@@ -147,11 +130,7 @@ describe('a crawl cancelled while a batch is being stored', () => {
       expect(after.pages).toBe(4);
       expect(await pendingOf(next)).toEqual(['done', 'done', 'done']);
     } finally {
-      // Let go first: a batch still held would keep the trigger from being dropped.
-      await holder`select pg_advisory_unlock_all()`;
-      holder.release();
-      await batch?.catch(() => {});
-      await db.execute(sql.raw('drop trigger if exists archon_test_hold_batch on crawl_urls'));
+      await hold.close(batch);
     }
   });
 });

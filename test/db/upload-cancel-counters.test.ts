@@ -1,15 +1,15 @@
 // Issue 18, for uploads: a file being stored as its upload was cancelled left a page that the job never counted and
 // that its file, marked failed by the cancel, did not own. A file's page, its settling and the job's counters commit
 // together: a cancel either comes first and the page is not stored, or waits for the file and finds it counted.
-import { count, eq, sql } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresClient } from '../../db/driver';
 import { pages, uploadFiles } from '../../db/schema';
 import type { IngestDeps } from '../../server/services/ingest/ingest-deps';
 import { cancelJob, getJob, type Job } from '../../server/services/jobs/jobs';
 import { processUploadFile } from '../../server/services/uploads/process-upload';
 import { inMemoryFile, startUpload } from '../../server/services/uploads/start-upload';
 import { testDbKind } from '../helpers/db';
+import { holdTransactionsAt } from '../helpers/hold-transactions';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -69,30 +69,15 @@ describe('an upload cancelled while a file is being stored', () => {
   it.runIf(testDbKind() === 'postgres')('counts a file that was committing when the cancel came, and the cancel waits for it', async () => {
     const db = rt.database.db;
     const { job, fileId } = await uploadOneFile();
-    const pg = postgresClient(db)!;
-    // The file's transaction is held just after it locked the job's row (as it settles the file), until this session lets go.
-    const HOLD = 0x19;
-    const holder = await pg.reserve();
-    await holder`select pg_advisory_lock(${HOLD})`;
-    await db.execute(
-      sql.raw(`create or replace function archon_test_hold_file() returns trigger language plpgsql as $$
-        begin perform pg_advisory_xact_lock(${HOLD}); return null; end $$`),
-    );
-    await db.execute(
-      sql.raw('create trigger archon_test_hold_file after update on upload_files for each statement execute function archon_test_hold_file()'),
-    );
-    const waiting = async (advisory: boolean) =>
-      (
-        await pg`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and (wait_event = 'advisory') = ${advisory}`
-      )[0]!.n as number;
+    // The file's transaction is held just after it locked the job's row (as it settles the file).
+    const hold = await holdTransactionsAt(db, 0x19, 'upload_files', 'update');
     let processing: ReturnType<typeof processUploadFile> | undefined;
     try {
       processing = processUploadFile(rt.ingest, job.id, fileId);
-      await waitFor(async () => (await waiting(true)) === 1, 30_000, 'the file to hold the job row');
+      await waitFor(async () => (await hold.waiting(true)) === 1, 30_000, 'the file to hold the job row');
       const cancel = cancelJob(db, noDispatch, job.id);
-      await waitFor(async () => (await waiting(false)) === 1, 10_000, 'the cancel to wait for the job row');
-      await holder`select pg_advisory_unlock(${HOLD})`;
+      await waitFor(async () => (await hold.waiting(false)) === 1, 10_000, 'the cancel to wait for the job row');
+      await hold.release();
       const [outcome, cancelled] = await Promise.all([processing, cancel]);
 
       const after = await storedAndCounted(job.id, fileId);
@@ -102,11 +87,7 @@ describe('an upload cancelled while a file is being stored', () => {
       expect(outcome.status).toBe('done');
       expect(after.file.status).toBe('done');
     } finally {
-      // Let go first: a file still held would keep the trigger from being dropped.
-      await holder`select pg_advisory_unlock_all()`;
-      holder.release();
-      await processing?.catch(() => {});
-      await db.execute(sql.raw('drop trigger if exists archon_test_hold_file on upload_files'));
+      await hold.close(processing);
     }
   });
 });
