@@ -32,9 +32,9 @@ const EMBEDDED_BUILD_MEMORY = '64MB';
  * fold holds no search, and every search during a crawl reads the backlog:
  * with three crawls of the manual at once, a 10,000-row limit left searches
  * at p50 80–98 ms, and 2,000 rows at p50 40–52 ms, for crawls about 16 %
- * longer (docs/benchmarks.md). The embedded database's one backend is held by every
- * fold, so there a larger backlog is cheaper: the manual is folded once, at
- * the end.
+ * longer (one crawl 18 %; docs/benchmarks.md). The embedded database's one
+ * backend is held by every fold, so there a larger backlog is cheaper: the
+ * manual is folded once, at the end.
  */
 export const BACKLOG_FLUSH_ROWS = { server: 2_000, embedded: 10_000 } as const;
 
