@@ -25,6 +25,8 @@ export default async function SettingsPage() {
     ['pgvector', health.database.pgvector ?? 'not installed'],
     ['Migrations', health.migrations?.current ? 'Up to date' : 'Pending'],
   ];
+  if (health.database.busyForMs !== undefined)
+    rows.push(['Activity', `Busy: no answer for ${(health.database.busyForMs / 1000).toFixed(1)} s, shown from its last answer`]);
   return (
     <Page width="narrow">
       <PageHeader title="Settings" description="Providers, defaults and people. Most settings need the admin role." />
