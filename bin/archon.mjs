@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
+// Paths on the command line (files to upload, -o, an archive to import) are the user's, relative to where they ran it.
+process.env.ARCHON_CLI_CWD = process.cwd();
 process.chdir(path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
 register();
 await import('../cli/index.ts');

@@ -8,6 +8,7 @@ import { describeError } from '../describe';
 import { CliError, EXIT, UsageError } from '../errors';
 import { each, httpUrl, integer, list } from '../options';
 import { formatBytes, table } from '../output';
+import { userPath } from '../paths';
 import { followJob } from '../progress';
 import { withArchon } from '../run';
 
@@ -38,26 +39,44 @@ type CrawlOptions = {
 
 type UploadOptions = { title?: string; type?: 'technical' | 'business'; tag?: string[]; source?: string; wait: boolean };
 
-/** Files to upload: each file given, and the files of each folder given (recursively, without hidden ones). */
+/**
+ * Files to upload: each file given, and the files of each folder given (recursively, without hidden ones), as
+ * absolute paths from the user's directory. A symbolic link counts as what it points to: a folder's linked files
+ * are its files too.
+ */
 function filesOf(args: string[]): string[] {
   const out: string[] = [];
+  // Folders already walked, by their real path: a link back up the tree must not loop.
+  const walked = new Set<string>();
   const walk = (dir: string) => {
+    const real = fs.realpathSync(dir);
+    if (walked.has(real)) return;
+    walked.add(real);
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) out.push(full);
+      let kind: { isDirectory(): boolean; isFile(): boolean } = entry;
+      if (entry.isSymbolicLink()) {
+        try {
+          kind = fs.statSync(full);
+        } catch {
+          throw new UsageError(`${full} is a link to nothing (${fs.readlinkSync(full)})`);
+        }
+      }
+      if (kind.isDirectory()) walk(full);
+      else if (kind.isFile()) out.push(full);
     }
   };
   for (const arg of args) {
+    const full = userPath(arg);
     let stat: fs.Stats;
     try {
-      stat = fs.statSync(arg);
+      stat = fs.statSync(full);
     } catch {
       throw new UsageError(`No such file or folder: ${arg}`);
     }
-    if (stat.isDirectory()) walk(arg);
-    else if (stat.isFile()) out.push(arg);
+    if (stat.isDirectory()) walk(full);
+    else if (stat.isFile()) out.push(full);
     else throw new UsageError(`Not a file: ${arg}`);
   }
   if (out.length === 0) throw new UsageError(`No files to upload in ${args.join(', ')}`);
@@ -297,7 +316,11 @@ export function registerKnowledge(program: Command) {
         const archive = await conn.exportSource(source, { embeddings: o.embeddings });
         const toStdout = o.output === '-';
         if (toStdout && out.json) throw new UsageError('--json and -o - both want stdout: write the archive to a file');
-        const file = toStdout ? null : path.resolve(o.output ?? archive.filename);
+        // The name is the server's: only its last part is used, so it cannot point outside the folder it is written to.
+        const name = path.basename(archive.filename);
+        const target = toStdout ? null : userPath(o.output ?? name);
+        // A folder given as -o gets the archive under its own name, as cp would put it.
+        const file = target && fs.statSync(target, { throwIfNoEntry: false })?.isDirectory() ? path.join(target, name) : target;
         // Written beside the target and renamed at the end, so a failed export never leaves half an archive under its name.
         const partial = file ? `${file}.partial` : null;
         try {
@@ -310,7 +333,12 @@ export function registerKnowledge(program: Command) {
           throw new CliError(`Export of ${source} failed part-way: ${(err as Error).message}`);
         }
         if (!file || !partial) return;
-        fs.renameSync(partial, file);
+        try {
+          fs.renameSync(partial, file);
+        } catch (err) {
+          fs.rmSync(partial, { force: true });
+          throw new CliError(`Could not write ${file}: ${(err as Error).message}`);
+        }
         const bytes = fs.statSync(file).size;
         out.result({ sourceId: source, file, bytes }, () => `Exported ${source} to ${file} (${formatBytes(bytes)}).`);
       });
@@ -326,9 +354,10 @@ export function registerKnowledge(program: Command) {
         .default('error'),
     )
     .action(async (file: string, o: { onConflict: 'error' | 'replace' | 'copy' }, command: Command) => {
-      if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`No such file: ${file}`);
+      const full = userPath(file);
+      if (!fs.existsSync(full) || !fs.statSync(full).isFile()) throw new UsageError(`No such file: ${file}`);
       await withArchon(command, {}, async (conn, out) => {
-        const result = await conn.importSource(file, o.onConflict).catch((err: unknown) => {
+        const result = await conn.importSource(full, o.onConflict).catch((err: unknown) => {
           const e = describeError(err, { where: conn.where, mode: conn.mode });
           // The server words it for its query parameter; here it is an option.
           if (e instanceof CliError && e.code === 'CONFLICT')
