@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
 import type { RouterInputs } from '../../packages/client/src/router';
+import type { Connection } from '../connection';
 import { describeError } from '../describe';
 import { CliError, EXIT, UsageError } from '../errors';
 import { each, httpUrl, integer, list } from '../options';
@@ -310,7 +311,7 @@ export function registerKnowledge(program: Command) {
     .description('Export a source as a portable archive (gzipped JSON lines), for backups or another Archon')
     .argument('<source>', 'the source id')
     .option('-o, --output <file>', 'where to write it ("-" for stdout; default <source>.archon.jsonl.gz here)')
-    .option('--no-embeddings', 'leave the vectors out (smaller; they are recomputed on import)')
+    .option('--no-embeddings', 'leave the vectors out (smaller; archon import starts a job that recomputes them)')
     .action(async (source: string, o: { output?: string; embeddings: boolean }, command: Command) => {
       await withArchon(command, {}, async (conn, out) => {
         const archive = await conn.exportSource(source, { embeddings: o.embeddings });
@@ -364,15 +365,38 @@ export function registerKnowledge(program: Command) {
             throw new CliError(e.message.replace(/onConflict '(\w+)'/g, '--on-conflict $1').replace(/ or '(\w+)'/, ' or $1'), e.code);
           throw e;
         });
-        out.result(result, () => {
+        // Rows without a vector (an archive made with --no-embeddings, or by another model) stay out of vector search until embedded.
+        const reembed = result.embeddingsMissing ? await reembedMissing(conn) : null;
+        out.result(reembed ? { ...result, reembed } : result, () => {
           const how = result.copied ? ' (as a copy under a new id)' : '';
-          const missing = result.embeddingsMissing
-            ? ` ${result.embeddingsMissing} chunks need embeddings again (a re-embedding job fills them in).`
-            : '';
+          const missing = !reembed
+            ? ''
+            : ` ${result.embeddingsMissing} chunks and code examples have no vector for this model yet: ${
+                reembed.error
+                  ? `re-embedding could not start (${reembed.error}).`
+                  : reembed.started
+                    ? `re-embedding job ${reembed.jobId} fills them in (archon jobs watch ${reembed.jobId}).`
+                    : 'the re-embedding job already running fills them in.'
+              }`;
           return `Imported ${result.sourceId}${how}: ${result.pages} pages, ${result.chunks} chunks, ${result.codeExamples} code examples.${missing}`;
         });
       });
     });
+}
+
+/**
+ * Starts the re-embedding job that fills in the vectors an import left out. One already running takes them
+ * too (it works until no row is missing one). The import itself has succeeded either way: a failure here is said, not thrown.
+ */
+async function reembedMissing(conn: Connection): Promise<{ started: boolean; jobId: string | null; error?: string }> {
+  try {
+    const job = await conn.api.knowledge.reembed.mutate();
+    return { started: true, jobId: job.id };
+  } catch (err) {
+    const e = describeError(err, { where: conn.where, mode: conn.mode });
+    if (e instanceof CliError && e.code === 'CONFLICT') return { started: false, jobId: /\(job ([0-9a-f-]{36})\)/.exec(e.message)?.[1] ?? null };
+    return { started: false, jobId: null, error: e.message };
+  }
 }
 
 const oneLine = (text: string, max: number) => {

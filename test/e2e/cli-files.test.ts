@@ -110,3 +110,21 @@ describe('archon with file paths', () => {
     expect(JSON.parse(imported.stdout)).toMatchObject({ sourceId: `${sourceId}-copy-1`, copied: true, pages: 1 });
   });
 });
+
+describe('archon import of an archive without vectors', () => {
+  it('starts the re-embedding that --no-embeddings promises, so vector search finds the imported pages', async () => {
+    fs.writeFileSync(path.join(work, 'vectors.md'), '# Vectors\n\nThe quantum harmonica plays in tune.\n');
+    const { sourceId } = JSON.parse((await archon(['--json', 'upload', 'vectors.md'])).stdout) as Job;
+    expect((await archon(['export', sourceId, '--no-embeddings', '-o', 'no-vectors.gz'])).code).toBe(0);
+
+    const imported = await archon(['--json', 'import', 'no-vectors.gz', '--on-conflict', 'copy']);
+    expect(imported.code).toBe(0);
+    const result = JSON.parse(imported.stdout) as { sourceId: string; embeddingsMissing: number; reembed?: { started: boolean; jobId: string } };
+    expect(result).toMatchObject({ embeddingsMissing: 1, reembed: { started: true, jobId: expect.any(String) } });
+    const watched = await archon(['--json', 'jobs', 'watch', result.reembed!.jobId]);
+    expect(JSON.parse(watched.stdout)).toMatchObject({ kind: 'reembed', status: 'completed' });
+
+    const found = await archon(['--json', 'search', 'quantum harmonica', '--mode', 'vector', '--source', result.sourceId]);
+    expect((JSON.parse(found.stdout) as { results: { url: string }[] }).results.map((r) => r.url)).toEqual(['file://vectors.md']);
+  });
+});
