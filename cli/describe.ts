@@ -65,7 +65,11 @@ export function describeError(err: unknown, at: Where): Error {
   if (code === 'BAD_REQUEST') {
     return new UsageError(fieldErrors(cause) ?? message, code);
   }
-  if (code === 'TOO_MANY_REQUESTS') return new CliError(retryAfter ? `${message} (try again in ${Math.ceil(retryAfter)} s)` : message, code);
+  if (code === 'TOO_MANY_REQUESTS') {
+    // Archon's own refusals already say when ("…; try again in 26 s"); a proxy's may not.
+    const when = retryAfter && !/try again/i.test(message) ? ` (try again in ${Math.ceil(retryAfter)} s)` : '';
+    return new CliError(`${message}${when}`, code);
+  }
   if (REFUSALS.has(code)) return new CliError(message, code);
   if (code === 'INTERNAL_SERVER_ERROR' && at.mode === 'remote') {
     return new CliError(`Archon at ${at.where} failed: ${message} (its log has the details)`, code);

@@ -7,6 +7,7 @@ import { formatBytes, formatDuration, type Output, table } from '../../cli/outpu
 import { buildProgram, exitCodeOf } from '../../cli/program';
 import { createDisplay } from '../../cli/progress';
 import { ArchonHttpError } from '../../packages/client/src/core';
+import { rateLimited } from '../../server/services/security/rate-limit';
 
 /** Parses a command line without running anything and without printing: what commander refused, or null. */
 async function parse(args: string[]): Promise<{ error: CommanderError | null; out: string; err: string }> {
@@ -128,6 +129,11 @@ describe('errors from Archon, as the CLI says them', () => {
     expect([missing.message, (missing as CliError).code, exitCodeOf(missing)]).toEqual(["Source 'x' does not exist", 'NOT_FOUND', 1]);
     const limited = describeError(new ArchonHttpError('Too many uploads', 429, 'TOO_MANY_REQUESTS', { retryAfterSeconds: 41.2 }), remote);
     expect(limited.message).toBe('Too many uploads (try again in 42 s)');
+    // As Archon words it, over HTTP and in process alike: said once, not twice.
+    const refusal = rateLimited(26, 'upload calls');
+    const limitedRemote = describeError(new ArchonHttpError(refusal.message, 429, 'TOO_MANY_REQUESTS', { retryAfterSeconds: 26 }), remote);
+    expect(limitedRemote.message).toBe('Too many upload calls; try again in 26 s');
+    expect(describeError(refusal, { where: 'db', mode: 'local' }).message).toBe('Too many upload calls; try again in 26 s');
   });
 
   it('says why a server cannot be reached, and keeps a bug as it is', () => {
