@@ -1,6 +1,7 @@
 import { and, eq, inArray, like, sql } from 'drizzle-orm';
 import { jobs, pages, sources } from '../../../db/schema';
 import { escapeLike } from '../../../db/sql';
+import { mergePendingTextEntries } from '../../../db/text-index';
 import type { Database } from '../../../db/types';
 import { flushVectorBacklog } from '../../../db/vector-backlog';
 import { badRequest, conflict } from '../../errors';
@@ -175,8 +176,9 @@ export async function importSource(db: Database, lines: AsyncIterable<string>, o
       if (links) result.codeExampleLinks = await relinkTaskCodeExamples(tx, target.id, links);
       return result;
     });
-    // The import's vectors went in unindexed, to be indexed together now.
+    // The import's vectors went in unindexed, to be indexed together now, and its text waits in the GIN pending lists.
     await flushVectorBacklog(db, opts.embedder.dimensions);
+    await mergePendingTextEntries(db);
     return result;
   } finally {
     // Stops reading (and decompressing) an archive abandoned half-way.

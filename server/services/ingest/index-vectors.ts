@@ -1,3 +1,4 @@
+import { mergePendingTextEntries } from '../../../db/text-index';
 import type { Database } from '../../../db/types';
 import { backlogIsFull, flushVectorBacklog } from '../../../db/vector-backlog';
 import { appendJobLog } from '../jobs/job-progress';
@@ -7,12 +8,14 @@ type Deps = { db: Database; embedder: { dimensions: number } };
 
 /**
  * Folds the vectors an ingestion job left in the backlog into the HNSW index
- * (db/vector-backlog.ts); the last step of every job that writes vectors.
- * Says in the job's log when it rebuilt an index, since that briefly holds
- * searches.
+ * (db/vector-backlog.ts), and the full-text entries it left pending into their
+ * GIN indexes (db/text-index.ts); the last step of every job that writes
+ * vectors, and of each fold during a long one. Says in the job's log when it
+ * rebuilt an index, since that briefly holds searches.
  */
 export async function indexJobVectors(deps: Deps, jobId: string | null) {
   const flushed = await flushVectorBacklog(deps.db, deps.embedder.dimensions);
+  await mergePendingTextEntries(deps.db);
   for (const f of flushed) {
     if (jobId && f.rebuilt)
       await appendJobLog(deps.db, jobId, 'info', `Rebuilt the ${f.table} vector index in bulk to take in ${f.rows} new vector(s)`);
