@@ -7,7 +7,7 @@ import { plainErrorMessage } from '../server/mcp/errors';
 import { buildMcpServer } from '../server/mcp/server';
 import type { Runtime } from '../server/runtime/runtime';
 import type { Dispatch } from '../server/schemas/job-events';
-import { CliError } from './errors';
+import { CliError, UsageError } from './errors';
 import type { RemoteBackend } from './remote-backend';
 
 export { CliError };
@@ -58,14 +58,13 @@ async function serve(server: McpServer, logger: Logger, cleanup: () => Promise<v
  * The key is looked up again for every call, as an HTTP request's would be.
  */
 export async function runMcp(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  keepStdoutForProtocol();
   const url = env.ARCHON_URL?.trim();
   const apiKey = env.ARCHON_API_KEY?.trim() || undefined;
-  if (url) {
-    if (!apiKey)
-      throw new CliError('ARCHON_URL is set, so ARCHON_API_KEY must be too: create a key in the dashboard (read scope is enough to search).');
-    return serveRemote(url, apiKey, env);
-  }
+  // A usage mistake (exit 2), as for every other command that is given a URL without a key.
+  if (url && !apiKey)
+    throw new UsageError('ARCHON_URL is set, so ARCHON_API_KEY must be too: create a key in the dashboard (read scope is enough to search).');
+  keepStdoutForProtocol();
+  if (url) return serveRemote(url, apiKey!, env);
   return serveLocal(apiKey, env);
 }
 

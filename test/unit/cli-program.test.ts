@@ -2,6 +2,7 @@ import { type Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { describeError } from '../../cli/describe';
 import { CliError, UsageError } from '../../cli/errors';
+import { runMcp } from '../../cli/mcp';
 import { each, httpUrl, integer, list, uuid } from '../../cli/options';
 import { formatBytes, formatDuration, type Output, table } from '../../cli/output';
 import { buildProgram, exitCodeOf } from '../../cli/program';
@@ -107,6 +108,12 @@ describe('archon command line', () => {
     expect(exitCodeOf(new CliError('x'))).toBe(1);
     expect(exitCodeOf(new UsageError('x'))).toBe(2);
     expect(exitCodeOf(new Error('bug'))).toBe(1);
+  });
+
+  it('refuses `archon mcp` with a URL and no key as a usage mistake (exit 2), like the other commands', async () => {
+    const error = await runMcp({ ARCHON_URL: 'http://127.0.0.1:9' } as unknown as NodeJS.ProcessEnv).catch((err: unknown) => err);
+    expect((error as Error).message).toMatch(/ARCHON_API_KEY must be too/);
+    expect(exitCodeOf(error)).toBe(2);
   });
 });
 
