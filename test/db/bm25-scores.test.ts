@@ -5,7 +5,7 @@ import { chunks, pages, sources } from '../../db/schema';
 import { queryRows } from '../../db/sql';
 import type { DatabaseHandle } from '../../db/types';
 import { textCandidates } from '../../server/services/search/fused-query';
-import { queryLexemes } from '../../server/services/search/search-knowledge';
+import { queryLexemes } from '../../server/services/search/query-lexemes';
 import { BM25, bm25Query, createTermStats, type TermStats } from '../../server/services/search/term-stats';
 import { createTestDatabase } from '../helpers/db';
 

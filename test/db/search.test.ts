@@ -6,7 +6,8 @@ import { chunks } from '../../db/schema';
 import type { Fusion } from '../../server/schemas/search';
 import { textCandidates } from '../../server/services/search/fused-query';
 import type { ChunkHit } from '../../server/services/search/hits';
-import { defaultFusion, queryLexemes } from '../../server/services/search/search-knowledge';
+import { queryLexemes } from '../../server/services/search/query-lexemes';
+import { defaultFusion } from '../../server/services/search/search-knowledge';
 import { bm25Query } from '../../server/services/search/term-stats';
 import {
   corpus,

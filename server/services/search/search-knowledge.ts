@@ -12,6 +12,7 @@ import { fusedSearch, type RewrittenQuery } from './fused-query';
 import { EXCERPT_CHARS, groupByPage, type PageHit, pageHits, rankPages } from './group-pages';
 import { type ChunkHit, hydrateChunkHits } from './hits';
 import { matchedTerms } from './matched-terms';
+import { queryLexemes, queryLexemesWith } from './query-lexemes';
 import type { QueryRewrite, QueryRewriter } from './query-rewrite';
 import type { Reranker } from './rerank';
 import { bm25Query, type TermStatsCache } from './term-stats';
@@ -29,33 +30,16 @@ export type SearchDeps = {
   logger?: Logger;
 };
 
-/**
- * Hyphenated words also in their joined form: the parser makes "multi-column"
- * into multi-column, multi and column, none of which finds a page that writes
- * "multicolumn" (measured: one more answer in the top 5, no query worse).
- */
-const joinedForms = (text: string) => text.match(/\p{L}+(?:-\p{L}+)+/gu)?.map((word) => word.replace(/-/g, '')) ?? [];
-
 const reembeddingUnderWay = sql`exists (select 1 from ${jobs} where ${jobs.kind} = 'reembed' and ${jobs.status} in ('queued', 'running'))`;
-
-const lexemesOf = (text: string) => sql`select lexeme from unnest(to_tsvector('english', ${[text, ...joinedForms(text)].join(' ')})) limit 64`;
-
-/** The query's lexemes as Postgres's English configuration sees them. */
-export async function queryLexemes(db: Database, text: string): Promise<string[]> {
-  const rows = await queryRows<{ lexeme: string }>(db, lexemesOf(text));
-  return rows.map((r) => r.lexeme);
-}
 
 /**
  * The query's lexemes and whether a re-embedding job is under way, in one
- * round trip: hybrid search needs both before its lists can start or finish.
+ * round trip when the lexemes must be asked for: hybrid search needs both
+ * before its lists can start or finish.
  */
-async function lexemesAndReembedding(db: Database, text: string): Promise<{ lexemes: string[]; reembedding: boolean }> {
-  const [row] = await queryRows<{ lexemes: string[]; reembedding: boolean }>(
-    db,
-    sql`select array(${lexemesOf(text)}) as lexemes, ${reembeddingUnderWay} as reembedding`,
-  );
-  return { lexemes: row!.lexemes, reembedding: row!.reembedding };
+async function lexemesAndReembedding(db: Database, text: string): Promise<{ lexemes: string[]; reembedding: Promise<boolean> }> {
+  const { lexemes, also } = await queryLexemesWith<boolean>(db, text, reembeddingUnderWay);
+  return { lexemes, reembedding: also.then(Boolean) };
 }
 
 /**
