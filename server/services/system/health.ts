@@ -31,9 +31,11 @@ type Facts = { database: Omit<Health['database'], 'mode' | 'busyForMs'>; migrati
  * How long a health check waits for the database before it answers from the
  * last answer. Orchestrators call health with a timeout (the image's
  * HEALTHCHECK allows 5 s); on the embedded database a check used to queue
- * behind an index build for up to 9 s, and behind every crawl batch.
+ * behind an index build for up to 9 s, and behind every crawl batch. At 200 ms
+ * a check during an embedded crawl still took up to 412 ms (the event loop
+ * runs late too), past the 250 ms issue 18 allows.
  */
-export const HEALTH_WAIT_MS = 200;
+export const HEALTH_WAIT_MS = 100;
 /** A database that has not answered a check for this long is reported unreachable (503), though the check goes on waiting. */
 export const HEALTH_STALL_MS = 120_000;
 
