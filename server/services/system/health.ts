@@ -95,8 +95,12 @@ export async function getHealth(handle: DatabaseHandle, app: { version: string; 
     states.set(handle, state);
   }
   const probe = currentProbe(handle, state);
-  // Until the database has answered once there is nothing to answer from, so the first check waits.
-  const facts = state.last ? await Promise.race([probe.done, timeout(HEALTH_WAIT_MS)]) : await probe.done;
+  // Until the database has answered once there is nothing to answer from, so the first check waits. Later ones
+  // give the probe HEALTH_WAIT_MS from its start, not each their own: a check that comes while a late probe runs
+  // answers at once.
+  const facts = state.last
+    ? await Promise.race([probe.done, timeout(Math.max(0, HEALTH_WAIT_MS - (Date.now() - probe.startedAt)))])
+    : await probe.done;
   if (facts) return { ...base, status: facts.status, database: { mode: handle.mode, ...facts.database }, migrations: facts.migrations };
   const last = state.last!;
   const busyForMs = Date.now() - probe.startedAt;
