@@ -40,16 +40,29 @@ export const sourceIdSchema = z
 /** Positive integers that fit the database's int4 columns (version numbers and the like). */
 export const int4Schema = z.number().int().positive().max(2_147_483_647);
 
-const hasNul = (v: unknown, depth = 0): boolean => {
+/**
+ * Whether a value is not plain JSON Postgres can store: superjson brings a tRPC caller's bigints (which fail to
+ * serialise), Maps, Sets, Dates and non-finite numbers (which JSON would silently turn into `{}`, strings or null),
+ * and strings or keys with NUL. An object member left undefined is fine: JSON leaves it out, as a missing one.
+ */
+const notJson = (v: unknown, depth = 0): boolean => {
   if (depth > 64) return true;
+  if (v === null || typeof v === 'boolean') return false;
   if (typeof v === 'string') return v.includes('\0');
-  if (Array.isArray(v)) return v.some((x) => hasNul(x, depth + 1));
-  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\0') || hasNul(x, depth + 1));
-  return false;
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (Array.isArray(v)) return v.some((x) => notJson(x, depth + 1));
+  if (typeof v === 'object') {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return true;
+    return Object.entries(v).some(([k, x]) => k.includes('\0') || (x !== undefined && notJson(x, depth + 1)));
+  }
+  return true;
 };
 
 /** Any JSON value Postgres can store: no NUL characters in strings or keys, at most 64 levels deep. */
-export const jsonValueSchema = z.unknown().refine((v) => !hasNul(v), 'must be JSON without NUL characters, at most 64 levels deep');
+export const jsonValueSchema = z
+  .unknown()
+  .refine((v) => !notJson(v), 'must be JSON (null, booleans, finite numbers, strings, lists, plain objects) without NUL characters, at most 64 levels deep');
 
 export const tagsSchema = z
   .array(titleSchema(64))
