@@ -148,11 +148,14 @@ const manageTask = defineTool({
     const changing = Object.values(changes).some((v) => v !== undefined);
     const moving = args.status !== undefined || placed;
     if (!changing && !moving) throw new ToolInputError('nothing to update: give a field to change, a status or a place');
+    // A place without a status is in the column the task is read in; if it changes meanwhile (a board's drag), the
+    // write is refused as stale rather than moving the task back there.
+    const read = moving && !args.status ? await backend.getTask(args.task_id) : undefined;
+    const status = moving ? (args.status ?? read!.status) : undefined;
     // The fields and the move in one write: a refused move changes nothing.
-    const status = moving ? (args.status ?? (await backend.getTask(args.task_id)).status) : undefined;
     const task = await backend.editTask({
       id: args.task_id,
-      expectedVersion: args.expected_version,
+      expectedVersion: args.expected_version ?? read?.version,
       ...(changing ? { changes } : {}),
       ...(status ? { move: { status, ...anchor } } : {}),
     });

@@ -1,8 +1,11 @@
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setRuntime } from '../../server/runtime/global';
-import { createKeys, type McpHost, startMcpHost } from '../helpers/mcp';
+import { testDbKind } from '../helpers/db';
+import { holdTransactionsAt } from '../helpers/hold-transactions';
+import { connectMcp, createKeys, type McpHost, startMcpHost, structured, textOf, trpcOver } from '../helpers/mcp';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
+import { waitFor } from '../helpers/wait';
 
 // Projects, tasks and documents reached over each transport (tRPC over HTTP, the MCP tools over HTTP) agree,
 // refuse bad input by field rather than failing, and lose nothing when writes race.
@@ -56,6 +59,61 @@ describe('features and data lists', () => {
     const ok = await postTrpc('projects.create', { title: 'Plain', features: [{ a: [1, 'two', null, true, { b: undefined }] }] });
     expect(ok.status).toBe(200);
     expect((await rt.caller.versions.field({ projectId: project.id, fieldName: 'data' })).content).toEqual([]);
+  });
+});
+
+describe('manage_task update', () => {
+  it('leaves a task where it is when the status it is given is the one it has, as tasks.update does', async () => {
+    const { client } = await connectMcp(host.url, keys.write);
+    const call = (args: Record<string, unknown>) => client.callTool({ name: 'manage_task', arguments: args });
+    const project = await rt.caller.projects.create({ title: 'Same column' });
+    const a = await rt.caller.tasks.create({ projectId: project.id, title: 'A' });
+    const b = await rt.caller.tasks.create({ projectId: project.id, title: 'B' });
+    const c = await rt.caller.tasks.create({ projectId: project.id, title: 'C' });
+    const order = async () => (await rt.caller.tasks.list({ projectId: project.id })).items.map((t) => t.title);
+
+    await trpcOver(host.url, keys.write).tasks.update.mutate({ id: b.id, status: 'todo', title: 'B2' });
+    expect(await order()).toEqual(['A', 'B2', 'C']);
+    const updated = structured(await call({ action: 'update', task_id: a.id, status: 'todo', title: 'A2' })).task;
+    expect(updated).toMatchObject({ title: 'A2', status: 'todo', version: a.version + 1 });
+    expect(await order()).toEqual(['A2', 'B2', 'C']);
+    // A status alone that changes nothing is still an update the caller asked for, not a move to the end.
+    structured(await call({ action: 'update', task_id: a.id, status: 'todo' }));
+    expect(await order()).toEqual(['A2', 'B2', 'C']);
+    // A real change of column, or a place, still moves it.
+    structured(await call({ action: 'update', task_id: a.id, status: 'doing' }));
+    structured(await call({ action: 'update', task_id: a.id, status: 'todo', after_task_id: c.id }));
+    expect(await order()).toEqual(['B2', 'C', 'A2']);
+    await client.close();
+  });
+
+  // Two sessions at once: PGlite has one connection, so there the move simply runs before or after the tool.
+  it.runIf(testDbKind() === 'postgres')('does not move a task back to the column it was read in when it was moved meanwhile', async () => {
+    const db = rt.database.db;
+    const { client } = await connectMcp(host.url, keys.write);
+    const project = await rt.caller.projects.create({ title: 'Race' });
+    const anchor = await rt.caller.tasks.create({ projectId: project.id, title: 'Anchor' });
+    const task = await rt.caller.tasks.create({ projectId: project.id, title: 'Dragged' });
+    // The board's move is held just before it commits (at its event), holding the project's lock.
+    const hold = await holdTransactionsAt(db, 0x7a5c, 'task_events', 'insert');
+    let move: Promise<unknown> | undefined;
+    try {
+      move = rt.caller.tasks.move({ id: task.id, status: 'doing' });
+      await waitFor(async () => (await hold.waiting(true)) === 1, 10_000, 'the move to hold the project');
+      // No status: the tool places the task in the column it is in.
+      const placed = client.callTool({ name: 'manage_task', arguments: { action: 'update', task_id: task.id, after_task_id: anchor.id } });
+      await waitFor(async () => (await hold.waiting(false)) === 1, 10_000, 'the tool to wait for the project');
+      await hold.release();
+      await move;
+      const result = await placed;
+      // The task is in 'doing' now, where the anchor is not: the tool says so rather than undoing the move.
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^Task '.*' was changed by someone else: it is at version 2, your change was based on version 1$/);
+      expect(await rt.caller.tasks.byId({ id: task.id })).toMatchObject({ status: 'doing', version: task.version + 1 });
+    } finally {
+      await hold.close(move);
+      await client.close();
+    }
   });
 });
 

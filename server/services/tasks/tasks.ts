@@ -273,13 +273,15 @@ export async function editTask(db: Database, input: EditTaskInput): Promise<Task
     const { sourceIds, codeExampleIds, ...fields } = input.changes ?? {};
     const changed = Object.values(input.changes ?? {}).some((v) => v !== undefined);
     if (!changed && !input.move) throw badRequest('nothing to update');
-    if (input.move && current.archived) throw conflict('Archived tasks cannot be moved; unarchive it first');
-    const position = input.move ? await positionIn(tx, current, input.move.status, input.move, { named: true }) : undefined;
+    // The column it is in, with no place in it, is no move (as tasks.update with the same status): it keeps its place.
+    const move = input.move && (input.move.afterId || input.move.beforeId || input.move.status !== current.status) ? input.move : undefined;
+    if (move && current.archived) throw conflict('Archived tasks cannot be moved; unarchive it first');
+    const position = move ? await positionIn(tx, current, move.status, move, { named: true }) : undefined;
     const [row] = await tx
       .update(tasks)
       .set({
         ...fields,
-        ...(input.move && { status: input.move.status, position }),
+        ...(move && { status: move.status, position }),
         version: current.version + 1,
         updatedAt: new Date(),
       })
@@ -287,7 +289,7 @@ export async function editTask(db: Database, input: EditTaskInput): Promise<Task
       .returning(taskColumns);
     await replaceLinks(tx, input.id, { sourceIds, codeExampleIds });
     const [task] = await withLinks(tx, [row!]);
-    await emit(tx, input.move ? 'moved' : 'updated', task!);
+    await emit(tx, move ? 'moved' : 'updated', task!);
     return task!;
   });
 }
