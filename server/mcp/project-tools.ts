@@ -250,6 +250,10 @@ const findVersions = defineTool({
   annotations: READ_ONLY,
   run: async (args, { backend }) => {
     const target = versionTarget(args);
+    if (args.document_id) {
+      const doc = await backend.getDocument(args.document_id);
+      if (doc.projectId !== args.project_id) throw new ToolInputError(`document_id: document ${doc.id} belongs to another project`);
+    }
     if (args.version_number !== undefined) {
       const v = toJson(await backend.getVersion({ ...target, versionNumber: args.version_number }));
       if (v.projectId !== args.project_id) throw new ToolInputError('document_id: the document belongs to another project');

@@ -117,3 +117,20 @@ describe('manage_task update', () => {
   });
 });
 
+describe('find_versions', () => {
+  it("refuses a document of another project when listing its versions, as when reading one, find_documents and manage_version do", async () => {
+    const { client } = await connectMcp(host.url, keys.read);
+    const mine = await rt.caller.projects.create({ title: 'Mine' });
+    const other = await rt.caller.projects.create({ title: 'Other' });
+    const doc = await rt.caller.documents.create({ projectId: other.id, title: 'Elsewhere', content: 'x' });
+    const read = await client.callTool({ name: 'find_documents', arguments: { project_id: mine.id, document_id: doc.id } });
+    expect(textOf(read)).toBe(`Invalid arguments: document_id: document ${doc.id} belongs to another project`);
+    const one = await client.callTool({ name: 'find_versions', arguments: { project_id: mine.id, document_id: doc.id, version_number: 1 } });
+    expect(one.isError).toBe(true);
+    const list = await client.callTool({ name: 'find_versions', arguments: { project_id: mine.id, document_id: doc.id } });
+    expect(list.isError).toBe(true);
+    expect(textOf(list)).toBe(`Invalid arguments: document_id: document ${doc.id} belongs to another project`);
+    expect(structured(await client.callTool({ name: 'find_versions', arguments: { project_id: other.id, document_id: doc.id } })).total).toBe(1);
+    await client.close();
+  });
+});
