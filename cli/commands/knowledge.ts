@@ -159,6 +159,12 @@ export function registerKnowledge(program: Command) {
         out.say(`Uploading ${files.length} file(s): job ${job.id}, source ${job.sourceId}`);
         const followed = await followJob(conn, job.id, { label: 'upload', out, interrupt: 'ask' });
         out.result(followed.job, () => '');
+        // Each file was asked for by name: one the job could not take fails the command, so a script notices.
+        const failed = followed.outcome === 'left' ? 0 : (followed.job.pagesFailed ?? 0);
+        if (failed > 0 && followed.job.status === 'completed') {
+          out.say(`${failed} of ${files.length} file(s) could not be uploaded (named above)`);
+          return EXIT.failure;
+        }
         return exitOf(followed);
       });
     });

@@ -160,6 +160,12 @@ describe('archon against a running server (--url, ARCHON_API_KEY)', () => {
     expect(r.stderr).toMatch(/^Uploading 2 file\(s\): job /m);
     const missing = await remote(['upload', path.join(dir, 'nope.md')]);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('No such file or folder')]);
+    // One file of two cannot be taken (empty): the upload completes with the other, and the command fails.
+    fs.writeFileSync(path.join(dir, 'empty.md'), '');
+    const partial = await remote(['--json', 'upload', path.join(dir, 'a.md'), path.join(dir, 'empty.md')]);
+    expect(JSON.parse(partial.stdout)).toMatchObject({ kind: 'upload', status: 'completed', pagesFetched: 1, pagesFailed: 1 });
+    expect(partial.stderr).toMatch(/^1 of 2 file\(s\) could not be uploaded/m);
+    expect(partial.code).toBe(1);
   });
 
   it('exports a source and imports it back, saying how to resolve a conflict', async () => {
