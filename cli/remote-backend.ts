@@ -131,9 +131,8 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
         const current = await call(() => archon.tasks.byId.query({ id }));
         await checkAnchor(field, (move.afterId ?? move.beforeId)!, { id, projectId: current.projectId, status: move.status });
       }
-      let task = changes ? await call(() => archon.tasks.update.mutate({ id, expectedVersion, ...changes })) : undefined;
-      if (move) task = await call(() => archon.tasks.move.mutate({ id, ...move, expectedVersion: task ? undefined : expectedVersion }));
-      return task!;
+      // One write, as the local backend's: a refused move leaves the fields unwritten, and the column the task is in keeps its place.
+      return call(() => archon.tasks.edit.mutate({ id, expectedVersion, changes, move }));
     },
     archiveTask: (input) => call(() => archon.tasks.archive.mutate(input)),
 

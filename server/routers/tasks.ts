@@ -4,6 +4,7 @@ import {
   archiveTaskSchema,
   boardTasksSchema,
   createTaskSchema,
+  editTaskSchema,
   listTasksSchema,
   moveTaskSchema,
   onTaskChangeSchema,
@@ -31,6 +32,8 @@ export const tasksRouter = router({
   create: writeProcedure.input(createTaskSchema).mutation(({ ctx, input }) => tasks.createTask(ctx.db, input)),
   update: writeProcedure.input(updateTaskSchema).mutation(({ ctx, input }) => tasks.updateTask(ctx.db, input)),
   move: writeProcedure.input(moveTaskSchema).mutation(({ ctx, input }) => tasks.moveTask(ctx.db, input)),
+  /** Fields and a move in one write (what the MCP manage_task tool does, also through a remote Archon). */
+  edit: writeProcedure.input(editTaskSchema).mutation(({ ctx, input }) => tasks.editTask(ctx.db, input)),
   archive: writeProcedure.input(archiveTaskSchema).mutation(({ ctx, input }) => tasks.archiveTask(ctx.db, input)),
   unarchive: writeProcedure.input(taskIdSchema).mutation(({ ctx, input }) => tasks.unarchiveTask(ctx.db, input)),
   delete: writeProcedure.input(taskIdSchema).mutation(({ ctx, input }) => tasks.deleteTask(ctx.db, input.id)),

@@ -62,7 +62,10 @@ const notJson = (v: unknown, depth = 0): boolean => {
 /** Any JSON value Postgres can store: no NUL characters in strings or keys, at most 64 levels deep. */
 export const jsonValueSchema = z
   .unknown()
-  .refine((v) => !notJson(v), 'must be JSON (null, booleans, finite numbers, strings, lists, plain objects) without NUL characters, at most 64 levels deep');
+  .refine(
+    (v) => !notJson(v),
+    'must be JSON (null, booleans, finite numbers, strings, lists, plain objects) without NUL characters, at most 64 levels deep',
+  );
 
 export const tagsSchema = z
   .array(titleSchema(64))

@@ -22,18 +22,22 @@ export const createTaskSchema = z.object({
   ...linksSchema,
 });
 
+const taskFields = {
+  title: titleSchema(500).optional(),
+  description: textSchema(100_000).optional(),
+  assignee: titleSchema(100).optional(),
+  priority: taskPrioritySchema.optional(),
+  feature: titleSchema(100).nullable().optional(),
+  ...linksSchema,
+};
+
 export const updateTaskSchema = z
   .object({
     id: uuidSchema,
     /** When given, the update fails with CONFLICT if someone else changed the task since. */
     expectedVersion: int4Schema.optional(),
-    title: titleSchema(500).optional(),
-    description: textSchema(100_000).optional(),
     status: taskStatusSchema.optional(),
-    assignee: titleSchema(100).optional(),
-    priority: taskPrioritySchema.optional(),
-    feature: titleSchema(100).nullable().optional(),
-    ...linksSchema,
+    ...taskFields,
   })
   .refine((v) => Object.entries(v).some(([k, val]) => !['id', 'expectedVersion'].includes(k) && val !== undefined), { message: 'nothing to update' });
 
@@ -44,6 +48,18 @@ export const moveTaskSchema = z.object({
   afterId: uuidSchema.nullish(),
   beforeId: uuidSchema.nullish(),
   expectedVersion: int4Schema.optional(),
+});
+
+/**
+ * Fields and a move at once, in one transaction and as one version: a move
+ * refused (a bad anchor) writes nothing. The same status with no place keeps
+ * the task where it is.
+ */
+export const editTaskSchema = z.object({
+  id: uuidSchema,
+  expectedVersion: int4Schema.optional(),
+  changes: z.object(taskFields).optional(),
+  move: z.object({ status: taskStatusSchema, afterId: uuidSchema.nullish(), beforeId: uuidSchema.nullish() }).optional(),
 });
 
 export const taskIdSchema = z.object({ id: uuidSchema });

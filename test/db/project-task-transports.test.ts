@@ -1,5 +1,6 @@
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemoteBackend } from '../../cli/remote-backend';
 import { setRuntime } from '../../server/runtime/global';
 import { testDbKind } from '../helpers/db';
 import { holdTransactionsAt } from '../helpers/hold-transactions';
@@ -117,8 +118,31 @@ describe('manage_task update', () => {
   });
 });
 
+describe('the MCP tools through a remote Archon (archon mcp with ARCHON_URL)', () => {
+  it('edit a task in one write, as the local tools do: in place in its own column, and nothing written when the move is refused', async () => {
+    const backend = createRemoteBackend({ url: host.url, apiKey: keys.write });
+    try {
+      const project = await rt.caller.projects.create({ title: 'Remote edits' });
+      const a = await rt.caller.tasks.create({ projectId: project.id, title: 'A' });
+      await rt.caller.tasks.create({ projectId: project.id, title: 'B' });
+      const order = async () => (await rt.caller.tasks.list({ projectId: project.id })).items.map((t) => t.title);
+
+      const edited = await backend.editTask({ id: a.id, changes: { title: 'A2' }, move: { status: 'todo' } });
+      expect(edited).toMatchObject({ title: 'A2', status: 'todo', version: a.version + 1 });
+      expect(await order()).toEqual(['A2', 'B']);
+
+      await rt.caller.tasks.archive({ id: a.id });
+      const refused = await backend.editTask({ id: a.id, changes: { title: 'A3' }, move: { status: 'doing' } }).catch((err: unknown) => err);
+      expect((refused as Error).message).toMatch(/Archived tasks cannot be moved/);
+      expect((await rt.caller.tasks.byId({ id: a.id })).title).toBe('A2');
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
 describe('find_versions', () => {
-  it("refuses a document of another project when listing its versions, as when reading one, find_documents and manage_version do", async () => {
+  it('refuses a document of another project when listing its versions, as when reading one, find_documents and manage_version do', async () => {
     const { client } = await connectMcp(host.url, keys.read);
     const mine = await rt.caller.projects.create({ title: 'Mine' });
     const other = await rt.caller.projects.create({ title: 'Other' });
