@@ -139,6 +139,18 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
     }
   });
 
+  // A page a refresh finds redirecting to another page: its content is stored under the target now, and the copy under
+  // its own URL goes. Reached, it was kept as it was, so its old text stayed searchable next to the new one for good.
+  // Taken before duplicates are dropped: a target stored by another URL of the crawl still replaces it.
+  const movedAway = input.refresh
+    ? rows.flatMap((row, i) => {
+        const r = results[i];
+        const old = row.kind === 'page' ? previous.get(row.url) : undefined;
+        return old && r?.status === 'done' && r.documents.length === 1 && r.documents[0]!.url !== row.url
+          ? [{ id: old.id, url: row.url, to: r.documents[0]!.url }]
+          : [];
+      })
+    : [];
   await dropDuplicates(deps, jobId, results);
   const documents = results.flatMap((r) => r?.documents ?? []);
   let prepared: PrepareResult;
@@ -173,6 +185,17 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
           inArray(
             pages.url,
             gone.map((g) => g.url),
+          ),
+        ),
+      );
+    }
+    if (movedAway.length) {
+      await tx.delete(pages).where(
+        and(
+          eq(pages.sourceId, input.sourceId),
+          inArray(
+            pages.id,
+            movedAway.map((m) => m.id),
           ),
         ),
       );
@@ -228,6 +251,14 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
   await indexVectorsIfBacklogFull(deps, jobId);
   if (gone.length) {
     await appendJobLog(db, jobId, 'info', `${gone.length} page(s) removed: the site answered 404 or 410 (${summarise(gone.map((g) => g.url))})`);
+  }
+  if (movedAway.length) {
+    await appendJobLog(
+      db,
+      jobId,
+      'info',
+      `${movedAway.length} page(s) removed: they now redirect to another page (${summarise(movedAway.map((m) => `${m.url} → ${m.to}`))})`,
+    );
   }
   // What this batch found, whether inserted now or by an earlier run of it (see discoveredBy).
   const newUrlIds = await discoveredBy(db, jobId, urlIds);

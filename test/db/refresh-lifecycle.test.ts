@@ -1,0 +1,79 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobEvents, pages } from '../../db/schema';
+import { type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
+import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
+
+/**
+ * A source's lifecycle around refreshes: a page that now redirects elsewhere.
+ */
+let rt: TestRuntime;
+let site: LoopbackSite;
+let base = '';
+const state = { moved: false };
+
+const page = (title: string, body: string) =>
+  `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1><p>${body} Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></main></body></html>`;
+const links = (...paths: string[]) => paths.map((p) => `<a href="${p}">${p}</a>`).join(' ');
+
+beforeAll(async () => {
+  site = await serveLoopback((req, res) => {
+    const p = new URL(req.url!, 'http://x').pathname;
+    const send = (status: number, body = '', headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'text/html', ...headers });
+      res.end(body);
+    };
+    if (p === '/robots.txt') return send(200, 'User-agent: *\nAllow: /\n', { 'content-type': 'text/plain' });
+    if (p === '/r/') return send(200, page('R home', links('/r/old', '/r/x')));
+    if (p === '/r/old' && state.moved) return send(301, '', { location: `${base}/r/new` });
+    if (p === '/r/old') return send(200, page('Old', 'zebracornium is how it used to work.'));
+    if (p === '/r/new') return send(200, page('New', 'quokkavision is how it works now.'));
+    if (p === '/s/') return send(200, page('S home', links('/s/a', '/s/b')));
+    if (/^\/(r|s)\/[\w-]+$/.test(p)) return send(200, page(p, `Content of ${p}.`));
+    send(404, 'nope');
+  });
+  base = site.base;
+  rt = await createTestRuntime({ runner: true, poolMax: 8, env: { CRAWL_ALLOWED_HOSTS: site.host } });
+});
+afterAll(async () => {
+  await rt?.close();
+  await site?.close();
+});
+
+const stored = async (sourceId: string) =>
+  (await rt.database.db.select({ url: pages.url }).from(pages).where(eq(pages.sourceId, sourceId))).map((p) => new URL(p.url).pathname).sort();
+const jobLog = async (jobId: string) =>
+  JSON.stringify(
+    (
+      await rt.database.db
+        .select()
+        .from(jobEvents)
+        .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))
+    ).map((e) => e.payload),
+  );
+
+describe('a refresh that finds a stored page redirecting to another', () => {
+  it('stores the target and removes the old page, whose text is no longer found', async () => {
+    const first = await jobSettled(rt, (await rt.caller.knowledge.crawl({ url: `${base}/r/`, mode: 'recursive', maxDepth: 3 })).id);
+    expect(first.status).toBe('completed');
+    const sourceId = first.sourceId!;
+    expect(await stored(sourceId)).toEqual(['/r/', '/r/old', '/r/x']);
+
+    state.moved = true;
+    try {
+      const refresh = await jobSettled(rt, (await rt.caller.knowledge.refresh({ id: sourceId })).id);
+      expect(refresh.status).toBe('completed');
+      expect(await stored(sourceId)).toEqual(['/r/', '/r/new', '/r/x']);
+      const old = await rt.caller.knowledge.search({ query: 'zebracornium', mode: 'fulltext', sourceIds: [sourceId] });
+      expect(old.results).toEqual([]);
+      expect(await jobLog(refresh.id)).toMatch(/1 page\(s\) removed: they now redirect to another page \(\S+\/r\/old → \S+\/r\/new\)/);
+
+      // Refreshed again, the target stays.
+      const again = await jobSettled(rt, (await rt.caller.knowledge.refresh({ id: sourceId })).id);
+      expect(again.status).toBe('completed');
+      expect(await stored(sourceId)).toEqual(['/r/', '/r/new', '/r/x']);
+    } finally {
+      state.moved = false;
+    }
+  });
+});
