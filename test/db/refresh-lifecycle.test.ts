@@ -1,11 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobEvents, pages } from '../../db/schema';
+import { jobEvents, pages, sources } from '../../db/schema';
+import { dispatch } from '../../inngest/dispatch';
+import { refreshDueSources } from '../../server/services/crawl/scheduled-refresh';
 import { type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
- * A source's lifecycle around refreshes: a page that now redirects elsewhere.
+ * A source's lifecycle around refreshes: a page that now redirects elsewhere,
+ * and a schedule set with a crawl that did not finish.
  */
 let rt: TestRuntime;
 let site: LoopbackSite;
@@ -75,5 +78,37 @@ describe('a refresh that finds a stored page redirecting to another', () => {
     } finally {
       state.moved = false;
     }
+  });
+});
+
+describe('a schedule set with a crawl', () => {
+  const schedule = async (sourceId: string) =>
+    (await rt.database.db.select({ interval: sources.refreshInterval, next: sources.nextRefreshAt }).from(sources).where(eq(sources.id, sourceId)))[0]!;
+
+  it('is due a day on even when the crawl is cancelled, and unscheduled by off', async () => {
+    const first = await jobSettled(rt, (await rt.caller.knowledge.crawl({ url: `${base}/s/`, mode: 'recursive' })).id);
+    expect(await schedule(first.sourceId!)).toEqual({ interval: 'off', next: null });
+
+    const before = Date.now();
+    const job = await rt.caller.knowledge.crawl({ url: `${base}/s/`, mode: 'recursive', refreshInterval: 'daily' });
+    await rt.caller.jobs.cancel({ id: job.id });
+    expect((await jobSettled(rt, job.id)).status).toBe('cancelled');
+    const daily = await schedule(first.sourceId!);
+    expect(daily.interval).toBe('daily');
+    expect(daily.next?.getTime()).toBeGreaterThanOrEqual(before + 86_400_000 - 1000);
+    expect((await refreshDueSources(rt.database.db, dispatch, new Date(before + 86_400_000 + 60_000))).started).toEqual([first.sourceId]);
+    await rt.runner!.idle(30_000);
+
+    const off = await rt.caller.knowledge.crawl({ url: `${base}/s/`, mode: 'recursive', refreshInterval: 'off' });
+    await rt.caller.jobs.cancel({ id: off.id }).catch(() => {});
+    await jobSettled(rt, off.id);
+    expect(await schedule(first.sourceId!)).toEqual({ interval: 'off', next: null });
+  });
+
+  it('on a new source whose first crawl is cancelled', async () => {
+    const job = await rt.caller.knowledge.crawl({ url: `${base}/s/a`, mode: 'single', refreshInterval: 'weekly' });
+    await rt.caller.jobs.cancel({ id: job.id }).catch(() => {});
+    await jobSettled(rt, job.id);
+    expect((await schedule(job.sourceId!)).next).toBeInstanceOf(Date);
   });
 });

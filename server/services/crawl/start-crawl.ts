@@ -7,6 +7,7 @@ import type { CrawlInput } from '../../schemas/knowledge';
 import { crawlOptionsSchema } from '../../schemas/knowledge';
 import { setJobStatus } from '../jobs/job-progress';
 import { createJob, getJob } from '../jobs/jobs';
+import { nextRefresh } from '../knowledge/sources';
 import type { CrawlJobInput } from './crawl-job';
 import { createUrlFilter, normalizeUrl, sourceIdFor } from './url';
 
@@ -32,6 +33,10 @@ export async function startCrawl(db: Database, dispatch: Dispatch, input: CrawlI
   }
   const sourceId = sourceIdFor(startUrl);
   const options = crawlOptionsSchema.parse(input);
+  // Scheduled from this crawl's start: finishing it schedules again, but a crawl that is cancelled or never finishes
+  // left a source that said "daily" with no next refresh, so it was never refreshed.
+  const schedule = (interval: CrawlInput['refreshInterval']) =>
+    interval === undefined ? {} : { refreshInterval: interval, nextRefreshAt: nextRefresh(interval, new Date()) };
 
   const job = await db.transaction(async (tx) => {
     await tx
@@ -45,7 +50,8 @@ export async function startCrawl(db: Database, dispatch: Dispatch, input: CrawlI
         knowledgeType: input.knowledgeType ?? 'technical',
         tags: input.tags ?? [],
         crawlOptions: options,
-        refreshInterval: input.refreshInterval ?? 'off',
+        refreshInterval: 'off',
+        ...schedule(input.refreshInterval),
         createdBy: createdBy ?? null,
       })
       .onConflictDoUpdate({
@@ -55,7 +61,7 @@ export async function startCrawl(db: Database, dispatch: Dispatch, input: CrawlI
           ...(input.title !== undefined ? { title: input.title, titleEdited: true } : {}),
           ...(input.knowledgeType !== undefined ? { knowledgeType: input.knowledgeType } : {}),
           ...(input.tags !== undefined ? { tags: input.tags } : {}),
-          ...(input.refreshInterval !== undefined ? { refreshInterval: input.refreshInterval } : {}),
+          ...schedule(input.refreshInterval),
           updatedAt: new Date(),
         },
       });
