@@ -2,13 +2,16 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobEvents, pages, sources } from '../../db/schema';
 import { dispatch } from '../../inngest/dispatch';
+import { archiveLines } from '../../server/services/archive/archive-stream';
+import { importSource } from '../../server/services/archive/import-source';
 import { refreshDueSources } from '../../server/services/crawl/scheduled-refresh';
 import { type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
  * A source's lifecycle around refreshes: a page that now redirects elsewhere,
- * and a schedule set with a crawl that did not finish.
+ * a schedule set with a crawl that did not finish, and crawl options a
+ * refresh cannot use (stored by another version, through an archive).
  */
 let rt: TestRuntime;
 let site: LoopbackSite;
@@ -110,5 +113,48 @@ describe('a schedule set with a crawl', () => {
     await rt.caller.jobs.cancel({ id: job.id }).catch(() => {});
     await jobSettled(rt, job.id);
     expect((await schedule(job.sourceId!)).next).toBeInstanceOf(Date);
+  });
+});
+
+describe('a source whose stored crawl options this version refuses', () => {
+  async function* once(bytes: Buffer): AsyncGenerator<Uint8Array> {
+    yield bytes;
+  }
+  const importUrlSource = (id: string, crawlOptions: Record<string, unknown>) => {
+    const lines = [
+      { format: 'archon-source', version: 1, exportedAt: '2024-01-01T00:00:00.000Z', archon: 'a later version', embedding: null },
+      {
+        type: 'source',
+        id,
+        kind: 'url',
+        url: `${base}/s/`,
+        title: 'Imported',
+        titleEdited: false,
+        summary: null,
+        knowledgeType: 'technical',
+        tags: [],
+        crawlOptions,
+        refreshInterval: 'daily',
+        lastCrawledAt: '2020-01-01T00:00:00.000Z',
+      },
+      { type: 'end', pages: 0, chunks: 0, codeExamples: 0 },
+    ];
+    const bytes = Buffer.from(`${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    return importSource(rt.database.db, archiveLines(once(bytes)), { embedder: rt.ingest.embedder, onConflict: 'error' });
+  };
+
+  it('refuses a refresh saying which option and what to do, and the scheduler goes on to the next source', async () => {
+    await importUrlSource('imported-later-mode', { mode: 'headless-browser' });
+    await importUrlSource('imported-later-limit', { maxPages: 500_000 });
+    await expect(rt.caller.knowledge.refresh({ id: 'imported-later-mode' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/crawl options this version cannot use \(mode: .*\); crawl \S+\/s\/ again/),
+    });
+    await expect(rt.caller.knowledge.refresh({ id: 'imported-later-limit' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('maxPages'),
+    });
+    const ran = await refreshDueSources(rt.database.db, dispatch, new Date());
+    expect(ran.skipped.map((s) => s.id).sort()).toEqual(['imported-later-limit', 'imported-later-mode']);
   });
 });

@@ -101,7 +101,13 @@ export async function startRefresh(db: Database, dispatch: Dispatch, sourceId: s
       .from(jobs)
       .where(and(eq(jobs.sourceId, sourceId), inArray(jobs.status, ['queued', 'running'])));
     if (active) throw conflict(`A crawl of this source is already running (job ${active.id})`, { jobId: active.id });
-    const options = crawlOptionsSchema.parse(source.crawlOptions);
+    // Options stored by another version (an imported archive) may be ones this one refuses: say so, not "internal error".
+    const parsed = crawlOptionsSchema.safeParse(source.crawlOptions);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'options'}: ${i.message}`).join('; ');
+      throw badRequest(`Source '${sourceId}' holds crawl options this version cannot use (${why}); crawl ${source.url} again to set them`);
+    }
+    const options = parsed.data;
     const jobInput: CrawlJobInput = { ...options, url: source.url, startUrl: source.url, sourceId, refresh: true };
     return createJob(tx, { kind: 'refresh', sourceId, input: jobInput, createdBy });
   });
