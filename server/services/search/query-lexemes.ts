@@ -13,7 +13,7 @@ import type { Database } from '../../../db/types';
 
 /** Lexemes the full-text side reads at most; unnest(tsvector) yields them in the tsvector's byte order. */
 const MAX_LEXEMES = 64;
-/** Tokens remembered per database, least recently used forgotten first: about 2 MB at most. */
+/** Tokens remembered per database, least recently used forgotten first: a few MB at most (tokens of up to MEMO_TOKEN_CHARS). */
 const MEMO_TOKENS = 20_000;
 /** A token longer than this (a pasted blob, not a word) is asked for each time instead of remembered. */
 const MEMO_TOKEN_CHARS = 100;
