@@ -18,6 +18,8 @@ export const sources = pgTable(
     /** Set when a person renamed the source; crawls then never retitle it. */
     titleEdited: boolean('title_edited').notNull().default(false),
     summary: text('summary'),
+    /** Set when a person wrote the summary; crawls and uploads then never rewrite it. */
+    summaryEdited: boolean('summary_edited').notNull().default(false),
     knowledgeType: text('knowledge_type').$type<KnowledgeType>().notNull().default('technical'),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     crawlOptions: jsonb('crawl_options').$type<Record<string, unknown>>().notNull().default({}),

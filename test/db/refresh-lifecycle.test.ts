@@ -86,7 +86,9 @@ describe('a refresh that finds a stored page redirecting to another', () => {
 
 describe('a schedule set with a crawl', () => {
   const schedule = async (sourceId: string) =>
-    (await rt.database.db.select({ interval: sources.refreshInterval, next: sources.nextRefreshAt }).from(sources).where(eq(sources.id, sourceId)))[0]!;
+    (
+      await rt.database.db.select({ interval: sources.refreshInterval, next: sources.nextRefreshAt }).from(sources).where(eq(sources.id, sourceId))
+    )[0]!;
 
   it('is due a day on even when the crawl is cancelled, and unscheduled by off', async () => {
     const first = await jobSettled(rt, (await rt.caller.knowledge.crawl({ url: `${base}/s/`, mode: 'recursive' })).id);
@@ -156,5 +158,22 @@ describe('a source whose stored crawl options this version refuses', () => {
     });
     const ran = await refreshDueSources(rt.database.db, dispatch, new Date());
     expect(ran.skipped.map((s) => s.id).sort()).toEqual(['imported-later-limit', 'imported-later-mode']);
+  });
+});
+
+describe('a summary a person wrote', () => {
+  it('survives crawls and refreshes, and an empty one hands it back to them', async () => {
+    const first = await jobSettled(rt, (await rt.caller.knowledge.crawl({ url: `${base}/r/x`, mode: 'single' })).id);
+    const sourceId = first.sourceId!;
+    const auto = (await rt.caller.knowledge.source({ id: sourceId })).summary;
+    expect(auto).toMatch(/Content of \/r\/x/);
+
+    await rt.caller.knowledge.updateSource({ id: sourceId, summary: 'My own words about it.' });
+    expect((await jobSettled(rt, (await rt.caller.knowledge.refresh({ id: sourceId })).id)).status).toBe('completed');
+    expect((await rt.caller.knowledge.source({ id: sourceId })).summary).toBe('My own words about it.');
+
+    await rt.caller.knowledge.updateSource({ id: sourceId, summary: '' });
+    expect((await jobSettled(rt, (await rt.caller.knowledge.refresh({ id: sourceId })).id)).status).toBe('completed');
+    expect((await rt.caller.knowledge.source({ id: sourceId })).summary).toBe(auto);
   });
 });

@@ -160,6 +160,7 @@ export async function* exportSource(db: Database, sourceId: string, opts: Export
     title: source.title,
     titleEdited: source.titleEdited,
     summary: source.summary,
+    summaryEdited: source.summaryEdited,
     knowledgeType: source.knowledgeType,
     tags: source.tags,
     crawlOptions: source.crawlOptions,

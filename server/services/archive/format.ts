@@ -6,7 +6,7 @@
  *   1. Header: `{ "format": "archon-source", "version": 1, "exportedAt": ISO-8601,
  *      "archon": <exporting app version>, "embedding": { "model", "dimensions" } | null }`.
  *      `embedding` names the model of every vector in the archive; null means none.
- *   2. One `{ "type": "source", … }` line: id, kind, url, title, titleEdited, summary,
+ *   2. One `{ "type": "source", … }` line: id, kind, url, title, titleEdited, summary, summaryEdited,
  *      knowledgeType, tags, crawlOptions, refreshInterval, lastCrawledAt.
  *   3. For each page, `{ "type": "page", … }` (url, title, content, contentHash,
  *      charCount, wordCount, chunkCount, etag, lastModified, metadata, fetchedAt),
@@ -100,6 +100,8 @@ export const sourceLineSchema = z.object({
   title: nonEmpty(10_000),
   titleEdited: z.boolean(),
   summary: text(1_000_000).nullable(),
+  /** Absent in archives from before it existed: a summary then counts as written by crawls. */
+  summaryEdited: z.boolean().default(false),
   knowledgeType: z.enum(KNOWLEDGE_TYPES),
   tags: z.array(nonEmpty(200)).max(200),
   crawlOptions: z.record(z.string(), jsonValueSchema),

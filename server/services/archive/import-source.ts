@@ -109,6 +109,7 @@ function sourceRow(source: Omit<SourceLine, 'type'>, id: string, copy: boolean):
     title: copy ? `${source.title} (copy)` : source.title,
     titleEdited: copy || source.titleEdited,
     summary: source.summary,
+    summaryEdited: source.summaryEdited,
     knowledgeType: source.knowledgeType,
     tags: source.tags,
     crawlOptions: source.crawlOptions,

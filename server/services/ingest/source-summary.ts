@@ -16,15 +16,21 @@ const MODEL_TEXT_CHARS = 15_000;
  * model's few sentences when one is configured and answers, else the opening
  * paragraphs of the source's main page (the start URL, else its first page)
  * as plain text. Returns the stored summary; null when the source is gone,
- * has no pages yet (nothing is changed), or its pages have no prose.
+ * has no pages yet (nothing is changed), or its pages have no prose. A
+ * summary a person wrote is kept as it is.
  */
 export async function summarizeSource(
   db: Database,
   sourceId: string,
   deps: { summarizer: Summarizer | null; logger?: Logger; signal?: AbortSignal },
 ): Promise<string | null> {
-  const [source] = await db.select({ title: sources.title, url: sources.url }).from(sources).where(eq(sources.id, sourceId));
+  const [source] = await db
+    .select({ title: sources.title, url: sources.url, summary: sources.summary, edited: sources.summaryEdited })
+    .from(sources)
+    .where(eq(sources.id, sourceId));
   if (!source) return null;
+  // A person wrote it (knowledge.updateSource): theirs stands.
+  if (source.edited) return source.summary;
   const rows = await db
     .select({
       title: pages.title,

@@ -98,7 +98,7 @@ export function nextRefresh(interval: RefreshInterval, from: Date | null, now = 
   return new Date(Math.max(base.getTime() + INTERVAL_MS[interval], now.getTime()));
 }
 
-/** Edits what people own: title, tags, type and schedule. Crawls never overwrite an edited title. */
+/** Edits what people own: title, summary, tags, type and schedule. Crawls never overwrite an edited title or summary. */
 export async function updateSource(db: Database, input: UpdateSourceInput) {
   const current = await getSource(db, input.id);
   await db
@@ -107,7 +107,8 @@ export async function updateSource(db: Database, input: UpdateSourceInput) {
       ...(input.title !== undefined ? { title: input.title, titleEdited: true } : {}),
       ...(input.tags !== undefined ? { tags: input.tags } : {}),
       ...(input.knowledgeType !== undefined ? { knowledgeType: input.knowledgeType } : {}),
-      ...(input.summary !== undefined ? { summary: input.summary } : {}),
+      // An empty summary hands it back to the next crawl or upload to write.
+      ...(input.summary !== undefined ? { summary: input.summary, summaryEdited: input.summary !== '' } : {}),
       ...(input.refreshInterval !== undefined
         ? { refreshInterval: input.refreshInterval, nextRefreshAt: nextRefresh(input.refreshInterval, current.lastCrawledAt) }
         : {}),

@@ -1,0 +1,1 @@
+ALTER TABLE "sources" ADD COLUMN "summary_edited" boolean DEFAULT false NOT NULL;
