@@ -52,6 +52,9 @@ export function useDeleteSource() {
       onSuccess: () => {
         void queryClient.invalidateQueries(trpc.knowledge.sourceTags.pathFilter());
         void queryClient.invalidateQueries(trpc.jobs.list.pathFilter());
+        // Results kept from an earlier search would still list its pages and code.
+        void queryClient.invalidateQueries(trpc.knowledge.search.pathFilter());
+        void queryClient.invalidateQueries(trpc.knowledge.searchCode.pathFilter());
       },
     }),
     {

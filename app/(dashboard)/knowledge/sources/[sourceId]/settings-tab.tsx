@@ -49,10 +49,14 @@ export function SettingsTab({ source }: { source: Source }) {
 
   const update = useOptimisticMutation(
     trpc.knowledge.updateSource.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (saved) => {
         setEditing(false);
+        // As the server stored them (a title trimmed): the form is clean once saved.
+        setValues(valuesOf(saved));
         void queryClient.invalidateQueries(trpc.knowledge.sources.pathFilter());
         void queryClient.invalidateQueries(trpc.knowledge.sourceTags.pathFilter());
+        // Search results name the source by its title.
+        void queryClient.invalidateQueries(trpc.knowledge.search.pathFilter());
       },
     }),
     {

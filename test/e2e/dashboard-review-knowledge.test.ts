@@ -1,0 +1,104 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, screenshot, startDashboard, trpcAs, waitForPageReady } from '../helpers/dashboard';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * Regressions from the dashboard review of the knowledge pages, each in
+ * Chromium against the built server: search results that outlive their
+ * source, a source's settings form left unsaved after a save.
+ */
+
+let app: Dashboard;
+
+beforeAll(async () => {
+  app = await startDashboard({ env: { RATE_LIMIT_UPLOAD_PER_MINUTE: '100000' } });
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+/** Uploads one Markdown file as a new source and waits for its job; returns the source id. */
+async function uploadSource(page: Page, title: string, text: string): Promise<string> {
+  const api = trpcAs(page.context(), app.url);
+  const job = await api.mutate<{ id: string }>('knowledge.upload', {
+    files: [{ name: `${title.toLowerCase().replace(/\W+/g, '-')}.md`, contentBase64: Buffer.from(text).toString('base64') }],
+    title,
+  });
+  const done = await waitFor(
+    async () => {
+      const j = await api.query('jobs.get', { id: job.id });
+      return j.finishedAt ? j : null;
+    },
+    60_000,
+    `upload ${title}`,
+  );
+  expect(done.status).toBe('completed');
+  return done.sourceId as string;
+}
+
+const sidebar = (page: Page, href: string) => page.getByRole('navigation', { name: 'Main' }).locator(`a[href="${href}"]`);
+
+describe('knowledge review', () => {
+  it('search does not go on showing results from a source the dashboard deleted', async () => {
+    const page = await app.signedInPage();
+    const sourceId = await uploadSource(page, 'Quuxification notes', '# Quuxification\n\nThe quuxification of zorblats is described here in detail.\n');
+    await page.goto(`${app.url}/knowledge`);
+    await waitForPageReady(page);
+    await sidebar(page, '/search').click();
+    await page.waitForURL(/\/search/);
+    const box = page.getByTestId('search-input');
+    await box.fill('quuxification zorblats');
+    await box.press('Enter');
+    await page.getByTestId('search-result').first().waitFor();
+    expect(await page.getByTestId('search-result').count()).toBeGreaterThan(0);
+
+    // Delete it from the sources list, without leaving the app.
+    await sidebar(page, '/knowledge').click();
+    await page.waitForURL(/\/knowledge$/);
+    await page.locator(`[data-testid=source-row][data-source-id="${sourceId}"]`).waitFor();
+    await page.getByRole('button', { name: 'Actions for Quuxification notes' }).click();
+    await page.getByRole('menuitem', { name: 'Delete…' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete source' }).click();
+    await page.getByText(/Deleted: /).waitFor();
+
+    // Back to the search: its results must be the server's, which no longer has the source.
+    await page.goBack();
+    await page.waitForURL(/\/search\?/);
+    await page.locator('[data-testid=search-results], [data-testid=results-summary]').first().waitFor();
+    await expect.poll(() => page.getByTestId('search-result').count(), { timeout: 5_000 }).toBe(0);
+  });
+
+  it('a title saved with spaces around it leaves the settings form clean, and search names the source by its new title', async () => {
+    const page = await app.signedInPage();
+    const sourceId = await uploadSource(page, 'Spacing notes', '# Spacing\n\nSome text about kerning and spacing.\n');
+    await page.goto(`${app.url}/knowledge/sources/${sourceId}?tab=settings`);
+    await waitForPageReady(page);
+    // A search made before the rename, kept by the app as it navigates.
+    await sidebar(page, '/search').click();
+    await page.waitForURL(/\/search/);
+    await page.getByTestId('search-input').fill('kerning spacing');
+    await page.getByTestId('search-input').press('Enter');
+    await page.getByTestId('search-result').first().waitFor();
+    expect(await page.getByTestId('search-result').first().innerText()).toContain('Spacing notes');
+    await page.goBack();
+    await page.goBack();
+    await page.waitForURL(/tab=settings/);
+
+    const form = page.getByRole('form', { name: 'Source settings' });
+    await form.waitFor();
+    await form.getByRole('textbox', { name: 'Title' }).fill('Kerning notes ');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Source saved').waitFor();
+    await expect.poll(() => form.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Kerning notes');
+    expect(await form.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+    expect(await form.getByRole('button', { name: 'Discard' }).isDisabled()).toBe(true);
+    await screenshot(page, 'review-source-settings', 'light');
+
+    await page.goForward();
+    await page.goForward();
+    await page.waitForURL(/\/search\?/);
+    await expect.poll(() => page.getByTestId('search-result').first().innerText(), { timeout: 5_000 }).toContain('Kerning notes');
+  });
+});
