@@ -29,7 +29,8 @@ export const updateSourceSchema = z
     title: titleSchema(200).optional(),
     tags: tagsSchema.optional(),
     knowledgeType: z.enum(KNOWLEDGE_TYPES).optional(),
-    summary: textSchema(2000).optional(),
+    /** Trimmed: one of only spaces is empty, which hands the summary back to the next crawl or upload. */
+    summary: textSchema(2000).trim().optional(),
     refreshInterval: z.enum(REFRESH_INTERVALS).optional(),
   })
   .refine((v) => Object.entries(v).some(([k, val]) => k !== 'id' && val !== undefined), { message: 'nothing to update' });
