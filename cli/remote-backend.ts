@@ -48,17 +48,30 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: wsClient, transformer: superjson }),
-        false: httpBatchLink({ url: `${base}/api/trpc`, transformer: superjson, headers: () => ({ authorization: `Bearer ${opts.apiKey}` }) }),
+        // Queries are POSTed too: a search's query (2,000 characters) or a page's URL (4,096), percent-encoded into a GET's
+        // address, passes the 16 KiB that Node's HTTP server allows a request's head, and the server answers 431 with no body.
+        false: httpBatchLink({
+          url: `${base}/api/trpc`,
+          transformer: superjson,
+          methodOverride: 'POST',
+          headers: () => ({ authorization: `Bearer ${opts.apiKey}` }),
+        }),
       }),
     ],
   });
 
   const toAppError = (err: unknown): Error => {
     if (!(err instanceof TRPCClientError)) return err as Error;
-    const data = err.data as { code?: string; retryAfterSeconds?: number | null } | undefined;
+    const data = err.data as
+      | { code?: string; retryAfterSeconds?: number | null; fieldErrors?: Record<string, string[]> | null; field?: string | null }
+      | undefined;
     const code = data?.code;
+    // The server refused the input against the procedure's schema, as the local backend's parse would have: the same issues, worded the same way.
+    if (code === 'BAD_REQUEST' && data?.fieldErrors) return remoteValidationError(data.fieldErrors);
     if (code && (APP_ERROR_CODES as readonly string[]).includes(code)) {
-      return new AppError(code as AppErrorCode, err.message, data?.retryAfterSeconds ? { retryAfterSeconds: data.retryAfterSeconds } : undefined);
+      // The details the tools word a refusal by: the wait of a rate limit, the field a refusal is about.
+      const details = { ...(data?.retryAfterSeconds ? { retryAfterSeconds: data.retryAfterSeconds } : {}), ...(data?.field ? { field: data.field } : {}) };
+      return new AppError(code as AppErrorCode, err.message, Object.keys(details).length ? details : undefined);
     }
     if (!code) return new AppError('SERVICE_UNAVAILABLE', unreachable(base, err));
     return new Error(`Archon at ${base} failed: ${err.message} (${code})`);
@@ -151,6 +164,24 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
       await wsClient.close();
     },
   };
+}
+
+/**
+ * A tRPC validation refusal (its `fieldErrors`, by dotted path) as the
+ * ZodError the local backend's parse throws, so the tools name the fields and
+ * word the issues in one way whichever backend refused them.
+ */
+function remoteValidationError(fieldErrors: Record<string, string[]>): Error {
+  const issues = Object.entries(fieldErrors).flatMap(([field, messages]) => {
+    const path: PropertyKey[] = field ? field.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
+    return messages.map((message) =>
+      // error-mapping.ts reports an unknown key under its own name.
+      message === 'is not a known field'
+        ? { path: path.slice(0, -1), message, code: 'unrecognized_keys', keys: path.slice(-1).map(String) }
+        : { path, message },
+    );
+  });
+  return Object.assign(new Error(`Invalid input: ${JSON.stringify(fieldErrors)}`), { name: 'ZodError', issues });
 }
 
 type Archon = ReturnType<typeof createTRPCClient<AppRouter>>;

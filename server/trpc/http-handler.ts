@@ -98,6 +98,8 @@ export const createTrpcHttpHandler =
       endpoint: TRPC_ENDPOINT,
       req,
       router,
+      // Queries may come as POST (cli/remote-backend.ts sends them so): inputs the schemas allow can be too long for an address.
+      allowMethodOverride: true,
       createContext: () => createContext({ req }),
       responseMeta: ({ errors }) => {
         const seconds = Math.max(0, ...errors.map((e) => retryAfterOf(e) ?? 0));

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
+import { isAppError } from '../errors';
 import { withLogContext } from '../logger';
 import { countedStream, countTrpcCall } from '../runtime/metrics';
 import { type Access, authorize } from '../services/auth/authorize';
@@ -29,6 +30,9 @@ const transformer = {
   output: superjson,
 };
 
+const refusedFieldOf = (e: { cause?: unknown }): string | null =>
+  isAppError(e.cause) && typeof e.cause.details?.field === 'string' ? e.cause.details.field : null;
+
 const t = initTRPC.context<Context>().create({
   transformer,
   errorFormatter({ shape, error }) {
@@ -38,8 +42,9 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: fieldErrors ? describeFieldErrors(fieldErrors) : internal ? 'Internal server error' : shape.message,
-      // WebSocket clients get no headers, so the wait travels in the error itself.
-      data: { ...data, fieldErrors, retryAfterSeconds: retryAfterOf(error) },
+      // WebSocket clients get no headers, so the wait travels in the error itself. `field` is what a service's refusal is
+      // about, so a client names it as its own parameter (archon mcp against a remote Archon).
+      data: { ...data, fieldErrors, retryAfterSeconds: retryAfterOf(error), field: refusedFieldOf(error) },
     };
   },
 });
