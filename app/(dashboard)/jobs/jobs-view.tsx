@@ -172,6 +172,8 @@ export function JobsView() {
         <SegmentedControl
           label="Status"
           size="md"
+          // At phone width the five statuses take two rows rather than widening the page.
+          className="max-w-full flex-wrap"
           value={filters.status}
           onChange={(status) => set({ status })}
           options={STATUS_FILTERS.map((s) => ({ value: s, label: STATUS_FILTER_LABELS[s], testId: `status-${s}` }))}

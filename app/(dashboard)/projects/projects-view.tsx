@@ -179,7 +179,7 @@ function SearchBox({ value, onChange }: { value: string; onChange: (q: string) =
 
 function CardsSkeleton() {
   return (
-    <div role="status" className="grid gap-3 sm:grid-cols-2 xl:grid-cols-3">
+    <div role="status" className="grid grid-cols-1 gap-3 sm:grid-cols-2 xl:grid-cols-3">
       <span className="sr-only">Loading projects</span>
       {Array.from({ length: 6 }, (_, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: static placeholders
@@ -249,7 +249,7 @@ export function ProjectsView() {
     body = (
       <>
         <ul
-          className={cn('grid gap-3 sm:grid-cols-2 xl:grid-cols-3', list.isPlaceholderData && 'opacity-60')}
+          className={cn('grid grid-cols-1 gap-3 sm:grid-cols-2 xl:grid-cols-3', list.isPlaceholderData && 'opacity-60')}
           aria-label="Projects"
           data-testid="projects"
         >
