@@ -11,6 +11,7 @@ import { buildMcpServer } from '../../server/mcp/server';
 import { appRouter } from '../../server/routers/_app';
 import { createTrpcHttpHandler } from '../../server/trpc/http-handler';
 import { createTrpcWss, WS_PATH } from '../../server/ws';
+import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { connectMcp, createKeys, type McpHost, startMcpHost, textOf } from '../helpers/mcp';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
@@ -22,6 +23,7 @@ let mcpHost: McpHost;
 let trpcHost: { url: string; close(): Promise<void> };
 let remote: RemoteBackend;
 const clients: Record<'http' | 'local' | 'remote', Client> = {} as never;
+let site: DocsSite;
 let sourceId: string;
 let pageId: string;
 
@@ -64,7 +66,8 @@ const upload = async (name: string, markdown: string) => {
 };
 
 beforeAll(async () => {
-  rt = await createTestRuntime({ runner: true });
+  site = await startDocsSite();
+  rt = await createTestRuntime({ runner: true, env: { CRAWL_ALLOWED_HOSTS: site.host } });
   const keys = await createKeys(rt.database.db);
   sourceId = await upload('gizmo.md', '# Gizmo\n\nThe gizmo calibrates widgets 😀.\n\n```ts\nconst gizmo = calibrate();\n```\n');
   pageId = (await rt.caller.knowledge.listPages({ sourceId })).items[0]!.id;
@@ -96,6 +99,7 @@ afterAll(async () => {
   await trpcHost?.close();
   await mcpHost?.close();
   await rt?.close();
+  await site?.close();
 });
 
 /** A tool call's outcome as an agent reads it, in each mode. */
@@ -155,5 +159,22 @@ describe('the same call, the same answer in every mode', () => {
     expect(refusals.local).toMatch(/^-32602 MCP error -32602: Invalid params: file:\/\/gizmo\.md is in several sources \(.+\): add source_id to the URI/);
     expect(refusals.remote).toBe(refusals.local);
     expect(refusals.http).toBe(refusals.local);
+  });
+
+  it("reads a page by the URL a search gave, whose #anchor names the passage's section", async () => {
+    const job = await rt.caller.knowledge.crawl({ url: `${site.url}/docs/`, mode: 'recursive', maxDepth: 2 });
+    const crawled = (await jobSettled(rt, job.id, 60_000)).sourceId!;
+    for (const [tool, query] of [
+      ['rag_search_knowledge_base', 'frobnicator options widgets'],
+      ['rag_search_code_examples', 'frobnicate'],
+    ] as const) {
+      const found = await clients.local.callTool({ name: tool, arguments: { query, source_id: crawled } });
+      const url = (found.structuredContent as { results: { url: string }[] }).results[0]!.url;
+      expect(url).toMatch(new RegExp(`^${site.url}/docs/.*#[a-z-]+$`));
+      const read = await inEachMode('rag_read_full_page', { url });
+      expect(read.local).toMatch(new RegExp(`^# .+\\n${url.replace(/#.*/, '').replace(/[.?]/g, '\\$&')} \\(page_id [0-9a-f-]{36}, source ${crawled}\\)\\n`));
+      expect(read.remote).toBe(read.local);
+      expect(read.http).toBe(read.local);
+    }
   });
 });

@@ -38,9 +38,9 @@ export async function listPages(
  * says so plainly and where to continue, rather than flooding an agent's context.
  */
 export async function readPage(db: Database, input: { pageId?: string; url?: string; sourceId?: string; offset: number; maxChars: number }) {
-  const where = input.pageId
-    ? eq(pages.id, input.pageId)
-    : and(eq(pages.url, input.url!), input.sourceId ? eq(pages.sourceId, input.sourceId) : undefined);
+  // A page is stored without a fragment (crawls drop it, uploads escape '#'); search results link a passage's section by one.
+  const url = input.url?.replace(/#.*$/s, '');
+  const where = input.pageId ? eq(pages.id, input.pageId) : and(eq(pages.url, url!), input.sourceId ? eq(pages.sourceId, input.sourceId) : undefined);
   // Offsets count characters as Postgres does (code points), the same way on every call.
   const [row, ...others] = await db
     .select({
@@ -57,7 +57,7 @@ export async function readPage(db: Database, input: { pageId?: string; url?: str
   if (others.length > 0) {
     // Two sources crawled the same address; picking one silently could show the wrong version.
     const sources = [row, ...others].map((p) => p.sourceId).join(', ');
-    throw badRequest(`${input.url} is in several sources (${sources}); give sourceId, or read by pageId`, { field: 'sourceId' });
+    throw badRequest(`${url} is in several sources (${sources}); give sourceId, or read by pageId`, { field: 'sourceId' });
   }
   const { total, returned, ...page } = row;
   const end = input.offset + returned;
