@@ -226,6 +226,15 @@ describe('the installed client', () => {
     await archon.close();
   });
 
+  it('asks queries whose input is longer than an address may be', async () => {
+    const { createArchonClient } = await load();
+    const archon = createArchonClient({ url: server.url, apiKey: TEST_API_KEY });
+    // 2,000 CJK characters: 18 KB once percent-encoded, past Node's 16 KiB request head as a GET.
+    const found = await archon.knowledge.search.query({ query: '検索'.repeat(1000), limit: 1 });
+    expect(found.results).toBeInstanceOf(Array);
+    await archon.close();
+  });
+
   it('refuses a wrong key and an unreachable server with codes a program can tell apart', async () => {
     const { createArchonClient, errorCode } = await load();
     const wrong = createArchonClient({ url: server.url, apiKey: 'ak_000000000000_nope' });

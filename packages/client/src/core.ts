@@ -163,7 +163,15 @@ export function createClient(options: ArchonClientOptions, openFile: OpenFile = 
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: subscriptions,
-        false: httpBatchLink<AppRouter>({ url: `${base}/api/trpc`, transformer: superjson, headers: () => auth, fetch: doFetch }),
+        // Queries as POST too: inputs the schemas allow (a 2,000-character CJK search, a 4,096-character page URL) made a
+        // GET address past Node's 16 KiB request head, which the server answered with an empty 431.
+        false: httpBatchLink<AppRouter>({
+          url: `${base}/api/trpc`,
+          transformer: superjson,
+          methodOverride: 'POST',
+          headers: () => auth,
+          fetch: doFetch,
+        }),
       }),
     ],
   });
