@@ -54,13 +54,16 @@ export function ProjectFormDialog({
   const update = useMutation(trpc.projects.update.mutationOptions());
   const busy = create.isPending || update.isPending;
 
+  // Filled when the dialog opens, not again while it is open: the project is read again behind it (a window coming back
+  // into focus) as a new object each time, which used to wipe what was typed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on opening and on which project, not on each read of it
   useEffect(() => {
     if (!open) return;
     setTitle(project?.title ?? '');
     setDescription(project?.description ?? '');
     setRepo(project?.githubRepo ?? '');
     setErrors({});
-  }, [open, project]);
+  }, [open, project?.id]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

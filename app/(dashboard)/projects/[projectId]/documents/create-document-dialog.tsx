@@ -60,6 +60,8 @@ export function CreateDocumentDialog({
   const update = useMutation(trpc.documents.update.mutationOptions());
   const busy = create.isPending || update.isPending;
 
+  // Filled when the dialog opens, not on each read of the document behind it (a new object each time), which wiped what was typed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on opening and on which document
   useEffect(() => {
     if (!open) return;
     setTitle(document?.title ?? '');
@@ -67,7 +69,7 @@ export function CreateDocumentDialog({
     setStatus(document?.status ?? 'draft');
     setTags(document?.tags ?? []);
     setErrors({});
-  }, [open, document]);
+  }, [open, document?.id]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
