@@ -81,7 +81,7 @@ describe('knowledge review', () => {
     await page.getByTestId('search-input').fill('kerning spacing');
     await page.getByTestId('search-input').press('Enter');
     await page.getByTestId('search-result').first().waitFor();
-    expect(await page.getByTestId('search-result').first().innerText()).toContain('Spacing notes');
+    expect(await page.getByTestId('search-result').first().textContent()).toContain('Spacing notes');
     await page.goBack();
     await page.goBack();
     await page.waitForURL(/tab=settings/);
@@ -99,6 +99,6 @@ describe('knowledge review', () => {
     await page.goForward();
     await page.goForward();
     await page.waitForURL(/\/search\?/);
-    await expect.poll(() => page.getByTestId('search-result').first().innerText(), { timeout: 5_000 }).toContain('Kerning notes');
+    await expect.poll(() => page.getByTestId('search-result').first().textContent(), { timeout: 5_000 }).toContain('Kerning notes');
   });
 });
