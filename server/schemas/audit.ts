@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { paginationSchema, uuidSchema } from './common';
+import { paginationSchema, storableDate, uuidSchema } from './common';
 
 /** Everything the audit log records. Names are `<subject>.<what happened>`. */
 export const AUDIT_ACTIONS = [
@@ -24,9 +24,9 @@ export const listAuditSchema = paginationSchema
     action: z.enum(AUDIT_ACTIONS).optional(),
     actorUserId: uuidSchema.optional(),
     /** Only entries older than this; keeps pages stable while new entries arrive. */
-    before: z.coerce.date().optional(),
+    before: storableDate(z.coerce.date()).optional(),
     /** Only entries at this time or later (with `before`, a date range). */
-    after: z.coerce.date().optional(),
+    after: storableDate(z.coerce.date()).optional(),
   })
   .prefault({});
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_KEY_SCOPES } from '../../db/schema/accounts';
-import { titleSchema, uuidSchema } from './common';
+import { storableDate, titleSchema, uuidSchema } from './common';
 
 export const emailSchema = z.string().trim().max(254, 'must be at most 254 characters').pipe(z.email('must be an email address'));
 /** Length and content rules are checked by the password policy, with a message saying which one failed. */
@@ -19,7 +19,7 @@ export const createApiKeySchema = z.object({
   /** Leave out for the most the caller can give: admin for owners and admins, write for members, read for viewers. */
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1, 'give at least one scope').max(3).optional(),
   /** Leave out for a key that does not expire. */
-  expiresAt: z.date().optional(),
+  expiresAt: storableDate(z.date()).optional(),
 });
 export const listApiKeysSchema = z.object({ allUsers: z.boolean().default(false) }).default({ allUsers: false });
 export const revokeApiKeySchema = z.object({ id: uuidSchema });

@@ -13,6 +13,15 @@ export const lastEventIdSchema = z
   .regex(/^\d{1,18}$/, 'must be an event id')
   .nullish();
 
+/**
+ * A date PostgreSQL can be given: JavaScript holds years past 9999 (and before 1), whose ISO form (+010000-…) the
+ * database refuses, which used to surface as an Internal server error.
+ */
+export const storableDate = <T extends z.ZodDate | z.ZodCoercedDate>(schema: T): T =>
+  (schema as z.ZodDate)
+    .min(new Date('0001-01-01T00:00:00.000Z'), 'must be in the years 1 to 9999')
+    .max(new Date('9999-12-31T23:59:59.999Z'), 'must be in the years 1 to 9999') as T;
+
 /** Trimmed, non-empty, single-line text such as a title. */
 export const titleSchema = (max: number) =>
   z
