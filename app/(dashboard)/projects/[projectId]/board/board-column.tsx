@@ -31,7 +31,10 @@ function QuickAdd({ status, inputRef, onDone }: { status: TaskStatus; inputRef: 
         const t = title.trim();
         if (!t) return;
         setTitle('');
-        void create({ title: t, status });
+        // Refused (the toast says why): the title comes back to be tried again or copied, unless another is being typed.
+        void create({ title: t, status }).then((task) => {
+          if (!task) setTitle((typing) => typing || t);
+        });
       }}
     >
       <Input
