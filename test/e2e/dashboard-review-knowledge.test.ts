@@ -6,7 +6,8 @@ import { waitFor } from '../helpers/wait';
 /**
  * Regressions from the dashboard review of the knowledge pages, each in
  * Chromium against the built server: search results that outlive their
- * source, a source's settings form left unsaved after a save.
+ * source, a source's settings form left unsaved after a save, a search as
+ * long as the box takes failing.
  */
 
 let app: Dashboard;
@@ -101,4 +102,24 @@ describe('knowledge review', () => {
     await page.waitForURL(/\/search\?/);
     await expect.poll(() => page.getByTestId('search-result').first().textContent(), { timeout: 5_000 }).toContain('Kerning notes');
   });
+
+  it('answers a search as long as the box takes in CJK, instead of Search failed', async () => {
+    const page = await app.signedInPage();
+    await uploadSource(page, 'Kanji notes', `# 検索\n\n${'検索の説明。'.repeat(20)}\n`);
+    const refused: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/api/trpc/') && r.status() >= 400) refused.push(`${r.status()} ${r.request().method()} ${r.url().length} chars`);
+    });
+    await page.goto(`${app.url}/search`);
+    await waitForPageReady(page);
+    const box = page.getByTestId('search-input');
+    // 2,000 characters, the box's limit: 18 KB once percent-encoded in an address.
+    await box.fill('検索'.repeat(1000));
+    expect((await box.inputValue()).length).toBe(2000);
+    await box.press('Enter');
+    await page.locator('[data-testid=search-results], [data-testid=results-summary], main :text("Search failed")').first().waitFor();
+    expect(await page.getByText('Search failed').count()).toBe(0);
+    expect(refused).toEqual([]);
+  });
 });
+
