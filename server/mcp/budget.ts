@@ -88,8 +88,9 @@ const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
  * separated by blank lines or begin at headings, never inside a code fence).
  * 0 when the text holds no whole passage.
  */
-export function lastPassageEnd(text: string): number {
-  let fence: string | null = null;
+export function lastPassageEnd(text: string, opts: { startsInFence?: boolean } = {}): number {
+  // Inside a block of unknown fence: the first fence line closes it.
+  let fence: string | null = opts.startsInFence ? '' : null;
   let end = 0;
   let at = 0;
   let previousBlank = false;
@@ -97,8 +98,8 @@ export function lastPassageEnd(text: string): number {
     const start = at;
     at += line.length + 1;
     const marker = FENCE.exec(line)?.[1];
-    if (fence) {
-      if (marker && marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = null;
+    if (fence !== null) {
+      if (marker && (fence === '' || (marker[0] === fence[0] && marker.length >= fence.length)) && line.trim() === marker) fence = null;
       continue;
     }
     if ((previousBlank || /^#{1,6}\s/.test(line)) && start > 0) end = start;
@@ -106,6 +107,20 @@ export function lastPassageEnd(text: string): number {
     previousBlank = line.trim() === '';
   }
   return end;
+}
+
+/**
+ * Where to cut a page read that `max_tokens` made too short for the rest:
+ * after the last whole passage; when there is none, the read may have begun
+ * inside a code block (an earlier read cut one), whose closing fence then
+ * reads as an opening one, so the passages after it count; and failing that,
+ * after the last whole line rather than in a word; nowhere when not even a line is whole.
+ */
+export function readCut(text: string): { at: number; whole: 'passages' | 'lines' | null } {
+  const at = lastPassageEnd(text) || lastPassageEnd(text, { startsInFence: true });
+  if (at > 0) return { at, whole: 'passages' };
+  const line = text.lastIndexOf('\n') + 1;
+  return line > 0 ? { at: line, whole: 'lines' } : { at: 0, whole: null };
 }
 
 /** Code points, the unit page offsets count in (PostgreSQL's char_length). */

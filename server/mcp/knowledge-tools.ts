@@ -6,7 +6,7 @@ import { MAX_PAGE_CHARS, readPageSchema, searchCodeInputSchema, searchInputSchem
 import { uploadFileNameSchema } from '../schemas/uploads';
 import type { ChunkHit } from '../services/search/hits';
 import type { McpBackend } from './backend';
-import { codePoints, lastPassageEnd, leftOutNotice, packPassages } from './budget';
+import { codePoints, leftOutNotice, packPassages, readCut } from './budget';
 import { ToolInputError } from './errors';
 import { followJob, startedJobSchema } from './progress';
 import { clip, DESTROYS, defineTool, READ_ONLY, type ToolDef, toJson, WRITES } from './tool';
@@ -318,13 +318,13 @@ const readFullPage = defineTool({
     let end = args.offset + codePoints(content);
     let notice = page.notice;
     if (args.max_tokens !== undefined && page.truncated) {
-      const cut = lastPassageEnd(content);
-      // A first passage longer than the budget is returned cut, rather than nothing.
-      if (cut > 0) {
-        content = content.slice(0, cut);
+      const cut = readCut(content);
+      // A first line longer than the budget is returned cut, rather than nothing.
+      if (cut.whole) {
+        content = content.slice(0, cut.at);
         end = args.offset + codePoints(content);
       }
-      notice = `This page has ${page.charCount} characters; this is ${args.offset}–${end}${cut > 0 ? ', whole passages within max_tokens' : ''}. Read on with offset ${end}.`;
+      notice = `This page has ${page.charCount} characters; this is ${args.offset}–${end}${cut.whole ? `, whole ${cut.whole} within max_tokens` : ''}. Read on with offset ${end}.`;
     }
     const truncated = end < page.charCount;
     const data = {

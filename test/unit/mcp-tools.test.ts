@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../../server/logger';
 import type { JobProgress, McpBackend } from '../../server/mcp/backend';
-import { codePoints, lastPassageEnd, packPassages } from '../../server/mcp/budget';
+import { codePoints, lastPassageEnd, packPassages, readCut } from '../../server/mcp/budget';
 import { describeIssues, errorResult } from '../../server/mcp/errors';
 import { hostAllowed } from '../../server/mcp/http';
 import { progressOf } from '../../server/mcp/progress';
@@ -170,6 +170,19 @@ describe('token budgets', () => {
     expect(cutInFence.slice(0, lastPassageEnd(cutInFence))).toBe('# Title\n\nFirst paragraph.\n\n');
     expect(lastPassageEnd('one long paragraph without a break')).toBe(0);
     expect(codePoints('a😀b')).toBe(3);
+  });
+
+  it('cuts a read that began inside a code block after the block and its next whole passage, not in a word', () => {
+    // What a read returns after an earlier one cut a long code block: the block's rest, its closing fence, then more.
+    const text = 'const value14 = compute(14);\nconst value15 = compute(15);\n```\n\nPara A.\n\n```js\nfirst();\n\nsecond();\nthi';
+    const cut = readCut(text);
+    expect(cut.whole).toBe('passages');
+    expect(text.slice(0, cut.at)).toBe('const value14 = compute(14);\nconst value15 = compute(15);\n```\n\nPara A.\n\n');
+    // Read from its start, the same text has a whole passage, which comes first.
+    expect(readCut('# T\n\nPara.\n\nmore tex')).toEqual({ at: 12, whole: 'passages' });
+    // No passage at all: whole lines; not even a line: nowhere.
+    expect(readCut('line one\nline two\nline thr')).toEqual({ at: 18, whole: 'lines' });
+    expect(readCut('one long paragraph without a break')).toEqual({ at: 0, whole: null });
   });
 });
 
