@@ -93,7 +93,8 @@ export function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenC
     const found: typeof errors = {};
     if (!name.trim()) found.name = 'Give the key a name, such as the machine or tool that uses it';
     const expiresAt = expiryDate(expiry, date);
-    if (expiresAt === 'invalid') found.expiresAt = 'Choose a date after today';
+    // The date field takes years up to 275760; the server keeps them up to 9999.
+    if (expiresAt === 'invalid') found.expiresAt = /^\d{5,}-/.test(date) ? 'Choose a date before the year 10000' : 'Choose a date after today';
     setErrors(found);
     if (Object.keys(found).length || expiresAt === 'invalid') return;
     try {
@@ -193,7 +194,7 @@ export function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenC
                 </Field>
                 {expiry === 'date' && (
                   <Field label="Expiry date" error={errors.expiresAt}>
-                    <Input type="date" value={date} min={tomorrow()} onChange={(e) => setDate(e.target.value)} />
+                    <Input type="date" value={date} min={tomorrow()} max="9999-12-31" onChange={(e) => setDate(e.target.value)} />
                   </Field>
                 )}
               </div>
