@@ -70,7 +70,10 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
     if (code === 'BAD_REQUEST' && data?.fieldErrors) return remoteValidationError(data.fieldErrors);
     if (code && (APP_ERROR_CODES as readonly string[]).includes(code)) {
       // The details the tools word a refusal by: the wait of a rate limit, the field a refusal is about.
-      const details = { ...(data?.retryAfterSeconds ? { retryAfterSeconds: data.retryAfterSeconds } : {}), ...(data?.field ? { field: data.field } : {}) };
+      const details = {
+        ...(data?.retryAfterSeconds ? { retryAfterSeconds: data.retryAfterSeconds } : {}),
+        ...(data?.field ? { field: data.field } : {}),
+      };
       return new AppError(code as AppErrorCode, err.message, Object.keys(details).length ? details : undefined);
     }
     if (!code) return new AppError('SERVICE_UNAVAILABLE', unreachable(base, err));

@@ -25,7 +25,6 @@ let remote: RemoteBackend;
 const clients: Record<'http' | 'local' | 'remote', Client> = {} as never;
 let site: DocsSite;
 let sourceId: string;
-let pageId: string;
 
 async function linked(server: ReturnType<typeof buildMcpServer>) {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -70,7 +69,7 @@ beforeAll(async () => {
   rt = await createTestRuntime({ runner: true, env: { CRAWL_ALLOWED_HOSTS: site.host } });
   const keys = await createKeys(rt.database.db);
   sourceId = await upload('gizmo.md', '# Gizmo\n\nThe gizmo calibrates widgets 😀.\n\n```ts\nconst gizmo = calibrate();\n```\n');
-  pageId = (await rt.caller.knowledge.listPages({ sourceId })).items[0]!.id;
+  expect((await rt.caller.knowledge.listPages({ sourceId })).items.length).toBeGreaterThan(0);
   // A second source holding the same address (an upload of a file with the same name).
   await upload('gizmo.md', '# Another gizmo\n\nA second copy.');
 
@@ -156,7 +155,9 @@ describe('the same call, the same answer in every mode', () => {
         () => 'read',
         (err: Error & { code?: number }) => `${err.code} ${err.message}`,
       );
-    expect(refusals.local).toMatch(/^-32602 MCP error -32602: Invalid params: file:\/\/gizmo\.md is in several sources \(.+\): add source_id to the URI/);
+    expect(refusals.local).toMatch(
+      /^-32602 MCP error -32602: Invalid params: file:\/\/gizmo\.md is in several sources \(.+\): add source_id to the URI/,
+    );
     expect(refusals.remote).toBe(refusals.local);
     expect(refusals.http).toBe(refusals.local);
   });
@@ -172,7 +173,9 @@ describe('the same call, the same answer in every mode', () => {
       const url = (found.structuredContent as { results: { url: string }[] }).results[0]!.url;
       expect(url).toMatch(new RegExp(`^${site.url}/docs/.*#[a-z-]+$`));
       const read = await inEachMode('rag_read_full_page', { url });
-      expect(read.local).toMatch(new RegExp(`^# .+\\n${url.replace(/#.*/, '').replace(/[.?]/g, '\\$&')} \\(page_id [0-9a-f-]{36}, source ${crawled}\\)\\n`));
+      expect(read.local).toMatch(
+        new RegExp(`^# .+\\n${url.replace(/#.*/, '').replace(/[.?]/g, '\\$&')} \\(page_id [0-9a-f-]{36}, source ${crawled}\\)\\n`),
+      );
       expect(read.remote).toBe(read.local);
       expect(read.http).toBe(read.local);
     }

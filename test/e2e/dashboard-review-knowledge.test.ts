@@ -44,7 +44,11 @@ const sidebar = (page: Page, href: string) => page.getByRole('navigation', { nam
 describe('knowledge review', () => {
   it('search does not go on showing results from a source the dashboard deleted', async () => {
     const page = await app.signedInPage();
-    const sourceId = await uploadSource(page, 'Quuxification notes', '# Quuxification\n\nThe quuxification of zorblats is described here in detail.\n');
+    const sourceId = await uploadSource(
+      page,
+      'Quuxification notes',
+      '# Quuxification\n\nThe quuxification of zorblats is described here in detail.\n',
+    );
     await page.goto(`${app.url}/knowledge`);
     await waitForPageReady(page);
     await sidebar(page, '/search').click();
@@ -122,4 +126,3 @@ describe('knowledge review', () => {
     expect(refused).toEqual([]);
   });
 });
-

@@ -32,7 +32,9 @@ afterAll(async () => {
 const overflow = (page: Page) =>
   page.evaluate(() => {
     const vw = document.documentElement.clientWidth;
-    const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > vw + 1 && e.getBoundingClientRect().width > 0);
+    const wide = [...document.querySelectorAll('body *')].filter(
+      (e) => e.getBoundingClientRect().right > vw + 1 && e.getBoundingClientRect().width > 0,
+    );
     const top = wide.filter((e) => !wide.some((o) => o !== e && o.contains(e)));
     return {
       by: (document.scrollingElement?.scrollWidth ?? 0) - vw,
