@@ -44,6 +44,7 @@ const ARCHIVE_LINES = [
     title: 'Quokka handbook',
     titleEdited: false,
     summary: null,
+    summaryEdited: false,
     knowledgeType: 'technical',
     tags: ['e2e'],
     crawlOptions: { mode: 'recursive' },

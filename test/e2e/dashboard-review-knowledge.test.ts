@@ -107,6 +107,33 @@ describe('knowledge review', () => {
     await expect.poll(() => page.getByTestId('search-result').first().textContent(), { timeout: 5_000 }).toContain('Kerning notes');
   });
 
+  it('edits a source summary, which the next upload to the source keeps', async () => {
+    const page = await app.signedInPage();
+    const api = trpcAs(page.context(), app.url);
+    const sourceId = await uploadSource(page, 'Ligature notes', '# Ligatures\n\nHow fonts join letters such as fi and fl.\n');
+    expect((await api.query('knowledge.source', { id: sourceId })).summary).toMatch(/fonts join letters/);
+    await page.goto(`${app.url}/knowledge/sources/${sourceId}?tab=settings`);
+    await waitForPageReady(page);
+    const form = page.getByRole('form', { name: 'Source settings' });
+    const summary = form.getByRole('textbox', { name: 'Summary' });
+    await expect.poll(() => summary.inputValue()).toMatch(/fonts join letters/);
+    await summary.fill('  Our notes on ligatures, written by hand. ');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Source saved').waitFor();
+    await expect.poll(() => summary.inputValue()).toBe('Our notes on ligatures, written by hand.');
+    expect(await form.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
+
+    const job = await api.mutate<{ id: string }>('knowledge.upload', {
+      files: [{ name: 'kerning.md', contentBase64: Buffer.from('# Kerning\n\nSpace between letter pairs.\n').toString('base64') }],
+      sourceId,
+    });
+    await waitFor(async () => ((await api.query('jobs.get', { id: job.id })).finishedAt ? true : null), 60_000, 'the second upload');
+    expect((await api.query('knowledge.source', { id: sourceId })).summary).toBe('Our notes on ligatures, written by hand.');
+    await page.reload();
+    await waitForPageReady(page);
+    await expect.poll(() => form.getByRole('textbox', { name: 'Summary' }).inputValue()).toBe('Our notes on ligatures, written by hand.');
+  });
+
   it('answers a search as long as the box takes in CJK, instead of Search failed', async () => {
     const page = await app.signedInPage();
     await uploadSource(page, 'Kanji notes', `# 検索\n\n${'検索の説明。'.repeat(20)}\n`);

@@ -9,6 +9,7 @@ import { Field } from '../../../../_components/ui/field';
 import { Input } from '../../../../_components/ui/input';
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from '../../../../_components/ui/select';
 import { TagInput } from '../../../../_components/ui/tag-input';
+import { Textarea } from '../../../../_components/ui/textarea';
 import { fieldErrorsOf } from '../../../../_lib/errors';
 import { useOptimisticMutation } from '../../../../_lib/optimistic';
 import { useSession } from '../../../../_lib/session';
@@ -16,19 +17,24 @@ import { useTRPC } from '../../../../_lib/trpc';
 import { REFRESH_LABELS } from '../../format';
 import type { Source } from './source-detail';
 
-type Values = { title: string; tags: string[]; knowledgeType: 'technical' | 'business'; refreshInterval: string };
+type Values = { title: string; summary: string; tags: string[]; knowledgeType: 'technical' | 'business'; refreshInterval: string };
 
 const valuesOf = (s: Source): Values => ({
   title: s.title,
+  summary: s.summary ?? '',
   tags: s.tags,
   knowledgeType: s.knowledgeType,
   refreshInterval: s.refreshInterval,
 });
 const same = (a: Values, b: Values) =>
-  a.title === b.title && a.knowledgeType === b.knowledgeType && a.refreshInterval === b.refreshInterval && a.tags.join('\n') === b.tags.join('\n');
+  a.title === b.title &&
+  a.summary === b.summary &&
+  a.knowledgeType === b.knowledgeType &&
+  a.refreshInterval === b.refreshInterval &&
+  a.tags.join('\n') === b.tags.join('\n');
 
 /**
- * What people own about a source: title, tags, type and refresh schedule. A
+ * What people own about a source: title, summary, tags, type and refresh schedule. A
  * save shows at once (the header, the list) and is taken back with a toast if
  * the server refuses; the reason then shows under the field it is about.
  */
@@ -45,7 +51,7 @@ export function SettingsTab({ source }: { source: Source }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: follow the saved source only while not editing
   useEffect(() => {
     if (!editing) setValues(valuesOf(source));
-  }, [source.title, source.tags.join('\n'), source.knowledgeType, source.refreshInterval]);
+  }, [source.title, source.summary, source.tags.join('\n'), source.knowledgeType, source.refreshInterval]);
 
   const update = useOptimisticMutation(
     trpc.knowledge.updateSource.mutationOptions({
@@ -64,6 +70,7 @@ export function SettingsTab({ source }: { source: Source }) {
       apply: (current, input) => ({
         ...current,
         ...(input.title !== undefined ? { title: input.title.trim() } : {}),
+        ...(input.summary !== undefined ? { summary: input.summary.trim() } : {}),
         ...(input.tags !== undefined ? { tags: input.tags } : {}),
         ...(input.knowledgeType !== undefined ? { knowledgeType: input.knowledgeType } : {}),
         ...(input.refreshInterval !== undefined ? { refreshInterval: input.refreshInterval } : {}),
@@ -85,6 +92,7 @@ export function SettingsTab({ source }: { source: Source }) {
     update.mutate({
       id: source.id,
       ...(values.title !== saved.title ? { title: values.title } : {}),
+      ...(values.summary !== saved.summary ? { summary: values.summary } : {}),
       ...(values.tags.join('\n') !== saved.tags.join('\n') ? { tags: values.tags } : {}),
       ...(values.knowledgeType !== saved.knowledgeType ? { knowledgeType: values.knowledgeType } : {}),
       ...(values.refreshInterval !== saved.refreshInterval ? { refreshInterval: values.refreshInterval as 'off' } : {}),
@@ -97,13 +105,28 @@ export function SettingsTab({ source }: { source: Source }) {
         <CardHeader>
           <div>
             <CardTitle>Settings</CardTitle>
-            <CardDescription>A title you set here is kept when the site is crawled again.</CardDescription>
+            <CardDescription>A title or summary you set here is kept when the source is crawled again or gets new uploads.</CardDescription>
           </div>
         </CardHeader>
         <CardContent className="grid gap-4">
           {readOnly && <Alert>You can read this source; changing it needs a member or admin account.</Alert>}
           <Field label="Title" className="content-start" required error={errors.title}>
             <Input name="title" value={values.title} maxLength={200} disabled={readOnly} onChange={(e) => change({ title: e.target.value })} />
+          </Field>
+          <Field
+            label="Summary"
+            className="content-start"
+            hint="What agents read about this source. Crawls write one from its pages; empty it to let them write it again."
+            error={errors.summary}
+          >
+            <Textarea
+              name="summary"
+              rows={3}
+              value={values.summary}
+              maxLength={2000}
+              disabled={readOnly}
+              onChange={(e) => change({ summary: e.target.value })}
+            />
           </Field>
           <Field label="Tags" className="content-start" hint="Press Enter after each; search and agents can filter by them." error={errors.tags}>
             <TagInput
