@@ -54,6 +54,12 @@ describe('at phone width', () => {
           await page.locator(path === '/projects' ? `[data-project-id="${projectId}"]` : '[data-testid=job-filters]').waitFor();
           const o = await overflow(page);
           if (o.by > 0) wide.push(`${path} (${theme}): ${o.by} px (${o.offenders.join('; ')})`);
+          // The job's name shows (truncated if need be), not only its kind's icon.
+          if (path === '/jobs') {
+            const name = page.locator('[data-job-id] a[href^="/jobs/"]').first();
+            const box = await name.boundingBox();
+            if (!box || box.width < 60) wide.push(`${path} (${theme}): the job's name is ${box?.width ?? 0} px wide`);
+          }
           if (width === 360) await screenshot(page, `review${path.replace('/', '-')}-360`, theme);
         }
         await page.context().close();

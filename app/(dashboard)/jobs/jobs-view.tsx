@@ -274,7 +274,8 @@ function JobRow({ job, now, canWrite, onOpen }: { job: Job; now: number; canWrit
         if (!(e.target as HTMLElement).closest('a,button,[role=dialog],[role=alertdialog]')) onOpen();
       }}
     >
-      <TableCell className="max-w-0 w-[38%]">
+      {/* A floor under the truncation: on a phone the column shrank to the icon, and the table scrolls sideways instead. */}
+      <TableCell className="max-w-0 w-[38%] min-w-44">
         <div className="flex min-w-0 items-center gap-3">
           <KindIcon kind={job.kind} />
           <div className="min-w-0">
