@@ -1,8 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crawlUrls, jobEvents, pages } from '../../db/schema';
+import { crawlUrls, pages } from '../../db/schema';
 import { UNASKED_NOT_MODIFIED } from '../../server/services/crawl/process-url';
-import { type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
+import { jobLogText } from '../helpers/job-stream';
+import { htmlLinks, htmlPage, type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
@@ -24,10 +25,6 @@ const down = {
   robotsCloseOld: false,
 };
 
-const page = (title: string, body: string) =>
-  `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1><p>${body} Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></main></body></html>`;
-const links = (...paths: string[]) => paths.map((p) => `<a href="${p}">${p}</a>`).join(' ');
-
 beforeAll(async () => {
   site = await serveLoopback((req, res) => {
     const p = new URL(req.url!, 'http://x').pathname;
@@ -40,21 +37,21 @@ beforeAll(async () => {
       return send(200, `User-agent: *\n${down.robotsCloseOld ? 'Disallow: /moved/old\n' : ''}Allow: /\n`, { 'content-type': 'text/plain' });
     }
     // An inner page that alone links to h1 and h2.
-    if (p === '/hub/') return send(200, page('Hub home', links('/hub/hub', '/hub/p1')));
-    if (p === '/hub/hub') return down.hub ? send(503, 'down') : send(200, page('Hub', links('/hub/h1', '/hub/h2')));
+    if (p === '/hub/') return send(200, htmlPage('Hub home', htmlLinks('/hub/hub', '/hub/p1')));
+    if (p === '/hub/hub') return down.hub ? send(503, 'down') : send(200, htmlPage('Hub', htmlLinks('/hub/h1', '/hub/h2')));
     // A start page that may redirect to a maintenance page outside the crawl scope.
     if (p === '/away/' && down.startRedirect) return send(302, '', { location: `${base}/maintenance` });
-    if (p === '/away/') return send(200, page('Away home', links('/away/x', '/away/y')));
+    if (p === '/away/') return send(200, htmlPage('Away home', htmlLinks('/away/x', '/away/y')));
     // A page stored under its redirect target.
-    if (p === '/moved/') return send(200, page('Moved home', links('/moved/old', '/moved/p1')));
+    if (p === '/moved/') return send(200, htmlPage('Moved home', htmlLinks('/moved/old', '/moved/p1')));
     if (p === '/moved/old' && down.redirectSource) return send(503, 'down');
     if (p === '/moved/old') return send(301, '', { location: `${base}/moved/${down.redirectRetargeted ? 'p1' : 'new'}` });
     // A site that answers 304 to requests that carry no validators.
-    if (p === '/nm/') return send(200, page('NM home', links('/nm/ok', '/nm/weird', ...(down.newWeirdLink ? ['/nm/weird2'] : []))));
+    if (p === '/nm/') return send(200, htmlPage('NM home', htmlLinks('/nm/ok', '/nm/weird', ...(down.newWeirdLink ? ['/nm/weird2'] : []))));
     if (p === '/nm/weird' || p === '/nm/weird2') return send(304);
-    if (p === '/maintenance') return send(200, page('Maintenance', 'We will be back soon.'));
-    if (/^\/(hub|away|moved|robots|nm)\/[\w-]+$/.test(p)) return send(200, page(p, `Content of ${p}.`));
-    if (p === '/robots/') return send(200, page('Robots home', links('/robots/x', '/robots/y')));
+    if (p === '/maintenance') return send(200, htmlPage('Maintenance', 'We will be back soon.'));
+    if (/^\/(hub|away|moved|robots|nm)\/[\w-]+$/.test(p)) return send(200, htmlPage(p, `Content of ${p}.`));
+    if (p === '/robots/') return send(200, htmlPage('Robots home', htmlLinks('/robots/x', '/robots/y')));
     send(404, 'nope');
   });
   base = site.base;
@@ -72,15 +69,7 @@ const stored = async (sourceId: string) =>
   (await rt.database.db.select({ url: pages.url }).from(pages).where(eq(pages.sourceId, sourceId))).map((p) => new URL(p.url).pathname).sort();
 const frontier = async (jobId: string) =>
   new Map((await rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId))).map((u) => [new URL(u.url).pathname, u]));
-const jobLog = async (jobId: string) =>
-  JSON.stringify(
-    (
-      await rt.database.db
-        .select()
-        .from(jobEvents)
-        .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))
-    ).map((e) => e.payload),
-  );
+const jobLog = (jobId: string) => jobLogText(rt.database.db, jobId);
 
 /**
  * Runs `fn` in what stands for a new process on the same database: its own

@@ -1,11 +1,12 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobEvents, pages, sources } from '../../db/schema';
+import { pages, sources } from '../../db/schema';
 import { dispatch } from '../../inngest/dispatch';
 import { archiveLines } from '../../server/services/archive/archive-stream';
 import { importSource } from '../../server/services/archive/import-source';
 import { refreshDueSources } from '../../server/services/crawl/scheduled-refresh';
-import { type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
+import { jobLogText } from '../helpers/job-stream';
+import { htmlLinks, htmlPage, type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 /**
@@ -18,10 +19,6 @@ let site: LoopbackSite;
 let base = '';
 const state = { moved: false };
 
-const page = (title: string, body: string) =>
-  `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1><p>${body} Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p></main></body></html>`;
-const links = (...paths: string[]) => paths.map((p) => `<a href="${p}">${p}</a>`).join(' ');
-
 beforeAll(async () => {
   site = await serveLoopback((req, res) => {
     const p = new URL(req.url!, 'http://x').pathname;
@@ -30,12 +27,12 @@ beforeAll(async () => {
       res.end(body);
     };
     if (p === '/robots.txt') return send(200, 'User-agent: *\nAllow: /\n', { 'content-type': 'text/plain' });
-    if (p === '/r/') return send(200, page('R home', links('/r/old', '/r/x')));
+    if (p === '/r/') return send(200, htmlPage('R home', htmlLinks('/r/old', '/r/x')));
     if (p === '/r/old' && state.moved) return send(301, '', { location: `${base}/r/new` });
-    if (p === '/r/old') return send(200, page('Old', 'zebracornium is how it used to work.'));
-    if (p === '/r/new') return send(200, page('New', 'quokkavision is how it works now.'));
-    if (p === '/s/') return send(200, page('S home', links('/s/a', '/s/b')));
-    if (/^\/(r|s)\/[\w-]+$/.test(p)) return send(200, page(p, `Content of ${p}.`));
+    if (p === '/r/old') return send(200, htmlPage('Old', 'zebracornium is how it used to work.'));
+    if (p === '/r/new') return send(200, htmlPage('New', 'quokkavision is how it works now.'));
+    if (p === '/s/') return send(200, htmlPage('S home', htmlLinks('/s/a', '/s/b')));
+    if (/^\/(r|s)\/[\w-]+$/.test(p)) return send(200, htmlPage(p, `Content of ${p}.`));
     send(404, 'nope');
   });
   base = site.base;
@@ -48,15 +45,7 @@ afterAll(async () => {
 
 const stored = async (sourceId: string) =>
   (await rt.database.db.select({ url: pages.url }).from(pages).where(eq(pages.sourceId, sourceId))).map((p) => new URL(p.url).pathname).sort();
-const jobLog = async (jobId: string) =>
-  JSON.stringify(
-    (
-      await rt.database.db
-        .select()
-        .from(jobEvents)
-        .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))
-    ).map((e) => e.payload),
-  );
+const jobLog = (jobId: string) => jobLogText(rt.database.db, jobId);
 
 describe('a refresh that finds a stored page redirecting to another', () => {
   it('stores the target and removes the old page, whose text is no longer found', async () => {

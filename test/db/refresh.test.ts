@@ -1,8 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunks, crawlUrls, jobEvents, pages } from '../../db/schema';
+import { chunks, crawlUrls, pages } from '../../db/schema';
 import { type DocsSite, fixturePage, startDocsSite, type Validators } from '../fixtures/docs-site';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
+import { jobLogText } from '../helpers/job-stream';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
@@ -67,15 +68,7 @@ const pagesOf = async (sourceId: string) =>
 const reasons = async (jobId: string) =>
   new Map((await rt.database.db.select().from(crawlUrls).where(eq(crawlUrls.jobId, jobId))).map((u) => [new URL(u.url).pathname, u]));
 
-const jobLog = async (jobId: string) =>
-  JSON.stringify(
-    (
-      await rt.database.db
-        .select()
-        .from(jobEvents)
-        .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))
-    ).map((e) => e.payload),
-  );
+const jobLog = (jobId: string) => jobLogText(rt.database.db, jobId);
 
 const crawlInput = (site: DocsSite) => ({ url: `${site.url}/docs/`, mode: 'recursive' as const, maxDepth: 3 });
 

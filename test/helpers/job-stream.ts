@@ -1,3 +1,6 @@
+import { and, eq } from 'drizzle-orm';
+import { jobEvents } from '../../db/schema';
+import type { Database } from '../../db/types';
 import { createCaller } from '../../server/routers/_app';
 import { createContextInner } from '../../server/trpc/context';
 import type { TestRuntime } from './runtime';
@@ -79,3 +82,14 @@ export function openJobStream(rt: TestRuntime, input: { jobId?: string; lastEven
 }
 
 export type JobStream = ReturnType<typeof openJobStream>;
+
+/** A job's log lines as one JSON text, for matching what a job said. */
+export const jobLogText = async (db: Database, jobId: string) =>
+  JSON.stringify(
+    (
+      await db
+        .select()
+        .from(jobEvents)
+        .where(and(eq(jobEvents.jobId, jobId), eq(jobEvents.kind, 'log')))
+    ).map((e) => e.payload),
+  );
