@@ -1,19 +1,14 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocalServer, connectRemote } from '../../cli/mcp';
 import type { RemoteBackend } from '../../cli/remote-backend';
 import { dispatch } from '../../inngest/dispatch';
-import { sendFetchResponse, toFetchRequest } from '../../server/http/node-fetch';
 import { buildMcpServer } from '../../server/mcp/server';
-import { appRouter } from '../../server/routers/_app';
-import { createTrpcHttpHandler } from '../../server/trpc/http-handler';
-import { createTrpcWss, WS_PATH } from '../../server/ws';
 import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { connectMcp, createKeys, type McpHost, startMcpHost, textOf } from '../helpers/mcp';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
+import { startTrpcHost } from '../helpers/trpc-host';
 
 // The knowledge tools give the same answer, and the same error text, over /mcp, through `archon mcp` on the
 // local database, and through `archon mcp` against a remote Archon (tRPC over HTTP, a plain Node server).
@@ -34,31 +29,6 @@ async function linked(server: ReturnType<typeof buildMcpServer>) {
   return client;
 }
 
-/** The remote mode's server: tRPC over HTTP and its WebSocket, on Node's own HTTP server (its header limit included). */
-async function startTrpcHost() {
-  const trpc = createTrpcHttpHandler(appRouter);
-  const wss = await createTrpcWss({ maxPayload: 1_048_576, logger: rt.logger, pubsub: rt.pubsub });
-  const server = http.createServer((req, res) => {
-    trpc(toFetchRequest(req, res))
-      .then((r) => sendFetchResponse(res, r))
-      .catch(() => res.destroy());
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (req.url?.startsWith(WS_PATH)) wss.handleUpgrade(req, socket, head);
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      for (const client of wss.wss.clients) client.terminate();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      wss.wss.close();
-    },
-  };
-}
-
 const upload = async (name: string, markdown: string) => {
   const job = await rt.caller.knowledge.upload({ files: [{ name, contentBase64: Buffer.from(markdown).toString('base64') }] });
   return (await jobSettled(rt, job.id, 60_000)).sourceId!;
@@ -74,7 +44,7 @@ beforeAll(async () => {
   await upload('gizmo.md', '# Another gizmo\n\nA second copy.');
 
   mcpHost = await startMcpHost(rt);
-  trpcHost = await startTrpcHost();
+  trpcHost = await startTrpcHost(rt);
   clients.http = (await connectMcp(mcpHost.url, keys.read)).client;
   clients.local = await linked(await buildLocalServer(rt, keys.read, dispatch));
   const connected = await connectRemote(trpcHost.url, keys.read);

@@ -6,15 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLocalServer, CliError, connectRemote } from '../../cli/mcp';
 import { createRemoteBackend } from '../../cli/remote-backend';
 import { dispatch } from '../../inngest/dispatch';
-import { sendFetchResponse, toFetchRequest } from '../../server/http/node-fetch';
-import { appRouter } from '../../server/routers/_app';
 import { acceptInvitation, inviteUser, setUserRole } from '../../server/services/auth/accounts';
 import { createApiKey, revokeApiKey } from '../../server/services/auth/api-keys';
-import { createTrpcHttpHandler, TRPC_ENDPOINT } from '../../server/trpc/http-handler';
-import { createTrpcWss, WS_PATH } from '../../server/ws';
 import { type DocsSite, startDocsSite } from '../fixtures/docs-site';
 import { createKeys, startMcpHost, textOf } from '../helpers/mcp';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
+import { startTrpcHost } from '../helpers/trpc-host';
 
 // `archon mcp` (cli/mcp.ts): locally as an API key, and remotely against a server that goes away.
 
@@ -72,37 +69,9 @@ describe('3. archon mcp locally, as ARCHON_API_KEY', () => {
   });
 });
 
-/** What the server does for the remote mode: tRPC over HTTP and over its WebSocket. */
-async function startTrpcHost() {
-  const trpc = createTrpcHttpHandler(appRouter);
-  const wss = await createTrpcWss({ maxPayload: 1_048_576, logger: rt.logger, pubsub: rt.pubsub });
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
-    const handled = path.startsWith(TRPC_ENDPOINT)
-      ? trpc(toFetchRequest(req, res))
-      : Promise.resolve(new Response('<!DOCTYPE html><p>hi', { status: 404 }));
-    handled.then((r) => sendFetchResponse(res, r)).catch(() => res.destroy());
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (req.url?.startsWith(WS_PATH)) wss.handleUpgrade(req, socket, head);
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    /** As a process that dies: every connection dropped, nothing answers any more. */
-    kill: async () => {
-      for (const client of wss.wss.clients) client.terminate();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      wss.wss.close();
-    },
-  };
-}
-
 describe('6. archon mcp remotely, when the server goes away during a wait', () => {
   it('ends the wait with a clear error instead of hanging', async () => {
-    const host = await startTrpcHost();
+    const host = await startTrpcHost(rt);
     const backend = createRemoteBackend({ url: host.url, apiKey: keys.admin, watchCheckMs: 300 });
     const job = await backend.crawl({ url: `${site.url}/slowdocs/8`, mode: 'recursive', maxDepth: 40, concurrency: 1 });
     const ac = new AbortController();
@@ -110,7 +79,7 @@ describe('6. archon mcp remotely, when the server goes away during a wait', () =
     const watching = (async () => {
       for await (const state of backend.watchJob(job.id, ac.signal)) {
         seen.push(state.status);
-        if (seen.length === 1) await host.kill();
+        if (seen.length === 1) await host.close();
       }
       return 'ended';
     })();
@@ -135,7 +104,7 @@ describe('6. archon mcp remotely, when the server goes away during a wait', () =
 describe('12. archon mcp remotely: ARCHON_URL problems in one clear line', () => {
   it('says when ARCHON_URL is the /mcp endpoint, a web page, or unreachable, naming the URL once', async () => {
     const mcpHost = await startMcpHost(rt);
-    const html = await startTrpcHost();
+    const html = await startTrpcHost(rt);
     try {
       const failure = (url: string) =>
         connectRemote(url, keys.admin).then(
@@ -161,7 +130,7 @@ describe('12. archon mcp remotely: ARCHON_URL problems in one clear line', () =>
       await backend.close();
     } finally {
       await mcpHost.close();
-      await html.kill();
+      await html.close();
     }
   });
 });
