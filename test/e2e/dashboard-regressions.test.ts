@@ -222,8 +222,9 @@ describe('the Knowledge tag filter', () => {
     await page.locator('[role=dialog] label', { hasText: 'c++' }).locator('span').first().click();
     await page.waitForURL((u) => u.searchParams.getAll('tag').length > 0);
     expect(new URL(page.url()).searchParams.getAll('tag')).toEqual(['c++']);
-    await expect(page.getByRole('checkbox', { name: 'c++' }).getAttribute('aria-checked')).resolves.toBe('true');
-    await expect(page.getByRole('checkbox', { name: 'c#' }).getAttribute('aria-checked')).resolves.toBe('false');
+    // The URL changes (history.replaceState) before Next.js hands it to the page in a transition: the boxes follow.
+    await expect.poll(() => page.getByRole('checkbox', { name: 'c++' }).getAttribute('aria-checked')).toBe('true');
+    await expect.poll(() => page.getByRole('checkbox', { name: 'c#' }).getAttribute('aria-checked')).toBe('false');
     await page.context().close();
   }, 60_000);
 });

@@ -151,10 +151,11 @@ describe('search', () => {
     // Back steps through the changes: the return mode, then the type.
     await page.goBack();
     await page.waitForFunction(() => !new URL(location.href).searchParams.has('return'));
-    await expect(page.getByTestId('return-chunks').getAttribute('aria-checked')).resolves.toBe('true');
+    // The URL changes first; Next.js renders the page for it in a transition.
+    await expect.poll(() => page.getByTestId('return-chunks').getAttribute('aria-checked')).toBe('true');
     await page.goBack();
     await page.waitForFunction(() => !new URL(location.href).searchParams.has('type'));
-    await expect(page.getByTestId('filter-type').textContent()).resolves.toMatch(/Any/);
+    await expect.poll(() => page.getByTestId('filter-type').textContent()).toMatch(/Any/);
 
     // Nothing matches the business type with the docs' tag: the page says so and offers to loosen the filters.
     await page.getByTestId('filter-type').click();
