@@ -118,6 +118,28 @@ describe('manage_task update', () => {
   });
 });
 
+describe('an archived task', () => {
+  it('keeps its column over every transport: a move or a new status is refused until it is unarchived; its other fields still change', async () => {
+    const { client } = await connectMcp(host.url, keys.write);
+    const trpc = trpcOver(host.url, keys.write);
+    const project = await rt.caller.projects.create({ title: 'Archived' });
+    const task = await rt.caller.tasks.create({ projectId: project.id, title: 'Shelved', status: 'doing' });
+    await rt.caller.tasks.archive({ id: task.id, archivedBy: 'User' });
+    const refusal = /^Archived tasks cannot be moved; unarchive it first$/;
+    await expect(trpc.tasks.update.mutate({ id: task.id, status: 'done' })).rejects.toThrow(refusal);
+    await expect(trpc.tasks.update.mutate({ id: task.id, status: 'done', title: 'Both' })).rejects.toThrow(refusal);
+    await expect(trpc.tasks.move.mutate({ id: task.id, status: 'done' })).rejects.toThrow(refusal);
+    await expect(trpc.tasks.edit.mutate({ id: task.id, move: { status: 'done' } })).rejects.toThrow(refusal);
+    const tool = await client.callTool({ name: 'manage_task', arguments: { action: 'update', task_id: task.id, status: 'done' } });
+    expect(tool.isError).toBe(true);
+    expect(textOf(tool)).toMatch(/Archived tasks cannot be moved; unarchive it first/);
+    // Nothing of a refused call was written; its own status, and other fields, are taken.
+    expect(await rt.caller.tasks.byId({ id: task.id })).toMatchObject({ title: 'Shelved', status: 'doing', archived: true, version: task.version + 1 });
+    expect(await trpc.tasks.update.mutate({ id: task.id, status: 'doing', title: 'Renamed' })).toMatchObject({ title: 'Renamed', status: 'doing' });
+    await client.close();
+  });
+});
+
 describe('the MCP tools through a remote Archon (archon mcp with ARCHON_URL)', () => {
   it('edit a task in one write, as the local tools do: in place in its own column, and nothing written when the move is refused', async () => {
     const backend = createRemoteBackend({ url: host.url, apiKey: keys.write });

@@ -160,6 +160,12 @@ describe('the task editor and the table', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('show-archived').click();
     await card(page, task.id).getByText('Archived').waitFor();
+    // Its editor keeps its column, as the server does (tasks.update refuses a new status until it is unarchived).
+    await card(page, task.id).getByTestId('card-title').click();
+    await expect.poll(() => editor.getByTestId('editor-status').isDisabled()).toBe(true);
+    await editor.getByText('Archived tasks keep their column; unarchive it to move it.').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => editor.isVisible()).toBe(false);
 
     // Delete, confirmed, with its subtasks.
     await card(page, second.id).getByTestId('card-title').click();

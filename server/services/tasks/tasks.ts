@@ -165,6 +165,8 @@ export async function updateTask(db: Database, input: UpdateTaskInput): Promise<
     checkVersion(current, input.expectedVersion);
     const { id, expectedVersion: _v, sourceIds, codeExampleIds, ...changes } = input;
     const statusChanged = changes.status !== undefined && changes.status !== current.status;
+    // As tasks.move and manage_task: an archived task is off the board, and comes back where unarchiving puts it.
+    if (statusChanged && current.archived) throw conflict('Archived tasks cannot be moved; unarchive it first');
     const position = statusChanged ? await endOfColumn(tx, current.projectId, changes.status!, id) : undefined;
     const [row] = await tx
       .update(tasks)

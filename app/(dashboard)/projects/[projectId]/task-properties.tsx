@@ -39,9 +39,14 @@ export function TaskProperties({
         <Select
           value={task.status}
           onValueChange={(v) => void save({ status: v as TaskStatus }, `Status: ${STATUS[v as TaskStatus].label}`)}
-          disabled={!canWrite}
+          disabled={!canWrite || task.archived}
         >
-          <SelectTrigger id={`${baseId}-status`} className="w-48" data-testid="editor-status">
+          <SelectTrigger
+            id={`${baseId}-status`}
+            className="w-48"
+            data-testid="editor-status"
+            aria-describedby={task.archived ? `${baseId}-status-hint` : undefined}
+          >
             <SelectValue />
           </SelectTrigger>
           <SelectContent>
@@ -57,6 +62,11 @@ export function TaskProperties({
             })}
           </SelectContent>
         </Select>
+        {task.archived && (
+          <p id={`${baseId}-status-hint`} className="mt-1 text-xs text-muted-foreground">
+            Archived tasks keep their column; unarchive it to move it.
+          </p>
+        )}
       </Property>
       <Property label="Priority" htmlFor={`${baseId}-priority`}>
         <Select
