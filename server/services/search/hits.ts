@@ -52,15 +52,23 @@ const plain = (s: string) =>
     .trim()
     .toLowerCase();
 
-/** Links to the deepest heading of the chunk's section path that has an id on the page. */
+/**
+ * Links to the deepest heading of the chunk's section path that has an id on the page. Each heading of the path is
+ * looked for after its parent's: a reference page repeats "Parameters" or "Example" under every entry, and the first
+ * one on the page belongs to another entry.
+ */
 export function anchorUrl(pageUrl: string, headingPath: string[], anchors: Anchor[] | null): string {
   if (!anchors?.length || pageUrl.includes('#')) return pageUrl;
-  for (let i = headingPath.length - 1; i >= 0; i--) {
-    const wanted = plain(headingPath[i]!);
-    const anchor = anchors.find((a) => a.id && plain(a.text) === wanted);
-    if (anchor) return `${pageUrl}#${encodeURIComponent(anchor.id)}`;
+  let from = 0;
+  let deepest: Anchor | null = null;
+  for (const heading of headingPath) {
+    const wanted = plain(heading);
+    const at = anchors.findIndex((a, i) => i >= from && plain(a.text) === wanted);
+    if (at < 0) continue;
+    from = at + 1;
+    if (anchors[at]!.id) deepest = anchors[at]!;
   }
-  return pageUrl;
+  return deepest ? `${pageUrl}#${encodeURIComponent(deepest.id)}` : pageUrl;
 }
 
 /** Loads what a result shows for each fused row, keeping the fused order. */
