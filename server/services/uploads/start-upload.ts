@@ -19,16 +19,28 @@ type Checked = { name: string; file: UploadedFile; rejection: string | null };
 /** An upload whose content is already in memory (e.g. decoded from a JSON call). */
 export const inMemoryFile = (name: string, bytes: Buffer): UploadedFile => ({ name, size: bytes.length, read: async () => bytes });
 
-/** "a.md", "a (2).md": two files with one name in one upload would otherwise be one page. Refused names (null) are left alone. */
+/**
+ * "a.md", "a (2).md": two files with one name in one upload would otherwise be one page. Refused names (null) are left
+ * alone. Every name given is taken from the start, so a renamed duplicate never lands on another file's own name (a.md,
+ * a.md and "a (2).md" made two files "a (2).md", one page, and a file lost).
+ */
 function uniqueNames(names: (string | null)[]): (string | null)[] {
-  const seen = new Map<string, number>();
+  const taken = new Set(names.flatMap((name) => (name === null ? [] : [name.toLowerCase()])));
+  const seen = new Set<string>();
   return names.map((name) => {
     if (name === null) return null;
-    const n = (seen.get(name.toLowerCase()) ?? 0) + 1;
-    seen.set(name.toLowerCase(), n);
-    if (n === 1) return name;
+    if (!seen.has(name.toLowerCase())) {
+      seen.add(name.toLowerCase());
+      return name;
+    }
     const dot = name.lastIndexOf('.');
-    return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+    for (let n = 2; ; n++) {
+      const renamed = dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+      if (!taken.has(renamed.toLowerCase())) {
+        taken.add(renamed.toLowerCase());
+        return renamed;
+      }
+    }
   });
 }
 

@@ -1,0 +1,41 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pages } from '../../db/schema';
+import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
+
+let rt: TestRuntime;
+
+beforeAll(async () => {
+  rt = await createTestRuntime({ runner: true, env: { EMBEDDING_DIMENSIONS: '64' } });
+});
+afterAll(async () => {
+  await rt?.close();
+});
+
+const file = (name: string, content: string | Buffer) => ({
+  name,
+  contentBase64: (typeof content === 'string' ? Buffer.from(content) : content).toString('base64'),
+});
+const pagesOf = async (sourceId: string) =>
+  new Map((await rt.database.db.select().from(pages).where(eq(pages.sourceId, sourceId))).map((p) => [p.url, p.content]));
+
+describe('upload review', () => {
+  it('keeps every file of one upload when a renamed duplicate meets a file already named like it', async () => {
+    const job = await jobSettled(
+      rt,
+      (
+        await rt.caller.knowledge.upload({
+          files: [
+            file('c.md', '# One\n\nThe first text.'),
+            file('c.md', '# Two\n\nThe second text.'),
+            file('c (2).md', '# Three\n\nThe third text.'),
+          ],
+        })
+      ).id,
+    );
+    expect(job).toMatchObject({ status: 'completed', pagesFetched: 3 });
+    const stored = await pagesOf(job.sourceId!);
+    expect(stored.size).toBe(3);
+    expect([...stored.values()].sort()).toEqual(['# One\n\nThe first text.', '# Three\n\nThe third text.', '# Two\n\nThe second text.']);
+  });
+});
