@@ -1,4 +1,4 @@
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, isNull, or, sql } from 'drizzle-orm';
 import { crawlUrls, pages, sources } from '../../../db/schema';
 import type { RefreshInterval } from '../../schemas/sources';
 import { dropDuplicatesOfJob } from '../ingest/dedupe-code';
@@ -135,10 +135,20 @@ export async function finalizeCrawl(deps: IngestDeps, jobId: string) {
     .groupBy(crawlUrls.reason)
     .orderBy(sql`count(*) desc`)
     .limit(5);
+  // The start page, also when the start URL redirects (/docs → /docs/, http → https): its frontier row names the page it stored.
   const [start] = await db
     .select({ title: pages.title })
     .from(pages)
-    .where(and(eq(pages.sourceId, input.sourceId), eq(pages.url, input.startUrl)));
+    .where(
+      and(
+        eq(pages.sourceId, input.sourceId),
+        or(
+          eq(pages.url, input.startUrl),
+          sql`${pages.id} = (select ${crawlUrls.pageId} from ${crawlUrls} where ${crawlUrls.jobId} = ${jobId} and ${crawlUrls.url} = ${input.startUrl} limit 1)`,
+        ),
+      ),
+    )
+    .limit(1);
   // A refresh that found every page unchanged did its job.
   const unchanged = input.refresh ? await db.$count(crawlUrls, and(eq(crawlUrls.jobId, jobId), eq(crawlUrls.reason, NOT_MODIFIED))) : 0;
   const willFail = job.pagesFetched === 0 && job.chunksStored === 0 && unchanged === 0;

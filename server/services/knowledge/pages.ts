@@ -1,4 +1,4 @@
-import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { pages } from '../../../db/schema';
 import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
@@ -38,21 +38,29 @@ export async function listPages(
  * says so plainly and where to continue, rather than flooding an agent's context.
  */
 export async function readPage(db: Database, input: { pageId?: string; url?: string; sourceId?: string; offset: number; maxChars: number }) {
-  // A page is stored without a fragment (crawls drop it, uploads escape '#'); search results link a passage's section by one.
-  const url = input.url?.replace(/#.*$/s, '');
-  const where = input.pageId ? eq(pages.id, input.pageId) : and(eq(pages.url, url!), input.sourceId ? eq(pages.sourceId, input.sourceId) : undefined);
   // Offsets count characters as Postgres does (code points), the same way on every call.
-  const [row, ...others] = await db
-    .select({
-      ...pageSummary,
-      content: sql<string>`substr(${pages.content}, ${input.offset + 1}, ${input.maxChars})`,
-      total: sql<number>`char_length(${pages.content})`.mapWith(Number),
-      returned: sql<number>`char_length(substr(${pages.content}, ${input.offset + 1}, ${input.maxChars}))`.mapWith(Number),
-    })
-    .from(pages)
-    .where(where)
-    .orderBy(asc(pages.sourceId))
-    .limit(2);
+  const find = (where: SQL | undefined) =>
+    db
+      .select({
+        ...pageSummary,
+        content: sql<string>`substr(${pages.content}, ${input.offset + 1}, ${input.maxChars})`,
+        total: sql<number>`char_length(${pages.content})`.mapWith(Number),
+        returned: sql<number>`char_length(substr(${pages.content}, ${input.offset + 1}, ${input.maxChars}))`.mapWith(Number),
+      })
+      .from(pages)
+      .where(where)
+      .orderBy(asc(pages.sourceId))
+      .limit(2);
+  const byUrl = (url: string) => and(eq(pages.url, url), input.sourceId ? eq(pages.sourceId, input.sourceId) : undefined);
+  let url = input.url;
+  let found = await find(input.pageId ? eq(pages.id, input.pageId) : byUrl(url!));
+  // Pages are stored without a fragment (crawls drop it, uploads escape '#'), and search results link a passage's section
+  // by one; only an llms-full.txt section is stored with its own (#section-…), so the URL as given is tried first.
+  if (found.length === 0 && url?.includes('#')) {
+    url = url.replace(/#.*$/s, '');
+    found = await find(byUrl(url));
+  }
+  const [row, ...others] = found;
   if (!row) throw notFound('Page', input.pageId ?? input.url!);
   if (others.length > 0) {
     // Two sources crawled the same address; picking one silently could show the wrong version.

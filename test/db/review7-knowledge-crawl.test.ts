@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { htmlPage, type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
+import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
+
+let rt: TestRuntime;
+let site: LoopbackSite;
+
+const routes = new Map<string, { status?: number; headers?: Record<string, string>; body?: string | Buffer }>();
+
+beforeAll(async () => {
+  site = await serveLoopback((req, res) => {
+    const route = routes.get(req.url ?? '');
+    if (!route) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(route.status ?? 200, { 'content-type': 'text/html; charset=utf-8', ...route.headers });
+    res.end(route.body ?? '');
+  });
+  rt = await createTestRuntime({ runner: true, env: { CRAWL_ALLOWED_HOSTS: site.host, EMBEDDING_DIMENSIONS: '256' } });
+});
+afterAll(async () => {
+  await rt?.close();
+  await site?.close();
+});
+
+const crawlToEnd = async (input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) =>
+  jobSettled(rt, (await rt.caller.knowledge.crawl({ respectRobots: false, ...input })).id);
+
+describe('crawl review', () => {
+  it('names the source after its start page when the start URL redirects (/guide → /guide/)', async () => {
+    routes.set('/guide', { status: 301, headers: { location: '/guide/' } });
+    routes.set('/guide/', { body: htmlPage('Frobnicator Guide', 'How to frobnicate.') });
+    const job = await crawlToEnd({ url: `${site.base}/guide`, mode: 'single' });
+    expect(job.status).toBe('completed');
+    const source = await rt.caller.knowledge.source({ id: job.sourceId! });
+    expect(source.pageCount).toBe(1);
+    expect(source.title).toBe('Frobnicator Guide');
+  });
+
+  it('reads an llms-full.txt section by the URL it is stored and listed under (its #section-… fragment is part of it)', async () => {
+    const part = (title: string, word: string) => `# ${title}\n\n${`${word} is explained in this part of the manual at some length. `.repeat(8)}`;
+    routes.set('/llms-full.txt', {
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: [part('Getting started', 'Installing'), part('Configuration', 'Configuring')].join('\n\n'),
+    });
+    const job = await crawlToEnd({ url: `${site.base}/llms-full.txt` });
+    expect(job.status).toBe('completed');
+    const listed = await rt.caller.knowledge.listPages({ sourceId: job.sourceId! });
+    const config = listed.items.find((p) => p.title === 'Configuration')!;
+    expect(config.url).toMatch(/#section-1-configuration$/);
+    const page = await rt.caller.knowledge.readPage({ url: config.url });
+    expect(page.id).toBe(config.id);
+    expect(page.content).toContain('Configuring');
+  });
+});
