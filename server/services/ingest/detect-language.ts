@@ -261,3 +261,9 @@ export function normalizeLanguage(declared: string): string {
   const lang = declared.trim().toLowerCase();
   return ALIASES[lang] ?? lang;
 }
+
+/**
+ * The stored languages a filter names: code examples keep the normalised name (```ts is stored as typescript), so a
+ * filter of "ts" or "TypeScript" means it too; the name as given still matches a language an imported archive kept.
+ */
+export const languageNames = (given: string): string[] => [...new Set([given, normalizeLanguage(given)])];

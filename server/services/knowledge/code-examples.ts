@@ -1,9 +1,10 @@
-import { and, asc, count, desc, eq, ilike, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, inArray, or } from 'drizzle-orm';
 import { codeExamples, pages } from '../../../db/schema';
 import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import type { Page } from '../../schemas/common';
 import type { ListCodeExamplesInput } from '../../schemas/sources';
+import { languageNames } from '../ingest/detect-language';
 import { getSource } from './sources';
 
 const exampleColumns = {
@@ -36,7 +37,7 @@ export async function listCodeExamples(
   const inSource = eq(codeExamples.sourceId, input.sourceId);
   const where = and(
     inSource,
-    input.language !== undefined ? eq(codeExamples.language, input.language) : undefined,
+    input.language !== undefined ? inArray(codeExamples.language, languageNames(input.language)) : undefined,
     text ? or(ilike(codeExamples.name, text), ilike(codeExamples.summary, text), ilike(codeExamples.code, text)) : undefined,
   );
   const [items, [total], languages] = await Promise.all([

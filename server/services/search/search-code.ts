@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../../db/sql';
 import type { SearchCodeInput } from '../../schemas/search';
+import { languageNames } from '../ingest/detect-language';
 import { fusedSearch } from './fused-query';
 import { anchorUrl, type ScoreParts, scoreParts } from './hits';
 import { embedQuery, hasSearchableText, highlightTerms, resolveFusion, type SearchDeps } from './search-knowledge';
@@ -54,7 +55,7 @@ export async function searchCode(deps: SearchDeps, input: SearchCodeInput): Prom
     limit: input.limit,
     fusion: resolveFusion(deps.embedder, input.fusion),
     filters: input,
-    extraWhere: input.language ? sql`"code_examples".language = ${input.language.toLowerCase()}` : undefined,
+    extraWhere: input.language ? sql`"code_examples".language in ${languageNames(input.language)}` : undefined,
   });
   if (rows.length === 0) return { results: [], warnings };
   const details = await queryRows<Row>(
