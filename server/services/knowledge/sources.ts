@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, ilike, inArray, or, type SQL, sql } from 'dr
 import { chunks, jobs, pages, sources } from '../../../db/schema';
 import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
-import { notFound } from '../../errors';
+import { badRequest, notFound } from '../../errors';
 import type { Page } from '../../schemas/common';
 import type { Dispatch } from '../../schemas/job-events';
 import type { ListChunksInput, ListSourcesInput, RefreshInterval, SourceSort, UpdateSourceInput } from '../../schemas/sources';
@@ -101,6 +101,12 @@ export function nextRefresh(interval: RefreshInterval, from: Date | null, now = 
 /** Edits what people own: title, summary, tags, type and schedule. Crawls never overwrite an edited title or summary. */
 export async function updateSource(db: Database, input: UpdateSourceInput) {
   const current = await getSource(db, input.id);
+  // The scheduler re-crawls URL sources only: a schedule on an upload was stored and shown, and never ran.
+  if (current.kind === 'upload' && input.refreshInterval !== undefined && input.refreshInterval !== 'off') {
+    throw badRequest(`refreshInterval: source '${input.id}' was uploaded, and uploads are not refreshed; upload the files again to update it`, {
+      field: 'refreshInterval',
+    });
+  }
   await db
     .update(sources)
     .set({
