@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 import { APP_ERROR_CODES, AppError, type AppErrorCode } from '../server/errors';
 import { isFinished, type JobProgress, jobProgressOf, type McpBackend } from '../server/mcp/backend';
 import type { AppRouter } from '../server/routers/_app';
+import { REFUSALS } from '../server/services/auth/authorize';
+import type { Principal } from '../server/services/auth/principal';
 import { type AnchorField, anchorRefusal } from '../server/services/tasks/task-anchor';
 
 export type RemoteBackend = McpBackend & { close(): Promise<void> };
@@ -109,7 +111,13 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
     crawl: (input) => call(() => archon.knowledge.crawl.mutate(input)),
     upload: (input) => call(() => archon.knowledge.upload.mutate(input)),
     refresh: (id) => call(() => archon.knowledge.refresh.mutate({ id })),
-    deleteSource: (id) => call(() => archon.knowledge.deleteSource.mutate({ id })),
+    // Admin, as in the local backend, though the procedure takes write: the key's rights are read again first, since the
+    // tools listed at the start stay listed after its user loses the admin role.
+    deleteSource: async (id) => {
+      const me = await call(() => archon.auth.me.query());
+      if (!me.capabilities.includes('admin')) throw new AppError('FORBIDDEN', REFUSALS.missing('admin', me as Principal));
+      return call(() => archon.knowledge.deleteSource.mutate({ id }));
+    },
 
     getJob: (input) => call(() => archon.jobs.get.query(input)),
     listJobs: (input) => call(() => archon.jobs.list.query(input)),

@@ -1,0 +1,88 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLocalServer, connectRemote } from '../../cli/mcp';
+import type { RemoteBackend } from '../../cli/remote-backend';
+import { dispatch } from '../../inngest/dispatch';
+import { buildMcpServer } from '../../server/mcp/server';
+import { acceptInvitation, inviteUser, setUserRole } from '../../server/services/auth/accounts';
+import { createApiKey } from '../../server/services/auth/api-keys';
+import { createKeys, textOf } from '../helpers/mcp';
+import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
+import { startTrpcHost } from '../helpers/trpc-host';
+
+// `archon mcp` against a remote Archon (tRPC over HTTP) next to `archon mcp` on the local database, as the same key:
+// the same tool call must be allowed, refused and answered alike.
+
+let rt: TestRuntime;
+let trpcHost: { url: string; close(): Promise<void> };
+const backends: RemoteBackend[] = [];
+const clients: Client[] = [];
+
+async function linked(server: ReturnType<typeof buildMcpServer>) {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'review7', version: '1' });
+  await client.connect(clientSide);
+  clients.push(client);
+  return client;
+}
+
+/** What cli/mcp.ts's serveRemote builds, over an in-memory link. */
+async function remoteClient(apiKey: string) {
+  const { backend, me } = await connectRemote(trpcHost.url, apiKey);
+  backends.push(backend);
+  return linked(
+    buildMcpServer({
+      version: 'test',
+      principal: { kind: me.kind as 'api-key', role: me.role as 'viewer', capabilities: me.capabilities as 'read'[] },
+      backendFor: () => backend,
+      logger: rt.logger,
+      session: { transport: 'stdio', mode: 'remote', idleTimeoutSeconds: null },
+      startedAt: new Date(),
+    }),
+  );
+}
+
+const localClient = async (apiKey: string) => linked(await buildLocalServer(rt, apiKey, dispatch));
+
+const upload = async (name: string, markdown: string) => {
+  const job = await rt.caller.knowledge.upload({ files: [{ name, contentBase64: Buffer.from(markdown).toString('base64') }] });
+  return (await jobSettled(rt, job.id, 60_000)).sourceId!;
+};
+
+beforeAll(async () => {
+  rt = await createTestRuntime({ runner: true });
+  // The owner, whose account invites the admin below.
+  await createKeys(rt.database.db);
+  trpcHost = await startTrpcHost(rt);
+}, 120_000);
+
+afterAll(async () => {
+  for (const client of clients) await client.close().catch(() => {});
+  for (const backend of backends) await backend.close().catch(() => {});
+  await trpcHost?.close();
+  await rt?.close();
+});
+
+describe('archon mcp remotely, as a key whose user lost the admin role', () => {
+  it('refuses rag_delete_source (admin only) as the local mode does, and deletes nothing', async () => {
+    const { token } = await inviteUser(rt.database.db, { email: 'review7-admin@mcp.test', role: 'admin' }, null);
+    const admin = await acceptInvitation(rt.database.db, { token, password: 'a long enough password 1' });
+    const { key } = await createApiKey(rt.database.db, admin.id, { name: 'admin key', scopes: ['admin'] });
+    const local = await localClient(key);
+    const remote = await remoteClient(key);
+    const keepLocal = await upload('keep-local.md', '# Keep local\n\nThis source must survive.');
+    const keepRemote = await upload('keep-remote.md', '# Keep remote\n\nThis source must survive too.');
+
+    // The owner demotes them: their key may now read and write, not administer.
+    await setUserRole(rt.database.db, admin.id, 'member');
+    const localAnswer = await local.callTool({ name: 'rag_delete_source', arguments: { source_id: keepLocal } });
+    expect(localAnswer.isError).toBe(true);
+    expect(textOf(localAnswer)).toMatch(/needs admin access/);
+
+    const remoteAnswer = await remote.callTool({ name: 'rag_delete_source', arguments: { source_id: keepRemote } });
+    expect({ isError: remoteAnswer.isError, text: textOf(remoteAnswer) }).toEqual({ isError: true, text: textOf(localAnswer) });
+    expect((await rt.caller.knowledge.source({ id: keepRemote })).id).toBe(keepRemote);
+  });
+});
