@@ -97,7 +97,11 @@ export async function connectRemote(
 }
 
 async function serveRemote(url: string, apiKey: string, env: NodeJS.ProcessEnv) {
-  const logger = createLogger((env.LOG_LEVEL as LogLevel) || 'warn');
+  // Checked as the local mode's configuration checks it: pino would stop on an unknown level with a message about itself.
+  const { ConfigError, configSchema } = await import('../server/config');
+  const level = configSchema.shape.LOG_LEVEL.safeParse(env.LOG_LEVEL);
+  if (!level.success) throw new CliError(new ConfigError([{ variable: 'LOG_LEVEL', message: level.error.issues[0]!.message }]).message, 'CONFIG');
+  const logger = createLogger(env.LOG_LEVEL?.trim() ? (level.data as LogLevel) : 'warn');
   const { backend, me } = await connectRemote(url, apiKey);
   const server = buildMcpServer({
     version: (await import('./version')).cliVersion(),

@@ -41,7 +41,11 @@ export const configSchema = z.object({
   WS_MAX_PAYLOAD_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
   /** Lets a Prometheus scraper read /api/metrics with this bearer token instead of an admin API key. */
   METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
-  ARCHON_PUBLIC_URL: str(),
+  /** Read as a URL by every origin check: a bare host name would fail each browser request rather than the start. */
+  ARCHON_PUBLIC_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL, such as https://archon.example.com' }).optional(),
+  ),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (otherwise anyone could claim any address). */
   TRUST_PROXY: bool(false),
   /** Calls per minute per API key or user; over it the answer is 429 with Retry-After. */
