@@ -53,4 +53,16 @@ describe('crawl review', () => {
     expect(page.id).toBe(config.id);
     expect(page.content).toContain('Configuring');
   });
+
+  it('refuses a start URL that carries a user name and password, rather than storing the password in every page URL it ignores', async () => {
+    routes.set('/private/', { body: htmlPage('Private', 'Behind a password.') });
+    const url = `http://ann:s3cret@${site.host}/private/`;
+    await expect(rt.caller.knowledge.crawl({ url, mode: 'single', respectRobots: false })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/^url: .*password/),
+    });
+    const { items } = await rt.caller.knowledge.sources({ query: 's3cret' });
+    expect(items).toEqual([]);
+  });
 });
+

@@ -24,6 +24,14 @@ const placeholderTitle = (url: string) => {
 export async function startCrawl(db: Database, dispatch: Dispatch, input: CrawlInput, createdBy?: string | null) {
   const startUrl = normalizeUrl(input.url);
   if (!startUrl) throw badRequest('url: must be an http:// or https:// URL', { field: 'url' });
+  // The crawler sends no credentials, and a URL's user name and password would be stored in the source's URL and in every
+  // page URL resolved against it, for anyone who can read the knowledge base (and in its exports).
+  const { username, password } = new URL(startUrl);
+  if (username || password) {
+    throw badRequest('url: must not contain a user name or password (user:password@); Archon does not send them and would store them', {
+      field: 'url',
+    });
+  }
   for (const field of ['include', 'exclude'] as const) {
     try {
       createUrlFilter({ startUrl, scope: input.scope, [field]: input[field] });
