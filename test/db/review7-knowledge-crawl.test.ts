@@ -65,4 +65,3 @@ describe('crawl review', () => {
     expect(items).toEqual([]);
   });
 });
-
