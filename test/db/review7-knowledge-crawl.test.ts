@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { htmlPage, type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
+import { htmlLinks, htmlPage, type LoopbackSite, serveLoopback } from '../helpers/loopback-site';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 
 let rt: TestRuntime;
@@ -63,5 +63,23 @@ describe('crawl review', () => {
     });
     const { items } = await rt.caller.knowledge.sources({ query: 's3cret' });
     expect(items).toEqual([]);
+  });
+
+  it("stores a batch whose one page has an enormous <title>, rather than failing every page of it on the title's search index", async () => {
+    // Every chunk carries its page's title into its full-text index, which PostgreSQL caps at 1 MB.
+    const hugeTitle = Array.from({ length: 200_000 }, (_, i) => `w${i.toString(36)}`).join(' ');
+    routes.set('/big/', { body: htmlPage('Big index', `Start here. ${htmlLinks('/big/a', '/big/b')}`) });
+    routes.set('/big/a', {
+      body: `<!doctype html><html><head><title>${hugeTitle}</title></head><body><main><p>Zanzibar text.</p></main></body></html>`,
+    });
+    routes.set('/big/b', { body: htmlPage('Big B', 'Quixotic text about the second page.') });
+    const job = await crawlToEnd({ url: `${site.base}/big/`, mode: 'recursive', maxDepth: 2 });
+    expect(job.error).toBeNull();
+    expect(job).toMatchObject({ status: 'completed', pagesFailed: 0, pagesFetched: 3 });
+    const listed = await rt.caller.knowledge.listPages({ sourceId: job.sourceId! });
+    expect(listed.items.map((p) => p.url.replace(site.base, '')).sort()).toEqual(['/big/', '/big/a', '/big/b']);
+    const a = listed.items.find((p) => p.url.endsWith('/big/a'))!;
+    expect(a.title.length).toBeLessThan(10_000);
+    expect(a.title.startsWith('w0 w1 w2')).toBe(true);
   });
 });

@@ -26,6 +26,19 @@ export type PrepareResult = { documents: PreparedDocument[]; embedded: number; r
 
 export const contentHash = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/**
+ * Longer page titles are cut. Each chunk carries its page's title into its full-text index, which PostgreSQL refuses
+ * above 1 MB: a page with a runaway <title> (or a Markdown file that is one long '# ' line) failed to store, and with it
+ * every page of its crawl batch.
+ */
+export const MAX_TITLE_CHARS = 1000;
+export function clipTitle(title: string): string {
+  if (title.length <= MAX_TITLE_CHARS) return title;
+  // Never half of a character that takes two UTF-16 units.
+  const end = /[\uD800-\uDBFF]/.test(title[MAX_TITLE_CHARS - 1]!) ? MAX_TITLE_CHARS - 1 : MAX_TITLE_CHARS;
+  return `${title.slice(0, end).trimEnd()}…`;
+}
+
 /** Embeddings already stored for these pages by the current model, keyed by url then chunk hash. */
 async function reusableEmbeddings(db: Database, sourceId: string, urls: string[], embedder: Embedder) {
   const byUrl = new Map<string, Map<string, { embedding: number[]; context: string | null }>>();
@@ -111,6 +124,7 @@ export async function prepareDocuments(
   ]);
   const documents: PreparedDocument[] = docs.map((doc) => ({
     ...doc,
+    title: clipTitle(doc.title),
     contentHash: contentHash(doc.markdown),
     chunks: chunkMarkdown(doc.markdown).map((chunk) => {
       const kept = reuse.get(doc.url)?.get(chunk.contentHash);
