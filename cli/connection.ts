@@ -36,6 +36,15 @@ export async function connect(opts: ConnectOptions): Promise<Connection> {
   const apiKey = opts.env.ARCHON_API_KEY?.trim() || undefined;
   if (url) {
     if (!apiKey) throw new UsageError(`To use Archon at ${url}, set ARCHON_API_KEY to one of its API keys (archon keys create, or the dashboard).`);
+    // checkUrl words its refusals for --url; a URL from the environment is named as the user set it.
+    if (!opts.url) {
+      try {
+        checkUrl(url);
+      } catch (err) {
+        if (err instanceof UsageError) throw new UsageError(err.message.replace(/^--url\b/, 'ARCHON_URL'));
+        throw err;
+      }
+    }
     const { connectRemote } = await import('./remote');
     return connectRemote(url, apiKey);
   }

@@ -187,8 +187,13 @@ export function registerKnowledge(program: Command) {
       ) => {
         await withArchon(command, {}, async (conn, out) => {
           const filters = { sourceIds: o.source, tags: o.tag, limit: o.limit, mode: o.mode };
+          // A search in a source that does not exist says so, as the MCP tools do, rather than "No results." for a mistyped id.
+          const checkSources = async (found: number) => {
+            if (found === 0) for (const id of o.source ?? []) await conn.api.knowledge.source.query({ id });
+          };
           if (o.code) {
             const found = await conn.api.knowledge.searchCode.query({ query, ...filters });
+            await checkSources(found.results.length);
             out.result(found, () =>
               found.results.length === 0
                 ? 'No code examples found.'
@@ -202,6 +207,7 @@ export function registerKnowledge(program: Command) {
             return;
           }
           const found = await conn.api.knowledge.search.query({ query, ...filters, returnMode: o.chunks ? 'chunks' : 'pages' });
+          await checkSources(found.results.length);
           out.result(found, () => {
             const lines =
               found.returnMode === 'pages'
