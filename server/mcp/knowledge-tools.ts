@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES } from '../../db/schema/knowledge';
-import { REFRESH_INTERVALS, sourceIdSchema, tagsSchema, textSchema, titleSchema, uuidSchema } from '../schemas/common';
+import { REFRESH_INTERVALS, sourceIdSchema, tagsSchema, titleSchema, uuidSchema } from '../schemas/common';
 import { crawlOptionsSchema, crawlUrlSchema } from '../schemas/knowledge';
 import { MAX_PAGE_CHARS, readPageSchema, searchCodeInputSchema, searchInputSchema } from '../schemas/search';
+import { trimmedTextSchema } from '../schemas/sources';
 import { uploadFileNameSchema } from '../schemas/uploads';
 import type { ChunkHit } from '../services/search/hits';
 import type { McpBackend } from './backend';
@@ -67,7 +68,7 @@ const getAvailableSources = defineTool({
   access: 'read',
   description: 'List knowledge sources with their ids. `query` finds a library by name, URL or summary words ("react").',
   input: z.strictObject({
-    query: textSchema(200).trim().optional(),
+    query: trimmedTextSchema(200).optional(),
     limit: z.number().int().min(1).max(200).default(50),
     offset: z.number().int().min(0).default(0),
   }),
@@ -268,7 +269,7 @@ const listPagesForSource = defineTool({
   description: "List a source's pages (id, URL, title, size), by URL.",
   input: z.strictObject({
     source_id: sourceIdSchema,
-    section: textSchema(200).trim().optional().describe('Only pages whose title or URL contains this'),
+    section: trimmedTextSchema(200).optional().describe('Only pages whose title or URL contains this'),
     limit: z.number().int().min(1).max(200).default(50),
     offset: z.number().int().min(0).default(0),
   }),

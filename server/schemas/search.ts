@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES } from '../../db/schema/knowledge';
-import { paginationSchema, sourceIdSchema, textSchema, titleSchema, uuidSchema } from './common';
+import { paginationSchema, sourceIdSchema, titleSchema, uuidSchema } from './common';
+import { trimmedTextSchema } from './sources';
 
 export const MAX_QUERY_CHARS = 2000;
 
@@ -56,7 +57,7 @@ export const searchCodeInputSchema = z.object({
 
 export const listPagesSchema = paginationSchema.extend({
   sourceId: sourceIdSchema,
-  query: textSchema(200).trim().optional(),
+  query: trimmedTextSchema(200).optional(),
 });
 
 export const MAX_PAGE_CHARS = 20_000;

@@ -4,12 +4,18 @@ import { paginationSchema, REFRESH_INTERVALS, sourceIdSchema, tagsSchema, textSc
 
 export { REFRESH_INTERVALS, type RefreshInterval } from './common';
 
+/**
+ * Free text trimmed before it is measured: a summary of 2,000 characters pasted with a trailing line break was refused as
+ * over 2,000, though what is stored is the trimmed text.
+ */
+export const trimmedTextSchema = (max: number) => z.string().trim().pipe(textSchema(max));
+
 export const SOURCE_SORTS = ['title', 'pages', 'chunks', 'codeExamples', 'lastCrawled', 'created'] as const;
 export type SourceSort = (typeof SOURCE_SORTS)[number];
 
 export const listSourcesSchema = paginationSchema
   .extend({
-    query: textSchema(200).trim().optional(),
+    query: trimmedTextSchema(200).optional(),
     knowledgeType: z.enum(KNOWLEDGE_TYPES).optional(),
     kind: z.enum(SOURCE_KINDS).optional(),
     /** Sources with any of these tags, as in search filters. */
@@ -30,7 +36,7 @@ export const updateSourceSchema = z
     tags: tagsSchema.optional(),
     knowledgeType: z.enum(KNOWLEDGE_TYPES).optional(),
     /** Trimmed: one of only spaces is empty, which hands the summary back to the next crawl or upload. */
-    summary: textSchema(2000).trim().optional(),
+    summary: trimmedTextSchema(2000).optional(),
     refreshInterval: z.enum(REFRESH_INTERVALS).optional(),
   })
   .refine((v) => Object.entries(v).some(([k, val]) => k !== 'id' && val !== undefined), { message: 'nothing to update' });
@@ -45,7 +51,7 @@ export const sourceStatusesSchema = z.object({ ids: z.array(sourceIdSchema).min(
 export const listCodeExamplesSchema = paginationSchema.extend({
   sourceId: sourceIdSchema,
   /** Matches the name, summary or code. */
-  query: textSchema(200).trim().optional(),
+  query: trimmedTextSchema(200).optional(),
   language: titleSchema(40).optional(),
 });
 

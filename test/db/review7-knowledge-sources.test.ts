@@ -29,3 +29,20 @@ describe('source settings', () => {
     });
   });
 });
+
+describe('limits counted after trimming', () => {
+  it('takes a summary of 2000 characters pasted with a trailing line break, and a 200-character filter with a space around it', async () => {
+    const job = await upload('summary.md', '# Summary\n\nA source to write a summary for.');
+    const summary = 's'.repeat(2000);
+    await expect(rt.caller.knowledge.updateSource({ id: job.sourceId!, summary: `${summary}\n` })).resolves.toMatchObject({ summary });
+    const query = 'q'.repeat(200);
+    await expect(rt.caller.knowledge.sources({ query: ` ${query} ` })).resolves.toMatchObject({ total: 0 });
+    await expect(rt.caller.knowledge.listPages({ sourceId: job.sourceId!, query: `${query}\n` })).resolves.toMatchObject({ total: 0 });
+    await expect(rt.caller.knowledge.listCodeExamples({ sourceId: job.sourceId!, query: `${query} ` })).resolves.toMatchObject({ total: 0 });
+    // Past the limit once trimmed is still refused by name.
+    await expect(rt.caller.knowledge.updateSource({ id: job.sourceId!, summary: `${summary}s` })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/summary.*at most 2000/s),
+    });
+  });
+});
