@@ -42,6 +42,12 @@ export type StreamOptions<T extends { id: number }> = {
   initialCursor: () => Promise<number>;
   fetchAfter: (cursor: number, limit: number) => Promise<T[]>;
   signal?: AbortSignal;
+  /**
+   * Called whenever a wake finds nothing new; throws to end the stream. For a
+   * stream over something that can be deleted, whose events go with it (a
+   * project's tasks): otherwise its subscribers would wait on it for good.
+   */
+  check?: () => Promise<void>;
   /** Safety net: re-read the table this often even without a notification. */
   pollMs?: number;
   batchSize?: number;
@@ -74,6 +80,7 @@ export async function openEventStream<T extends { id: number }>(opts: StreamOpti
     try {
       while (!opts.signal?.aborted) {
         const rows = await opts.fetchAfter(cursor, batch);
+        if (rows.length === 0) await opts.check?.();
         for (const row of rows) {
           if (opts.signal?.aborted) return;
           cursor = row.id;

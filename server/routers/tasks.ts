@@ -17,6 +17,7 @@ import { getProject } from '../services/projects/projects';
 import { boardTasks, taskHistory, taskLinks } from '../services/tasks/task-board';
 import { latestTaskEventId, taskEventsAfter } from '../services/tasks/task-events';
 import * as tasks from '../services/tasks/tasks';
+import { toTRPCError } from '../trpc/error-mapping';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
 export const tasksRouter = router({
@@ -49,6 +50,12 @@ export const tasksRouter = router({
       lastEventId: input.lastEventId,
       initialCursor: () => latestTaskEventId(ctx.db, input.projectId),
       fetchAfter: (cursor, limit) => taskEventsAfter(ctx.db, input.projectId, cursor, limit),
+      // A deleted project takes its events with it: its board is told NOT_FOUND rather than left waiting.
+      check: async () => {
+        await getProject(ctx.db, input.projectId).catch((err: unknown) => {
+          throw toTRPCError(err) ?? err;
+        });
+      },
       signal,
     });
   }),

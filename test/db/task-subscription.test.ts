@@ -210,6 +210,27 @@ describe('tasks.onChange', () => {
     expect(getTRPCErrorFromUnknown(err)).toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('ends with NOT_FOUND when its project is deleted, at once rather than waiting on it for good', async () => {
+    const projectId = await newProject();
+    const other = await newProject();
+    await mk(projectId, 'Goes with it');
+    const sub = subscribe(projectId);
+    const bystander = subscribe(other);
+    sub.start();
+    bystander.start();
+    await Promise.all([sub.ready, bystander.ready]);
+    const started = Date.now();
+    await rt.caller.projects.delete({ id: projectId });
+    const err = await sub.take(1, 4_000).catch((e: unknown) => e);
+    expect(getTRPCErrorFromUnknown(err)).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining(projectId) });
+    // Woken by the delete: the stream's 5 s safety poll would also find it, later.
+    expect(Date.now() - started).toBeLessThan(4_000);
+    // Another project's stream goes on.
+    await bystander.expectQuiet(300);
+    await mk(other, 'Still live');
+    expect((await bystander.take(1))[0]).toMatchObject({ kind: 'created', projectId: other });
+  });
+
   it('ends the stream when the signal is aborted while waiting', async () => {
     const projectId = await newProject();
     const sub = subscribe(projectId, '0');

@@ -180,4 +180,27 @@ describe('the board', () => {
     await owner.close();
     await watcher.close();
   });
+
+  it('says so, in place of the tasks, when another person deletes the project it shows, and offers the way back', async () => {
+    const owner = await app.signedInPage();
+    const member = await signedInAs(MEMBER);
+    const p = await seedProject(owner, 'Short-lived board', [{ title: 'Yankee' }]);
+    await openBoard(member, p.id);
+    await card(member, p.tasks[0]!.id).waitFor();
+    await api(owner).mutate('projects.delete', { id: p.id });
+    await member.getByRole('heading', { name: 'This project was deleted' }).waitFor({ timeout: 5_000 });
+    await expect(card(member, p.tasks[0]!.id).count()).resolves.toBe(0);
+    // The header, having read the project again, no longer offers to pin, edit or delete it.
+    await expect.poll(() => member.getByTestId('project-edit').count()).toBe(0);
+    // Said once, in words: no error naming the project's id, in the page or as a toast.
+    await expect(member.getByText(p.id).count()).resolves.toBe(0);
+    await expect(member.locator('[data-sonner-toast]').count()).resolves.toBe(0);
+    await screenshot(member, 'board-project-deleted', 'light');
+    await member.getByRole('link', { name: 'Back to projects' }).click();
+    await member.waitForURL(/\/projects$/);
+    await member.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await expect(member.getByText('Short-lived board').count()).resolves.toBe(0);
+    await owner.close();
+    await member.close();
+  });
 });

@@ -4,6 +4,7 @@ import { TASK_STATUSES, type TaskStatus } from '../../../db/schema/tasks';
 import { escapeLike } from '../../../db/sql';
 import type { Database } from '../../../db/types';
 import { notFound } from '../../errors';
+import { CHANNELS, notify } from '../../realtime/channels';
 import type { Page } from '../../schemas/common';
 import type { CreateProjectInput, LinkSourceInput, ListProjectsInput, UpdateProjectInput } from '../../schemas/projects';
 import { snapshotProjectField } from './versions';
@@ -82,9 +83,13 @@ export async function updateProject(db: Database, input: UpdateProjectInput, edi
 }
 
 export async function deleteProject(db: Database, id: string) {
-  const [row] = await db.delete(projects).where(eq(projects.id, id)).returning({ id: projects.id });
-  if (!row) throw notFound('Project', id);
-  return row;
+  return db.transaction(async (tx) => {
+    const [row] = await tx.delete(projects).where(eq(projects.id, id)).returning({ id: projects.id });
+    if (!row) throw notFound('Project', id);
+    // Its task events are gone with it; the notice wakes its live boards, which then find the project gone.
+    await notify(tx, CHANNELS.tasks, { key: id, id: 0 });
+    return row;
+  });
 }
 
 /** Pinned first, then alphabetical, with task counts per status. */

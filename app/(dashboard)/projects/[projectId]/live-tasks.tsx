@@ -1,6 +1,6 @@
 'use client';
 
-import { skipToken } from '@tanstack/react-query';
+import { skipToken, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { toast } from 'sonner';
@@ -9,7 +9,12 @@ import { useTRPC, useTRPCClient } from '../../../_lib/trpc';
 import { type BoardTask, STATUS, type TaskPriority, type TaskStatus } from '../task-meta';
 import { type Place, type TaskEventData, TasksStore, toBoardTask, type View } from './tasks-store';
 
-type LoadState = { status: 'loading' } | { status: 'ready'; cursor: string; truncated: boolean } | { status: 'error'; error: unknown };
+type LoadState =
+  | { status: 'loading' }
+  | { status: 'ready'; cursor: string; truncated: boolean }
+  | { status: 'error'; error: unknown }
+  /** The server says the project no longer exists: deleted in another session while this one had it open. */
+  | { status: 'gone' };
 
 type LiveTasks = {
   store: TasksStore;
@@ -31,6 +36,7 @@ const Context = createContext<LiveTasks | null>(null);
 export function LiveTasksProvider({ projectId, includeArchived, children }: { projectId: string; includeArchived: boolean; children: ReactNode }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
+  const queryClient = useQueryClient();
   const [store] = useState(() => new TasksStore());
   const [load, setLoad] = useState<LoadState>({ status: 'loading' });
   const [attempt, setAttempt] = useState(0);
@@ -46,7 +52,7 @@ export function LiveTasksProvider({ projectId, includeArchived, children }: { pr
         store.load(board, includeArchived);
         setLoad({ status: 'ready', cursor: board.cursor, truncated: board.truncated });
       })
-      .catch((error: unknown) => live && setLoad({ status: 'error', error }));
+      .catch((error: unknown) => live && setLoad(describeError(error).code === 'NOT_FOUND' ? { status: 'gone' } : { status: 'error', error }));
     return () => {
       live = false;
     };
@@ -58,7 +64,13 @@ export function LiveTasksProvider({ projectId, includeArchived, children }: { pr
     trpc.tasks.onChange.subscriptionOptions(input, {
       onData: (event) => store.receive(event.data as unknown as TaskEventData),
       onError: (error) => {
-        // A stream the server ended with an error (the project was deleted, rights changed): say so and read again.
+        // The stream ends NOT_FOUND when the project is deleted elsewhere: the board says so in place of its tasks.
+        if (describeError(error).code === 'NOT_FOUND') {
+          setLoad({ status: 'gone' });
+          void queryClient.invalidateQueries(trpc.projects.pathFilter());
+          return;
+        }
+        // Any other end (rights changed, say): say so.
         toastError(error, 'Live updates stopped');
       },
     }),

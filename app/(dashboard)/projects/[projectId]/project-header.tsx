@@ -8,6 +8,7 @@ import { Button } from '../../../_components/ui/button';
 import { ErrorState } from '../../../_components/ui/error-state';
 import { PageHeader } from '../../../_components/ui/page-header';
 import { TabLinks } from '../../../_components/ui/tab-links';
+import { describeError } from '../../../_lib/errors';
 import { useOptimisticMutation } from '../../../_lib/optimistic';
 import { useSession } from '../../../_lib/session';
 import { useTRPC } from '../../../_lib/trpc';
@@ -34,6 +35,8 @@ export function ProjectHeader({ initial }: { initial: Project }) {
     failure: (input) => (input.pinned ? 'Could not pin the project' : 'Could not unpin the project'),
   });
   const p = q.data;
+  // Deleted in another session (the board's stream says so and reads the project again): nothing left to act on.
+  const gone = q.isError && describeError(q.error).code === 'NOT_FOUND';
   const base = `/projects/${p.id}`;
   return (
     <>
@@ -62,7 +65,8 @@ export function ProjectHeader({ initial }: { initial: Project }) {
           ) : undefined
         }
         actions={
-          can('write') && (
+          can('write') &&
+          !gone && (
             <>
               <Button aria-pressed={p.pinned} onClick={() => pin.mutate({ id: p.id, pinned: !p.pinned })} data-testid="project-pin">
                 {p.pinned ? <PinOff aria-hidden /> : <Pin aria-hidden />}
@@ -83,7 +87,9 @@ export function ProjectHeader({ initial }: { initial: Project }) {
           )
         }
       />
-      {q.isError && <ErrorState compact className="mb-4" title="This project could not be reloaded" error={q.error} onRetry={() => q.refetch()} />}
+      {q.isError && !gone && (
+        <ErrorState compact className="mb-4" title="This project could not be reloaded" error={q.error} onRetry={() => q.refetch()} />
+      )}
       <TabLinks
         label="Project sections"
         className="mb-4"

@@ -27,6 +27,7 @@ import { type BoardTask, STATUS, STATUSES, type TaskStatus } from '../../task-me
 import { DeleteTaskDialog } from '../delete-task-dialog';
 import { useLiveTasks, useTaskActions, useTasksView } from '../live-tasks';
 import { TaskEditorLoader, useOpenTask } from '../open-task';
+import { ProjectGone } from '../project-gone';
 import { isFiltered, TaskFiltersBar, taskMatcher, useTaskFilters } from '../task-filters';
 import { placeOf } from '../tasks-store';
 import { Card } from './board-card';
@@ -233,6 +234,7 @@ export function BoardView() {
 
   if (load.status === 'loading') return <BoardSkeleton />;
   if (load.status === 'error') return <ErrorState error={load.error} onRetry={reload} />;
+  if (load.status === 'gone') return <ProjectGone />;
 
   const active = dragging ? view.byId.get(dragging.id) : undefined;
   const activeProgress = active ? view.progress.get(active.id) : undefined;

@@ -17,6 +17,7 @@ import { useSession } from '../../../../_lib/session';
 import { AssigneeMark, type BoardTask, PRIORITIES, PRIORITY, STATUS, STATUSES, type TaskPriority, type TaskStatus } from '../../task-meta';
 import { type UpdateFields, useLiveTasks, useTaskActions, useTasksView } from '../live-tasks';
 import { TaskEditorLoader, useOpenTask } from '../open-task';
+import { ProjectGone } from '../project-gone';
 import { SuggestInput } from '../suggest-input';
 import { isFiltered, TaskFiltersBar, taskMatcher, useTaskFilters, useTaskVocabulary } from '../task-filters';
 
@@ -112,6 +113,7 @@ export function TableView() {
 
   if (load.status === 'loading') return <TableSkeleton rows={8} columns={6} label="Loading the tasks" />;
   if (load.status === 'error') return <ErrorState error={load.error} onRetry={reload} />;
+  if (load.status === 'gone') return <ProjectGone />;
 
   const filtered = isFiltered(filters);
   const head = (column: Column, label: string, className?: string) => (
