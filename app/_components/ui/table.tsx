@@ -1,7 +1,7 @@
 'use client';
 
 import { ArrowDown, ArrowUp, ChevronsUpDown } from 'lucide-react';
-import { type ComponentProps, type ReactNode, useMemo, useState } from 'react';
+import { type ComponentProps, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { cn } from '../../_lib/cn';
 
 /**
@@ -18,11 +18,34 @@ import { cn } from '../../_lib/cn';
  *   </Table>
  */
 export function Table({ className, containerClassName, ...props }: ComponentProps<'table'> & { containerClassName?: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const scrolls = useScrollsSideways(box);
   return (
-    <div className={cn('relative w-full overflow-x-auto rounded-xl border border-border bg-surface', containerClassName)}>
+    <div
+      ref={box}
+      // A table wider than the screen scrolls sideways: keyboard users reach it with Tab and scroll it with the arrow keys.
+      {...(scrolls ? { tabIndex: 0, role: 'region', 'aria-label': props['aria-label'] } : {})}
+      className={cn('focus-ring relative w-full overflow-x-auto rounded-xl border border-border bg-surface', containerClassName)}
+    >
       <table className={cn('w-full caption-bottom border-collapse text-sm', className)} {...props} />
     </div>
   );
+}
+
+/** Whether the element's content is wider than it, as the window or the content change. */
+function useScrollsSideways(ref: { current: HTMLElement | null }): boolean {
+  const [scrolls, setScrolls] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const check = () => setScrolls(el.scrollWidth > el.clientWidth + 1);
+    check();
+    const observer = new ResizeObserver(check);
+    observer.observe(el);
+    if (el.firstElementChild) observer.observe(el.firstElementChild);
+    return () => observer.disconnect();
+  }, [ref]);
+  return scrolls;
 }
 
 export function TableHeader({ className, ...props }: ComponentProps<'thead'>) {
