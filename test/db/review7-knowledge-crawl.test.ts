@@ -82,4 +82,28 @@ describe('crawl review', () => {
     expect(a.title.length).toBeLessThan(10_000);
     expect(a.title.startsWith('w0 w1 w2')).toBe(true);
   });
+
+  it("takes a crawled Markdown page's title from its front matter and keeps the YAML out of its text, as an uploaded one does", async () => {
+    const md = [
+      '---',
+      'id: getting-started',
+      'title: Getting Started with Widgets',
+      'sidebar_position: 2',
+      '---',
+      '',
+      'Widgets are small. This page walks through installing them and making the first one.',
+      '',
+      '## Install',
+      '',
+      'Install the package with npm before anything else.',
+    ].join('\n');
+    routes.set('/md/getting-started.md', { headers: { 'content-type': 'text/markdown; charset=utf-8' }, body: md });
+    const job = await crawlToEnd({ url: `${site.base}/md/getting-started.md`, mode: 'single' });
+    expect(job.status).toBe('completed');
+    const [page] = (await rt.caller.knowledge.listPages({ sourceId: job.sourceId! })).items;
+    const read = await rt.caller.knowledge.readPage({ pageId: page!.id });
+    expect(read.title).toBe('Getting Started with Widgets');
+    expect(read.content).not.toContain('sidebar_position');
+    expect(read.content.startsWith('Widgets are small.')).toBe(true);
+  });
 });

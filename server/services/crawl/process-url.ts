@@ -1,3 +1,4 @@
+import { stripFrontMatter } from '../converters/markdown-title';
 import type { IngestDocument } from '../ingest/prepare';
 import { classifyContent, decodeBody } from '../markdown/content-type';
 import { htmlToMarkdown } from '../markdown/html-to-markdown';
@@ -196,6 +197,11 @@ async function fetchAndConvert(ctx: CrawlContext, row: FrontierRow, previous?: P
       ...http,
     };
     links = page.links;
+  } else if (kind === 'markdown') {
+    // As an uploaded Markdown file: YAML front matter is metadata (Docusaurus, MkDocs and Hugo sources name the page
+    // there, and often have no H1), not text to chunk and search.
+    const { markdown, title } = stripFrontMatter(text);
+    document = { url: finalUrl, title: title || titleFromMarkdown(markdown, finalUrl), markdown, ...http };
   } else {
     document = { url: finalUrl, title: titleFromMarkdown(text, finalUrl), markdown: text, ...http };
   }
