@@ -183,6 +183,29 @@ describe('features and data with their version', () => {
     expect(await owner.versions.saveField({ projectId, fieldName: 'data', content: [] })).toMatchObject({ content: [], version: 6 });
   });
 
+  it('takes a save based on the version before a manual snapshot: the snapshot changed nothing it would overwrite', async () => {
+    const { id: projectId } = await owner.projects.create({ title: 'Snapshotting' });
+    const read = await owner.versions.saveField({ projectId, fieldName: 'features', content: [{ name: 'one' }], expectedVersion: 0 });
+    // Someone snapshots the list while an editor has it open at version 1.
+    await member.versions.create({ projectId, fieldName: 'features', changeSummary: 'Before the rework' });
+    await member.versions.create({ projectId, fieldName: 'features' });
+    expect((await owner.versions.field({ projectId, fieldName: 'features' })).version).toBe(3);
+    const saved = await owner.versions.saveField({ projectId, fieldName: 'features', content: [{ name: 'two' }], expectedVersion: read.version });
+    expect(saved).toMatchObject({ content: [{ name: 'two' }], version: 4 });
+    // A change after the snapshot still counts: a save based on the snapshot's version or earlier is refused.
+    await expect(owner.versions.saveField({ projectId, fieldName: 'features', content: [], expectedVersion: read.version })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(owner.versions.saveField({ projectId, fieldName: 'features', content: [], expectedVersion: 3 })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    // And a version that does not exist yet is no base at all.
+    await expect(owner.versions.saveField({ projectId, fieldName: 'features', content: [], expectedVersion: 9 })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect((await owner.versions.field({ projectId, fieldName: 'features' })).content).toEqual([{ name: 'two' }]);
+  });
+
   it('refuses bad input by field, an unknown project as NOT_FOUND, and a viewer as FORBIDDEN', async () => {
     const { id: projectId } = await owner.projects.create({ title: 'Refusals' });
     const refused = (input: unknown) => owner.versions.saveField(input as never);

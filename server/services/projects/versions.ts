@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull, max, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull, max, ne, type SQL, sql } from 'drizzle-orm';
 import { documentVersions, projectDocuments, projects, users } from '../../../db/schema';
 import type { Database } from '../../../db/types';
 import { conflict, notFound } from '../../errors';
@@ -207,6 +207,20 @@ export async function getField(db: Database, input: FieldTarget) {
 }
 
 /**
+ * Whether every version after `since` up to `current` is a manual snapshot:
+ * one records the list as it was and changes nothing, so an edit based on
+ * `since` overwrites nobody's change.
+ */
+async function onlySnapshotsSince(tx: Database, target: FieldTarget, since: number, current: number): Promise<boolean> {
+  if (since > current || since < 0) return false;
+  const [row] = await tx
+    .select({ n: count() })
+    .from(documentVersions)
+    .where(and(targetWhere(target), gt(documentVersions.versionNumber, since), ne(documentVersions.changeType, 'manual')));
+  return (row?.n ?? 0) === 0;
+}
+
+/**
  * Replaces a project's features or data list and records it as a version.
  * With `expectedVersion`, a change made meanwhile (a save, a restore, a
  * projects.update) makes it fail with CONFLICT instead of being overwritten.
@@ -215,7 +229,11 @@ export async function saveField(db: Database, input: SaveFieldInput & { savedBy?
   return db.transaction(async (tx) => {
     await lockProjectFields(tx, input.projectId);
     const current = (await nextNumber(tx, input)) - 1;
-    if (input.expectedVersion !== undefined && input.expectedVersion !== current) {
+    if (
+      input.expectedVersion !== undefined &&
+      input.expectedVersion !== current &&
+      !(await onlySnapshotsSince(tx, input, input.expectedVersion, current))
+    ) {
       throw conflict(
         `The ${input.fieldName} list of project '${input.projectId}' was changed by someone else: it is at version ${current}, your edit was based on version ${input.expectedVersion}`,
         { currentVersion: current },
