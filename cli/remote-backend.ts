@@ -70,6 +70,13 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
     const code = data?.code;
     // The server refused the input against the procedure's schema, as the local backend's parse would have: the same issues, worded the same way.
     if (code === 'BAD_REQUEST' && data?.fieldErrors) return remoteValidationError(data.fieldErrors);
+    // The key worked when archon mcp started (connectRemote checks it): now it is revoked, expired or its user disabled.
+    // The server's own words ("Sign in, or send an API key") are for a caller that sent none.
+    if (code === 'UNAUTHORIZED')
+      return new AppError(
+        'UNAUTHORIZED',
+        `ARCHON_API_KEY no longer works at ${base}: it was revoked or has expired, or its user was disabled. Restart archon mcp with a valid key.`,
+      );
     if (code && (APP_ERROR_CODES as readonly string[]).includes(code)) {
       // The details the tools word a refusal by: the wait of a rate limit, the field a refusal is about.
       const details = {

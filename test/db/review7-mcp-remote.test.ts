@@ -6,7 +6,7 @@ import type { RemoteBackend } from '../../cli/remote-backend';
 import { dispatch } from '../../inngest/dispatch';
 import { buildMcpServer } from '../../server/mcp/server';
 import { acceptInvitation, inviteUser, setUserRole } from '../../server/services/auth/accounts';
-import { createApiKey } from '../../server/services/auth/api-keys';
+import { createApiKey, revokeApiKey } from '../../server/services/auth/api-keys';
 import { createKeys, textOf } from '../helpers/mcp';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 import { startTrpcHost } from '../helpers/trpc-host';
@@ -15,6 +15,7 @@ import { startTrpcHost } from '../helpers/trpc-host';
 // the same tool call must be allowed, refused and answered alike.
 
 let rt: TestRuntime;
+let ownerId: string;
 let trpcHost: { url: string; close(): Promise<void> };
 const backends: RemoteBackend[] = [];
 const clients: Client[] = [];
@@ -54,7 +55,7 @@ const upload = async (name: string, markdown: string) => {
 beforeAll(async () => {
   rt = await createTestRuntime({ runner: true });
   // The owner, whose account invites the admin below.
-  await createKeys(rt.database.db);
+  ownerId = (await createKeys(rt.database.db)).owner.id;
   trpcHost = await startTrpcHost(rt);
 }, 120_000);
 
@@ -84,5 +85,25 @@ describe('archon mcp remotely, as a key whose user lost the admin role', () => {
     const remoteAnswer = await remote.callTool({ name: 'rag_delete_source', arguments: { source_id: keepRemote } });
     expect({ isError: remoteAnswer.isError, text: textOf(remoteAnswer) }).toEqual({ isError: true, text: textOf(localAnswer) });
     expect((await rt.caller.knowledge.source({ id: keepRemote })).id).toBe(keepRemote);
+  });
+});
+
+describe('archon mcp remotely, once its key is revoked', () => {
+  it('says ARCHON_API_KEY no longer works, as the local mode does, not "Sign in, or send an API key"', async () => {
+    const texts: Record<string, string> = {};
+    for (const mode of ['local', 'remote'] as const) {
+      const { key, apiKey } = await createApiKey(rt.database.db, ownerId, { name: `soon revoked (${mode})`, scopes: ['write'] });
+      const client = mode === 'local' ? await localClient(key) : await remoteClient(key);
+      await revokeApiKey(rt.database.db, apiKey.id);
+      const answer = await client.callTool({ name: 'find_projects', arguments: {} });
+      expect(answer.isError, mode).toBe(true);
+      texts[mode] = textOf(answer);
+    }
+    expect(texts.local).toMatch(
+      /^ARCHON_API_KEY no longer works: it was revoked or has expired, or its user was disabled\. Restart archon mcp with a valid key/,
+    );
+    expect(texts.remote).toMatch(
+      /^ARCHON_API_KEY no longer works( at http:\/\/127\.0\.0\.1:\d+)?: it was revoked or has expired, or its user was disabled\. Restart archon mcp with a valid key/,
+    );
   });
 });
