@@ -45,7 +45,10 @@ export function SettingsTab({ source }: { source: Source }) {
   const readOnly = !can('write');
   const saved = valuesOf(source);
   const [values, setValues] = useState<Values>(saved);
-  const [editing, setEditing] = useState(false);
+  // What the form held when editing began: a save sends what changed since, not what differs from a source
+  // renamed or re-summarised elsewhere meanwhile (that would put the older title or summary back).
+  const [base, setBase] = useState<Values | null>(null);
+  const editing = base !== null;
   const tags = useQuery(trpc.knowledge.sourceTags.queryOptions());
   // Changes made elsewhere (another tab, an agent) show here unless this form has unsaved edits.
   // biome-ignore lint/correctness/useExhaustiveDependencies: follow the saved source only while not editing
@@ -56,7 +59,7 @@ export function SettingsTab({ source }: { source: Source }) {
   const update = useOptimisticMutation(
     trpc.knowledge.updateSource.mutationOptions({
       onSuccess: (saved) => {
-        setEditing(false);
+        setBase(null);
         // As the server stored them (a title trimmed): the form is clean once saved.
         setValues(valuesOf(saved));
         void queryClient.invalidateQueries(trpc.knowledge.sources.pathFilter());
@@ -81,21 +84,22 @@ export function SettingsTab({ source }: { source: Source }) {
   );
   const errors = update.error ? fieldErrorsOf(update.error) : {};
   const change = (patch: Partial<Values>) => {
-    setEditing(true);
+    setBase((b) => b ?? values);
     setValues((v) => ({ ...v, ...patch }));
   };
-  const dirty = !same(values, saved);
+  const from = base ?? saved;
+  const dirty = !same(values, from);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!dirty) return;
     update.mutate({
       id: source.id,
-      ...(values.title !== saved.title ? { title: values.title } : {}),
-      ...(values.summary !== saved.summary ? { summary: values.summary } : {}),
-      ...(values.tags.join('\n') !== saved.tags.join('\n') ? { tags: values.tags } : {}),
-      ...(values.knowledgeType !== saved.knowledgeType ? { knowledgeType: values.knowledgeType } : {}),
-      ...(values.refreshInterval !== saved.refreshInterval ? { refreshInterval: values.refreshInterval as 'off' } : {}),
+      ...(values.title !== from.title ? { title: values.title } : {}),
+      ...(values.summary !== from.summary ? { summary: values.summary } : {}),
+      ...(values.tags.join('\n') !== from.tags.join('\n') ? { tags: values.tags } : {}),
+      ...(values.knowledgeType !== from.knowledgeType ? { knowledgeType: values.knowledgeType } : {}),
+      ...(values.refreshInterval !== from.refreshInterval ? { refreshInterval: values.refreshInterval as 'off' } : {}),
     });
   };
 
@@ -177,7 +181,7 @@ export function SettingsTab({ source }: { source: Source }) {
             <Button
               disabled={!dirty || update.isPending}
               onClick={() => {
-                setEditing(false);
+                setBase(null);
                 setValues(saved);
                 update.reset();
               }}

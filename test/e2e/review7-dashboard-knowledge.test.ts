@@ -1,0 +1,110 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, startDashboard, trpcAs, waitForPageReady } from '../helpers/dashboard';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * Regressions from the seventh dashboard review of the knowledge pages, in
+ * Chromium against the built server.
+ */
+
+let app: Dashboard;
+
+beforeAll(async () => {
+  app = await startDashboard({ env: { RATE_LIMIT_UPLOAD_PER_MINUTE: '100000' } });
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+async function upload(page: Page, input: { title?: string; sourceId?: string; name: string; text: string }) {
+  const api = trpcAs(page.context(), app.url);
+  const job = await api.mutate<{ id: string }>('knowledge.upload', {
+    files: [{ name: input.name, contentBase64: Buffer.from(input.text).toString('base64') }],
+    ...(input.title ? { title: input.title } : {}),
+    ...(input.sourceId ? { sourceId: input.sourceId } : {}),
+  });
+  const done = await waitFor(
+    async () => {
+      const j = await api.query('jobs.get', { id: job.id });
+      return j.finishedAt ? j : null;
+    },
+    60_000,
+    `upload ${input.name}`,
+  );
+  expect(done.status).toBe('completed');
+  return done.sourceId as string;
+}
+
+describe('a source settings form', () => {
+  it('saves only what was changed in it, not the older title it was opened with after the source was renamed elsewhere', async () => {
+    const page = await app.signedInPage();
+    const api = trpcAs(page.context(), app.url);
+    const sourceId = await upload(page, { title: 'Original title', name: 'widgets.md', text: '# Widgets\n\nWidgets sit on trays.\n' });
+    await page.goto(`${app.url}/knowledge/sources/${sourceId}?tab=settings`);
+    await waitForPageReady(page);
+    const form = page.getByRole('form', { name: 'Source settings' });
+    await expect.poll(() => form.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Original title');
+
+    // Someone adds a tag here, and before saving…
+    const tagBox = form.getByRole('textbox', { name: 'Tags' });
+    await tagBox.fill('hardware');
+    await tagBox.press('Enter');
+    await form.getByRole('button', { name: 'Remove tag hardware' }).waitFor();
+
+    // …the source is renamed in another tab, and an upload to it finishes (the page reads the source again).
+    await api.mutate('knowledge.updateSource', { id: sourceId, title: 'Renamed elsewhere' });
+    await upload(page, { sourceId, name: 'trays.md', text: '# Trays\n\nTrays hold widgets.\n' });
+    await expect.poll(() => page.getByTestId('source-heading').textContent(), { timeout: 15_000 }).toBe('Renamed elsewhere');
+
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Source saved').waitFor();
+    const saved = await api.query<{ title: string; tags: string[] }>('knowledge.source', { id: sourceId });
+    expect(saved.tags).toContain('hardware');
+    // The tag was the only change made in this form: the rename made elsewhere stays.
+    expect(saved.title).toBe('Renamed elsewhere');
+    await expect.poll(() => form.getByRole('textbox', { name: 'Title' }).inputValue()).toBe('Renamed elsewhere');
+  });
+});
+
+describe('deleting a source from the list by keyboard', () => {
+  it('leaves focus in the page, not on the document body, once the row is gone', async () => {
+    const page = await app.signedInPage();
+    const first = await upload(page, { title: 'Aardvark notes', name: 'aardvark.md', text: '# Aardvarks\n\nThey dig.\n' });
+    await upload(page, { title: 'Badger notes', name: 'badger.md', text: '# Badgers\n\nThey dig too.\n' });
+    await page.goto(`${app.url}/knowledge`);
+    await waitForPageReady(page);
+    await page.locator(`[data-testid=source-row][data-source-id="${first}"]`).waitFor();
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement;
+        return !el || el === document.body ? 'body' : `${el.tagName} ${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 40)}`;
+      });
+
+    // Cancelling the confirmation returns to the row's menu button.
+    const actions = page.getByRole('button', { name: 'Actions for Aardvark notes' });
+    await actions.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menuitem', { name: 'Delete…' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(focused).toBe('BUTTON Actions for Aardvark notes');
+
+    // Confirming removes the row and its button: focus must not fall to the body (Tab would start over from the top).
+    await page.keyboard.press('Enter');
+    await page.getByRole('menuitem', { name: 'Delete…' }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete source' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText(/Deleted: /).waitFor();
+    await dialog.waitFor({ state: 'detached' });
+    await page.waitForTimeout(300);
+    expect(await focused()).not.toBe('body');
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('main')))).toBe(true);
+  });
+});
