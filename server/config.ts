@@ -40,7 +40,15 @@ export const configSchema = z.object({
   LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(['json', 'pretty']).optional()),
   WS_MAX_PAYLOAD_BYTES: int(1_048_576, 1024, 100 * 1_048_576),
   /** Lets a Prometheus scraper read /api/metrics with this bearer token instead of an admin API key. */
-  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      // It is presented as `Authorization: Bearer <token>`, which ends at the first space.
+      .regex(/^\S+$/, 'must not contain spaces: it is sent as a bearer token')
+      .optional(),
+  ),
   /** Read as a URL by every origin check: a bare host name would fail each browser request rather than the start. */
   ARCHON_PUBLIC_URL: z.preprocess(
     emptyToUndefined,
