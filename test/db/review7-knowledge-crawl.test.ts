@@ -106,4 +106,19 @@ describe('crawl review', () => {
     expect(read.content).not.toContain('sidebar_position');
     expect(read.content.startsWith('Widgets are small.')).toBe(true);
   });
+
+  it("crawls a docs directory recursively when the site's root sitemap lists none of its pages, rather than finding nothing", async () => {
+    // The marketing site's sitemap at the root; the docs under /handbook/ are not in it.
+    routes.set('/sitemap.xml', {
+      headers: { 'content-type': 'application/xml' },
+      body: `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>${site.base}/pricing</loc></url></urlset>`,
+    });
+    routes.set('/pricing', { body: htmlPage('Pricing', 'Plans and prices.') });
+    routes.set('/handbook/', { body: htmlPage('Handbook', `The handbook. ${htmlLinks('/handbook/setup')}`) });
+    routes.set('/handbook/setup', { body: htmlPage('Handbook setup', 'Setting things up.') });
+    const job = await crawlToEnd({ url: `${site.base}/handbook/` });
+    expect(job.status).toBe('completed');
+    const listed = await rt.caller.knowledge.listPages({ sourceId: job.sourceId! });
+    expect(listed.items.map((p) => p.url.replace(site.base, '')).sort()).toEqual(['/handbook/', '/handbook/setup']);
+  });
 });

@@ -2,22 +2,35 @@ import { classifyContent, decodeBody } from '../markdown/content-type';
 import type { CrawlContext } from './crawl-context';
 import type { ResolvedCrawlMode } from './crawl-job';
 import type { FrontierEntry } from './frontier';
-import { isLinkCollection } from './llms-txt';
+import { isLinkCollection, parseLlmsTxt } from './llms-txt';
 import { isSitemapUrl, parseSitemap } from './sitemap';
+import { normalizeUrl } from './url';
 
 const lastSegment = (url: string) => new URL(url).pathname.split('/').pop()?.toLowerCase() ?? '';
 const isDirectory = (url: string) => new URL(url).pathname.endsWith('/');
 
+/**
+ * Whether a listing file found by probing stands for the start URL: it must list a page the crawl may follow. A site's
+ * root sitemap or llms.txt often covers its marketing pages only; taken for a /docs/ start URL, it made a crawl that
+ * found nothing in scope and failed, where crawling the directory itself would have worked. A sitemap index is taken
+ * as it is: what its sitemaps list is only known by fetching them.
+ */
 async function probe(ctx: CrawlContext, url: string, want: 'llms' | 'sitemap'): Promise<boolean> {
+  const inScope = (loc: string) => {
+    const page = normalizeUrl(loc, url);
+    return page !== null && ctx.filter(page).ok;
+  };
   try {
     const res = await ctx.fetch(url, { maxRedirects: 3, timeoutMs: Math.min(ctx.input.timeoutMs, 10_000) });
     if (res.status !== 200) return false;
     if (want === 'sitemap') {
-      parseSitemap(res.body);
-      return true;
+      const sitemap = parseSitemap(res.body);
+      return sitemap.kind === 'index' || sitemap.entries.some((e) => inScope(e.loc));
     }
     const kind = classifyContent(res.contentType, url, res.body);
-    return (kind === 'markdown' || kind === 'text') && isLinkCollection(url, decodeBody(res.body, res.charset, kind));
+    if (kind !== 'markdown' && kind !== 'text') return false;
+    const text = decodeBody(res.body, res.charset, kind);
+    return isLinkCollection(url, text) && parseLlmsTxt(text, url).links.some((l) => inScope(l.url));
   } catch {
     return false;
   }
