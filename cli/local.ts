@@ -33,6 +33,8 @@ export async function openRuntime(env: NodeJS.ProcessEnv): Promise<{ runtime: Ru
   try {
     return { runtime: await startRuntime(config, { logger }), logger };
   } catch (err) {
+    // Settings checked only together, as the providers are built (QUERY_REWRITE or CONTEXTUAL_EMBEDDINGS without a chat model).
+    if (err instanceof ConfigError) throw new CliError(err.message.replace(/\s+/g, ' '), 'CONFIG');
     if (err instanceof DatabaseSetupError) {
       const held = /in use by another Archon process/.test(err.message);
       throw new CliError(

@@ -178,6 +178,8 @@ async function serveLocal(apiKey: string | undefined, env: NodeJS.ProcessEnv) {
   try {
     runtime = await startRuntime(config, { logger });
   } catch (err) {
+    // Settings checked only together, as the providers are built (QUERY_REWRITE or CONTEXTUAL_EMBEDDINGS without a chat model).
+    if (err instanceof ConfigError) throw new CliError(err.message);
     if (err instanceof DatabaseSetupError) {
       const held = /in use by another Archon process/.test(err.message);
       throw new CliError(

@@ -67,6 +67,22 @@ describe('archon mcp against a remote Archon, with a bad LOG_LEVEL', () => {
   });
 });
 
+describe('archon on the local database with a chat-model feature and no chat model', () => {
+  it('says which variable is wrong, in one line for commands and for archon mcp, not "unexpected error"', async () => {
+    const dataDir = tempDir('review7-chat-');
+    const search = await run(['search', 'widgets'], { ARCHON_DATA_DIR: dataDir, EMBEDDING_DIMENSIONS: '64', QUERY_REWRITE: 'both' });
+    expect({ code: search.code, stderr: search.stderr }).toEqual({
+      code: 1,
+      stderr: expect.stringMatching(/^archon: Invalid configuration: QUERY_REWRITE: needs CHAT_MODEL and CHAT_BASE_URL .*\n$/),
+    });
+    expect(search.stderr).not.toMatch(/unexpected error/);
+    const mcp = await run(['mcp'], { ARCHON_DATA_DIR: dataDir, EMBEDDING_DIMENSIONS: '64', CONTEXTUAL_EMBEDDINGS: 'true' });
+    expect(mcp.code).toBe(1);
+    expect(mcp.stderr).toMatch(/^archon: Invalid configuration:\n {2}CONTEXTUAL_EMBEDDINGS: needs CHAT_MODEL/);
+    expect(mcp.stderr).not.toMatch(/unexpected error/);
+  });
+});
+
 describe('archon start with ARCHON_PUBLIC_URL set to a bare host name', () => {
   it('stops at once naming the variable, rather than failing every browser request with an internal error', async () => {
     const started = (await run(
