@@ -121,4 +121,19 @@ describe('crawl review', () => {
     const listed = await rt.caller.knowledge.listPages({ sourceId: job.sourceId! });
     expect(listed.items.map((p) => p.url.replace(site.base, '')).sort()).toEqual(['/handbook/', '/handbook/setup']);
   });
+
+  it('re-crawling a source by its other spelling (/rs after /rs/) keeps the URL it crawled, which a refresh then re-crawls', async () => {
+    routes.set('/rs/', { body: htmlPage('RS docs', 'The docs directory.') });
+    routes.set('/rs', { body: htmlPage('RS page', 'The page without a slash.') });
+    const first = await crawlToEnd({ url: `${site.base}/rs/`, mode: 'single' });
+    const second = await crawlToEnd({ url: `${site.base}/rs`, mode: 'single', maxPages: 7 });
+    expect(second.sourceId).toBe(first.sourceId);
+    const source = await rt.caller.knowledge.source({ id: second.sourceId! });
+    // The options are the second crawl's; so must the start URL be, or a refresh crawls one URL with another's options.
+    expect(source.crawlOptions).toMatchObject({ maxPages: 7 });
+    expect(source.url).toBe(`${site.base}/rs`);
+    const refresh = await rt.caller.knowledge.refresh({ id: second.sourceId! });
+    expect(refresh.input).toMatchObject({ startUrl: `${site.base}/rs`, maxPages: 7 });
+    await jobSettled(rt, refresh.id);
+  });
 });

@@ -65,6 +65,8 @@ export async function startCrawl(db: Database, dispatch: Dispatch, input: CrawlI
       .onConflictDoUpdate({
         target: sources.id,
         set: {
+          // `/docs` and `/docs/` are one source: a refresh re-crawls the URL the options were given with, not the other.
+          url: startUrl,
           crawlOptions: options,
           ...(input.title !== undefined ? { title: input.title, titleEdited: true } : {}),
           ...(input.knowledgeType !== undefined ? { knowledgeType: input.knowledgeType } : {}),
