@@ -49,7 +49,7 @@ const findTasks = defineTool({
   run: async (args, { backend }) => {
     if (args.task_id) {
       const t = await backend.getTask(args.task_id);
-      const task = { ...taskItem(t, true), subtasks: t.subtasks.map((s) => taskItem({ ...s, sourceIds: [], codeExampleIds: [] }, false)) };
+      const task = { ...taskItem(t, true), subtasks: t.subtasks.map((s) => taskItem(s, false)) };
       const subtasks = task.subtasks.length ? `\nSubtasks:\n${task.subtasks.map(taskLine).join('\n')}` : '';
       return { data: { task }, text: `${taskLine(task)}\n${task.description}${subtasks}` };
     }

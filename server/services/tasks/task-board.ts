@@ -133,7 +133,17 @@ const HISTORY_SCAN = 2_000;
 export async function taskHistory(db: Database, input: { id: string; limit: number; before?: number }) {
   const [task] = await db.select({ id: tasks.id, projectId: tasks.projectId }).from(tasks).where(eq(tasks.id, input.id));
   if (!task) throw notFound('Task', input.id);
-  const about = or(eq(taskEvents.taskId, input.id), sql`${taskEvents.payload}->'task'->>'parentId' = ${input.id}`);
+  // A subtask's events carry its row, with its parent, but its deletion carries only its id: that one is found by the
+  // subtask's earlier events.
+  const about = or(
+    eq(taskEvents.taskId, input.id),
+    sql`${taskEvents.payload}->'task'->>'parentId' = ${input.id}`,
+    and(
+      eq(taskEvents.kind, 'deleted'),
+      sql`${taskEvents.taskId} in (select e.task_id from task_events e
+        where e.project_id = ${task.projectId} and e.payload->'task'->>'parentId' = ${input.id})`,
+    ),
+  );
   const events = (
     await db
       .select()

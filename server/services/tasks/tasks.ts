@@ -96,14 +96,18 @@ async function endOfColumn(tx: Database, projectId: string, status: TaskStatus, 
   return row?.p == null ? 0 : row.p + POSITION_GAP;
 }
 
+/**
+ * A task with its subtasks, each with its links. Archived subtasks are left out, as lists leave them out, unless the
+ * task is archived itself: then it is read with those archived along with it.
+ */
 export async function getTask(db: Database, id: string) {
   const [task] = await withLinks(db, [await findTask(db, id)]);
-  const subtasks = await db
+  const rows = await db
     .select(taskColumns)
     .from(tasks)
-    .where(eq(tasks.parentId, id))
+    .where(and(eq(tasks.parentId, id), task!.archived ? undefined : eq(tasks.archived, false)))
     .orderBy(asc(tasks.status), asc(tasks.position), asc(tasks.id));
-  return { ...task!, subtasks };
+  return { ...task!, subtasks: await withLinks(db, rows) };
 }
 
 /** Where to put a task in its column: right after `afterId` or right before `beforeId`; neither means the end. */
