@@ -40,10 +40,13 @@ type Row = {
   page_id: string;
   url: string;
   page_title: string;
-  anchors: Anchor[] | null;
+  anchors: unknown;
   source_id: string;
   source_title: string;
 };
+
+const isAnchor = (a: unknown): a is Anchor =>
+  typeof a === 'object' && a !== null && typeof (a as Anchor).id === 'string' && typeof (a as Anchor).text === 'string';
 
 const plain = (s: string) =>
   s
@@ -57,8 +60,10 @@ const plain = (s: string) =>
  * looked for after its parent's: a reference page repeats "Parameters" or "Example" under every entry, and the first
  * one on the page belongs to another entry.
  */
-export function anchorUrl(pageUrl: string, headingPath: string[], anchors: Anchor[] | null): string {
-  if (!anchors?.length || pageUrl.includes('#')) return pageUrl;
+export function anchorUrl(pageUrl: string, headingPath: string[], stored: unknown): string {
+  // Metadata is JSON as the page's writer left it: an imported archive's may hold anything under `anchors`.
+  const anchors = Array.isArray(stored) ? (stored as unknown[]).filter(isAnchor) : [];
+  if (!anchors.length || pageUrl.includes('#')) return pageUrl;
   let from = 0;
   let deepest: Anchor | null = null;
   for (const heading of headingPath) {
