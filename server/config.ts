@@ -158,7 +158,14 @@ export const configSchema = z.object({
         }
       }),
   ),
-  CRAWL_USER_AGENT: z.preprocess(emptyToUndefined, z.string().default('ArchonBot/0.1 (+https://github.com/coleam00/Archon)')),
+  CRAWL_USER_AGENT: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      // Sent as the User-Agent header, which Node refuses to send with other characters (an en dash, an emoji): every fetch failed.
+      .regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'may hold only Latin-1 characters (no – or emoji): it is sent as the User-Agent header')
+      .default('ArchonBot/0.1 (+https://github.com/coleam00/Archon)'),
+  ),
 });
 
 export type Config = z.infer<typeof configSchema>;

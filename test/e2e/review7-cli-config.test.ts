@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startDocsSite } from '../fixtures/docs-site';
 
 /**
  * Environment values `archon` is given as people write them: a bad one stops
@@ -80,6 +81,28 @@ describe('archon on the local database with a chat-model feature and no chat mod
     expect(mcp.code).toBe(1);
     expect(mcp.stderr).toMatch(/^archon: Invalid configuration:\n {2}CONTEXTUAL_EMBEDDINGS: needs CHAT_MODEL/);
     expect(mcp.stderr).not.toMatch(/unexpected error/);
+  });
+});
+
+describe('archon crawl with a CRAWL_USER_AGENT holding a character no HTTP header may carry', () => {
+  it('is refused naming the variable, rather than every page of every crawl failing on its header', async () => {
+    const site = await startDocsSite();
+    try {
+      const r = await run(['crawl', `${site.url}/docs/`, '--max-pages', '3'], {
+        ARCHON_DATA_DIR: tempDir('review7-agent-'),
+        EMBEDDING_DIMENSIONS: '64',
+        CRAWL_ALLOWED_HOSTS: site.host,
+        // An en dash, as a word processor or a web page writes it.
+        CRAWL_USER_AGENT: 'DocsBot/1.0 – docs team',
+      });
+      expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({
+        code: 1,
+        stderr: expect.stringMatching(/^archon: Invalid configuration: CRAWL_USER_AGENT: /),
+        stdout: '',
+      });
+    } finally {
+      await site.close();
+    }
   });
 });
 
