@@ -108,3 +108,27 @@ describe('deleting a source from the list by keyboard', () => {
     expect(await page.evaluate(() => Boolean(document.activeElement?.closest('main')))).toBe(true);
   });
 });
+
+describe('the sources filter box', () => {
+  it('keeps every letter typed, also one typed while the list is being filtered by the letters before it', async () => {
+    const page = await app.signedInPage();
+    for (const t of ['Quokka notes', 'Quince notes', 'Quail notes'])
+      await upload(page, { title: t, name: `${t.toLowerCase().replace(/\W+/g, '-')}.md`, text: `# ${t}\n\nSome text.\n` });
+    await page.goto(`${app.url}/knowledge`);
+    await waitForPageReady(page);
+    const box = page.getByRole('searchbox', { name: 'Filter sources by title, URL or summary' });
+    // A slow machine (or a long list) takes a moment to show the filtered list; typing goes on meanwhile.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 8 });
+    await box.click();
+    // A pause after each letter just long enough for the filter to apply.
+    for (const ch of 'quokka notes') {
+      await page.keyboard.type(ch);
+      await page.waitForTimeout(262);
+    }
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    await page.waitForTimeout(1_000);
+    expect(await box.inputValue()).toBe('quokka notes');
+    await expect.poll(() => new URL(page.url()).searchParams.get('q')).toBe('quokka notes');
+  });
+});

@@ -2,7 +2,7 @@
 
 import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query';
 import { BookOpen, ChevronDown, FileUp, Globe, Plus, Search, SearchX, Tags as TagsIcon, X } from 'lucide-react';
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Button } from '../../_components/ui/button';
 import { Checkbox } from '../../_components/ui/checkbox';
 import { EmptyState } from '../../_components/ui/empty-state';
@@ -135,10 +135,23 @@ function TagFilter({ selected, onChange }: { selected: string[]; onChange: (tags
 /** A text box that writes to the URL once typing pauses. */
 function SearchBox({ value, onChange }: { value: string; onChange: (q: string) => void }) {
   const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
+  // The filter this box last wrote. The URL answers it a moment later (Next.js renders the new address in a transition),
+  // and letters typed meanwhile must stay: only another value there (Clear, the back button, a link) replaces the text.
+  const sent = useRef(value);
+  useEffect(() => {
+    if (value !== sent.current) setText(value);
+    sent.current = value;
+  }, [value]);
+  const send = (next: string) => {
+    sent.current = next;
+    onChange(next);
+  };
   useEffect(() => {
     if (text === value) return;
-    const t = setTimeout(() => onChange(text), 250);
+    const t = setTimeout(() => {
+      sent.current = text;
+      onChange(text);
+    }, 250);
     return () => clearTimeout(t);
   }, [text, value, onChange]);
   return (
@@ -151,7 +164,7 @@ function SearchBox({ value, onChange }: { value: string; onChange: (q: string) =
         data-slash-focus
         value={text}
         onChange={(e) => setText(e.target.value)}
-        onKeyDown={(e) => e.key === 'Enter' && onChange(text)}
+        onKeyDown={(e) => e.key === 'Enter' && send(text)}
         className="pl-8"
       />
     </div>
