@@ -37,6 +37,9 @@ export function MarkdownView({ markdown }: { markdown: string }) {
             {children}
           </a>
         ),
+        // A long code line scrolls sideways (globals.css): the block takes focus, so the keyboard can scroll it too.
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+        pre: ({ node: _, ...props }) => <pre tabIndex={0} {...props} />,
       }}
     >
       {markdown}
