@@ -28,7 +28,12 @@ export const uploadInputSchema = uploadMetaSchema.extend({
         contentBase64: z
           .string()
           .max(MAX_BASE64_CHARS, 'is larger than any allowed file')
-          .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
+          // Decoding drops a partial last group without a word: the file would lose its tail, as rag_upload_document refuses.
+          .refine(
+            (s) => s.length % 4 !== 1 && !(s.includes('=') && s.length % 4 !== 0),
+            'is not whole base64: it comes in groups of 4 characters, = padding only the last',
+          ),
       }),
     )
     .min(1, 'must hold at least one file'),

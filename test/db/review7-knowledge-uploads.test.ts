@@ -39,3 +39,15 @@ describe('upload review', () => {
     expect([...stored.values()].sort()).toEqual(['# One\n\nThe first text.', '# Three\n\nThe third text.', '# Two\n\nThe second text.']);
   });
 });
+
+describe('upload bytes as base64', () => {
+  it('refuses base64 that does not come in whole groups, as rag_upload_document does, rather than dropping its tail', async () => {
+    const whole = Buffer.from('# Title\n\nHello world!').toString('base64');
+    for (const contentBase64 of [`${whole}Q`, 'QUJD=QUJD', 'QUI=A']) {
+      await expect(rt.caller.knowledge.upload({ files: [{ name: 'x.md', contentBase64 }] }), contentBase64).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/contentBase64/),
+      });
+    }
+  });
+});
