@@ -34,6 +34,17 @@ export async function lockProject(tx: Database, id: string): Promise<void> {
   if (!row) throw notFound('Project', id);
 }
 
+// "PINS": serialises the writes that pin a project.
+const PIN_LOCK = 0x50494e53;
+
+/**
+ * Taken first, before any project row, by a write that pins: two pins at once would each unpin only the projects
+ * their snapshot saw pinned and leave both pinned, or wait on each other's rows and deadlock.
+ */
+async function lockPinning(tx: Database) {
+  await tx.execute(sql`select pg_advisory_xact_lock(${PIN_LOCK})`);
+}
+
 // Only one project is pinned at a time, as in Archon v1.
 async function unpinOthers(tx: Database, keepId: string) {
   await tx
@@ -44,6 +55,7 @@ async function unpinOthers(tx: Database, keepId: string) {
 
 export async function createProject(db: Database, input: CreateProjectInput, editor: string | null = null) {
   return db.transaction(async (tx) => {
+    if (input.pinned) await lockPinning(tx);
     const [row] = await tx
       .insert(projects)
       .values({
@@ -68,6 +80,7 @@ const by = (editor: string | null) => (editor ? { createdBy: editor } : {});
 
 export async function updateProject(db: Database, input: UpdateProjectInput, editor: string | null = null) {
   return db.transaction(async (tx) => {
+    if (input.pinned) await lockPinning(tx);
     await lockProject(tx, input.id);
     const { id, ...changes } = input;
     const [row] = await tx
