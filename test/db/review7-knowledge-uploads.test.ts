@@ -51,3 +51,30 @@ describe('upload bytes as base64', () => {
     }
   });
 });
+
+describe('reStructuredText doctest blocks', () => {
+  it('keeps a >>> session as code (a fence and a code example), not as a quote three levels deep', async () => {
+    const rst = [
+      'Widgets',
+      '=======',
+      '',
+      'Connect to the widget server and list what it holds:',
+      '',
+      '>>> from widgets import connect',
+      ">>> client = connect('localhost', port=8080)",
+      '>>> client.list()',
+      "['alpha', 'beta']",
+      '',
+      'That is all.',
+      '',
+    ].join('\n');
+    const job = await jobSettled(rt, (await rt.caller.knowledge.upload({ files: [file('widgets.rst', rst)] })).id);
+    expect(job.status).toBe('completed');
+    const page = await rt.caller.knowledge.readPage({ url: 'file://widgets.rst', sourceId: job.sourceId! });
+    expect(page.content).toContain(
+      "```python\n>>> from widgets import connect\n>>> client = connect('localhost', port=8080)\n>>> client.list()\n['alpha', 'beta']\n```",
+    );
+    const examples = await rt.caller.knowledge.listCodeExamples({ sourceId: job.sourceId! });
+    expect(examples.items.map((e) => e.code)).toEqual([expect.stringContaining('client.list()')]);
+  });
+});

@@ -221,6 +221,14 @@ function convertBlocks(lines: string[], ctx: Context): string {
       i = end;
       continue;
     }
+    if (/^>>>(\s|$)/.test(line)) {
+      // A doctest block (a Python session, to the next blank line): as Markdown, ">>>" would be a quote three deep.
+      let end = i + 1;
+      while (end < lines.length && !isBlank(lines[end])) end++;
+      out.push(fenced(lines.slice(i, end), 'python'));
+      i = end;
+      continue;
+    }
     const item = listItem(ctx, lines, i, previousNumber);
     if (item) {
       // Consecutive items form one tight list, as they would in Markdown source.
