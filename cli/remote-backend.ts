@@ -140,20 +140,8 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
 
     listTasks: (input) => call(() => archon.tasks.list.query(input)),
     getTask: (id) => call(() => archon.tasks.byId.query({ id })),
-    // No procedure creates and places, or changes and moves, in one write: the anchor is checked first, so a bad one writes nothing.
-    createTask: async (input, place) => {
-      const field: AnchorField | null = place?.afterId ? 'afterId' : place?.beforeId ? 'beforeId' : null;
-      if (!place || !field) return call(() => archon.tasks.create.mutate(input));
-      await checkAnchor(field, (place.afterId ?? place.beforeId)!, { projectId: input.projectId, status: input.status ?? 'todo' });
-      const task = await call(() => archon.tasks.create.mutate(input));
-      try {
-        return await call(() => archon.tasks.move.mutate({ id: task.id, status: task.status, ...place }));
-      } catch (err) {
-        // The anchor moved in between: take the task back rather than leave half the change.
-        await archon.tasks.delete.mutate({ id: task.id }).catch(() => {});
-        throw err;
-      }
-    },
+    // tasks.create places the task in the same write, and refuses a bad anchor by its field, as the local backend does.
+    createTask: (input, place) => call(() => archon.tasks.create.mutate({ ...input, ...place })),
     updateTask: (input) => call(() => archon.tasks.update.mutate(input)),
     moveTask: (input) => call(() => archon.tasks.move.mutate(input)),
     editTask: async ({ id, expectedVersion, changes, move }) => {

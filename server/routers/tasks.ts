@@ -20,6 +20,9 @@ import * as tasks from '../services/tasks/tasks';
 import { toTRPCError } from '../trpc/error-mapping';
 import { readProcedure, router, writeProcedure } from '../trpc/init';
 
+// Where tasks.create puts the task, as tasks.move names a place; an anchor that cannot be one is refused by its field.
+const placeSchema = moveTaskSchema.pick({ afterId: true, beforeId: true }).shape;
+
 export const tasksRouter = router({
   list: readProcedure.input(listTasksSchema).query(({ ctx, input }) => tasks.listTasks(ctx.db, input)),
   byId: readProcedure.input(taskIdSchema).query(({ ctx, input }) => tasks.getTask(ctx.db, input.id)),
@@ -30,7 +33,11 @@ export const tasksRouter = router({
   /** What changed in a task and its subtasks, newest first, from the task events. */
   history: readProcedure.input(taskHistorySchema).query(({ ctx, input }) => taskHistory(ctx.db, input)),
   counts: readProcedure.input(taskCountsSchema).query(({ ctx, input }) => tasks.countTasks(ctx.db, input)),
-  create: writeProcedure.input(createTaskSchema).mutation(({ ctx, input }) => tasks.createTask(ctx.db, input)),
+  /** A new task at the end of its column, or right after `afterId` / before `beforeId` there, in one write. */
+  create: writeProcedure.input(createTaskSchema.extend(placeSchema)).mutation(({ ctx, input }) => {
+    const { afterId, beforeId, ...task } = input;
+    return tasks.createTask(ctx.db, task, { afterId, beforeId });
+  }),
   update: writeProcedure.input(updateTaskSchema).mutation(({ ctx, input }) => tasks.updateTask(ctx.db, input)),
   move: writeProcedure.input(moveTaskSchema).mutation(({ ctx, input }) => tasks.moveTask(ctx.db, input)),
   /** Fields and a move in one write (what the MCP manage_task tool does, also through a remote Archon). */
