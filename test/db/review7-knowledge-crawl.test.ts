@@ -136,4 +136,24 @@ describe('crawl review', () => {
     expect(refresh.input).toMatchObject({ startUrl: `${site.base}/rs`, maxPages: 7 });
     await jobSettled(rt, refresh.id);
   });
+
+  it("titles a crawled Markdown page by its H1, not by a '# comment' in a code block above it", async () => {
+    const md = [
+      'Start with the setup:',
+      '',
+      '```bash',
+      '# install the dependencies first',
+      'npm install',
+      '```',
+      '',
+      '# Widget **Guide**',
+      '',
+      'The guide.',
+    ].join('\n');
+    routes.set('/md/guide.md', { headers: { 'content-type': 'text/markdown; charset=utf-8' }, body: md });
+    const job = await crawlToEnd({ url: `${site.base}/md/guide.md`, mode: 'single' });
+    expect(job.status).toBe('completed');
+    const [page] = (await rt.caller.knowledge.listPages({ sourceId: job.sourceId! })).items;
+    expect(page!.title).toBe('Widget Guide');
+  });
 });

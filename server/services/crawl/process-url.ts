@@ -1,7 +1,8 @@
-import { stripFrontMatter } from '../converters/markdown-title';
+import { firstH1, stripFrontMatter } from '../converters/markdown-title';
 import type { IngestDocument } from '../ingest/prepare';
 import { classifyContent, decodeBody } from '../markdown/content-type';
 import { htmlToMarkdown } from '../markdown/html-to-markdown';
+import { closesFence, type Fence, openingFence } from '../markdown/markdown-fences';
 import type { CrawlContext } from './crawl-context';
 import { FetchError, type FetchResult } from './fetcher';
 import type { FrontierEntry, FrontierRow } from './frontier';
@@ -57,8 +58,24 @@ function followable(ctx: CrawlContext, urls: string[], base: string): string[] {
   return out;
 }
 
+/** The first H1 as plain text (as an uploaded file's), else the first H2; neither from inside a code block ('# install'). */
+function headingTitle(markdown: string): string | null {
+  const h1 = firstH1(markdown);
+  if (h1) return h1;
+  let fence: Fence | null = null;
+  for (const line of markdown.split('\n')) {
+    if (fence) {
+      if (closesFence(line, fence)) fence = null;
+    } else if (!(fence = openingFence(line))) {
+      const h2 = /^##\s+(.+)$/.exec(line)?.[1]?.trim();
+      if (h2) return h2;
+    }
+  }
+  return null;
+}
+
 function titleFromMarkdown(markdown: string, url: string): string {
-  const heading = /^#{1,2}\s+(.+)$/m.exec(markdown)?.[1]?.trim();
+  const heading = headingTitle(markdown);
   if (heading) return heading;
   const last = new URL(url).pathname.split('/').filter(Boolean).pop();
   if (!last) return new URL(url).hostname;
