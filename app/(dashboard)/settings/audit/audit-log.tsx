@@ -36,13 +36,22 @@ const ACTIONS: Record<Action, { label: string; tone: 'neutral' | 'accent' | 'war
 const PAGE_SIZE = 50;
 const ANY = 'any';
 
-/** A yyyy-mm-dd date field's value as the start of that day in the browser's time zone. */
+// The dates the server takes (server/schemas/common.ts): the years 1 to 9999.
+const FIRST = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST = Date.parse('9999-12-31T23:59:59.999Z');
+const LAST_DAY = '9999-12-31';
+
+/**
+ * A yyyy-mm-dd date field's value as the start of that day in the browser's time zone, kept within the years the
+ * server takes: the end of the last day (the start of the day after it) or the first day's start east of UTC fall
+ * outside, and were refused as 'Check the input' in place of the log.
+ */
 const startOfDay = (value: string, plusDays = 0) => {
   if (!value) return undefined;
   const d = new Date(`${value}T00:00:00`);
   if (Number.isNaN(d.getTime())) return undefined;
   d.setDate(d.getDate() + plusDays);
-  return d;
+  return new Date(Math.min(LAST, Math.max(FIRST, d.getTime())));
 };
 
 /** A record's details as short "key: value" pairs (the server already dropped anything secret). */
@@ -201,10 +210,17 @@ export function AuditLog() {
           </Select>
         </Field>
         <Field label="From" error={rangeProblem}>
-          <Input type="date" value={from} max={to || undefined} onChange={(e) => reset(() => setFrom(e.target.value))} className="sm:w-40" />
+          <Input type="date" value={from} max={to || LAST_DAY} onChange={(e) => reset(() => setFrom(e.target.value))} className="sm:w-40" />
         </Field>
         <Field label="To">
-          <Input type="date" value={to} min={from || undefined} onChange={(e) => reset(() => setTo(e.target.value))} className="sm:w-40" />
+          <Input
+            type="date"
+            value={to}
+            min={from || undefined}
+            max={LAST_DAY}
+            onChange={(e) => reset(() => setTo(e.target.value))}
+            className="sm:w-40"
+          />
         </Field>
         <Button variant="ghost" disabled={!filtered} onClick={() => clearFilters()}>
           <X aria-hidden /> Clear
