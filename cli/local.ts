@@ -133,13 +133,13 @@ export async function connectLocal(opts: { apiKey?: string; env: NodeJS.ProcessE
     ]);
     const principal = await localPrincipal(runtime, opts.apiKey);
     setRuntime(runtime);
-    if (opts.runJobs) {
-      const [{ resolveRunnerMode }, { startLocalRunner }] = await Promise.all([
-        import('../server/runner/mode'),
-        import('../inngest/start-local-runner'),
-      ]);
-      if (resolveRunnerMode(opts.env) === 'local') await startLocalRunner(runtime);
-    }
+    const [{ resolveRunnerMode }, { startLocalRunner }] = await Promise.all([
+      import('../server/runner/mode'),
+      import('../inngest/start-local-runner'),
+    ]);
+    // Jobs are started by sending the local runner an event, so it is always there; without runJobs it runs none of them
+    // (a --no-wait job stays queued for the next process that runs jobs), and a cancel or a re-embedding still reaches it.
+    if (resolveRunnerMode(opts.env) === 'local') await startLocalRunner(runtime, opts.runJobs ? {} : { slots: 0 });
     const createCaller = createCallerFactory(appRouter);
     const context = () => createContextInner({ runtime, principal, dispatch, transport: 'internal', requestId: `cli-${randomUUID()}` });
     const api = callerApi((signal) => createCaller(context, signal ? { signal } : undefined));

@@ -10,7 +10,7 @@ import { functions } from './functions';
 /** Starts the in-process runner over Archon's real functions and makes it the SDK's destination. */
 export async function startLocalRunner(
   runtime: Runtime,
-  opts: { retryBaseMs?: number; now?: () => number; cronTickMs?: number } = {},
+  opts: { retryBaseMs?: number; now?: () => number; cronTickMs?: number; slots?: number } = {},
 ): Promise<LocalRunner> {
   const { db } = runtime.database;
   const handler = serve({ client: inngest, functions });
@@ -18,7 +18,8 @@ export async function startLocalRunner(
     db,
     handler: (req) => handler(req),
     logger: runtime.logger,
-    slots: runtime.config.RUNNER_SLOTS,
+    // 0: takes the events this process sends (its jobs stay queued for a process that runs them) and runs nothing.
+    slots: opts.slots ?? runtime.config.RUNNER_SLOTS,
     leaseMs: runtime.config.RUNNER_LEASE_MS,
     retryBaseMs: opts.retryBaseMs,
     now: opts.now,

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDocsSite } from '../fixtures/docs-site';
 
 /**
  * `archon` on an embedded database of its own (no server), as people and
@@ -77,5 +78,29 @@ describe('archon with ARCHON_URL set to an endpoint rather than Archon', () => {
     });
     const flag = await run(['--url', 'http://127.0.0.1:3737/api/trpc', 'status'], { ARCHON_API_KEY: `ak_000000000000_${'x'.repeat(43)}` });
     expect(flag).toMatchObject({ code: 2, stderr: expect.stringMatching(/'http:\/\/127\.0\.0\.1:3737\/api\/trpc' is invalid/) });
+  });
+});
+
+describe('archon --no-wait on the local database', () => {
+  it('starts the job and returns, as the README says; the job can be cancelled, or followed later, which runs it', async () => {
+    const site = await startDocsSite();
+    try {
+      const env = { CRAWL_ALLOWED_HOSTS: site.host };
+      const crawl = await run(['crawl', `${site.url}/docs/`, '--max-pages', '3', '--no-wait'], env);
+      expect({ code: crawl.code, stderr: crawl.stderr }).toEqual({ code: 0, stderr: '' });
+      const crawlJob = /^Started crawl job ([0-9a-f-]{36}) for source \S+\. Follow it with: archon jobs watch \1$/m.exec(crawl.stdout)?.[1];
+      expect(crawlJob, crawl.stdout).toBeDefined();
+      const queued = JSON.parse((await run(['--json', 'jobs', '--status', 'queued'], env)).stdout) as { items: { id: string }[] };
+      expect(queued.items.map((j) => j.id)).toContain(crawlJob);
+      expect(await run(['jobs', 'cancel', crawlJob!], env)).toMatchObject({ code: 0, stdout: `Cancelled job ${crawlJob} (crawl).\n` });
+
+      const upload = await run(['--json', 'upload', 'widgets.md', '--title', 'Later', '--no-wait'], env);
+      expect({ code: upload.code, stderr: upload.stderr }).toEqual({ code: 0, stderr: '' });
+      const uploadJob = (JSON.parse(upload.stdout) as { id: string }).id;
+      const watched = await run(['jobs', 'watch', uploadJob], env);
+      expect(watched).toMatchObject({ code: 0, stdout: expect.stringMatching(/^job completed\. 1\/1 pages/m) });
+    } finally {
+      await site.close();
+    }
   });
 });
