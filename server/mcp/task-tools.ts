@@ -38,7 +38,8 @@ const findTasks = defineTool({
     query: textSchema(200).trim().optional(),
     task_id: uuidSchema.optional(),
     filter_by: z.enum(['status', 'project', 'assignee']).optional(),
-    filter_value: z.string().trim().min(1).max(100).optional(),
+    // As an assignee is given (titleSchema), so that a bad one is refused by this parameter rather than by the service's.
+    filter_value: titleSchema(100).optional(),
     project_id: uuidSchema.optional(),
     include_closed: z.boolean().default(true).describe('Include done tasks'),
     ...pageParams,

@@ -124,8 +124,8 @@ export async function createTask(db: Database, input: CreateTaskInput, place?: T
     if (input.parentId) {
       const [parent] = await tx.select(taskColumns).from(tasks).where(eq(tasks.id, input.parentId));
       if (!parent) throw notFound('Parent task', input.parentId);
-      if (parent.projectId !== input.projectId) throw badRequest('A subtask must belong to the same project as its parent');
-      if (parent.parentId) throw badRequest('Subtasks can only be one level deep: the parent is itself a subtask');
+      if (parent.projectId !== input.projectId) throw badRequest('A subtask must belong to the same project as its parent', { field: 'parentId' });
+      if (parent.parentId) throw badRequest('Subtasks can only be one level deep: the parent is itself a subtask', { field: 'parentId' });
       if (parent.archived) throw conflict('The parent task is archived; unarchive it first');
     }
     const position = await endOfColumn(tx, input.projectId, input.status);
