@@ -156,4 +156,18 @@ describe('crawl review', () => {
     const [page] = (await rt.caller.knowledge.listPages({ sourceId: job.sourceId! })).items;
     expect(page!.title).toBe('Widget Guide');
   });
+
+  it('keeps every <article> of a page that holds several side by side (a changelog), not only the longest', async () => {
+    const release = (n: number) =>
+      `<article><h2>Release ${n}</h2><p>${`Release ${n} brings changes that are listed here in some detail. `.repeat(4)}</p></article>`;
+    routes.set('/changelog', {
+      body: `<!doctype html><html><head><title>Changelog</title></head><body><nav><a href="/">Home</a></nav><h1>Changelog</h1>${[1, 2, 3, 4].map(release).join('')}<footer>Footer</footer></body></html>`,
+    });
+    const job = await crawlToEnd({ url: `${site.base}/changelog`, mode: 'single' });
+    expect(job.status).toBe('completed');
+    const [page] = (await rt.caller.knowledge.listPages({ sourceId: job.sourceId! })).items;
+    const { content } = await rt.caller.knowledge.readPage({ pageId: page!.id });
+    for (const n of [1, 2, 3, 4]) expect(content, `release ${n}`).toContain(`## Release ${n}`);
+    expect(content).not.toContain('Footer');
+  });
 });

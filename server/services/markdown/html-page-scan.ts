@@ -133,8 +133,43 @@ export function chooseContentRoot(scan: PageScan, doc: AnyNode): AnyNode {
     const current = best[c.rank];
     if (!current || c.length > current.length) best[c.rank] = c;
   }
-  for (const c of best) {
-    if (c && c.length > 0 && c.length >= 0.2 * scan.bodyLength) return c.el;
+  for (const [rank, c] of best.entries()) {
+    if (!c || c.length === 0 || c.length < 0.2 * scan.bodyLength) continue;
+    // Several of a kind side by side (a changelog's or a listing's <article>s): the content is all of them, not the
+    // longest, which alone dropped the others and the heading above them.
+    const peers = outermost(scan.candidates.filter((o) => o.rank === rank));
+    const total = peers.reduce((n, p) => n + p.length, 0);
+    if (peers.length > 1 && c.length < PEERS_SHARE * total) return commonAncestor(peers.map((p) => p.el)) ?? fallback;
+    return c.el;
   }
   return fallback;
+}
+
+/** Below this share of the text its kind holds, the largest candidate stands for its peers' common ancestor. */
+const PEERS_SHARE = 0.8;
+
+/** The candidates not inside another of the list (an <article> within an <article> is part of it). */
+function outermost<T extends { el: Element }>(list: T[]): T[] {
+  const els = new Set(list.map((c) => c.el));
+  return list.filter((c) => {
+    for (let n = c.el.parent; n; n = n.parent) if (els.has(n as Element)) return false;
+    return true;
+  });
+}
+
+/** The nearest element that holds all of `els`, or null when only the document does. */
+function commonAncestor(els: Element[]): Element | null {
+  const chain = (el: Element) => {
+    const out: Element[] = [];
+    for (let n: AnyNode | null = el; n; n = n.parent) if (isElement(n)) out.unshift(n);
+    return out;
+  };
+  let common = chain(els[0]!);
+  for (const el of els.slice(1)) {
+    const other = chain(el);
+    let i = 0;
+    while (i < common.length && i < other.length && common[i] === other[i]) i++;
+    common = common.slice(0, i);
+  }
+  return common.at(-1) ?? null;
 }
