@@ -6,7 +6,6 @@ import { isFinished, type JobProgress, jobProgressOf, type McpBackend } from '..
 import type { AppRouter } from '../server/routers/_app';
 import { REFUSALS } from '../server/services/auth/authorize';
 import type { Principal } from '../server/services/auth/principal';
-import { type AnchorField, anchorRefusal } from '../server/services/tasks/task-anchor';
 
 export type RemoteBackend = McpBackend & { close(): Promise<void> };
 
@@ -96,15 +95,6 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
     }
   };
 
-  const checkAnchor = async (field: AnchorField, anchorId: string, target: Parameters<typeof anchorRefusal>[3]) => {
-    const anchor = await call(() => archon.tasks.byId.query({ id: anchorId })).catch((err: unknown) => {
-      if ((err as AppError).code === 'NOT_FOUND') return null;
-      throw err;
-    });
-    const refusal = anchorRefusal(field, anchorId, anchor, target);
-    if (refusal) throw refusal;
-  };
-
   return {
     whoAmI: () => call(() => archon.auth.me.query()),
     health: () => call(() => archon.system.health.query()),
@@ -144,15 +134,10 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
     createTask: (input, place) => call(() => archon.tasks.create.mutate({ ...input, ...place })),
     updateTask: (input) => call(() => archon.tasks.update.mutate(input)),
     moveTask: (input) => call(() => archon.tasks.move.mutate(input)),
-    editTask: async ({ id, expectedVersion, changes, move }) => {
-      const field: AnchorField | null = move?.afterId ? 'afterId' : move?.beforeId ? 'beforeId' : null;
-      if (move && field) {
-        const current = await call(() => archon.tasks.byId.query({ id }));
-        await checkAnchor(field, (move.afterId ?? move.beforeId)!, { id, projectId: current.projectId, status: move.status });
-      }
-      // One write, as the local backend's: a refused move leaves the fields unwritten, and the column the task is in keeps its place.
-      return call(() => archon.tasks.edit.mutate({ id, expectedVersion, changes, move }));
-    },
+    // One write, as the local backend's: tasks.edit refuses a bad anchor by its field after the rules the local backend
+    // checks first (an archived task, a stale version), a refused move leaves the fields unwritten, and the column the
+    // task is in keeps its place.
+    editTask: (input) => call(() => archon.tasks.edit.mutate(input)),
     archiveTask: (input) => call(() => archon.tasks.archive.mutate(input)),
 
     listDocuments: (input) => call(() => archon.documents.list.query(input)),

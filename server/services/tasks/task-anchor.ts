@@ -8,8 +8,8 @@ export type AnchorFacts = { projectId: string; status: TaskStatus; archived: boo
 /**
  * Why a task named as a neighbour cannot be one, worded by its field
  * ("afterId: task '…' is in the 'doing' column, not 'todo'"), or null when it
- * can. Pure, so that a caller without the database (archon mcp against a
- * remote Archon) checks an anchor with the same words.
+ * can. Every transport has the service check it (tasks.create, tasks.edit),
+ * so an anchor is refused in the same words, and after the same rules.
  */
 export function anchorRefusal(
   field: AnchorField,
