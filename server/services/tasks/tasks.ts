@@ -204,6 +204,8 @@ async function positionIn(
   place: TaskPlace,
   opts: { named: boolean },
 ): Promise<number> {
+  // As manage_task: following one and ignoring the other would put the task where the caller may not have meant.
+  if (place.afterId && place.beforeId) throw badRequest('afterId and beforeId: give at most one', { field: 'beforeId' });
   const column = await tx
     .select({ id: tasks.id, position: tasks.position })
     .from(tasks)
