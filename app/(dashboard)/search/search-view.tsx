@@ -16,7 +16,7 @@ import { Skeleton, SkeletonText } from '../../_components/ui/skeleton';
 import { Spinner } from '../../_components/ui/spinner';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '../../_components/ui/tabs';
 import { cn } from '../../_lib/cn';
-import { useTRPC } from '../../_lib/trpc';
+import { useTRPC, useTRPCClient } from '../../_lib/trpc';
 import { FilterMenu } from './filter-menu';
 import { termPattern } from './highlight';
 import { ChunkResult, CodeResult, PageResult } from './results';
@@ -37,6 +37,7 @@ import {
 } from './search-params';
 
 const LIMIT = 20;
+const SOURCES_INPUT = { limit: 200, sort: 'title' } as const;
 /** Typing searches after this pause; Enter searches at once. */
 const TYPING_DELAY_MS = 300;
 
@@ -97,7 +98,21 @@ export function SearchView() {
     go({ ...patch, q: draft.trim() });
   };
 
-  const sources = useQuery(trpc.knowledge.sources.queryOptions({ limit: 200, sort: 'title' }));
+  const client = useTRPCClient();
+  const sources = useQuery({
+    ...trpc.knowledge.sources.queryOptions(SOURCES_INPUT),
+    // Every source for the filter, 200 at a time (the most one call returns): one past the first 200 could not be picked.
+    queryFn: async ({ signal }) => {
+      const first = await client.knowledge.sources.query(SOURCES_INPUT, { signal });
+      const items = [...first.items];
+      while (items.length < first.total) {
+        const next = await client.knowledge.sources.query({ ...SOURCES_INPUT, offset: items.length }, { signal });
+        if (next.items.length === 0) break;
+        items.push(...next.items);
+      }
+      return { ...first, items };
+    },
+  });
   const tags = useQuery(trpc.knowledge.sourceTags.queryOptions());
   const query = state.q.trim();
   const filters = searchFilters(state);
