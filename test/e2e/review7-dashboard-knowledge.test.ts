@@ -157,3 +157,33 @@ describe('the page viewer', () => {
     await screenshot(page, 'review7-page-viewer-wide', 'dark');
   });
 });
+
+describe('the upload form', () => {
+  it('does not let a file be taken off the list while the files are being sent (it is sent all the same)', async () => {
+    const page = await app.signedInPage();
+    // A slow link: the request takes two seconds to leave.
+    await page.route('**/api/uploads', async (route) => {
+      await new Promise((r) => setTimeout(r, 2_000));
+      await route.continue();
+    });
+    await page.goto(`${app.url}/knowledge?add=upload`);
+    const dialog = page.getByTestId('add-knowledge-dialog');
+    await dialog.waitFor();
+    await dialog
+      .getByTestId('dropzone')
+      .locator('input[type=file]')
+      .setInputFiles([
+        { name: 'first.md', mimeType: 'text/markdown', buffer: Buffer.from('# First\n\nThe first file.\n') },
+        { name: 'second.md', mimeType: 'text/markdown', buffer: Buffer.from('# Second\n\nThe second file.\n') },
+      ]);
+    await dialog.getByRole('button', { name: 'Upload 2 files' }).click();
+    // While sending, taking one off would only change what the list shows.
+    const remove = dialog.getByRole('button', { name: 'Remove second.md' });
+    if ((await remove.count()) > 0 && (await remove.isEnabled())) await remove.click();
+    const status = dialog.getByRole('status').filter({ hasText: /files? added/ });
+    await status.waitFor({ timeout: 30_000 });
+    const said = Number((await status.textContent())!.match(/(\d+) files? added/)![1]);
+    expect(await dialog.getByTestId('upload-file').count()).toBe(said);
+    expect(said).toBe(2);
+  });
+});

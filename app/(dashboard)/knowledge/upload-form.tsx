@@ -82,7 +82,8 @@ export function UploadForm({ tags: knownTags, onDone }: { tags: string[]; onDone
 
   const add = (list: FileList | File[]) => {
     const incoming = [...list];
-    if (incoming.length === 0) return;
+    // While the files are being sent the list is what was sent: a file added or taken off then would only seem to be.
+    if (incoming.length === 0 || progress !== null) return;
     setError(null);
     setFiles((current) => [...current, ...incoming.filter((f) => !current.some((c) => c.name === f.name && c.size === f.size))]);
   };
@@ -154,7 +155,7 @@ export function UploadForm({ tags: knownTags, onDone }: { tags: string[]; onDone
           </div>
           <p className="text-sm font-medium">Drop files here</p>
           <p className="mt-1 max-w-sm text-sm text-muted-foreground">PDF, Word, Markdown, reStructuredText, HTML, text, or a zip of them.</p>
-          <Button className="mt-4" onClick={() => picker.current?.click()}>
+          <Button className="mt-4" disabled={busy} onClick={() => picker.current?.click()}>
             Choose files…
           </Button>
           <input
@@ -194,7 +195,13 @@ export function UploadForm({ tags: knownTags, onDone }: { tags: string[]; onDone
                   {refused && <p className="mt-0.5 text-xs font-medium text-destructive-text">{outcome.error}</p>}
                 </div>
                 {!sent && (
-                  <IconButton icon={X} size="icon-sm" label={`Remove ${f.name}`} onClick={() => setFiles((all) => all.filter((x) => x !== f))} />
+                  <IconButton
+                    icon={X}
+                    size="icon-sm"
+                    label={`Remove ${f.name}`}
+                    disabled={busy}
+                    onClick={() => setFiles((all) => all.filter((x) => x !== f))}
+                  />
                 )}
                 {sent && !outcome && <Spinner label="Waiting" />}
                 {outcome?.status === 'pending' && (
