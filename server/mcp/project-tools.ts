@@ -227,6 +227,8 @@ const manageDocument = defineTool({
 
 const versionSchema = z.looseObject({ versionNumber: z.number() });
 const versionTarget = (args: { project_id: string; document_id?: string; field_name?: 'features' | 'data' }) => {
+  // As versions.* refuse both: picking the document would read or restore what the caller may not have meant.
+  if (args.document_id && args.field_name) throw new ToolInputError('document_id or field_name: give one, not both');
   if (args.document_id) return { documentId: args.document_id };
   if (args.field_name) return { projectId: args.project_id, fieldName: args.field_name };
   throw new ToolInputError('document_id or field_name: give a document_id, or field_name features or data');
