@@ -78,3 +78,42 @@ describe('reStructuredText doctest blocks', () => {
     expect(examples.items.map((e) => e.code)).toEqual([expect.stringContaining('client.list()')]);
   });
 });
+
+/** A one-page PDF whose font maps the letter B to U+0000, as broken ToUnicode maps do. */
+function pdfWithNul(): Buffer {
+  const cmap = [
+    '/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Test def /CMapType 2 def',
+    '1 begincodespacerange <00> <FF> endcodespacerange',
+    '3 beginbfchar <41> <0041> <42> <0000> <43> <0043> endbfchar',
+    'endcmap CMapName currentdict /CMap defineresource pop end end',
+  ].join('\n');
+  const content = 'BT /F1 24 Tf 72 700 Td (ABC Widgets are configured with care) Tj ET';
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    `<< /Length ${cmap.length} >>\nstream\n${cmap}\nendstream`,
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+describe('PDF text with NUL characters', () => {
+  it('stores the page without them, rather than failing the file on PostgreSQL refusing NUL', async () => {
+    const job = await jobSettled(rt, (await rt.caller.knowledge.upload({ files: [file('broken-font.pdf', pdfWithNul())] })).id);
+    expect(job.error).toBeNull();
+    expect(job).toMatchObject({ status: 'completed', pagesFetched: 1 });
+    const page = await rt.caller.knowledge.readPage({ url: 'file://broken-font.pdf', sourceId: job.sourceId! });
+    expect(page.content).toContain('AC Widgets are configured with care');
+  });
+});

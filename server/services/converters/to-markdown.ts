@@ -77,6 +77,10 @@ export async function documentToMarkdown(name: string, bytes: Buffer, limits?: P
       break;
   }
 
+  // PostgreSQL text cannot hold NUL, which a PDF font's broken ToUnicode map can produce for a glyph: stored, it failed
+  // the file on every retry. Text formats are decoded without it already.
+  markdown = markdown.replace(/\u0000/g, '');
+  metadataTitle = metadataTitle?.replace(/\u0000/g, '') || null;
   markdown = detected.format === 'markdown' || detected.format === 'text' ? markdown.trim() : collapseBlankLines(markdown);
   if (!markdown.trim()) throw new DocumentRejected(`${name} has no text to convert`);
   // Front matter names the document on purpose; elsewhere the first H1 is what a reader sees.
