@@ -62,7 +62,10 @@ export async function runMcp(env: NodeJS.ProcessEnv = process.env): Promise<void
   const apiKey = env.ARCHON_API_KEY?.trim() || undefined;
   // A usage mistake (exit 2), as for every other command that is given a URL without a key.
   if (url && !apiKey)
-    throw new UsageError('ARCHON_URL is set, so ARCHON_API_KEY must be too: create a key in the dashboard (read scope is enough to search).');
+    // The URL may come from ARCHON_URL or from --url: the message names neither wrongly.
+    throw new UsageError(
+      `Archon's address is set (${url}), so ARCHON_API_KEY must be too: create a key in the dashboard (read scope is enough to search).`,
+    );
   keepStdoutForProtocol();
   if (url) return serveRemote(url, apiKey!, env);
   return serveLocal(apiKey, env);

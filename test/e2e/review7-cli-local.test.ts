@@ -76,6 +76,12 @@ describe('archon with ARCHON_URL set to an endpoint rather than Archon', () => {
       code: 2,
       stderr: "archon: ARCHON_URL is Archon's own address, not an endpoint: use http://127.0.0.1:3737\n",
     });
+    // And --url is not called ARCHON_URL: archon mcp given --url without a key said "ARCHON_URL is set".
+    const mcp = await run(['--url', 'http://127.0.0.1:3737', 'mcp']);
+    expect({ code: mcp.code, stderr: mcp.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(/^archon: Archon's address is set \(http:\/\/127\.0\.0\.1:3737\), so ARCHON_API_KEY must be too/),
+    });
     const flag = await run(['--url', 'http://127.0.0.1:3737/api/trpc', 'status'], { ARCHON_API_KEY: `ak_000000000000_${'x'.repeat(43)}` });
     expect(flag).toMatchObject({ code: 2, stderr: expect.stringMatching(/'http:\/\/127\.0\.0\.1:3737\/api\/trpc' is invalid/) });
   });
