@@ -15,6 +15,7 @@ const API_PAGE = `<!doctype html><html><head><title>API</title></head><body><mai
 <h3 id="parameters">Parameters</h3><p>${prose('zebrafoo')}</p>
 <h2 id="bar">bar()</h2><p>${prose('Calls bar.')}</p>
 <h3 id="parameters-1">Parameters</h3><p>${prose('quokkabar')}</p>
+<h2 id="vec">Vec&lt;T&gt;</h2><p>${prose('wombatvec')}</p>
 </main></body></html>`;
 
 beforeAll(async () => {
@@ -43,5 +44,11 @@ describe('search result links to a section', () => {
     expect(hit?.url).toBe(`${site.base}/api/#parameters-1`);
     const foo = await rt.caller.knowledge.search({ query: 'zebrafoo', mode: 'fulltext', returnMode: 'chunks', sourceIds: [job.sourceId!] });
     expect(foo.results[0]?.url).toBe(`${site.base}/api/#parameters`);
+  });
+
+  it('links a passage under a heading with characters Markdown escapes (Vec<T>) to that heading', async () => {
+    const [source] = (await rt.caller.knowledge.sources({ query: '/api' })).items;
+    const res = await rt.caller.knowledge.search({ query: 'wombatvec', mode: 'fulltext', returnMode: 'chunks', sourceIds: [source!.id] });
+    expect(res.results[0]?.url).toBe(`${site.base}/api/#vec`);
   });
 });

@@ -50,6 +50,8 @@ const isAnchor = (a: unknown): a is Anchor =>
 
 const plain = (s: string) =>
   s
+    // Markdown escapes what HTML headings hold plainly: "Vec\<T>" is the heading Vec<T>.
+    .replace(/\\([!-/:-@[-`{-~])/g, '$1')
     .replace(/[`*_[\]()#]/g, '')
     .replace(/\s+/g, ' ')
     .trim()
