@@ -245,6 +245,7 @@ const findVersions = defineTool({
     field_name: z.enum(['features', 'data']).optional(),
     document_id: uuidSchema.optional(),
     version_number: int4Schema.optional(),
+    offset: z.number().int().min(0).default(0).describe('Where to read a long document version from (its notice gives it)'),
     ...pageParams,
   }),
   output: z.object({ version: versionSchema.optional(), versions: z.array(versionSchema).optional(), total: z.number().optional() }),
@@ -259,7 +260,7 @@ const findVersions = defineTool({
     if (args.version_number !== undefined) {
       const v = toJson(await backend.getVersion({ ...target, versionNumber: args.version_number }));
       if (v.projectId !== args.project_id) throw new ToolInputError('document_id: the document belongs to another project');
-      const content = typeof v.content === 'string' ? sliceText(v.content, 0) : { content: v.content, notice: null };
+      const content = typeof v.content === 'string' ? sliceText(v.content, args.offset) : { content: v.content, notice: null };
       const version = { ...v, ...content };
       const body = typeof version.content === 'string' ? version.content : JSON.stringify(version.content, null, 1);
       return { data: { version }, text: `${versionLine(version)}\n\n${body}${version.notice ? `\n\n[${version.notice}]` : ''}` };
