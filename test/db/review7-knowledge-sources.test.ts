@@ -46,3 +46,11 @@ describe('limits counted after trimming', () => {
     });
   });
 });
+
+describe('listing an upload by file name', () => {
+  it('finds a file whose name has a space by that name, though its page URL escapes it (file://My%20Notes.md)', async () => {
+    const job = await upload('My Notes.md', '# Meeting\n\nWhat was said at the meeting.');
+    const listed = await rt.caller.knowledge.listPages({ sourceId: job.sourceId!, query: 'My Notes' });
+    expect(listed.items.map((p) => p.url)).toEqual(['file://My%20Notes.md']);
+  });
+});

@@ -25,7 +25,12 @@ export async function listPages(
 ): Promise<Page<PageSummary>> {
   await getSource(db, input.sourceId);
   const text = input.query ? `%${escapeLike(input.query)}%` : undefined;
-  const where = and(eq(pages.sourceId, input.sourceId), text ? or(ilike(pages.title, text), ilike(pages.url, text)) : undefined);
+  // An uploaded file's page URL escapes its name (file://My%20Notes.md); the name as typed is in its metadata.
+  const fileName = sql<string>`${pages.metadata}->>'fileName'`;
+  const where = and(
+    eq(pages.sourceId, input.sourceId),
+    text ? or(ilike(pages.title, text), ilike(pages.url, text), ilike(fileName, text)) : undefined,
+  );
   const [items, [total]] = await Promise.all([
     db.select(pageSummary).from(pages).where(where).orderBy(asc(pages.url)).limit(input.limit).offset(input.offset),
     db.select({ n: count() }).from(pages).where(where),
