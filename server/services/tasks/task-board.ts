@@ -157,7 +157,8 @@ export async function taskHistory(db: Database, input: { id: string; limit: numb
   for (const e of events) {
     const now = (e.payload.task as Snapshot | undefined) ?? null;
     const prev = last.get(e.taskId) ?? null;
-    if (now) last.set(e.taskId, now);
+    // An event without the links (an archive, an unarchive) leaves them as they were: the next change compares with those.
+    if (now) last.set(e.taskId, prev ? { ...prev, ...now } : now);
     const changes: HistoryEntry['changes'] = [];
     if (now && prev && e.kind !== 'created') {
       for (const field of TRACKED) {
