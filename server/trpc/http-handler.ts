@@ -4,23 +4,40 @@ import type { Config } from '../config';
 import { isAppError } from '../errors';
 import { discardBody, readBodyWithin, withBodyLimit } from '../http/body-limit';
 import { getRuntime } from '../runtime/global';
+import { MAX_DOCUMENT_CHARS } from '../schemas/documents';
 import { createContext } from './context';
 import { retryAfterOf } from './error-mapping';
 
 export const TRPC_ENDPOINT = '/api/trpc';
 const MiB = 1024 * 1024;
-/** Room for any call but an upload (the largest, project documents, are well under this). */
+/** Room for any call but an upload or a project document. */
 const TRPC_MAX_BODY_BYTES = 4 * MiB;
+/**
+ * A document's content may be MAX_DOCUMENT_CHARS UTF-16 units: 3 bytes each in
+ * UTF-8 at most (a pair, 2 units, is 4 bytes), 6 as a JSON escape (\u0001).
+ */
+const DOCUMENT_BODY_BYTES = MAX_DOCUMENT_CHARS * 6 + MiB;
+const DOCUMENT_PATHS = new Set(['documents.create', 'documents.update']);
 // `req.json()` decodes the body into one string, and V8 strings stop just short of 512 MiB.
 const MAX_JSON_BODY_BYTES = 500 * MiB;
 /** How much of a refused body is read and dropped so the client can see the 413 (see discardBody). */
 const DRAIN_BYTES = 16 * MiB;
 
-/** `knowledge.upload` carries its files as base64, so its bound follows the upload limits. */
+/**
+ * `knowledge.upload` carries its files as base64, so its bound follows the
+ * upload limits; a document's follows the longest content its schema takes.
+ * A batch (`a,b`) gets the sum of its calls' bounds.
+ */
 function bodyLimitFor(path: string, config: Config): number {
-  if (path !== 'knowledge.upload') return TRPC_MAX_BODY_BYTES;
-  const files = Math.ceil(config.UPLOAD_MAX_FILE_BYTES / 3) * 4 * config.UPLOAD_MAX_FILES;
-  return Math.min(MAX_JSON_BODY_BYTES, Math.max(TRPC_MAX_BODY_BYTES, files + MiB));
+  const bound = (one: string) => {
+    if (DOCUMENT_PATHS.has(one)) return DOCUMENT_BODY_BYTES;
+    if (one !== 'knowledge.upload') return TRPC_MAX_BODY_BYTES;
+    const files = Math.ceil(config.UPLOAD_MAX_FILE_BYTES / 3) * 4 * config.UPLOAD_MAX_FILES;
+    return Math.max(TRPC_MAX_BODY_BYTES, files + MiB);
+  };
+  const calls = path.split(',');
+  const special = calls.filter((one) => bound(one) > TRPC_MAX_BODY_BYTES);
+  return Math.min(MAX_JSON_BODY_BYTES, special.length ? special.reduce((sum, one) => sum + bound(one), 0) : TRPC_MAX_BODY_BYTES);
 }
 
 /** An error in the shape tRPC clients parse, one entry per call when batched. */
