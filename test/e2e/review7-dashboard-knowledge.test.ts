@@ -180,10 +180,31 @@ describe('the upload form', () => {
     // While sending, taking one off would only change what the list shows.
     const remove = dialog.getByRole('button', { name: 'Remove second.md' });
     if ((await remove.count()) > 0 && (await remove.isEnabled())) await remove.click();
-    const status = dialog.getByRole('status').filter({ hasText: /files? added/ });
+    // Settled once every file has its outcome (the job's end and the files' read may come a moment apart).
+    const status = dialog.getByRole('status').filter({ hasText: /[1-9]\d* files? added/ });
     await status.waitFor({ timeout: 30_000 });
     const said = Number((await status.textContent())!.match(/(\d+) files? added/)![1]);
     expect(await dialog.getByTestId('upload-file').count()).toBe(said);
     expect(said).toBe(2);
+  });
+});
+
+describe('the crawl form', () => {
+  it('says the largest page allowed in KB, the unit of its field, not in bytes', async () => {
+    const page = await app.signedInPage();
+    await page.goto(`${app.url}/knowledge?add=crawl`);
+    const dialog = page.getByTestId('add-knowledge-dialog');
+    await dialog.waitFor();
+    await dialog.getByRole('textbox', { name: 'URL', exact: true }).fill('https://docs.example.com/');
+    await dialog.getByText('Advanced options').click();
+    const field = dialog.getByLabel('Largest page (KB)');
+    await field.fill('60000');
+    await dialog.getByRole('button', { name: 'Start crawl' }).click();
+    await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await field.getAttribute('aria-describedby'))!.split(' ');
+    const error = await page.locator(`[id="${describedBy[0]}"]`).textContent();
+    // 60,000 KB is past the 51,200 KB (50 MB) a page may be: said in KB, as typed.
+    expect(error).toMatch(/51,?200/);
+    expect(error).not.toMatch(/52,?428,?800/);
   });
 });

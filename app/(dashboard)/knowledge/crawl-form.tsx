@@ -14,7 +14,7 @@ import { Textarea } from '../../_components/ui/textarea';
 import { describeError, fieldErrorsOf } from '../../_lib/errors';
 import { sessionEndedHref } from '../../_lib/session-ended';
 import { type RouterInputs, type RouterOutputs, useTRPC } from '../../_lib/trpc';
-import { REFRESH_LABELS } from './format';
+import { formatCount, REFRESH_LABELS } from './format';
 
 type CrawlInput = RouterInputs['knowledge']['crawl'];
 type Job = RouterOutputs['knowledge']['crawl'];
@@ -42,6 +42,10 @@ const ADVANCED_FIELDS = [
   'maxBytes',
   'maxRedirects',
 ];
+
+// What maxBytes takes (server/schemas/knowledge.ts: 1 KiB to 50 MiB), in the field's KB.
+const MIN_KB = 1;
+const MAX_KB = 50 * 1024;
 
 const lines = (text: string) =>
   text
@@ -304,8 +308,13 @@ export function CrawlForm({ onStarted, tags: knownTags }: { onStarted: (job: Job
           <Field label="Timeout (ms)" className="content-start" hint="Per request." error={errorOf('timeoutMs')}>
             <Input name="timeoutMs" type="number" min={1000} max={120000} placeholder="30000" />
           </Field>
-          <Field label="Largest page (KB)" className="content-start" error={errorOf('maxBytes')}>
-            <Input name="maxKb" type="number" min={1} max={51200} placeholder="10240" />
+          <Field
+            label="Largest page (KB)"
+            className="content-start"
+            // The server words its limit in bytes (maxBytes); the field takes KB.
+            error={errorOf('maxBytes') && `A size from ${MIN_KB} to ${formatCount(MAX_KB)} KB`}
+          >
+            <Input name="maxKb" type="number" min={MIN_KB} max={MAX_KB} placeholder="10240" />
           </Field>
           <Field label="Max redirects" className="content-start" error={errorOf('maxRedirects')}>
             <Input name="maxRedirects" type="number" min={0} max={20} placeholder="5" />
