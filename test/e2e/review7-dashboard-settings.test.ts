@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkA11y, type Dashboard, startDashboard, waitForPageReady } from '../helpers/dashboard';
+import { checkA11y, type Dashboard, startDashboard, trpcAs, waitForPageReady } from '../helpers/dashboard';
 
 /**
  * Regressions from the seventh dashboard review of the settings pages, in
@@ -59,5 +59,46 @@ describe('the audit log', () => {
     await page.waitForTimeout(1_000);
     expect(await page.getByText('Check the input').count()).toBe(0);
     expect(await page.getByTestId('audit-log').locator('tbody tr').count()).toBe(rows);
+  });
+});
+
+describe('closing a dialog', () => {
+  const focused = (page: import('playwright-core').Page) =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      return !el || el === document.body ? 'body' : (el.textContent ?? '').trim();
+    });
+
+  it('gives focus back to the button that opened it: Create key', async () => {
+    const page = await app.signedInPage();
+    await page.goto(`${app.url}/account/api-keys`);
+    await waitForPageReady(page);
+    const open = page.getByRole('button', { name: 'Create key' }).first();
+    await open.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByTestId('create-key-dialog');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe('Create key');
+  });
+
+  it('gives focus back to the button that opened it: Add knowledge', async () => {
+    const page = await app.signedInPage();
+    const api = trpcAs(page.context(), app.url);
+    await api.mutate('knowledge.upload', {
+      files: [{ name: 'note.md', contentBase64: Buffer.from('# Note\n\nA note.\n').toString('base64') }],
+      title: 'A note',
+    });
+    await page.goto(`${app.url}/knowledge`);
+    await waitForPageReady(page);
+    const open = page.getByTestId('add-knowledge');
+    await open.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByTestId('add-knowledge-dialog');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focused(page)).toBe('Add knowledge');
   });
 });

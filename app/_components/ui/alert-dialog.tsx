@@ -4,6 +4,7 @@ import { AlertDialog as A } from 'radix-ui';
 import { type ComponentProps, type ReactNode, useRef, useState } from 'react';
 import { cn } from '../../_lib/cn';
 import { toastError } from '../../_lib/errors';
+import { restoreFocus } from '../../_lib/focus-return';
 import { Button, buttonVariants } from './button';
 
 /** The parts, for a confirmation that needs more than ConfirmDialog gives. */
@@ -36,24 +37,6 @@ export function AlertDialogDescription({ className, ...props }: ComponentProps<t
 
 export const AlertDialogCancel = A.Cancel;
 export const AlertDialogAction = A.Action;
-
-/**
- * Where a confirmation gives focus back on closing: the control focused last outside it, a menu item standing for its
- * menu's button. Radix returns focus to a Trigger only, so one opened from a menu item or by its own button (controlled
- * use) left focus on the page's body, as did one whose trigger the confirmed action removed (a deleted row's menu).
- */
-let lastFocused: HTMLElement | null = null;
-const remember = (target: EventTarget | null) => {
-  const el = target instanceof Element ? target.closest<HTMLElement>('button, a[href], input, select, textarea, [tabindex]') : null;
-  if (!el || el.closest('[role=alertdialog]')) return;
-  const menu = el.closest('[role=menu]');
-  lastFocused = menu ? document.getElementById(menu.getAttribute('aria-labelledby') ?? '') : el;
-};
-if (typeof document !== 'undefined') {
-  document.addEventListener('focusin', (e) => remember(e.target));
-  // A click counts too: Safari gives a clicked button no focus.
-  document.addEventListener('pointerdown', (e) => remember(e.target), true);
-}
 
 /**
  * "Are you sure?" done once: names what happens, focuses Cancel first, shows a
@@ -125,9 +108,7 @@ export function ConfirmDialog({
           // Radix gives focus back to the trigger while there is one.
           if (trigger.current?.isConnected) return;
           e.preventDefault();
-          // Gone by now (the row deleted, the job's button with it): the page's main region, so Tab goes on from there.
-          const target = lastFocused?.isConnected ? lastFocused : document.getElementById('main');
-          target?.focus();
+          restoreFocus('alertdialog');
         }}
       >
         <div className="grid gap-1.5">

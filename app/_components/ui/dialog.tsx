@@ -5,6 +5,7 @@ import { X } from 'lucide-react';
 import { Dialog as D } from 'radix-ui';
 import type { ComponentProps } from 'react';
 import { cn } from '../../_lib/cn';
+import { restoreFocus } from '../../_lib/focus-return';
 
 /**
  * A modal dialog (Radix: focus trap, Escape, scroll lock, focus return):
@@ -45,12 +46,25 @@ export function DialogContent({
   children,
   size,
   hideClose = false,
+  onCloseAutoFocus,
   ...props
 }: ComponentProps<typeof D.Content> & VariantProps<typeof contentVariants> & { hideClose?: boolean }) {
   return (
     <D.Portal>
       <DialogOverlay />
-      <D.Content className={cn(contentVariants({ size }), className)} {...props}>
+      <D.Content
+        className={cn(contentVariants({ size }), className)}
+        onCloseAutoFocus={(e) => {
+          onCloseAutoFocus?.(e);
+          if (e.defaultPrevented) return;
+          // Radix gives focus back to a DialogTrigger; a dialog opened otherwise (from the URL, by a button of its own) left it on the body.
+          const id = e.currentTarget instanceof HTMLElement ? e.currentTarget.id : '';
+          if (id && document.querySelector(`[aria-controls="${CSS.escape(id)}"]`)?.isConnected) return;
+          e.preventDefault();
+          restoreFocus('dialog');
+        }}
+        {...props}
+      >
         {children}
         {!hideClose && (
           <D.Close
