@@ -52,18 +52,22 @@ export const int4Schema = z.number().int().positive().max(2_147_483_647);
 /**
  * Whether a value is not plain JSON Postgres can store: superjson brings a tRPC caller's bigints (which fail to
  * serialise), Maps, Sets, Dates and non-finite numbers (which JSON would silently turn into `{}`, strings or null),
- * and strings or keys with NUL. An object member left undefined is fine: JSON leaves it out, as a missing one.
+ * and strings or keys with NUL or a lone surrogate. An object member left undefined is fine: JSON leaves it out, as a missing one.
  */
+// A lone UTF-16 surrogate: JSON text cannot carry one, and PostgreSQL refuses the document it is in.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const badText = (s: string) => s.includes('\0') || LONE_SURROGATE.test(s);
+
 const notJson = (v: unknown, depth = 0): boolean => {
   if (depth > 64) return true;
   if (v === null || typeof v === 'boolean') return false;
-  if (typeof v === 'string') return v.includes('\0');
+  if (typeof v === 'string') return badText(v);
   if (typeof v === 'number') return !Number.isFinite(v);
   if (Array.isArray(v)) return v.some((x) => notJson(x, depth + 1));
   if (typeof v === 'object') {
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return true;
-    return Object.entries(v).some(([k, x]) => k.includes('\0') || (x !== undefined && notJson(x, depth + 1)));
+    return Object.entries(v).some(([k, x]) => badText(k) || (x !== undefined && notJson(x, depth + 1)));
   }
   return true;
 };
@@ -73,7 +77,7 @@ export const jsonValueSchema = z
   .unknown()
   .refine(
     (v) => !notJson(v),
-    'must be JSON (null, booleans, finite numbers, strings, lists, plain objects) without NUL characters, at most 64 levels deep',
+    'must be JSON (null, booleans, finite numbers, strings, lists, plain objects) without NUL characters or lone surrogates, at most 64 levels deep',
   );
 
 export const tagsSchema = z
