@@ -27,7 +27,7 @@ afterAll(async () => {
 const crawlToEnd = async (input: Parameters<TestRuntime['caller']['knowledge']['crawl']>[0]) =>
   jobSettled(rt, (await rt.caller.knowledge.crawl({ respectRobots: false, ...input })).id);
 
-describe('crawl review', () => {
+describe('crawling awkward sites', () => {
   it('names the source after its start page when the start URL redirects (/guide → /guide/)', async () => {
     routes.set('/guide', { status: 301, headers: { location: '/guide/' } });
     routes.set('/guide/', { body: htmlPage('Frobnicator Guide', 'How to frobnicate.') });

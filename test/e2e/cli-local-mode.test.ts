@@ -36,8 +36,8 @@ const run = (args: string[], env: Record<string, string> = {}) =>
   });
 
 beforeAll(async () => {
-  dataDir = tempDir('review7-cli-data-');
-  work = tempDir('review7-cli-work-');
+  dataDir = tempDir('cli-cli-data-');
+  work = tempDir('cli-cli-work-');
   fs.writeFileSync(
     path.join(work, 'widgets.md'),
     '# Widgets\n\nWidgets are calibrated with the gizmo.\n\n```ts\nconst widget = calibrate(gizmo, { turns: 3 });\n```\n',

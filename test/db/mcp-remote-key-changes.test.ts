@@ -23,7 +23,7 @@ const clients: Client[] = [];
 async function linked(server: ReturnType<typeof buildMcpServer>) {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
-  const client = new Client({ name: 'review7', version: '1' });
+  const client = new Client({ name: 'remote-key-changes', version: '1' });
   await client.connect(clientSide);
   clients.push(client);
   return client;
@@ -68,7 +68,7 @@ afterAll(async () => {
 
 describe('archon mcp remotely, as a key whose user lost the admin role', () => {
   it('refuses rag_delete_source (admin only) as the local mode does, and deletes nothing', async () => {
-    const { token } = await inviteUser(rt.database.db, { email: 'review7-admin@mcp.test', role: 'admin' }, null);
+    const { token } = await inviteUser(rt.database.db, { email: 'demoted-admin@mcp.test', role: 'admin' }, null);
     const admin = await acceptInvitation(rt.database.db, { token, password: 'a long enough password 1' });
     const { key } = await createApiKey(rt.database.db, admin.id, { name: 'admin key', scopes: ['admin'] });
     const local = await localClient(key);

@@ -19,7 +19,7 @@ const file = (name: string, content: string | Buffer) => ({
 const pagesOf = async (sourceId: string) =>
   new Map((await rt.database.db.select().from(pages).where(eq(pages.sourceId, sourceId))).map((p) => [p.url, p.content]));
 
-describe('upload review', () => {
+describe('awkward uploads', () => {
   it('keeps every file of one upload when a renamed duplicate meets a file already named like it', async () => {
     const job = await jobSettled(
       rt,

@@ -62,7 +62,7 @@ describe('archon mcp against a remote Archon, with a bad LOG_LEVEL', () => {
   it('says which variable is wrong, as the local mode does, not "unexpected error" from the logger', async () => {
     const env = { ARCHON_URL: 'http://127.0.0.1:9', ARCHON_API_KEY: `ak_000000000000_${'x'.repeat(43)}`, LOG_LEVEL: 'verbose' };
     const remote = await run(['mcp'], env);
-    const local = await run(['mcp'], { ARCHON_DATA_DIR: tempDir('review7-loglevel-'), LOG_LEVEL: 'verbose' });
+    const local = await run(['mcp'], { ARCHON_DATA_DIR: tempDir('cli-loglevel-'), LOG_LEVEL: 'verbose' });
     expect(local).toMatchObject({ code: 1, stderr: expect.stringMatching(/LOG_LEVEL: /) });
     expect({ code: remote.code, stderr: remote.stderr }).toEqual({ code: 1, stderr: local.stderr });
   });
@@ -70,7 +70,7 @@ describe('archon mcp against a remote Archon, with a bad LOG_LEVEL', () => {
 
 describe('archon on the local database with a chat-model feature and no chat model', () => {
   it('says which variable is wrong, in one line for commands and for archon mcp, not "unexpected error"', async () => {
-    const dataDir = tempDir('review7-chat-');
+    const dataDir = tempDir('cli-chat-');
     const search = await run(['search', 'widgets'], { ARCHON_DATA_DIR: dataDir, EMBEDDING_DIMENSIONS: '64', QUERY_REWRITE: 'both' });
     expect({ code: search.code, stderr: search.stderr }).toEqual({
       code: 1,
@@ -89,7 +89,7 @@ describe('archon crawl with a CRAWL_USER_AGENT holding a character no HTTP heade
     const site = await startDocsSite();
     try {
       const r = await run(['crawl', `${site.url}/docs/`, '--max-pages', '3'], {
-        ARCHON_DATA_DIR: tempDir('review7-agent-'),
+        ARCHON_DATA_DIR: tempDir('cli-agent-'),
         EMBEDDING_DIMENSIONS: '64',
         CRAWL_ALLOWED_HOSTS: site.host,
         // An en dash, as a word processor or a web page writes it.
@@ -110,7 +110,7 @@ describe('archon start with ARCHON_PUBLIC_URL set to a bare host name', () => {
   it('stops at once naming the variable, rather than failing every browser request with an internal error', async () => {
     const started = (await run(
       ['start', '--port', '0', '--no-build'],
-      { ARCHON_DATA_DIR: tempDir('review7-public-url-'), EMBEDDING_DIMENSIONS: '64', ARCHON_PUBLIC_URL: 'archon.example.com', LOG_LEVEL: 'warn' },
+      { ARCHON_DATA_DIR: tempDir('cli-public-url-'), EMBEDDING_DIMENSIONS: '64', ARCHON_PUBLIC_URL: 'archon.example.com', LOG_LEVEL: 'warn' },
       { until: /is ready at (http:\/\/127\.0\.0\.1:\d+)/, timeoutMs: 120_000 },
     )) as Ran & { matched?: string; kill?: () => void };
     if (started.matched) {
