@@ -208,3 +208,22 @@ describe('the crawl form', () => {
     expect(error).not.toMatch(/52,?428,?800/);
   });
 });
+
+describe('the import form', () => {
+  it('drops the "already exists" error once another choice for an existing source is made', async () => {
+    const page = await app.signedInPage();
+    const sourceId = await upload(page, { title: 'Archived notes', name: 'archived.md', text: '# Archived\n\nNotes to archive.\n' });
+    const archive = await (await page.context().request.get(`${app.url}/api/sources/${encodeURIComponent(sourceId)}/export`)).body();
+    await page.goto(`${app.url}/knowledge?add=import`);
+    const dialog = page.getByTestId('add-knowledge-dialog');
+    await dialog.waitFor();
+    await dialog.locator('input[name=file]').setInputFiles({ name: 'archived.archon.jsonl.gz', mimeType: 'application/gzip', buffer: archive });
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    await dialog.getByText(/already exists/).waitFor();
+    // The message asks for Replace or a copy: once one is chosen, it has been answered.
+    await dialog.getByRole('combobox', { name: 'If the source exists' }).click();
+    await page.getByRole('option', { name: 'Import a copy' }).click();
+    await expect.poll(() => dialog.getByText(/already exists/).count()).toBe(0);
+    expect(await dialog.getByRole('combobox', { name: 'If the source exists' }).getAttribute('aria-invalid')).not.toBe('true');
+  });
+});

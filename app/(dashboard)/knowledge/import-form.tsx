@@ -113,7 +113,14 @@ export function ImportForm({ onDone }: { onDone: () => void }) {
         />
       </Field>
       <Field label="If the source exists" className="content-start" hint={CONFLICT_HINTS[onConflict]} error={conflict ? error.message : null}>
-        <Select value={onConflict} onValueChange={(v) => setOnConflict(v as Conflict)}>
+        <Select
+          value={onConflict}
+          onValueChange={(v) => {
+            setOnConflict(v as Conflict);
+            // "Already exists; import with replace or copy": another choice answers it.
+            if (conflict) setError(null);
+          }}
+        >
           <SelectTrigger>
             <SelectValue />
           </SelectTrigger>
