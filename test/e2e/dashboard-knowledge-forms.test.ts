@@ -154,7 +154,7 @@ describe('the page viewer', () => {
     await pre.focus();
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => pre.evaluate((e) => e.scrollLeft)).toBeGreaterThan(0);
-    await screenshot(page, 'review7-page-viewer-wide', 'dark');
+    await screenshot(page, 'page-viewer-wide-code', 'dark');
   });
 });
 
