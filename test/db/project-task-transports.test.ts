@@ -134,7 +134,12 @@ describe('an archived task', () => {
     expect(tool.isError).toBe(true);
     expect(textOf(tool)).toMatch(/Archived tasks cannot be moved; unarchive it first/);
     // Nothing of a refused call was written; its own status, and other fields, are taken.
-    expect(await rt.caller.tasks.byId({ id: task.id })).toMatchObject({ title: 'Shelved', status: 'doing', archived: true, version: task.version + 1 });
+    expect(await rt.caller.tasks.byId({ id: task.id })).toMatchObject({
+      title: 'Shelved',
+      status: 'doing',
+      archived: true,
+      version: task.version + 1,
+    });
     expect(await trpc.tasks.update.mutate({ id: task.id, status: 'doing', title: 'Renamed' })).toMatchObject({ title: 'Renamed', status: 'doing' });
     await client.close();
   });
