@@ -1,5 +1,6 @@
 import { Middleware } from 'inngest';
 import type { Database } from '../db/types';
+import { failureReason } from '../server/errors';
 import { type Logger, withLogContext } from '../server/logger';
 import { jobIdOf } from '../server/runner/local-runner';
 import { settledRuntime } from '../server/runtime/global';
@@ -64,5 +65,5 @@ type FailureArgs = {
 
 /** The `onFailure` of a function whose giving up ends its job: the job is marked failed with the error. */
 export const failJob = async ({ event, error, step, services }: FailureArgs) => {
-  await step.run('mark-job-failed', () => setJobStatus(services.db, event.data.event.data.jobId, 'failed', error.message));
+  await step.run('mark-job-failed', () => setJobStatus(services.db, event.data.event.data.jobId, 'failed', failureReason(error)));
 };

@@ -50,6 +50,31 @@ function pgErrorOf(err: unknown): PgError | null {
   return null;
 }
 
+/** The longest reason a job records for a failed step. */
+const MAX_REASON = 2000;
+
+/**
+ * What a job records (its error, a log line, a URL's or file's reason) of an
+ * error that ended a step. Drizzle's "Failed query: <SQL> params: <values>"
+ * would put a whole batch's statement and page text there, for every reader
+ * of the job; the database's own message says what went wrong, and the server
+ * log keeps the rest. NULs go too: PostgreSQL cannot store the reason with one.
+ */
+export function failureReason(err: unknown): string {
+  const message =
+    err instanceof Error ? err.message : typeof (err as { message?: unknown })?.message === 'string' ? (err as Error).message : String(err);
+  let reason = message;
+  if (message.startsWith('Failed query: ')) {
+    // The database's error is the cause; between a step and its onFailure it was serialized, losing its code.
+    const cause = pgErrorOf(err)?.message ?? (err as { cause?: { message?: unknown } }).cause?.message;
+    reason =
+      typeof cause === 'string' && cause && !cause.startsWith('Failed query: ')
+        ? `A database statement failed: ${cause}`
+        : 'A database statement failed (the server log has its details)';
+  }
+  return reason.replaceAll('\0', '').slice(0, MAX_REASON);
+}
+
 /** Turns database constraint errors that reach a transport into the AppError they mean. */
 export function fromDatabaseError(err: unknown): AppError | null {
   const pg = pgErrorOf(err);

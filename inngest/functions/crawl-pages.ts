@@ -1,3 +1,4 @@
+import { failureReason } from '../../server/errors';
 import { toBatches } from '../../server/services/crawl/frontier';
 import { processCrawlBatch } from '../../server/services/crawl/process-batch';
 import { abandonBatch, isCrawlDrained } from '../../server/services/crawl/run-crawl';
@@ -21,7 +22,7 @@ export const crawlPages = inngest.createFunction(
     cancelOn: cancelOnJob,
     onFailure: async ({ event, error, step, services }) => {
       const { jobId, urlIds } = event.data.event.data;
-      await step.run('fail-batch', () => abandonBatch(services.ingest, jobId, urlIds, error.message));
+      await step.run('fail-batch', () => abandonBatch(services.ingest, jobId, urlIds, failureReason(error)));
       const drained = await step.run('check-drained', () => isCrawlDrained(services.ingest, jobId));
       if (drained) await step.sendEvent('finalize', crawlFinalizeEvent.create({ jobId }, { id: `crawl-finalize-${jobId}` }));
     },

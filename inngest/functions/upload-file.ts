@@ -1,3 +1,4 @@
+import { failureReason } from '../../server/errors';
 import { indexJobVectors } from '../../server/services/ingest/index-vectors';
 import { summarizeJobSource } from '../../server/services/ingest/source-summary';
 import { failUploadFile, finishUploadIfDone, isUploadSettled, processUploadFile } from '../../server/services/uploads/process-upload';
@@ -31,7 +32,7 @@ export const uploadFile = inngest.createFunction(
     cancelOn: cancelOnJob,
     onFailure: async ({ event, error, step, services }) => {
       const { jobId, fileId } = event.data.event.data;
-      await step.run('fail-file', () => failUploadFile(services.db, jobId, fileId, `Could not process the file: ${error.message}`));
+      await step.run('fail-file', () => failUploadFile(services.db, jobId, fileId, `Could not process the file: ${failureReason(error)}`));
       await finishIfLast(step, services, jobId);
     },
   },

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { crawlUrls, jobs, pages } from '../../../db/schema';
 import { transactionOrNull } from '../../../db/sql';
+import { failureReason } from '../../errors';
 import { isEmbeddingConfigError } from '../embeddings/types';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import type { IngestDeps } from '../ingest/ingest-deps';
@@ -135,7 +136,7 @@ export async function processCrawlBatch(deps: IngestDeps, jobId: string, urlIds:
       return await processUrl(ctx, row, row.kind === 'page' ? previous.get(row.url) : undefined);
     } catch (err) {
       deps.logger.warn('crawling a URL failed', { url: row.url, error: err as Error });
-      return { status: 'failed', reason: (err as Error).message, documents: [], enqueue: [] };
+      return { status: 'failed', reason: failureReason(err), documents: [], enqueue: [] };
     }
   });
 
