@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT, UsageError } from '../errors';
 import { integer } from '../options';
@@ -53,8 +55,15 @@ async function migrate(o: { check?: boolean }, command: Command) {
       throw err;
     }
   };
-  const handle = await open(() => (config.DATABASE_URL ? openServer(config.DATABASE_URL, 2) : openEmbedded(dataDir)));
-  const where = handle.mode === 'embedded' ? `the embedded database in ${handle.location}` : `PostgreSQL at ${handle.location}`;
+  // A check does not create the database it checks: with none there yet, every migration is pending (read from a blank one in memory).
+  const pgDir = path.join(path.resolve(dataDir), 'pglite');
+  const absent = Boolean(o.check && !config.DATABASE_URL && !fs.existsSync(path.join(pgDir, 'PG_VERSION')));
+  const handle = await open(() => (config.DATABASE_URL ? openServer(config.DATABASE_URL, 2) : openEmbedded(absent ? null : dataDir)));
+  const where = absent
+    ? `the embedded database in ${pgDir} (not created yet)`
+    : handle.mode === 'embedded'
+      ? `the embedded database in ${handle.location}`
+      : `PostgreSQL at ${handle.location}`;
   let before: Awaited<ReturnType<typeof migrationStatus>>;
   try {
     before = await migrationStatus(handle);

@@ -127,3 +127,20 @@ describe('archon start with ARCHON_PUBLIC_URL set to a bare host name', () => {
     expect(started.stderr).toMatch(/ARCHON_PUBLIC_URL: must be an http:\/\/ or https:\/\/ URL/);
   });
 });
+
+describe('archon migrate --check on a data directory with no database yet', () => {
+  it('reports every migration pending and exits 1, without creating the database it checks', async () => {
+    const dataDir = path.join(tempDir('cli-check-'), 'not-yet');
+    const checked = await run(['migrate', '--check'], { ARCHON_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    expect(checked.stderr).toBe('');
+    expect(checked.stdout).toMatch(/^the embedded database in .+not-yet.pglite \(not created yet\): \d+ migration\(s\) pending: 0000_/);
+    expect(checked.code).toBe(1);
+    expect(fs.existsSync(dataDir)).toBe(false);
+    // Applying them creates it, and the check then finds it current.
+    expect((await run(['migrate'], { ARCHON_DATA_DIR: dataDir, LOG_LEVEL: 'warn' })).code).toBe(0);
+    expect(await run(['migrate', '--check'], { ARCHON_DATA_DIR: dataDir, LOG_LEVEL: 'warn' })).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/up to date/),
+    });
+  });
+});
