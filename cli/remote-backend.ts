@@ -97,7 +97,12 @@ export function createRemoteBackend(opts: { url: string; apiKey: string; watchCh
 
   return {
     whoAmI: () => call(() => archon.auth.me.query()),
-    health: () => call(() => archon.system.health.query()),
+    // The server's health is public; the key is checked as the local mode checks it, so a revoked one says so here too.
+    health: () =>
+      call(async () => {
+        await archon.auth.me.query();
+        return archon.system.health.query();
+      }),
 
     listSources: (input) => call(() => archon.knowledge.sources.query(input)),
     getSource: (id) => call(() => archon.knowledge.source.query({ id })),

@@ -98,6 +98,13 @@ describe('archon mcp remotely, once its key is revoked', () => {
       const answer = await client.callTool({ name: 'find_projects', arguments: {} });
       expect(answer.isError, mode).toBe(true);
       texts[mode] = textOf(answer);
+      // health_check too: the server's health is public, but the tool reports what this connection can do.
+      const health = await client.callTool({ name: 'health_check', arguments: {} });
+      expect({ mode, isError: health.isError, text: textOf(health).slice(0, 40) }).toMatchObject({
+        mode,
+        isError: true,
+        text: expect.stringMatching(/^ARCHON_API_KEY no longer works/),
+      });
     }
     expect(texts.local).toMatch(
       /^ARCHON_API_KEY no longer works: it was revoked or has expired, or its user was disabled\. Restart archon mcp with a valid key/,
