@@ -86,6 +86,5 @@ describe('health while the database is busy', () => {
     await expect.poll(async () => (await health()).database.busyForMs, { timeout: 10_000 }).toBeUndefined();
     const after = await health();
     expect(after.database).toMatchObject({ reachable: true, serverVersion: first.database.serverVersion });
-    expect(after.database.busyForMs).toBeUndefined();
   });
 });
