@@ -105,6 +105,12 @@ async function serveRemote(url: string, apiKey: string, env: NodeJS.ProcessEnv) 
   const level = configSchema.shape.LOG_LEVEL.safeParse(env.LOG_LEVEL);
   if (!level.success) throw new CliError(new ConfigError([{ variable: 'LOG_LEVEL', message: level.error.issues[0]!.message }]).message, 'CONFIG');
   const logger = createLogger(env.LOG_LEVEL?.trim() ? (level.data as LogLevel) : 'warn');
+  const { server, backend } = await buildRemoteServer(url, apiKey, logger);
+  await serve(server, logger, () => backend.close());
+}
+
+/** The MCP server of `archon mcp` against a remote Archon: acting as the key, every tool a tRPC call there. Close the backend after. */
+export async function buildRemoteServer(url: string, apiKey: string, logger: Logger): Promise<{ server: McpServer; backend: RemoteBackend }> {
   const { backend, me } = await connectRemote(url, apiKey);
   const server = buildMcpServer({
     version: (await import('./version')).cliVersion(),
@@ -115,7 +121,7 @@ async function serveRemote(url: string, apiKey: string, env: NodeJS.ProcessEnv) 
     session: { transport: 'stdio', mode: 'remote', idleTimeoutSeconds: null },
     startedAt: new Date(),
   });
-  await serve(server, logger, () => backend.close());
+  return { server, backend };
 }
 
 /**

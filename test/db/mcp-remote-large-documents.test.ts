@@ -1,11 +1,6 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLocalServer, connectRemote } from '../../cli/mcp';
-import type { RemoteBackend } from '../../cli/remote-backend';
-import { dispatch } from '../../inngest/dispatch';
-import { buildMcpServer } from '../../server/mcp/server';
 import { createKeys, textOf } from '../helpers/mcp';
+import { localStdioClient, remoteStdioClient, type StdioClient } from '../helpers/mcp-stdio';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { startTrpcHost } from '../helpers/trpc-host';
 
@@ -15,35 +10,13 @@ import { startTrpcHost } from '../helpers/trpc-host';
 let rt: TestRuntime;
 let keys: Awaited<ReturnType<typeof createKeys>>;
 let trpcHost: { url: string; close(): Promise<void> };
-const backends: RemoteBackend[] = [];
-const clients: Client[] = [];
-
-async function linked(server: ReturnType<typeof buildMcpServer>) {
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'large-documents', version: '1' });
-  await client.connect(clientSide);
-  clients.push(client);
-  return client;
-}
-
-/** What cli/mcp.ts's serveRemote builds, over an in-memory link. */
-async function remoteClient(apiKey: string) {
-  const { backend, me } = await connectRemote(trpcHost.url, apiKey);
-  backends.push(backend);
-  return linked(
-    buildMcpServer({
-      version: 'test',
-      principal: { kind: me.kind as 'api-key', role: me.role as 'viewer', capabilities: me.capabilities as 'read'[] },
-      backendFor: () => backend,
-      logger: rt.logger,
-      session: { transport: 'stdio', mode: 'remote', idleTimeoutSeconds: null },
-      startedAt: new Date(),
-    }),
-  );
-}
-
-const localClient = async (apiKey: string) => linked(await buildLocalServer(rt, apiKey, dispatch));
+const opened: StdioClient[] = [];
+const kept = (opening: StdioClient) => {
+  opened.push(opening);
+  return opening.client;
+};
+const remoteClient = async (apiKey: string) => kept(await remoteStdioClient(rt, trpcHost.url, apiKey));
+const localClient = async (apiKey: string) => kept(await localStdioClient(rt, apiKey));
 
 beforeAll(async () => {
   rt = await createTestRuntime({ runner: true });
@@ -52,8 +25,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const client of clients) await client.close().catch(() => {});
-  for (const backend of backends) await backend.close().catch(() => {});
+  for (const opening of opened) await opening.close();
   await trpcHost?.close();
   await rt?.close();
 });
