@@ -1,6 +1,7 @@
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteBackend } from '../../cli/remote-backend';
+import { codeExamples, pages, sources } from '../../db/schema';
 import { setRuntime } from '../../server/runtime/global';
 import { testDbKind } from '../helpers/db';
 import { holdTransactionsAt } from '../helpers/hold-transactions';
@@ -182,6 +183,168 @@ describe('find_versions', () => {
     expect(list.isError).toBe(true);
     expect(textOf(list)).toBe(`Invalid arguments: document_id: document ${doc.id} belongs to another project`);
     expect(structured(await client.callTool({ name: 'find_versions', arguments: { project_id: other.id, document_id: doc.id } })).total).toBe(1);
+    await client.close();
+  });
+});
+
+// Bad input to the task tools and procedures is refused by the parameter it came in, in the caller's own words.
+describe('find_tasks', () => {
+  it('names filter_value, its own parameter, when an assignee to filter by is not one line', async () => {
+    const { client } = await connectMcp(host.url, keys.read);
+    const result = await client.callTool({ name: 'find_tasks', arguments: { filter_by: 'assignee', filter_value: 'Coding\nAgent' } });
+    expect(result.isError).toBe(true);
+    // find_tasks has no parameter named assignee.
+    expect(textOf(result)).toBe('Invalid arguments: filter_value: must be a single line');
+    await client.close();
+  });
+});
+
+describe('a subtask whose parent cannot be one', () => {
+  it('is refused by parent_task_id over MCP, and by parentId over tRPC', async () => {
+    const { client } = await connectMcp(host.url, keys.write);
+    const trpc = trpcOver(host.url, keys.write);
+    const mine = await rt.caller.projects.create({ title: 'Mine' });
+    const other = await rt.caller.projects.create({ title: 'Other' });
+    const elsewhere = await rt.caller.tasks.create({ projectId: other.id, title: 'Elsewhere' });
+    const parent = await rt.caller.tasks.create({ projectId: mine.id, title: 'Parent' });
+    const sub = await rt.caller.tasks.create({ projectId: mine.id, title: 'Sub', parentId: parent.id });
+
+    const stray = await client.callTool({
+      name: 'manage_task',
+      arguments: { action: 'create', project_id: mine.id, title: 'Stray', parent_task_id: elsewhere.id },
+    });
+    expect(textOf(stray)).toMatch(/^Invalid arguments: parent_task_id: /);
+    const deep = await client.callTool({
+      name: 'manage_task',
+      arguments: { action: 'create', project_id: mine.id, title: 'Deep', parent_task_id: sub.id },
+    });
+    expect(textOf(deep)).toMatch(/^Invalid arguments: parent_task_id: /);
+    await expect(trpc.tasks.create.mutate({ projectId: mine.id, title: 'Stray', parentId: elsewhere.id })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST', field: 'parentId' },
+    });
+    expect((await rt.caller.tasks.list({ projectId: mine.id })).total).toBe(2);
+    await client.close();
+  });
+});
+
+// A task read on its own (tasks.byId, find_tasks with task_id) shows its subtasks as the lists do: archived ones
+// hidden, each with its own links; and its history tells of a subtask deleted on its own.
+describe('a task read with its subtasks', () => {
+  it('leaves out a subtask archived by manage_task delete, as find_tasks promises ("find_tasks no longer lists them")', async () => {
+    const { client } = await connectMcp(host.url, keys.write);
+    const project = await rt.caller.projects.create({ title: 'Subtasks' });
+    const parent = await rt.caller.tasks.create({ projectId: project.id, title: 'Parent' });
+    const kept = await rt.caller.tasks.create({ projectId: project.id, title: 'Kept', parentId: parent.id });
+    const gone = await rt.caller.tasks.create({ projectId: project.id, title: 'Gone', parentId: parent.id });
+    const archived = await client.callTool({ name: 'manage_task', arguments: { action: 'delete', task_id: gone.id } });
+    expect(textOf(archived)).toMatch(/find_tasks no longer lists them/);
+
+    const listed = await rt.caller.tasks.list({ projectId: project.id, parentId: parent.id });
+    expect(listed.items.map((t) => t.title)).toEqual(['Kept']);
+    const read = structured(await client.callTool({ name: 'find_tasks', arguments: { task_id: parent.id } }));
+    expect(read.task.subtasks.map((s: { id: string }) => s.id)).toEqual([kept.id]);
+    expect((await rt.caller.tasks.byId({ id: parent.id })).subtasks.map((s) => s.id)).toEqual([kept.id]);
+    // An archived task read by its id still shows the subtasks archived with it.
+    await rt.caller.tasks.archive({ id: parent.id });
+    expect((await rt.caller.tasks.byId({ id: parent.id })).subtasks.map((s) => s.title).sort()).toEqual(['Gone', 'Kept']);
+    await client.close();
+  });
+
+  it('gives each subtask its own links rather than none', async () => {
+    const { client } = await connectMcp(host.url, keys.read);
+    const db = rt.database.db;
+    await db.insert(sources).values({ id: 'subtask-src', kind: 'url', url: 'https://example.com/s', title: 'S' });
+    const [page] = await db
+      .insert(pages)
+      .values({ sourceId: 'subtask-src', url: 'https://example.com/s/p', content: 'x', contentHash: 'h', charCount: 1, wordCount: 1 })
+      .returning({ id: pages.id });
+    const [example] = await db
+      .insert(codeExamples)
+      .values({ sourceId: 'subtask-src', pageId: page!.id, exampleIndex: 0, code: 'let x = 1', contentHash: 'h' })
+      .returning({ id: codeExamples.id });
+    const project = await rt.caller.projects.create({ title: 'Linked subtasks' });
+    const parent = await rt.caller.tasks.create({ projectId: project.id, title: 'Parent' });
+    await rt.caller.tasks.create({
+      projectId: project.id,
+      title: 'Sub',
+      parentId: parent.id,
+      sourceIds: ['subtask-src'],
+      codeExampleIds: [example!.id],
+    });
+    const read = structured(await client.callTool({ name: 'find_tasks', arguments: { task_id: parent.id } }));
+    expect(read.task.subtasks[0]).toMatchObject({ title: 'Sub', sourceIds: ['subtask-src'], codeExampleIds: [example!.id] });
+    await client.close();
+  });
+});
+
+describe('tasks.history', () => {
+  it('tells of a subtask deleted on its own, as it tells of one added', async () => {
+    const project = await rt.caller.projects.create({ title: 'History' });
+    const parent = await rt.caller.tasks.create({ projectId: project.id, title: 'Parent' });
+    const sub = await rt.caller.tasks.create({ projectId: project.id, title: 'Sub', parentId: parent.id });
+    await rt.caller.tasks.delete({ id: sub.id });
+    const { entries } = await rt.caller.tasks.history({ id: parent.id });
+    expect(entries.map((e) => [e.kind, e.subtask?.title ?? null])).toEqual([
+      ['deleted', 'Sub'],
+      ['created', 'Sub'],
+      ['created', null],
+    ]);
+  });
+});
+
+// find_versions reads a long document version 20,000 characters at a time, and its notice says "Read on with
+// offset N", as find_documents does: the offset it names must be one the tool takes, or the rest of an
+// earlier version cannot be read at all.
+describe('find_versions with version_number', () => {
+  it('reads the rest of a long version from the offset its notice gives', async () => {
+    const { client } = await connectMcp(host.url, keys.write);
+    const project = await rt.caller.projects.create({ title: 'Long versions' });
+    const long = `${'x'.repeat(20_000)}the end`;
+    const doc = await rt.caller.documents.create({ projectId: project.id, title: 'Long', content: long });
+    await rt.caller.documents.update({ id: doc.id, content: 'short now' });
+    const args = { project_id: project.id, document_id: doc.id, version_number: 1 };
+    const first = structured(await client.callTool({ name: 'find_versions', arguments: args })).version;
+    expect(first.notice).toBe('This has 20007 characters; this is 0–20000. Read on with offset 20000.');
+    const rest = structured(await client.callTool({ name: 'find_versions', arguments: { ...args, offset: 20_000 } })).version;
+    expect(rest.content).toBe('the end');
+    expect(rest.notice).toBeNull();
+    await client.close();
+  });
+});
+
+// Versions belong to a document or to a project's features or data list, never both: versions.* refuse a
+// target naming both, and so do find_versions and manage_version, rather than picking the document.
+describe('a version target naming a document and a field', () => {
+  it('is refused over tRPC and by the MCP tools alike, and restores nothing', async () => {
+    const { client } = await connectMcp(host.url, keys.write);
+    const trpc = trpcOver(host.url, keys.write);
+    const project = await rt.caller.projects.create({ title: 'Both targets', features: ['one'] });
+    await rt.caller.projects.update({ id: project.id, features: ['one', 'two'] });
+    const doc = await rt.caller.documents.create({ projectId: project.id, title: 'Doc', content: 'first' });
+    await rt.caller.documents.update({ id: doc.id, content: 'second' });
+
+    await expect(trpc.versions.list.query({ documentId: doc.id, projectId: project.id, fieldName: 'features' })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+    });
+    await expect(
+      trpc.versions.restore.mutate({ documentId: doc.id, projectId: project.id, fieldName: 'features', versionNumber: 1 }),
+    ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
+
+    const listed = await client.callTool({
+      name: 'find_versions',
+      arguments: { project_id: project.id, document_id: doc.id, field_name: 'features' },
+    });
+    expect(listed.isError).toBe(true);
+    expect(textOf(listed)).toMatch(/^Invalid arguments: document_id/);
+    const restored = await client.callTool({
+      name: 'manage_version',
+      arguments: { action: 'restore', project_id: project.id, document_id: doc.id, field_name: 'features', version_number: 1 },
+    });
+    expect(restored.isError).toBe(true);
+    expect(textOf(restored)).toMatch(/^Invalid arguments: document_id/);
+    // Neither the document nor the features were restored.
+    expect((await rt.caller.documents.byId({ id: doc.id })).content).toBe('second');
+    expect((await rt.caller.projects.byId({ id: project.id })).features).toEqual(['one', 'two']);
     await client.close();
   });
 });
