@@ -189,3 +189,23 @@ describe('tasks.history', () => {
     expect(last.nextBefore).toBeNull();
   });
 });
+
+// tasks.history says what changed in each event. Archive and unarchive events carry the task's row without its
+// links, which is no change of links; a change of links made after one must still be told.
+describe('tasks.history after an archive and unarchive', () => {
+  it('tells of the links changed afterwards', async () => {
+    await rt.database.db.insert(sources).values({ id: 'history-src', kind: 'url', url: 'https://example.com/h', title: 'H' });
+    const project = await rt.caller.projects.create({ title: 'History links' });
+    const task = await rt.caller.tasks.create({ projectId: project.id, title: 'Task' });
+    await rt.caller.tasks.archive({ id: task.id });
+    await rt.caller.tasks.unarchive({ id: task.id });
+    await rt.caller.tasks.update({ id: task.id, sourceIds: ['history-src'] });
+    const { entries } = await rt.caller.tasks.history({ id: task.id });
+    expect(entries.map((e) => [e.kind, e.changes.map((c) => `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)])).toEqual([
+      ['updated', ['sourceIds: [] → ["history-src"]']],
+      ['unarchived', ['archived: true → false']],
+      ['archived', ['archived: false → true']],
+      ['created', []],
+    ]);
+  });
+});
