@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acceptInvitation, inviteUser, setUserRole } from '../../server/services/auth/accounts';
 import { createApiKey, revokeApiKey } from '../../server/services/auth/api-keys';
 import { createKeys, textOf } from '../helpers/mcp';
-import { localStdioClient, remoteStdioClient, type StdioClient } from '../helpers/mcp-stdio';
+import { stdioClients } from '../helpers/mcp-stdio';
 import { createTestRuntime, jobSettled, type TestRuntime } from '../helpers/runtime';
 import { startTrpcHost } from '../helpers/trpc-host';
 
@@ -12,13 +12,7 @@ import { startTrpcHost } from '../helpers/trpc-host';
 let rt: TestRuntime;
 let ownerId: string;
 let trpcHost: { url: string; close(): Promise<void> };
-const opened: StdioClient[] = [];
-const kept = (opening: StdioClient) => {
-  opened.push(opening);
-  return opening.client;
-};
-const remoteClient = async (apiKey: string) => kept(await remoteStdioClient(rt, trpcHost.url, apiKey));
-const localClient = async (apiKey: string) => kept(await localStdioClient(rt, apiKey));
+const stdio = stdioClients(() => ({ rt, url: trpcHost.url }));
 
 const upload = async (name: string, markdown: string) => {
   const job = await rt.caller.knowledge.upload({ files: [{ name, contentBase64: Buffer.from(markdown).toString('base64') }] });
@@ -33,7 +27,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const opening of opened) await opening.close();
+  await stdio.closeAll();
   await trpcHost?.close();
   await rt?.close();
 });
@@ -43,8 +37,8 @@ describe('archon mcp remotely, as a key whose user lost the admin role', () => {
     const { token } = await inviteUser(rt.database.db, { email: 'demoted-admin@mcp.test', role: 'admin' }, null);
     const admin = await acceptInvitation(rt.database.db, { token, password: 'a long enough password 1' });
     const { key } = await createApiKey(rt.database.db, admin.id, { name: 'admin key', scopes: ['admin'] });
-    const local = await localClient(key);
-    const remote = await remoteClient(key);
+    const local = await stdio.local(key);
+    const remote = await stdio.remote(key);
     const keepLocal = await upload('keep-local.md', '# Keep local\n\nThis source must survive.');
     const keepRemote = await upload('keep-remote.md', '# Keep remote\n\nThis source must survive too.');
 
@@ -65,7 +59,7 @@ describe('archon mcp remotely, once its key is revoked', () => {
     const texts: Record<string, string> = {};
     for (const mode of ['local', 'remote'] as const) {
       const { key, apiKey } = await createApiKey(rt.database.db, ownerId, { name: `soon revoked (${mode})`, scopes: ['write'] });
-      const client = mode === 'local' ? await localClient(key) : await remoteClient(key);
+      const client = mode === 'local' ? await stdio.local(key) : await stdio.remote(key);
       await revokeApiKey(rt.database.db, apiKey.id);
       const answer = await client.callTool({ name: 'find_projects', arguments: {} });
       expect(answer.isError, mode).toBe(true);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys, textOf } from '../helpers/mcp';
-import { localStdioClient, remoteStdioClient, type StdioClient } from '../helpers/mcp-stdio';
+import { stdioClients } from '../helpers/mcp-stdio';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime';
 import { startTrpcHost } from '../helpers/trpc-host';
 
@@ -10,13 +10,7 @@ import { startTrpcHost } from '../helpers/trpc-host';
 let rt: TestRuntime;
 let keys: Awaited<ReturnType<typeof createKeys>>;
 let trpcHost: { url: string; close(): Promise<void> };
-const opened: StdioClient[] = [];
-const kept = (opening: StdioClient) => {
-  opened.push(opening);
-  return opening.client;
-};
-const remoteClient = async (apiKey: string) => kept(await remoteStdioClient(rt, trpcHost.url, apiKey));
-const localClient = async (apiKey: string) => kept(await localStdioClient(rt, apiKey));
+const stdio = stdioClients(() => ({ rt, url: trpcHost.url }));
 
 beforeAll(async () => {
   rt = await createTestRuntime({ runner: true });
@@ -25,7 +19,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const opening of opened) await opening.close();
+  await stdio.closeAll();
   await trpcHost?.close();
   await rt?.close();
 });
@@ -37,8 +31,8 @@ describe('archon mcp remotely, with large inputs the tools allow', () => {
     const content = '設計'.repeat(1_000_000);
     const answers: Record<string, string> = {};
     for (const [mode, client] of [
-      ['local', await localClient(key)],
-      ['remote', await remoteClient(key)],
+      ['local', await stdio.local(key)],
+      ['remote', await stdio.remote(key)],
     ] as const) {
       const made = await client.callTool({
         name: 'manage_document',

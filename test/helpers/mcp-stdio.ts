@@ -34,3 +34,23 @@ export async function remoteStdioClient(rt: Pick<Runtime, 'logger'>, baseUrl: st
   const { server, backend } = await buildRemoteServer(baseUrl, apiKey, rt.logger);
   return linked(server, 'stdio-remote', () => backend.close());
 }
+
+/**
+ * Opens local and remote stdio clients for a test file and closes them all at
+ * its end; `where` is read at each opening (the file's runtime and tRPC host
+ * exist once its beforeAll has run).
+ */
+export function stdioClients(where: () => { rt: Runtime; url: string }) {
+  const opened: StdioClient[] = [];
+  const kept = (opening: StdioClient) => {
+    opened.push(opening);
+    return opening.client;
+  };
+  return {
+    local: async (apiKey: string) => kept(await localStdioClient(where().rt, apiKey)),
+    remote: async (apiKey: string) => kept(await remoteStdioClient(where().rt, where().url, apiKey)),
+    closeAll: async () => {
+      for (const opening of opened.splice(0)) await opening.close();
+    },
+  };
+}
