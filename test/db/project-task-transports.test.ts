@@ -62,6 +62,20 @@ describe('features and data lists', () => {
     expect(ok.status).toBe(200);
     expect((await rt.caller.versions.field({ projectId: project.id, fieldName: 'data' })).content).toEqual([]);
   });
+
+  // A lone surrogate passed the schema, and PostgreSQL refused the JSON naming no field (text columns take it as U+FFFD).
+  it('refuse an entry with a lone UTF-16 surrogate by the field it is in, over tRPC and MCP', async () => {
+    const trpc = trpcOver(host.url, keys.write);
+    const project = await rt.caller.projects.create({ title: 'Surrogates' });
+    await expect(trpc.projects.create.mutate({ title: 'P', features: ['broken \uD800'] })).rejects.toThrow(/features\.0/);
+    await expect(trpc.versions.saveField.mutate({ projectId: project.id, fieldName: 'data', content: [{ 'key \uDC00': 1 }] })).rejects.toThrow(
+      /content\.0/,
+    );
+    const { client } = await connectMcp(host.url, keys.write);
+    const result = await client.callTool({ name: 'manage_project', arguments: { action: 'update', project_id: project.id, features: ['\uD800'] } });
+    expect(textOf(result)).toMatch(/^Invalid arguments: features\.0: /);
+    await client.close();
+  });
 });
 
 describe('manage_task update', () => {
