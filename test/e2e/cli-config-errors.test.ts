@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDocsSite } from '../fixtures/docs-site';
+import { runArchon, tempDirs } from '../helpers/cli-process';
 
 /**
  * Environment values `archon` is given as people write them: a bad one stops
@@ -11,52 +10,11 @@ import { startDocsSite } from '../fixtures/docs-site';
  * "unexpected error" and never a start that fails later, request by request.
  */
 
-const BIN = path.join(process.cwd(), 'bin', 'archon.mjs');
-const temp: string[] = [];
-const tempDir = (prefix: string) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  temp.push(dir);
-  return dir;
-};
+const temp = tempDirs();
+const tempDir = temp.make;
+const run = (args: string[], env: Record<string, string>, opts: { until?: RegExp; timeoutMs?: number } = {}) => runArchon(args, { env, ...opts });
 
-afterAll(() => {
-  for (const dir of temp) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-type Ran = { code: number | null; stdout: string; stderr: string };
-
-function run(args: string[], env: Record<string, string>, opts: { until?: RegExp; timeoutMs?: number } = {}): Promise<Ran & { matched?: string }> {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd: os.tmpdir(),
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  proc.stdin.end();
-  let stdout = '';
-  let stderr = '';
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    const check = () => {
-      const m = opts.until?.exec(stdout + stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ code: null, stdout, stderr, matched: m[1] ?? m[0], kill: () => proc.kill('SIGKILL') } as Ran & { matched: string });
-      }
-    };
-    proc.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      check();
-    });
-    proc.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      check();
-    });
-    proc.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+afterAll(temp.removeAll);
 
 describe('archon mcp against a remote Archon, with a bad LOG_LEVEL', () => {
   it('says which variable is wrong, as the local mode does, not "unexpected error" from the logger', async () => {
@@ -108,11 +66,11 @@ describe('archon crawl with a CRAWL_USER_AGENT holding a character no HTTP heade
 
 describe('archon start with ARCHON_PUBLIC_URL set to a bare host name', () => {
   it('stops at once naming the variable, rather than failing every browser request with an internal error', async () => {
-    const started = (await run(
+    const started = await run(
       ['start', '--port', '0', '--no-build'],
       { ARCHON_DATA_DIR: tempDir('cli-public-url-'), EMBEDDING_DIMENSIONS: '64', ARCHON_PUBLIC_URL: 'archon.example.com', LOG_LEVEL: 'warn' },
       { until: /is ready at (http:\/\/127\.0\.0\.1:\d+)/, timeoutMs: 120_000 },
-    )) as Ran & { matched?: string; kill?: () => void };
+    );
     if (started.matched) {
       // It started: a sign-in from the dashboard (a browser sends Origin with every POST) is what goes wrong.
       const login = await fetch(`${started.matched}/api/auth/login`, {

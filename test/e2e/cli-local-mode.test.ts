@@ -1,43 +1,23 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDocsSite } from '../fixtures/docs-site';
+import { runArchon, tempDirs } from '../helpers/cli-process';
 
 /**
  * `archon` on an embedded database of its own (no server), as people and
  * scripts run it: user mistakes are said in one line naming what was wrong.
  */
 
-const BIN = path.join(process.cwd(), 'bin', 'archon.mjs');
-const temp: string[] = [];
-const tempDir = (prefix: string) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  temp.push(dir);
-  return dir;
-};
+const temp = tempDirs();
 let dataDir: string;
 let work: string;
-
-type Ran = { code: number | null; stdout: string; stderr: string };
 const run = (args: string[], env: Record<string, string> = {}) =>
-  new Promise<Ran>((resolve) => {
-    const proc = spawn(process.execPath, [BIN, ...args], {
-      cwd: work,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ARCHON_DATA_DIR: dataDir, EMBEDDING_DIMENSIONS: '64', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.stdin.end();
-    proc.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  runArchon(args, { cwd: work, env: { ARCHON_DATA_DIR: dataDir, EMBEDDING_DIMENSIONS: '64', ...env } });
 
 beforeAll(async () => {
-  dataDir = tempDir('cli-cli-data-');
-  work = tempDir('cli-cli-work-');
+  dataDir = temp.make('cli-cli-data-');
+  work = temp.make('cli-cli-work-');
   fs.writeFileSync(
     path.join(work, 'widgets.md'),
     '# Widgets\n\nWidgets are calibrated with the gizmo.\n\n```ts\nconst widget = calibrate(gizmo, { turns: 3 });\n```\n',
@@ -46,9 +26,7 @@ beforeAll(async () => {
   expect(uploaded.code, uploaded.stderr).toBe(0);
 }, 120_000);
 
-afterAll(() => {
-  for (const dir of temp) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(temp.removeAll);
 
 describe('archon search --source with a source that does not exist', () => {
   it('says the source does not exist, as the MCP tools do, rather than "No results." with exit code 0', async () => {
