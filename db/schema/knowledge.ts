@@ -53,6 +53,8 @@ export const pages = pgTable(
     charCount: integer('char_count').notNull(),
     wordCount: integer('word_count').notNull(),
     chunkCount: integer('chunk_count').notNull().default(0),
+    /** Code examples the content yields, before copies repeated on other pages are removed; 0 when unknown (stored before it was counted). */
+    codeExampleCount: integer('code_example_count').notNull().default(0),
     etag: text('etag'),
     lastModified: text('last_modified'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),

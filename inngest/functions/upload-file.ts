@@ -14,7 +14,7 @@ async function finishIfLast(step: Step, services: JobServices, jobId: string) {
   if (!settled) return;
   await step.run('summarize-source', () => summarizeJobSource(services.ingest, jobId));
   await step.run('index-vectors', () => indexJobVectors(services.ingest, jobId));
-  await step.run('finish-job', () => finishUploadIfDone(services.db, jobId));
+  await step.run('finish-job', () => finishUploadIfDone(services.ingest, jobId));
 }
 
 /**

@@ -4,7 +4,7 @@ import { codeExamples, pages, sources } from '../../db/schema';
 import type { DatabaseHandle } from '../../db/types';
 import type { Logger } from '../../server/logger';
 import { createHashEmbedder } from '../../server/services/embeddings/hash-embedder';
-import { dropDuplicateCodeExamples } from '../../server/services/ingest/dedupe-code';
+import { settleCodeExamples } from '../../server/services/ingest/dedupe-code';
 import { prepareDocuments } from '../../server/services/ingest/prepare';
 import { leadParagraphs } from '../../server/services/ingest/prose-text';
 import { summarizeSource } from '../../server/services/ingest/source-summary';
@@ -138,6 +138,8 @@ describe('summarizeSource with a chat model', () => {
 
 describe('prepareDocuments and code examples', () => {
   const embedder = createHashEmbedder(32);
+  const settle = (id: string) =>
+    settleCodeExamples({ db: database.db, embedder, embedding: { batchSize: 10, concurrency: 1 }, summarizer: null }, id);
   const SH = 'frob level --trays 12 --tolerance 0.5 --log /var/log/frob-level.log';
   const PY = 'def arrange(widgets):\n    return sorted(widgets, key=lambda w: w.weight)';
   const docs = [
@@ -161,9 +163,58 @@ describe('prepareDocuments and code examples', () => {
     ]);
     expect(prepared.documents[0]!.codeExamples.every((e) => e.embedding?.length === 32)).toBe(true);
     await storeDocuments(database.db, id, embedder.model, prepared.documents);
-    expect(await dropDuplicateCodeExamples(database.db, id)).toBe(1);
+    expect(await settle(id)).toEqual({ removed: 1, restored: 0 });
     const rows = await database.db.select({ name: codeExamples.name }).from(codeExamples).where(eq(codeExamples.sourceId, id));
     expect(rows.map((r) => r.name).sort()).toEqual(['Install', 'Sort']);
+  });
+
+  it('stores a repeated snippet again from another page when the page whose copy stood for it changes or goes', async () => {
+    const id = await sourceWithPages('https://frob.dev/', []);
+    const prepare = (ds: typeof docs) => prepareDocuments(database.db, { sourceId: id, embedder, batchSize: 10, concurrency: 1 }, ds);
+    await storeDocuments(database.db, id, embedder.model, (await prepare(docs)).documents);
+    expect(await settle(id)).toEqual({ removed: 1, restored: 0 });
+    // Nothing changed: nothing to remove or restore, however often it runs.
+    expect(await settle(id)).toEqual({ removed: 0, restored: 0 });
+    const stored = async () =>
+      database.db
+        .select({
+          url: pages.url,
+          name: codeExamples.name,
+          code: codeExamples.code,
+          embedding: codeExamples.embedding,
+          model: codeExamples.embeddingModel,
+        })
+        .from(codeExamples)
+        .innerJoin(pages, eq(pages.id, codeExamples.pageId))
+        .where(eq(codeExamples.sourceId, id))
+        .orderBy(pages.url, codeExamples.exampleIndex);
+
+    // Page one, whose copy of the shell snippet stood for page two's, no longer has it.
+    const [one] = docs;
+    const changed = { ...one!, markdown: `## Sort\n\n\`\`\`python\n${PY}\n\`\`\`` };
+    await storeDocuments(database.db, id, embedder.model, (await prepare([changed])).documents);
+    expect(await settle(id)).toEqual({ removed: 0, restored: 1 });
+    const rows = await stored();
+    expect(rows.map((r) => [r.url, r.name, r.code])).toEqual([
+      ['https://frob.dev/one', 'Sort', PY],
+      ['https://frob.dev/two', 'Again', SH],
+    ]);
+    const [expected] = await embedder.embed([`${SH}\n\nSummary: Code example (bash) from Two.`]);
+    const dot = rows[1]!.embedding!.reduce((sum, x, i) => sum + x * expected![i]!, 0);
+    expect([dot > 0.999, rows[1]!.model]).toEqual([true, embedder.model]);
+
+    // Page one has it again: its copy is the one kept in page order, and page two's goes.
+    await storeDocuments(database.db, id, embedder.model, (await prepare([one!])).documents);
+    expect(await settle(id)).toEqual({ removed: 1, restored: 0 });
+    expect((await stored()).map((r) => [r.url, r.name])).toEqual([
+      ['https://frob.dev/one', 'Install'],
+      ['https://frob.dev/one', 'Sort'],
+    ]);
+
+    // Page one is gone (a refresh found it removed): page two's copy is stored again.
+    await database.db.delete(pages).where(eq(pages.url, 'https://frob.dev/one'));
+    expect(await settle(id)).toEqual({ removed: 0, restored: 1 });
+    expect((await stored()).map((r) => [r.url, r.name])).toEqual([['https://frob.dev/two', 'Again']]);
   });
 
   it('with a summarizer stores its names and summaries, embedded with the code, keeping the deterministic text where it failed', async () => {
@@ -176,7 +227,7 @@ describe('prepareDocuments and code examples', () => {
     };
     const prepared = await prepareDocuments(database.db, { sourceId: id, embedder, batchSize: 10, concurrency: 1, summarizer }, docs);
     await storeDocuments(database.db, id, embedder.model, prepared.documents);
-    await dropDuplicateCodeExamples(database.db, id);
+    await settle(id);
     const rows = await database.db
       .select({ name: codeExamples.name, summary: codeExamples.summary, embedding: codeExamples.embedding })
       .from(codeExamples)

@@ -245,4 +245,23 @@ describe('uploading documents', () => {
       message: expect.stringMatching(/upload/),
     });
   });
+
+  it('keeps a snippet two files share when the file that held its stored copy is uploaded again without it', async () => {
+    const snippet = 'widgetctl calibrate --axis x --steps 400 --report /tmp/calibration.json';
+    const withSnippet = (title: string) => `# ${title}\n\nCalibrate first:\n\n\`\`\`bash\n${snippet}\n\`\`\`\n`;
+    const first = await finished(
+      (await rt.caller.knowledge.upload({ files: [file('a.md', withSnippet('Alpha')), file('b.md', withSnippet('Beta'))], title: 'Shared snippet' }))
+        .id,
+    );
+    const sourceId = first.sourceId!;
+    const found = async () =>
+      (await rt.caller.knowledge.searchCode({ query: 'widgetctl calibrate axis steps', sourceIds: [sourceId] })).results.map(
+        (r) => r.url.split('#')[0],
+      );
+    expect(await found()).toEqual(['file://a.md']);
+    const second = await finished((await rt.caller.knowledge.upload({ sourceId, files: [file('a.md', '# Alpha\n\nNo calibration any more.')] })).id);
+    expect(second.status).toBe('completed');
+    expect(await found()).toEqual(['file://b.md']);
+    expect(await logOf(second.id)).toContain('Restored 1 code example(s) from other pages, as the page that held them changed or was removed');
+  });
 });

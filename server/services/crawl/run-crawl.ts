@@ -1,7 +1,7 @@
 import { and, count, eq, isNull, or, sql } from 'drizzle-orm';
 import { crawlUrls, pages, sources } from '../../../db/schema';
 import type { RefreshInterval } from '../../schemas/sources';
-import { dropDuplicatesOfJob } from '../ingest/dedupe-code';
+import { settleCodeExamplesOfJob } from '../ingest/dedupe-code';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { appendJobLog, isTerminal, recordJobProgress, setJobStatus } from '../jobs/job-progress';
 import { getJob, type Job } from '../jobs/jobs';
@@ -181,6 +181,6 @@ export async function finalizeCrawl(deps: IngestDeps, jobId: string) {
   if (willFail) {
     return setJobStatus(db, jobId, 'failed', summary ?? 'No page could be crawled');
   }
-  await dropDuplicatesOfJob(deps, jobId, input.sourceId);
+  await settleCodeExamplesOfJob(deps, jobId, input.sourceId);
   return setJobStatus(db, jobId, 'completed', summary);
 }

@@ -117,10 +117,14 @@ function jaccard(a: Set<string>, b: Set<string>): number {
   return shared / (a.size + b.size - shared);
 }
 
-/** `items` without near-duplicates, in their order; of similar blocks the longest is kept, the first on a tie. */
-export function dropNearDuplicates<T extends { code: string }>(items: T[]): T[] {
+/**
+ * `items` without near-duplicates of each other or of `standing`, in their
+ * order; of similar items the longest is kept, the first on a tie.
+ */
+export function dropNearDuplicates<T extends { code: string }>(items: T[], standing: { code: string }[] = []): T[] {
   const order = items.map((item, i) => ({ item, i, sh: shingles(item.code) }));
-  const kept: typeof order = [];
+  // Examples that stay whatever their length: an item near one of them is dropped.
+  const kept: { item: { code: string }; i: number; sh: Set<string> }[] = standing.map((item) => ({ item, i: -1, sh: shingles(item.code) }));
   // Longest first, so a shorter variant is measured against the one that stays.
   for (const c of [...order].sort((a, b) => b.item.code.length - a.item.code.length || a.i - b.i)) {
     // Sets this much apart in size cannot reach the threshold.
@@ -129,7 +133,10 @@ export function dropNearDuplicates<T extends { code: string }>(items: T[]): T[] 
     );
     if (!similar) kept.push(c);
   }
-  return kept.sort((a, b) => a.i - b.i).map((k) => k.item);
+  return kept
+    .filter((k) => k.i >= 0)
+    .sort((a, b) => a.i - b.i)
+    .map((k) => k.item as T);
 }
 
 // ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import type { Database } from '../../../db/types';
 import { DocumentRejected } from '../converters/document-rejected';
 import { type ConvertedDocument, documentToMarkdown } from '../converters/to-markdown';
 import { isEmbeddingConfigError } from '../embeddings/types';
-import { dropDuplicatesOfJob } from '../ingest/dedupe-code';
+import { type SettleDeps, settleCodeExamplesOfJob } from '../ingest/dedupe-code';
 import { indexVectorsIfBacklogFull } from '../ingest/index-vectors';
 import type { IngestDeps } from '../ingest/ingest-deps';
 import { type PrepareResult, prepareDocuments } from '../ingest/prepare';
@@ -128,7 +128,8 @@ export async function isUploadSettled(db: Database, jobId: string): Promise<bool
  * failed if none did. The job row is locked so two files finishing at once
  * cannot both end it.
  */
-export async function finishUploadIfDone(db: Database, jobId: string): Promise<{ finished: boolean }> {
+export async function finishUploadIfDone(deps: SettleDeps, jobId: string): Promise<{ finished: boolean }> {
+  const { db } = deps;
   const verdict = await db.transaction(async (tx) => {
     const [job] = await tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, jobId)).for('no key update');
     if (!job || isTerminal(job.status)) return null;
@@ -152,7 +153,7 @@ export async function finishUploadIfDone(db: Database, jobId: string): Promise<{
     ? `${verdict.failed} of ${verdict.done + verdict.failed} file(s) failed: ${errors.map((e) => e.error).join('; ')}${verdict.failed > errors.length ? '; …' : ''}`
     : null;
   const [job] = await db.select({ sourceId: jobs.sourceId }).from(jobs).where(eq(jobs.id, jobId));
-  if (verdict.done > 0 && job?.sourceId) await dropDuplicatesOfJob({ db }, jobId, job.sourceId);
+  if (verdict.done > 0 && job?.sourceId) await settleCodeExamplesOfJob(deps, jobId, job.sourceId);
   await setJobStatus(db, jobId, verdict.done > 0 ? 'completed' : 'failed', summary);
   return { finished: true };
 }

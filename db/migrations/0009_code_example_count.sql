@@ -1,0 +1,1 @@
+ALTER TABLE "pages" ADD COLUMN "code_example_count" integer DEFAULT 0 NOT NULL;
