@@ -5,6 +5,7 @@ import { embedInBatches } from '../embeddings/embed-in-batches';
 import { appendJobLog } from '../jobs/job-progress';
 import { type CodeExample, codeEmbeddingText, dropNearDuplicates, extractCodeExamples } from './code-examples';
 import type { IngestDeps } from './ingest-deps';
+import { codeExampleRow } from './store';
 
 const DELETE_BATCH = 1000;
 const PAGE_BATCH = 200;
@@ -48,20 +49,7 @@ export async function settleCodeExamples(deps: SettleDeps, sourceId: string): Pr
     await tx
       .insert(codeExamples)
       .values(
-        restore.map(({ pageId, example: e }, i) => ({
-          sourceId,
-          pageId,
-          exampleIndex: e.index,
-          language: e.language,
-          name: e.name,
-          summary: e.summary,
-          code: e.code,
-          headingPath: e.headingPath,
-          contentHash: e.contentHash,
-          embedding: vectors[i] ?? null,
-          embeddingModel: vectors[i] ? deps.embedder.model : null,
-          embeddingDim: vectors[i]?.length ?? null,
-        })),
+        restore.map(({ pageId, example }, i) => codeExampleRow(sourceId, pageId, { ...example, embedding: vectors[i] ?? null }, deps.embedder.model)),
       )
       .onConflictDoNothing();
   });

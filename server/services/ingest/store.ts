@@ -3,7 +3,7 @@ import { postgresClient } from '../../../db/driver';
 import { copyChunks, copyCodeExamples } from '../../../db/knowledge-copy';
 import { chunks, codeExamples, pages } from '../../../db/schema';
 import type { Database } from '../../../db/types';
-import type { PreparedDocument } from './prepare';
+import type { PreparedCode, PreparedDocument } from './prepare';
 
 const INSERT_BATCH = 100;
 
@@ -112,22 +112,7 @@ export async function storeDocuments(
         ),
       ),
     );
-    const examples = documents.flatMap((d) =>
-      d.codeExamples.map((e) => ({
-        sourceId,
-        pageId: pageIds.get(d.url)!,
-        exampleIndex: e.index,
-        language: e.language,
-        name: e.name,
-        summary: e.summary,
-        code: e.code,
-        headingPath: e.headingPath,
-        contentHash: e.contentHash,
-        embedding: e.embedding,
-        embeddingModel: e.embedding ? embeddingModel : null,
-        embeddingDim: e.embedding ? e.embedding.length : null,
-      })),
-    );
+    const examples = documents.flatMap((d) => d.codeExamples.map((e) => codeExampleRow(sourceId, pageIds.get(d.url)!, e, embeddingModel)));
     if (pg) {
       await copyCodeExamples(pg, examples);
     } else {
@@ -136,3 +121,19 @@ export async function storeDocuments(
   });
   return { pageIds, chunksStored };
 }
+
+/** The stored row of a page's code example; the model is recorded only with a vector. */
+export const codeExampleRow = (sourceId: string, pageId: string, e: PreparedCode, embeddingModel: string) => ({
+  sourceId,
+  pageId,
+  exampleIndex: e.index,
+  language: e.language,
+  name: e.name,
+  summary: e.summary,
+  code: e.code,
+  headingPath: e.headingPath,
+  contentHash: e.contentHash,
+  embedding: e.embedding,
+  embeddingModel: e.embedding ? embeddingModel : null,
+  embeddingDim: e.embedding ? e.embedding.length : null,
+});
