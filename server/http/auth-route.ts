@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { AppError, badRequest } from '../errors';
 import { getRuntime } from '../runtime/global';
 import type { Runtime } from '../runtime/runtime';
-import { sameOrigin } from '../services/auth/authenticate';
+import { hostAllowed, sameOrigin } from '../services/auth/authenticate';
 import type { Principal } from '../services/auth/principal';
 import type { RequestMeta } from '../services/auth/sign-in';
 import { callerOf } from './authorize';
@@ -28,16 +28,22 @@ async function readJson(req: Request): Promise<unknown> {
 /**
  * A sign-in route: JSON body checked with `schema`, refused from other
  * origins (a foreign page must not sign a visitor in or out), answered with
- * JSON and whatever cookies the handler sets.
+ * JSON and whatever cookies the handler sets. `servedHostOnly` also refuses a
+ * Host this server does not answer to (see `hostAllowed`), for the route that
+ * needs no credential at all: creating the owner.
  */
 export function authRoute<S extends z.ZodType>(
   schema: S,
   handler: (ctx: AuthRouteContext<z.output<S>>) => Promise<{ body: unknown; cookies?: string[]; status?: number }>,
+  opts: { servedHostOnly?: boolean } = {},
 ) {
   return async (req: Request) => {
     const rt = await getRuntime();
     try {
       const publicUrl = rt.config.ARCHON_PUBLIC_URL;
+      const host = req.headers.get('host');
+      if (opts.servedHostOnly && !hostAllowed(host, publicUrl))
+        throw new AppError('FORBIDDEN', `Host ${host ?? '(none)'} is not served here; set ARCHON_PUBLIC_URL to the address people use`);
       if (!sameOrigin(req.headers, publicUrl)) throw new AppError('FORBIDDEN', 'Cross-origin requests cannot sign in or out');
       const length = Number(req.headers.get('content-length'));
       if (Number.isFinite(length) && length > MAX_BODY_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes`);

@@ -10,6 +10,12 @@ import { multipartBoundary, multipartEvents } from './multipart-stream';
 // Multipart framing and the metadata fields, on top of the files themselves.
 const OVERHEAD_BYTES = 1024 * 1024;
 const MAX_TEXT_FIELD_BYTES = 64 * 1024;
+/**
+ * Text fields are held in memory, unlike files: together they get the
+ * metadata's allowance, not whatever the files leave of the body's bound
+ * (with the default limits, gigabytes).
+ */
+const MAX_TEXT_BYTES = OVERHEAD_BYTES;
 const FILE_FIELDS = new Set(['file', 'files']);
 
 const describe = (issues: { path: PropertyKey[]; message: string }[]) =>
@@ -67,6 +73,7 @@ async function spoolParts(body: AsyncIterable<Uint8Array>, boundary: string, dir
   const fields = new Map<string, string[]>();
   let file: { spooled: Spooled; handle: fs.FileHandle | null } | null = null;
   let text: { name: string; chunks: Buffer[]; size: number } | null = null;
+  let textBytes = 0;
   try {
     for await (const event of multipartEvents(body, boundary)) {
       if (event.type === 'part') {
@@ -91,7 +98,9 @@ async function spoolParts(body: AsyncIterable<Uint8Array>, boundary: string, dir
           if (file.handle) await writeAll(file.handle, event.chunk);
         } else if (text) {
           text.size += event.chunk.length;
+          textBytes += event.chunk.length;
           if (text.size > MAX_TEXT_FIELD_BYTES) throw badRequest(`${text.name}: longer than ${MAX_TEXT_FIELD_BYTES} bytes`, { field: text.name });
+          if (textBytes > MAX_TEXT_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `The form's text fields together are over ${MAX_TEXT_BYTES} bytes`);
           text.chunks.push(event.chunk);
         }
       } else {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest, isJSONRPCRequest, type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -9,7 +8,7 @@ import { CHANNELS, type McpNotice, notify } from '../realtime/channels';
 import type { Runtime } from '../runtime/runtime';
 import type { Dispatch } from '../schemas/job-events';
 import type { Actor } from '../services/auth/actor';
-import { sameOrigin } from '../services/auth/authenticate';
+import { hostAllowed, sameOrigin } from '../services/auth/authenticate';
 import { identifyCaller, refusal } from '../services/auth/authorize';
 import { callerLimits, limitCaller } from '../services/auth/limit-caller';
 import type { Principal } from '../services/auth/principal';
@@ -183,27 +182,6 @@ function dropBody(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, m
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
     await reader.cancel();
   })().catch(() => {});
-}
-
-/**
- * Whether the Host header names this server: an IP address, localhost, or
- * the host of ARCHON_PUBLIC_URL. A DNS-rebinding page reaches a loopback
- * server under its own domain name, which this refuses (it then also fails
- * the Origin check, being same-origin only with itself).
- */
-export function hostAllowed(host: string | null, publicUrl: string | undefined): boolean {
-  if (!host) return false;
-  const name = host
-    .replace(/:\d+$/, '')
-    .replace(/^\[(.*)\]$/, '$1')
-    .toLowerCase();
-  if (name === 'localhost' || isIP(name) !== 0) return true;
-  if (!publicUrl) return false;
-  try {
-    return new URL(publicUrl).hostname.toLowerCase() === name;
-  } catch {
-    return false;
-  }
 }
 
 /**

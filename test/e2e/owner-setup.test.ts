@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
@@ -27,6 +28,44 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop('SIGKILL');
   await dropDb?.();
+});
+
+/** A POST as a browser sends it to a page's own origin: Node's fetch would not let a test choose the Host header. */
+function postAs(host: string, path: string, body: unknown): Promise<{ status: number; body: string }> {
+  const url = new URL(path, server.url);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        headers: { host, origin: `http://${host}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+describe('owner setup from another site', () => {
+  it('is refused to a page that reached this server under its own domain name (DNS rebinding)', async () => {
+    // A page on attacker.example whose name now resolves to 127.0.0.1: same-origin with itself, Host and Origin agree.
+    const port = new URL(server.url).port;
+    const rebound = await postAs(`attacker.example:${port}`, '/api/auth/setup', {
+      email: 'intruder@attacker.example',
+      password: 'a long enough pass phrase',
+    });
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body).error.message).toMatch(/ARCHON_PUBLIC_URL/);
+    // Setup is still open for the person at the machine.
+    const status = await fetch(`${server.url}/api/trpc/auth.status`).then((r) => r.json());
+    expect(status.result.data.json.needsSetup).toBe(true);
+  });
 });
 
 describe('owner setup in the browser', () => {

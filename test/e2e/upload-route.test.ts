@@ -162,6 +162,16 @@ describe('POST /api/uploads', () => {
     expect(spooled()).toEqual([]);
   });
 
+  it("refuses text fields that together pass 1 MiB: they are held in memory, and the files' allowance must not become theirs", async () => {
+    // Each field is under the per-field bound and the body under the upload's (3 files of 100 kB + 1 MiB), but only files are spooled to disk.
+    const junk: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) junk[`note${i}`] = 'n'.repeat(60_000);
+    const res = await fetch(`${server.url}/api/uploads`, { method: 'POST', headers: AUTH_HEADERS, body: form([['a.md', '# A\n\nText.']], junk) });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.message).toMatch(/text fields .*1048576 bytes/);
+    expect(spooled()).toEqual([]);
+  });
+
   it('records a file over the per-file limit as rejected and stores the others, leaving nothing spooled', async () => {
     const res = await fetch(`${server.url}/api/uploads`, {
       method: 'POST',

@@ -6,9 +6,9 @@ import { createLogger } from '../../server/logger';
 import type { JobProgress, McpBackend } from '../../server/mcp/backend';
 import { codePoints, lastPassageEnd, packPassages, readCut } from '../../server/mcp/budget';
 import { describeIssues, errorResult } from '../../server/mcp/errors';
-import { hostAllowed } from '../../server/mcp/http';
 import { progressOf } from '../../server/mcp/progress';
 import { ALL_TOOLS, buildMcpServer } from '../../server/mcp/server';
+import { hostAllowed } from '../../server/services/auth/authenticate';
 import type { ChunkHit } from '../../server/services/search/hits';
 
 /**

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Database } from '../../../db/types';
 import { resolveApiKey } from './api-keys';
 import type { Principal } from './principal';
@@ -42,6 +43,28 @@ export function sameOrigin(headers: Headers, publicUrl?: string): boolean {
   const host = headers.get('host');
   try {
     return Boolean(host) && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the Host header names this server: an IP address, localhost, or
+ * the host of ARCHON_PUBLIC_URL. A DNS-rebinding page reaches a loopback
+ * server under its own domain name, where it is same-origin with itself and
+ * so passes `sameOrigin`; this refuses it. Asked where a call needs no
+ * credentials to matter: /mcp, and creating the owner.
+ */
+export function hostAllowed(host: string | null, publicUrl: string | undefined): boolean {
+  if (!host) return false;
+  const name = host
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
+  if (name === 'localhost' || isIP(name) !== 0) return true;
+  if (!publicUrl) return false;
+  try {
+    return new URL(publicUrl).hostname.toLowerCase() === name;
   } catch {
     return false;
   }
