@@ -45,6 +45,57 @@ describe('chunkMarkdown: basics', () => {
     expect(chunks[0]!.content).toContain('# not a heading\n```\n## still code');
   });
 
+  it('starts sections at setext headings (=== and --- underlines), but not at a thematic break, list or code', () => {
+    const md = [
+      'Widget guide',
+      '============',
+      '',
+      'Intro text.',
+      '',
+      'Setting',
+      'up',
+      '-------',
+      '',
+      'Install it.',
+      '',
+      '---',
+      '',
+      'After a break.',
+      '',
+      '- a list item',
+      '---',
+      '',
+      '```',
+      'code line',
+      '---',
+      '```',
+      '',
+      '    indented code',
+      '    ---',
+      '',
+      'Usage',
+      '-----',
+      '',
+      'Use it.',
+    ].join('\n');
+    const chunks = chunkMarkdown(md, { minChars: 0 });
+    expect(chunks.map((c) => c.headingPath)).toEqual([['Widget guide'], ['Widget guide', 'Setting up'], ['Widget guide', 'Usage']]);
+    expect(chunks[1]!.content.startsWith('Setting\nup\n-------\n\nInstall it.')).toBe(true);
+    expect(chunks[1]!.content).toContain('code line\n---\n```');
+    expect(chunks[2]!.content).toBe('Usage\n-----\n\nUse it.');
+    // A bare setext heading goes in front of its first subsection, as a bare ATX heading does.
+    const bare = chunkMarkdown(`Guide\n=====\n\nSetup\n-----\n\n${paragraph(20)}`, { minChars: 0, preferredChars: 200, maxChars: 2000 });
+    expect(bare[0]!.headingPath).toEqual(['Guide', 'Setup']);
+    expect(bare[0]!.content.startsWith('Guide\n=====\n\nSetup\n-----')).toBe(true);
+  });
+
+  it('stays linear on a paragraph of many lines (a text file without blank lines)', () => {
+    const started = performance.now();
+    const chunks = chunkMarkdown(Array.from({ length: 100_000 }, (_, i) => `line ${i} of the log`).join('\n'));
+    expect(chunks.length).toBeGreaterThan(100);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it('strips link targets and closing hashes from heading paths', () => {
     const chunks = chunkMarkdown('# [Install](https://x.dev/install) #\n\nText.\n\n## C#\n\nMore.', { minChars: 0 });
     expect(chunks.map((c) => c.headingPath)).toEqual([['Install'], ['Install', 'C#']]);

@@ -367,6 +367,22 @@ describe('htmlToMarkdown: text, headings and metadata', () => {
     expect(head('<title><svg><title>icon</title></svg></title>').title).not.toBe('icon');
   });
 
+  it('ends a heading left open (no closing tag) at its first block, rather than making the rest of the page one heading', () => {
+    const result = htmlToMarkdown(
+      '<h1>Guide<p>The whole guide.</p><h2 id="install">Install<p>Run the installer.</p><pre><code>npm i widgets</code></pre><h2>Use<p>Call it.</p>',
+      'https://e.com/',
+    );
+    expect(result.markdown).toBe('# Guide\n\nThe whole guide.\n\n## Install\n\nRun the installer.\n\n```\nnpm i widgets\n```\n\n## Use\n\nCall it.');
+    expect(result.anchors).toEqual([
+      { id: '', text: 'Guide', level: 1 },
+      { id: 'install', text: 'Install', level: 2 },
+      { id: '', text: 'Use', level: 2 },
+    ]);
+    expect(result.title).toBe('Guide');
+    // A heading whose text is in a block of its own stays one heading.
+    expect(md('<h2><div>Boxed <em>title</em></div></h2><p>Body.</p>')).toBe('## Boxed *title*\n\nBody.');
+  });
+
   it('handles empty and fragment-only input', () => {
     expect(htmlToMarkdown('', 'https://e.com/')).toEqual({ title: '', markdown: '', links: [], anchors: [], description: null });
     expect(htmlToMarkdown('<p>Just <b>a</b> fragment</p>', 'https://e.com/').markdown).toBe('Just **a** fragment');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closesFence, type Fence, openingFence } from '../markdown/markdown-fences';
-import { atxHeading, type MarkdownSection, splitSections, trimBlankLines } from '../markdown/markdown-sections';
+import { isHeadingOnly, type MarkdownSection, splitSections, trimBlankLines } from '../markdown/markdown-sections';
 
 export type MarkdownChunk = {
   index: number;
@@ -38,7 +38,7 @@ function limits(opts: ChunkOptions): Limits {
 /**
  * Splits Markdown into chunks for embedding, following its headings.
  *
- * - Sections start at ATX headings outside code fences and keep their heading
+ * - Sections start at ATX and setext headings outside code fences and keep their heading
  *   line; each knows its heading path (H1 > H2 > …).
  * - Consecutive sections below `minChars` merge forward while the result stays
  *   within `preferredChars`, never across an H1 (the chunk keeps the first
@@ -113,7 +113,7 @@ function mergeSections(sections: MarkdownSection[], o: Limits): { content: strin
     // merge with would be a chunk of one line: it goes in front of that
     // subsection instead, whose heading path already names it.
     const next = queue[i];
-    if (!merged && next && next.level > first.level && isHeadingOnly(first.content)) {
+    if (!merged && next && next.level > first.level && first.level > 0 && isHeadingOnly(first.content)) {
       queue[i] = { ...next, content: `${first.content}\n\n${next.content}` };
       continue;
     }
@@ -127,10 +127,6 @@ function mergeSections(sections: MarkdownSection[], o: Limits): { content: strin
     groups.push({ content, headingPath: first.headingPath });
   }
   return groups;
-}
-
-function isHeadingOnly(content: string): boolean {
-  return !content.includes('\n') && atxHeading(content) !== null;
 }
 
 /** Paragraphs and whole fences; paragraphs over `preferredChars` broken into lines, sentences, words. */

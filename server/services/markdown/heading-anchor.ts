@@ -12,16 +12,16 @@ function ownId(el: Element): string | undefined {
   return el.attribs.id || (el.name === 'a' ? el.attribs.name : undefined) || undefined;
 }
 
-function firstWithId(el: Element): Element | null {
+function firstWithId(children: Element['children']): Element | null {
   let fallback: Element | null = null;
-  const stack: Element[] = [el];
+  const stack: Element[] = children.filter(isElement).reverse();
   while (stack.length) {
     const cur = stack.pop()!;
     for (let i = cur.children.length - 1; i >= 0; i--) {
       const c = cur.children[i]!;
       if (isElement(c)) stack.push(c);
     }
-    if (cur === el || !ownId(cur)) continue;
+    if (!ownId(cur)) continue;
     if (cur.name === 'a') return cur;
     fallback ??= cur;
   }
@@ -51,11 +51,14 @@ function opens(parent: Element, child: Element): boolean {
   return false;
 }
 
-/** The fragment that links to this heading, or '' when the page has none. */
-export function headingId(h: Element): string {
+/**
+ * The fragment that links to this heading, or '' when the page has none. `children` are the heading's own (a heading
+ * left open holds the blocks after it too, whose ids are not its).
+ */
+export function headingId(h: Element, children: Element['children'] = h.children): string {
   const own = h.attribs.id;
   if (own) return own;
-  const inner = firstWithId(h);
+  const inner = firstWithId(children);
   if (inner) return ownId(inner)!;
   const prev = previousElement(h);
   if (prev && prev.name === 'a' && ownId(prev) && !textOf(prev).trim()) return ownId(prev)!;
@@ -67,7 +70,7 @@ export function headingId(h: Element): string {
     node = parent;
   }
   // Last resort: the permalink that the page put inside the heading.
-  const stack: Element[] = [h];
+  const stack: Element[] = children.filter(isElement);
   while (stack.length) {
     const cur = stack.pop()!;
     const href = cur.name === 'a' ? cur.attribs.href : undefined;

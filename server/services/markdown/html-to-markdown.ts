@@ -1,9 +1,9 @@
 import { load } from 'cheerio/slim';
-import { collapseWhitespace, textOf } from './dom';
+import { collapseWhitespace } from './dom';
 import { collectSkips } from './html-boilerplate';
 import { chooseContentRoot, scanPage } from './html-page-scan';
 import { collapseBlankLines } from './markdown-fences';
-import { type HeadingAnchor, renderMarkdown } from './markdown-render';
+import { type HeadingAnchor, headingText, renderMarkdown } from './markdown-render';
 
 export type { HeadingAnchor };
 
@@ -74,8 +74,7 @@ export function htmlToMarkdown(html: string, pageUrl: string): ConvertedPage {
     markdown = renderMarkdown(root, { skip: collectSkips(root, { boilerplate: false, rootIsBody }), resolve, anchors });
   }
 
-  const title =
-    collapseWhitespace(scan.title ?? '') || collapseWhitespace(scan.ogTitle ?? '') || (scan.firstH1 ? collapseWhitespace(textOf(scan.firstH1)) : '');
+  const title = collapseWhitespace(scan.title ?? '') || collapseWhitespace(scan.ogTitle ?? '') || (scan.firstH1 ? headingText(scan.firstH1) : '');
   const description = collapseWhitespace(scan.description ?? '') || collapseWhitespace(scan.ogDescription ?? '') || null;
 
   return { title, markdown: collapseBlankLines(markdown), links: [...links], anchors, description };

@@ -96,7 +96,7 @@ function walk(node: AnyNode, w: BlockWriter, ctx: RenderContext, flags: Flags, d
   const name = el.name;
   const level = HEADING_LEVEL[name];
   if (level !== undefined) {
-    heading(el, level, w, ctx, flags);
+    heading(el, level, w, ctx, flags, depth);
     return;
   }
   switch (name) {
@@ -150,16 +150,48 @@ function walk(node: AnyNode, w: BlockWriter, ctx: RenderContext, flags: Flags, d
   if (isBlock) w.flush();
 }
 
-function heading(el: Element, level: number, w: BlockWriter, ctx: RenderContext, flags: Flags): void {
-  const text = collapseWhitespace(inlineChildren(el, ctx, flags));
-  if (!text) return;
-  ctx.anchors.push({ id: headingId(el), text: collapseWhitespace(textOf(el, ctx.skip)), level });
-  if (flags.inTable) {
-    w.block('para', `**${text}**`);
-    return;
+/**
+ * Where a heading's own text ends: at the first block after some text. A heading left open (`<h2>Install<p>Run…`, no
+ * `</h2>`) holds the rest of its section, which would otherwise all become one heading line. A heading whose text sits
+ * in a block of its own (`<h2><div>Title</div></h2>`) is left whole.
+ */
+function headingEnd(el: Element, skip: ReadonlySet<AnyNode>): number {
+  let text = false;
+  for (const [i, c] of el.children.entries()) {
+    if (c.type === 'text') text ||= collapseWhitespace(c.data) !== '';
+    else if (c.type === 'tag' && !skip.has(c)) {
+      if (text && (BLOCK_TAGS.has(c.name) || HEADING_LEVEL[c.name] !== undefined)) return i;
+      text ||= collapseWhitespace(textOf(c, skip)) !== '';
+    }
   }
-  // A trailing " #" would be read as the optional closing sequence.
-  w.block('other', `${'#'.repeat(level)} ${text.replace(/(\s)(#+)$/, '$1\\$2')}`);
+  return el.children.length;
+}
+
+/** A heading's own text, without what an unclosed heading swallowed after it. */
+export function headingText(el: Element, skip: ReadonlySet<AnyNode> = new Set()): string {
+  return collapseWhitespace(
+    el.children
+      .slice(0, headingEnd(el, skip))
+      .map((c) => textOf(c, skip))
+      .join(''),
+  );
+}
+
+function heading(el: Element, level: number, w: BlockWriter, ctx: RenderContext, flags: Flags, depth: number): void {
+  const end = headingEnd(el, ctx.skip);
+  const own = el.children.slice(0, end);
+  const text = collapseWhitespace(inlineOf(own, ctx, flags));
+  if (text) {
+    ctx.anchors.push({ id: headingId(el, own), text: headingText(el, ctx.skip), level });
+    if (flags.inTable) w.block('para', `**${text}**`);
+    // A trailing " #" would be read as the optional closing sequence.
+    else w.block('other', `${'#'.repeat(level)} ${text.replace(/(\s)(#+)$/, '$1\\$2')}`);
+  }
+  if (end < el.children.length) {
+    w.flush();
+    for (const c of el.children.slice(end)) walk(c, w, ctx, flags, depth + 1);
+    w.flush();
+  }
 }
 
 function list(el: Element, ctx: RenderContext, flags: Flags, depth: number): string {
@@ -232,10 +264,15 @@ let inlineDepth = 0;
 
 function inlineChildren(el: Element, ctx: RenderContext, flags: Flags): string {
   if (inlineDepth >= MAX_INLINE_DEPTH) return inlineText(textOf(el, ctx.skip), flags);
+  return inlineOf(el.children, ctx, flags);
+}
+
+function inlineOf(nodes: AnyNode[], ctx: RenderContext, flags: Flags): string {
+  if (inlineDepth >= MAX_INLINE_DEPTH) return inlineText(nodes.map((c) => textOf(c, ctx.skip)).join(''), flags);
   inlineDepth++;
   try {
     let out = '';
-    for (const c of el.children) {
+    for (const c of nodes) {
       if (c.type === 'text') out += inlineText(c.data, flags);
       else if (c.type === 'tag' && !ctx.skip.has(c)) out += inlineElement(c, ctx, flags);
     }
