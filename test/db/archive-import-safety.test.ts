@@ -206,6 +206,83 @@ describe('archive size limits', () => {
   });
 });
 
+describe('source and page fields the API would refuse', () => {
+  /** An archive of one page whose source line (or page line) differs from a valid one by `source` (or `page`). */
+  const withFields = (id: string, source: Json, page: Json = {}) =>
+    Buffer.from(
+      `${[
+        header,
+        { ...sourceLine(id), ...source },
+        { ...pageLine('file://a.md'), ...page },
+        chunkLine(),
+        { type: 'end', pages: 1, chunks: 1, codeExamples: 0 },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n')}\n`,
+    );
+  const crawled = { kind: 'url', url: 'https://docs.example.com/' };
+  const cases: [what: string, source: Json, page: Json, message: RegExp][] = [
+    ['a tag longer than 64 characters', { tags: ['t'.repeat(65)] }, {}, /line 2: invalid source line: tags\.0: must be at most 64 characters/],
+    ['more than 50 tags', { tags: Array.from({ length: 51 }, (_, i) => `tag${i}`) }, {}, /line 2: invalid source line: tags: at most 50 tags/],
+    ['a tag of two lines', { tags: ['one\ntwo'] }, {}, /line 2: invalid source line: tags\.0: must be a single line/],
+    ['a blank tag', { tags: ['  '] }, {}, /line 2: invalid source line: tags\.0: must not be empty/],
+    ['a title of two lines', { title: 'Docs\nmore' }, {}, /line 2: invalid source line: title: must be a single line/],
+    ['a title longer than Archon writes', { title: 'T'.repeat(2049) }, {}, /line 2: invalid source line: title: must be at most 2048 characters/],
+    [
+      'a summary longer than the API allows',
+      { summary: 's'.repeat(2001) },
+      {},
+      /line 2: invalid source line: summary: must be at most 2000 characters/,
+    ],
+    [
+      'a crawled source without an http URL',
+      { ...crawled, url: 'javascript:alert(1)' },
+      {},
+      /line 2: invalid source line: url: must be an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      'a crawled source with no URL',
+      { ...crawled, url: null },
+      {},
+      /line 2: invalid source line: url: a crawled source needs its http:\/\/ or https:\/\/ URL/,
+    ],
+    ['an upload with a URL', { url: 'https://docs.example.com/' }, {}, /line 2: invalid source line: url: an uploaded source has no URL/],
+    [
+      'a page whose URL is a script',
+      {},
+      { url: 'javascript:alert(1)' },
+      /line 3: invalid page line: url: must be an http:\/\/, https:\/\/ or file:\/\/ URL/,
+    ],
+    [
+      'a page whose URL is not a URL',
+      {},
+      { url: 'https://exa mple.com/a b' },
+      /line 3: invalid page line: url: must be an http:\/\/, https:\/\/ or file:\/\/ URL/,
+    ],
+  ];
+
+  it.each(cases)('refuses %s, naming the line and field, and imports nothing', async (_what, source, page, message) => {
+    const id = `upload-fields-${randomUUID()}`;
+    const err = await errorOf(importArchive(withFields(id, source, page)));
+    expect(isAppError(err) && { code: err.code, message: err.message }).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(message),
+    });
+    expect(await db.select().from(sources).where(eq(sources.id, id))).toEqual([]);
+  });
+
+  it('accepts what Archon itself writes: a page title as the source title, tags as the API takes them, a crawled page', async () => {
+    const id = `upload-fields-${randomUUID()}`;
+    const title = `${'Long page title '.repeat(62).trim()}…`;
+    const ok = await importArchive(withFields(id, { title, tags: [' guide ', 'guide', 'API'] }));
+    expect(ok).toMatchObject({ sourceId: id, pages: 1 });
+    expect((await rt.caller.knowledge.source({ id })).tags).toEqual(['guide', 'API']);
+    const site = `site-fields-${randomUUID()}`;
+    const page = { url: 'https://docs.example.com/guide/#section-0-intro' };
+    expect(await importArchive(withFields(site, crawled, page))).toMatchObject({ sourceId: site, pages: 1 });
+  });
+});
+
 describe('a row the database refuses', () => {
   it('maps program limits and bad text bytes to BAD_REQUEST', () => {
     expect(fromDatabaseError({ code: '54000', message: 'string is too long for tsvector' })).toMatchObject({ code: 'BAD_REQUEST' });

@@ -27,7 +27,8 @@
  */
 import { z } from 'zod';
 import { KNOWLEDGE_TYPES, SOURCE_KINDS } from '../../../db/schema/knowledge';
-import { jsonValueSchema, REFRESH_INTERVALS, type RefreshInterval, sourceIdSchema, textSchema } from '../../schemas/common';
+import { jsonValueSchema, REFRESH_INTERVALS, type RefreshInterval, sourceIdSchema, tagsSchema, textSchema, titleSchema } from '../../schemas/common';
+import { crawlUrlSchema } from '../../schemas/knowledge';
 
 export const ARCHIVE_FORMAT = 'archon-source';
 export const ARCHIVE_VERSION = 1;
@@ -92,32 +93,66 @@ export const headerSchema = z.object({
 });
 export type ArchiveHeader = z.infer<typeof headerSchema>;
 
-export const sourceLineSchema = z.object({
-  type: z.literal('source'),
-  id: sourceIdSchema,
-  kind: z.enum(SOURCE_KINDS),
-  url: text(10_000).nullable(),
-  title: nonEmpty(10_000),
-  titleEdited: z.boolean(),
-  summary: text(1_000_000).nullable(),
-  /** Absent in archives from before it existed: a summary then counts as written by crawls. */
-  summaryEdited: z.boolean().default(false),
-  knowledgeType: z.enum(KNOWLEDGE_TYPES),
-  tags: z.array(nonEmpty(200)).max(200),
-  crawlOptions: z.record(z.string(), jsonValueSchema),
-  refreshInterval: z
-    .string()
-    .max(40)
-    .transform((v): RefreshInterval => (isRefreshInterval(v) ? v : 'off')),
-  lastCrawledAt: isoDate.nullable(),
-});
+/**
+ * The source's own fields are held to what the API accepts, so that an imported source can be edited, filtered and
+ * refreshed like any other: tags as knowledge.updateSource takes them, a summary as long as a person may write, a
+ * crawled source's URL as knowledge.crawl takes it. Titles are single lines as the API's, but as long as Archon itself
+ * makes them (a crawl names its source after the start page's title, up to 1,000 characters, or its URL): the API's
+ * 200 would refuse Archon's own exports.
+ */
+export const SOURCE_TITLE_CHARS = 2048;
+
+export const sourceLineSchema = z
+  .object({
+    type: z.literal('source'),
+    id: sourceIdSchema,
+    kind: z.enum(SOURCE_KINDS),
+    url: z.string().nullable(),
+    title: titleSchema(SOURCE_TITLE_CHARS),
+    titleEdited: z.boolean(),
+    summary: textSchema(2000).nullable(),
+    /** Absent in archives from before it existed: a summary then counts as written by crawls. */
+    summaryEdited: z.boolean().default(false),
+    knowledgeType: z.enum(KNOWLEDGE_TYPES),
+    tags: tagsSchema,
+    crawlOptions: z.record(z.string(), jsonValueSchema),
+    refreshInterval: z
+      .string()
+      .max(40)
+      .transform((v): RefreshInterval => (isRefreshInterval(v) ? v : 'off')),
+    lastCrawledAt: isoDate.nullable(),
+  })
+  .superRefine((s, ctx) => {
+    const refuse = (message: string) => ctx.addIssue({ code: 'custom', path: ['url'], message });
+    if (s.kind === 'upload') {
+      if (s.url !== null) refuse('an uploaded source has no URL');
+      return;
+    }
+    if (s.url === null) return refuse('a crawled source needs its http:// or https:// URL');
+    const url = crawlUrlSchema.safeParse(s.url);
+    if (!url.success) return refuse(url.error.issues[0]!.message);
+    const { username, password } = new URL(url.data);
+    if (username || password) refuse('must not contain a user name or password (user:password@)');
+  });
 export type SourceLine = z.infer<typeof sourceLineSchema>;
 /** A source line as written, before the reader's coercions (an unknown schedule becomes 'off'). */
 export type SourceLineOut = z.input<typeof sourceLineSchema>;
 
+/** Pages Archon stores are at http(s) addresses, or file://<name> for uploads (whose escaped name is no URL host). */
+function isPageUrl(url: string): boolean {
+  if (/[\s\u0000-\u001f\u007f]/.test(url)) return false;
+  if (/^file:\/\/./.test(url)) return true;
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 export const pageLineSchema = z.object({
   type: z.literal('page'),
-  url: nonEmpty(100_000),
+  url: nonEmpty(100_000).refine(isPageUrl, 'must be an http://, https:// or file:// URL'),
   // Each of the page's chunks carries this title into its search text.
   title: text(ARCHIVE_LIMITS.title),
   content: text(),
