@@ -6,6 +6,8 @@ import { UsageError } from './errors';
 export type Api = TRPCClient<AppRouter>;
 
 export type UploadMeta = { title?: string; knowledgeType?: 'technical' | 'business'; tags?: string[]; sourceId?: string };
+/** A file on disk to upload, and the name it is uploaded under (a folder's file: its path within the folder). */
+export type UploadPath = { path: string; name: string };
 
 /**
  * Where a command runs: a remote Archon through the typed client package
@@ -17,7 +19,7 @@ export type Connection = {
   /** The URL, or the database's location, for messages. */
   where: string;
   api: Api;
-  uploadFiles(paths: string[], meta: UploadMeta): Promise<UploadJob>;
+  uploadFiles(files: UploadPath[], meta: UploadMeta): Promise<UploadJob>;
   exportSource(sourceId: string, opts: { embeddings: boolean }): Promise<{ filename: string; stream: ReadableStream<Uint8Array> }>;
   importSource(path: string, onConflict: 'error' | 'replace' | 'copy'): Promise<ImportResult>;
   close(): Promise<void>;

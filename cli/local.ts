@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { isTrackedEnvelope } from '@trpc/server';
 import type { Logger, LogLevel } from '../server/logger';
 import type { Runtime } from '../server/runtime/runtime';
@@ -170,7 +169,7 @@ export async function connectLocal(opts: { apiKey?: string; env: NodeJS.ProcessE
         const parsed = uploadMetaSchema.safeParse(meta);
         if (!parsed.success) throw Object.assign(new Error('Invalid input'), { name: 'TRPCError', code: 'BAD_REQUEST', cause: parsed.error });
         // Read from disk only when the file is checked and stored, one at a time, as the route reads its spooled parts.
-        const files = paths.map((file) => ({ name: path.basename(file), size: fs.statSync(file).size, read: () => fs.promises.readFile(file) }));
+        const files = paths.map((file) => ({ name: file.name, size: fs.statSync(file.path).size, read: () => fs.promises.readFile(file.path) }));
         const limits = { maxFileBytes: runtime.config.UPLOAD_MAX_FILE_BYTES, maxFiles: runtime.config.UPLOAD_MAX_FILES };
         return startUpload(runtime.database.db, dispatch, files, parsed.data, limits, principal.userId);
       },

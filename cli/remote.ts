@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import WebSocket from 'ws';
 import { createArchonClient } from '../packages/client/src/node';
 import { type Connection, checkUrl } from './connection';
@@ -21,7 +22,9 @@ export async function connectRemote(url: string, apiKey: string): Promise<Connec
     mode: 'remote',
     where: base,
     api: client,
-    uploadFiles: (paths, meta) => client.uploadFiles(paths, meta),
+    // Each file streamed from disk under its own name (a folder's file: its path within the folder).
+    uploadFiles: async (files, meta) =>
+      client.uploadFiles(await Promise.all(files.map(async (f) => ({ name: f.name, data: await fs.openAsBlob(f.path) }))), meta),
     exportSource: (sourceId, opts) => client.exportSource(sourceId, opts),
     importSource: (path, onConflict) => client.importSource(path, { onConflict }),
     close: () => client.close(),

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
 import type { RouterInputs } from '../../packages/client/src/router';
-import type { Connection } from '../connection';
+import type { Connection, UploadPath } from '../connection';
 import { describeError } from '../describe';
 import { CliError, EXIT, UsageError } from '../errors';
 import { each, httpUrl, integer, list } from '../options';
@@ -42,14 +42,15 @@ type UploadOptions = { title?: string; type?: 'technical' | 'business'; tag?: st
 
 /**
  * Files to upload: each file given, and the files of each folder given (recursively, without hidden ones), as
- * absolute paths from the user's directory. A symbolic link counts as what it points to: a folder's linked files
- * are its files too.
+ * absolute paths from the user's directory, each with the name it is uploaded under: a file given by itself by its
+ * own name, a folder's file by its path within that folder (api/index.md and guide/index.md are two pages, not
+ * index.md and "index (2).md"). A symbolic link counts as what it points to: a folder's linked files are its files too.
  */
-function filesOf(args: string[]): string[] {
-  const out: string[] = [];
+function filesOf(args: string[]): UploadPath[] {
+  const out: UploadPath[] = [];
   // Folders already walked, by their real path: a link back up the tree must not loop.
   const walked = new Set<string>();
-  const walk = (dir: string) => {
+  const walk = (dir: string, root: string) => {
     const real = fs.realpathSync(dir);
     if (walked.has(real)) return;
     walked.add(real);
@@ -64,8 +65,8 @@ function filesOf(args: string[]): string[] {
           throw new UsageError(`${full} is a link to nothing (${fs.readlinkSync(full)})`);
         }
       }
-      if (kind.isDirectory()) walk(full);
-      else if (kind.isFile()) out.push(full);
+      if (kind.isDirectory()) walk(full, root);
+      else if (kind.isFile()) out.push({ path: full, name: path.relative(root, full).split(path.sep).join('/') });
     }
   };
   for (const arg of args) {
@@ -76,8 +77,8 @@ function filesOf(args: string[]): string[] {
     } catch {
       throw new UsageError(`No such file or folder: ${arg}`);
     }
-    if (stat.isDirectory()) walk(full);
-    else if (stat.isFile()) out.push(full);
+    if (stat.isDirectory()) walk(full, full);
+    else if (stat.isFile()) out.push({ path: full, name: path.basename(full) });
     else throw new UsageError(`Not a file: ${arg}`);
   }
   if (out.length === 0) throw new UsageError(`No files to upload in ${args.join(', ')}`);

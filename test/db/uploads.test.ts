@@ -224,7 +224,7 @@ describe('uploading documents', () => {
         await rt.caller.knowledge.upload({
           sourceId,
           files: [
-            file('dir/a.md', '# Alpha\n\nThe second alpha text.'),
+            file('a.md', '# Alpha\n\nThe second alpha text.'),
             file('c.md', '# Gamma\n\nGamma.'),
             file('c.md', '# Gamma two\n\nAnother gamma.'),
           ],

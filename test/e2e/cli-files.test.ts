@@ -62,6 +62,25 @@ describe('archon with file paths', () => {
     expect([missing.code, missing.stderr]).toEqual([2, 'archon: No such file or folder: no-such-notes.md\n']);
   });
 
+  it("names a folder's files by their paths within it, so api/index.md and guide/index.md stay two pages", async () => {
+    const docs = path.join(work, 'site-docs');
+    try {
+      for (const dir of ['api', 'guide']) {
+        fs.mkdirSync(path.join(docs, dir), { recursive: true });
+        fs.writeFileSync(path.join(docs, dir, 'index.md'), `# ${dir}\n\nAbout the ${dir}.\n`);
+      }
+      fs.writeFileSync(path.join(work, 'loose.md'), '# Loose\n\nA file given by itself.\n');
+      const r = await archon(['--json', 'upload', 'site-docs', path.join(work, 'loose.md')]);
+      expect(r.code, r.stderr).toBe(0);
+      const job = JSON.parse(r.stdout) as Job;
+      expect(job.status).toBe('completed');
+      expect(job.input.files.map((f) => f.name).sort()).toEqual(['api/index.md', 'guide/index.md', 'loose.md']);
+    } finally {
+      fs.rmSync(docs, { recursive: true, force: true });
+      fs.rmSync(path.join(work, 'loose.md'), { force: true });
+    }
+  });
+
   it("uploads a folder's linked files and folders, and refuses a dangling link by name", async () => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'archon-cli-linked-'));
     try {
@@ -77,7 +96,7 @@ describe('archon with file paths', () => {
       const r = await archon(['--json', 'upload', 'notes']);
       expect(r.code).toBe(0);
       const job = JSON.parse(r.stdout) as Job;
-      expect(job.input.files.map((f) => f.name).sort()).toEqual(['a.md', 'b.md', 'c.md']);
+      expect(job.input.files.map((f) => f.name).sort()).toEqual(['a.md', 'b.md', 'more/c.md']);
       expect(job.status).toBe('completed');
 
       fs.symlinkSync(path.join(outside, 'gone.md'), path.join(work, 'notes', 'gone.md'));

@@ -209,7 +209,7 @@ describe('POST /api/uploads', () => {
         headers: AUTH_HEADERS,
         body: form([
           [name, '# Bad\n\nNever stored.'],
-          ['../dir/good.md', '# Good\n\nStored as good.md.'],
+          ['../dir/good.md', '# Good\n\nStored as dir/good.md, never above its folder.'],
         ]),
       });
       expect(res.status, JSON.stringify(name.slice(0, 10))).toBe(202);
@@ -230,7 +230,7 @@ describe('POST /api/uploads', () => {
         error: expect.stringContaining(`file name ${JSON.stringify(name.slice(0, 100))}`),
       });
       const hits = await archon.client.knowledge.search.query({ query: 'stored as good', sourceIds: [job.sourceId] });
-      expect(hits.results[0]?.url).toMatch(/^file:\/\/good\.md/);
+      expect(hits.results[0]?.url).toMatch(/^file:\/\/dir\/good\.md/);
     }
     expect(spooled()).toEqual([]);
   });

@@ -5,9 +5,17 @@ describe('storedFileName', () => {
   it.each([
     ['guide.md', 'guide.md'],
     ['  spaced.md ', 'spaced.md'],
+    // A full path on the sender's machine says nothing about the document: only its last part is kept.
     ['C:\\Users\\ann\\report.pdf', 'report.pdf'],
-    ['docs/intro.md', 'intro.md'],
-    ['../../etc/notes.txt', 'notes.txt'],
+    ['/home/ann/docs/report.pdf', 'report.pdf'],
+    ['\\\\server\\share\\report.pdf', 'report.pdf'],
+    // A path within an uploaded folder is the page's name: api/index.md and guide/index.md are two pages.
+    ['docs/intro.md', 'docs/intro.md'],
+    ['api\\v2\\index.md', 'api/v2/index.md'],
+    ['./api//index.md', 'api/index.md'],
+    [' api / index.md ', 'api/index.md'],
+    ['a/../b.md', 'b.md'],
+    ['../../etc/notes.txt', 'etc/notes.txt'],
     ['.env.md', '.env.md'],
     ['a..b.md', 'a..b.md'],
   ])('stores %j as %j', (raw, name) => {
@@ -23,6 +31,8 @@ describe('storedFileName', () => {
     ['a/..', '".." is not a file name'],
     ['C:\\dir\\..', '".." is not a file name'],
     ['dir/', 'has no name after its last slash'],
+    ['a/.../b.md', '"..." is not a folder name'],
+    [`${'d/'.repeat(130)}x.md`, '255'],
     ['a\u0000b.md', 'control characters'],
     ['tab\there.md', 'control characters'],
     [`${'n'.repeat(300)}.md`, '255'],

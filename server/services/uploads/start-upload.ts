@@ -33,9 +33,11 @@ function uniqueNames(names: (string | null)[]): (string | null)[] {
       seen.add(name.toLowerCase());
       return name;
     }
+    // The extension of the file's own name (a folder's path may hold dots too: v1.2/README).
+    const file = name.lastIndexOf('/') + 1;
     const dot = name.lastIndexOf('.');
     for (let n = 2; ; n++) {
-      const renamed = dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+      const renamed = dot > file ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
       if (!taken.has(renamed.toLowerCase())) {
         taken.add(renamed.toLowerCase());
         return renamed;
