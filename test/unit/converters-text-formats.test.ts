@@ -51,9 +51,41 @@ describe('documentToMarkdown: plain text', () => {
     await expect(convert('empty.md', '\n \n')).rejects.toBeInstanceOf(DocumentRejected);
     await expect(convert('empty.md', '\n \n')).rejects.toThrow('empty.md is empty');
   });
+
+  it('rejects a file of only invisible characters (zero-width spaces, joiners, a stray BOM) rather than storing a blank page', async () => {
+    for (const text of ['\u200b\n\u00a0\n', '\u200c\u200d\u2060\n', '\ufeff\ufeff \n']) {
+      await expect(convert('blank.md', text), JSON.stringify(text)).rejects.toBeInstanceOf(DocumentRejected);
+      await expect(convert('blank.txt', text), JSON.stringify(text)).rejects.toThrow(/blank\.txt (is empty|has no text)/);
+    }
+    expect((await convert('blank.md', '\u200bHello')).markdown).toBe('\u200bHello');
+  });
 });
 
 describe('documentToMarkdown: HTML', () => {
+  it('decodes a legacy-encoded HTML file in the charset it declares (<meta> or the XML declaration), not a guess', async () => {
+    const cases: [name: string, label: string, html: string, markdown: string][] = [
+      [
+        'ru.html',
+        'windows-1251',
+        '<html><head><meta charset="windows-1251"><title>Привет</title></head><body><p>Мир дом</p></body></html>',
+        'Мир дом',
+      ],
+      [
+        'ja.html',
+        'shift_jis',
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=shift_jis"></head><body><h1>日本語</h1><p>テスト</p></body></html>',
+        '# 日本語\n\nテスト',
+      ],
+      [
+        'el.xhtml.html',
+        'iso-8859-7',
+        '<?xml version="1.0" encoding="iso-8859-7"?><html><body><h1>Καλημέρα</h1><p>κόσμε</p></body></html>',
+        '# Καλημέρα\n\nκόσμε',
+      ],
+    ];
+    for (const [name, label, html, markdown] of cases) expect((await convert(name, encodeAs(html, label))).markdown, name).toBe(markdown);
+  });
+
   it('converts the main content and takes the first H1 as title', async () => {
     const html = `<!doctype html><html><head><title>Site | Page</title></head><body>
       <nav><a href="/">Home</a><a href="/docs">Docs</a></nav>

@@ -147,8 +147,11 @@ function describe(s: Sniffed): string {
   }
 }
 
+/** Whether text shows nothing: whitespace, and the invisible format characters trim() keeps (zero-width spaces and joiners, BOMs). */
+export const isBlank = (text: string) => /^[\s\u200b-\u200d\u2060\ufeff]*$/.test(text);
+
 function textDocument(name: string, format: TextFormat, text: string): DetectedDocument {
-  if (!text.trim()) throw new DocumentRejected(`${name} is empty`);
+  if (isBlank(text)) throw new DocumentRejected(`${name} is empty`);
   return { format, text };
 }
 

@@ -3,7 +3,7 @@
 // encoding chardet finds (Windows-1252 when the evidence is thin).
 
 import { isUtf8 } from 'node:buffer';
-import { decodeBody, guessEncoding } from '../markdown/content-type';
+import { declaredCharset, decodeBody, guessEncoding } from '../markdown/content-type';
 
 /** A WHATWG encoding label. */
 export type TextEncoding = string;
@@ -35,8 +35,12 @@ export function textEncoding(bytes: Buffer, strictUtf8: boolean): TextEncoding |
   return controls > sample.length / 100 ? null : guessEncoding(bytes);
 }
 
-/** Decodes text bytes to a string with LF line ends, without a BOM or NUL characters. */
+/**
+ * Decodes text bytes to a string with LF line ends, without a BOM or NUL characters. Bytes that are not UTF-8 are read
+ * in the encoding a markup file declares (an HTML page's `<meta charset>`), which beats a guess from few letters.
+ */
 export function decodeText(bytes: Buffer, encoding: TextEncoding): string {
-  const text = bom(bytes) ? decodeBody(bytes, null, 'text') : decodeBody(bytes, encoding, 'text');
+  const declared = encoding === 'utf-8' ? null : declaredCharset(bytes);
+  const text = bom(bytes) ? decodeBody(bytes, null, 'text') : decodeBody(bytes, declared ?? encoding, 'text');
   return text.replace(/\r\n?/g, '\n');
 }

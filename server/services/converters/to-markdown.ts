@@ -1,5 +1,5 @@
 import { collapseBlankLines } from '../markdown/markdown-fences';
-import { type DocumentFormat, detectType } from './detect-type';
+import { type DocumentFormat, detectType, isBlank } from './detect-type';
 import { DocumentRejected } from './document-rejected';
 import { docxToMarkdown, inspectDocx } from './docx-to-markdown';
 import { firstH1, stripFrontMatter } from './markdown-title';
@@ -82,7 +82,7 @@ export async function documentToMarkdown(name: string, bytes: Buffer, limits?: P
   markdown = markdown.replace(/\u0000/g, '');
   metadataTitle = metadataTitle?.replace(/\u0000/g, '') || null;
   markdown = detected.format === 'markdown' || detected.format === 'text' ? markdown.trim() : collapseBlankLines(markdown);
-  if (!markdown.trim()) throw new DocumentRejected(`${name} has no text to convert`);
+  if (isBlank(markdown)) throw new DocumentRejected(`${name} has no text to convert`);
   // Front matter names the document on purpose; elsewhere the first H1 is what a reader sees.
   const title = (detected.format === 'markdown' && metadataTitle) || firstH1(markdown) || metadataTitle || baseName(name);
   return { format: detected.format, title, markdown, ...(pageCount !== undefined ? { pageCount } : {}) };

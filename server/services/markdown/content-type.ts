@@ -105,6 +105,15 @@ function metaCharset(body: Buffer): string | null {
   return /^utf-16/i.test(m[1]!) ? 'utf-8' : m[1]!;
 }
 
+/**
+ * The encoding a file of markup names itself (`<meta charset>`, or the XML declaration's), when TextDecoder knows it:
+ * an uploaded HTML file has no Content-Type header to say it.
+ */
+export function declaredCharset(body: Buffer): string | null {
+  const label = metaCharset(body) ?? xmlEncoding(body);
+  return decoderFor(label) ? label : null;
+}
+
 /** `<?xml … encoding="…"?>` at the start of an XML document. */
 function xmlEncoding(body: Buffer): string | null {
   const head = body.subarray(0, 200).toString('latin1');
