@@ -117,3 +117,63 @@ describe('PDF text with NUL characters', () => {
     expect(page.content).toContain('AC Widgets are configured with care');
   });
 });
+
+describe('page sizes', () => {
+  it('counts characters the same way in listPages as readPage does, for text outside the Basic Multilingual Plane', async () => {
+    const text = `# Emoji 😀\n\n${'🚀 launch 𝔸 '.repeat(40)}\n`;
+    const job = await jobSettled(rt, (await rt.caller.knowledge.upload({ files: [file('emoji.md', text)] })).id);
+    expect(job.status).toBe('completed');
+    const page = await rt.caller.knowledge.readPage({ url: 'file://emoji.md', sourceId: job.sourceId!, offset: 0, maxChars: 20_000 });
+    const [listed] = (await rt.caller.knowledge.listPages({ sourceId: job.sourceId! })).items;
+    expect(page.charCount).toBe([...page.content].length);
+    expect(listed!.charCount).toBe(page.charCount);
+    // The stored count, which sizes archive export batches, too.
+    const [stored] = await rt.database.db.select({ charCount: pages.charCount }).from(pages).where(eq(pages.id, page.id));
+    expect(stored!.charCount).toBe(page.charCount);
+    // A chunk's size is counted the same way.
+    const [chunk] = (await rt.caller.knowledge.listChunks({ pageId: page.id })).items;
+    expect(chunk!.charCount).toBe([...chunk!.content].length);
+  });
+});
+
+describe('files from a folder', () => {
+  it('keeps their paths within the folder as page names, so two index.md files are two pages a re-upload replaces one by one', async () => {
+    const first = await jobSettled(
+      rt,
+      (
+        await rt.caller.knowledge.upload({
+          files: [file('api/index.md', '# API\n\nThe endpoints.'), file('guide/index.md', '# Guide\n\nThe walkthrough.'), file('index.md', '# Home')],
+        })
+      ).id,
+    );
+    expect(first).toMatchObject({ status: 'completed', pagesFetched: 3 });
+    const sourceId = first.sourceId!;
+    expect([...(await pagesOf(sourceId)).keys()].sort()).toEqual(['file://api/index.md', 'file://guide/index.md', 'file://index.md']);
+    expect((await rt.caller.knowledge.source({ id: sourceId })).title).toBe('3 uploaded files');
+    // Found by the path as typed, by URL, and listed by it.
+    expect((await rt.caller.knowledge.listPages({ sourceId, query: 'guide/index' })).items.map((p) => p.url)).toEqual(['file://guide/index.md']);
+    expect((await rt.caller.knowledge.readPage({ url: 'file://api/index.md', sourceId })).content).toBe('# API\n\nThe endpoints.');
+
+    // The folder uploaded again with one file changed: that page, and only it, is replaced.
+    const again = await jobSettled(
+      rt,
+      (await rt.caller.knowledge.upload({ sourceId, files: [file('guide/index.md', '# Guide\n\nThe new walkthrough.')] })).id,
+    );
+    expect(again.status).toBe('completed');
+    const stored = await pagesOf(sourceId);
+    expect(stored.size).toBe(3);
+    expect(stored.get('file://guide/index.md')).toBe('# Guide\n\nThe new walkthrough.');
+    expect(stored.get('file://api/index.md')).toBe('# API\n\nThe endpoints.');
+
+    // Two files of one name in one upload: the second is numbered in its own name, not in a folder's dotted name.
+    const twice = await jobSettled(
+      rt,
+      (await rt.caller.knowledge.upload({ files: [file('v1.2/README', 'First readme.'), file('v1.2/README', 'Second readme.')] })).id,
+    );
+    expect([...(await pagesOf(twice.sourceId!)).keys()].sort()).toEqual(['file://v1.2/README', 'file://v1.2/README%20(2)']);
+
+    // One file from a folder names its source after the file, not the path.
+    const single = await jobSettled(rt, (await rt.caller.knowledge.upload({ files: [file('api/reference.md', '# Reference\n\nAll of it.')] })).id);
+    expect((await rt.caller.knowledge.source({ id: single.sourceId! })).title).toBe('reference');
+  });
+});

@@ -39,7 +39,7 @@ export async function storeDocuments(
           title: d.title,
           content: d.markdown,
           contentHash: d.contentHash,
-          charCount: d.markdown.length,
+          charCount: codePoints(d.markdown),
           wordCount: wordCount(d.markdown),
           chunkCount: d.chunks.length,
           codeExampleCount: d.codeExamples.length,
@@ -137,3 +137,7 @@ export const codeExampleRow = (sourceId: string, pageId: string, e: PreparedCode
   embeddingModel: e.embedding ? embeddingModel : null,
   embeddingDim: e.embedding ? e.embedding.length : null,
 });
+
+const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+/** Characters as PostgreSQL's char_length counts them, which listPages and readPage show: an emoji is one, not two UTF-16 units. */
+export const codePoints = (text: string) => text.length - (text.match(SURROGATE_PAIR)?.length ?? 0);

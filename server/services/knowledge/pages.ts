@@ -11,7 +11,9 @@ const pageSummary = {
   sourceId: pages.sourceId,
   url: pages.url,
   title: pages.title,
-  charCount: pages.charCount,
+  // Characters as PostgreSQL counts them (code points), as readPage's offsets and total do: the stored count was taken in
+  // UTF-16 units by some writers, so an emoji counted twice in the list and once when the page was read.
+  charCount: sql<number>`char_length(${pages.content})`.mapWith(Number),
   wordCount: pages.wordCount,
   chunkCount: pages.chunkCount,
   fetchedAt: pages.fetchedAt,
@@ -49,7 +51,6 @@ export async function readPage(db: Database, input: { pageId?: string; url?: str
       .select({
         ...pageSummary,
         content: sql<string>`substr(${pages.content}, ${input.offset + 1}, ${input.maxChars})`,
-        total: sql<number>`char_length(${pages.content})`.mapWith(Number),
         returned: sql<number>`char_length(substr(${pages.content}, ${input.offset + 1}, ${input.maxChars}))`.mapWith(Number),
       })
       .from(pages)
@@ -72,12 +73,12 @@ export async function readPage(db: Database, input: { pageId?: string; url?: str
     const sources = [row, ...others].map((p) => p.sourceId).join(', ');
     throw badRequest(`${url} is in several sources (${sources}); give sourceId, or read by pageId`, { field: 'sourceId' });
   }
-  const { total, returned, ...page } = row;
+  const { returned, ...page } = row;
+  const total = page.charCount;
   const end = input.offset + returned;
   const truncated = end < total;
   return {
     ...page,
-    charCount: total,
     offset: input.offset,
     truncated,
     notice: truncated

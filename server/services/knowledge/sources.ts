@@ -150,7 +150,8 @@ const chunkColumns = {
   headingPath: chunks.headingPath,
   content: chunks.content,
   context: chunks.context,
-  charCount: chunks.charCount,
+  // Characters as listPages and readPage count them (code points), not the UTF-16 units the chunker measured.
+  charCount: sql<number>`char_length(${chunks.content})`.mapWith(Number),
   embeddingModel: chunks.embeddingModel,
   embeddingDim: chunks.embeddingDim,
   url: pages.url,
