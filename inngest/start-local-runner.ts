@@ -2,7 +2,7 @@ import { serve } from 'inngest/edge';
 import { CHANNELS, notify } from '../server/realtime/channels';
 import { setLocalRunner } from '../server/runner/global';
 import { createLocalRunner, type LocalRunner } from '../server/runner/local-runner';
-import { releaseLeases } from '../server/runner/store';
+import { expireLeases } from '../server/runner/store';
 import type { Runtime } from '../server/runtime/runtime';
 import { inngest } from './client';
 import { functions } from './functions';
@@ -28,8 +28,8 @@ export async function startLocalRunner(
     announce: () => notify(db, CHANNELS.runner),
   });
   // The embedded database belongs to this process alone, so any run marked
-  // running was interrupted by a crash and can resume at once.
-  if (runtime.database.mode === 'embedded') await releaseLeases(db);
+  // running was interrupted by a crash and can resume at once (as an interrupted attempt).
+  if (runtime.database.mode === 'embedded') await expireLeases(db);
   setLocalRunner(runner);
   await runner.start();
   runtime.runner = runner;

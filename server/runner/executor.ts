@@ -41,6 +41,14 @@ export async function driveRun(fn: RegisteredFunction, run: ClaimedRun, deps: Ex
   const retryLater = (retryAfterMs: number | null) =>
     reschedule(db, run.id, owner, progress(), new Date(Date.now() + (retryAfterMs ?? deps.retryDelayMs(attempt))));
 
+  // Only runs taken over from a process that stopped mid-step get here: the SDK counts down to StepFailed itself.
+  if (run.interrupted && attempt >= fn.maxAttempts) {
+    return fail({
+      name: 'Error',
+      message: `Gave up after ${attempt} attempts: the last ended when the process running it stopped before its step finished (a crash, or a step that never returns)`,
+    });
+  }
+
   for (let call = 0; call < MAX_CALLS; call++) {
     const stepId = planned.shift() ?? 'step';
     const request = buildCallRequest(fn.id, stepId, {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import { runnerEvents, runnerRuns } from '../../db/schema';
 import { queryRows } from '../../db/sql';
 import type { Database } from '../../db/types';
@@ -15,6 +15,8 @@ export type ClaimedRun = {
   steps: Record<string, MemoEntry>;
   stack: string[];
   attempt: number;
+  /** Taken over from a runner whose lease lapsed (its process died or hung): that attempt counts, as an Inngest server's timeout would. */
+  interrupted: boolean;
 };
 
 const CLAIM_LOCK = 0x52554e; // "RUN"
@@ -74,28 +76,43 @@ export async function claimRun(db: Database, owner: string, leaseMs: number, dri
       // its saves would pass the owner check from both slots, so it must not be claimed twice.
       driving.length ? notInArray(runnerRuns.id, driving) : undefined,
     );
-    const candidates = await tx
-      .select({ id: runnerRuns.id, key: runnerRuns.concurrencyKey, limit: runnerRuns.concurrencyLimit })
+    // Keys at their limit are left out in the query, not after a LIMIT: otherwise one job's backlog (a crawl's sixty
+    // batches behind its limit of two) fills every candidate and a run of another key with a free slot waits for it.
+    // They are few (keys with runs in flight), and found on the index of running runs.
+    const full = await queryRows<{ key: string }>(
+      tx,
+      sql`select concurrency_key as key from runner_runs
+          where status = 'running' and lease_until > now() and concurrency_key is not null
+          group by concurrency_key having count(*) >= min(concurrency_limit)`,
+    );
+    const hasSlot = full.length
+      ? or(
+          isNull(runnerRuns.concurrencyKey),
+          isNull(runnerRuns.concurrencyLimit),
+          notInArray(
+            runnerRuns.concurrencyKey,
+            full.map((r) => r.key),
+          ),
+        )
+      : undefined;
+    const [pick] = await tx
+      .select({ id: runnerRuns.id, status: runnerRuns.status })
       .from(runnerRuns)
-      .where(due)
+      .where(and(due, hasSlot))
       .orderBy(asc(runnerRuns.nextAt), asc(runnerRuns.createdAt))
-      .limit(50)
+      .limit(1)
       .for('update', { skipLocked: true });
-    const keys = [...new Set(candidates.map((c) => c.key).filter((k): k is string => k !== null))];
-    const busy = new Map<string, number>();
-    if (keys.length) {
-      const rows = await queryRows<{ key: string; n: string | number }>(
-        tx,
-        sql`select concurrency_key as key, count(*) as n from runner_runs
-            where status = 'running' and lease_until > now() and concurrency_key in ${keys} group by concurrency_key`,
-      );
-      for (const r of rows) busy.set(r.key, Number(r.n));
-    }
-    const pick = candidates.find((c) => c.key === null || c.limit === null || (busy.get(c.key) ?? 0) < c.limit);
     if (!pick) return null;
+    const interrupted = pick.status === 'running';
     const [row] = await tx
       .update(runnerRuns)
-      .set({ status: 'running', leaseOwner: owner, leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+      .set({
+        status: 'running',
+        leaseOwner: owner,
+        leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
+        // Otherwise a step that takes its process down each time is run again on every restart, for good.
+        ...(interrupted ? { attempt: sql`${runnerRuns.attempt} + 1` } : {}),
+      })
       .where(eq(runnerRuns.id, pick.id))
       .returning({
         id: runnerRuns.id,
@@ -105,7 +122,7 @@ export async function claimRun(db: Database, owner: string, leaseMs: number, dri
         stack: runnerRuns.stack,
         attempt: runnerRuns.attempt,
       });
-    return row ? ({ ...row, event: row.event as StoredEvent, steps: row.steps as Record<string, MemoEntry> } as ClaimedRun) : null;
+    return row ? ({ ...row, event: row.event as StoredEvent, steps: row.steps as Record<string, MemoEntry>, interrupted } as ClaimedRun) : null;
   });
 }
 
@@ -180,7 +197,15 @@ export async function renewLeases(db: Database, ids: string[], owner: string, le
     .where(and(inArray(runnerRuns.id, ids), eq(runnerRuns.leaseOwner, owner), eq(runnerRuns.status, 'running')));
 }
 
-/** Hands runs back to the queue at once, for a clean stop or when no other process can hold them. */
+/**
+ * Ends the leases of every running run at once, when no other process can hold them (the embedded database after
+ * a crash): they are taken over as interrupted, which counts as an attempt (see claimRun).
+ */
+export async function expireLeases(db: Database): Promise<void> {
+  await db.update(runnerRuns).set({ leaseUntil: sql`now()` }).where(eq(runnerRuns.status, 'running'));
+}
+
+/** Hands runs back to the queue at once, for a clean stop: not counted as an attempt. */
 export async function releaseLeases(db: Database, owner?: string): Promise<void> {
   await db
     .update(runnerRuns)

@@ -38,6 +38,25 @@ const job = client.createFunction(
   },
 );
 
+const crashFailures: string[] = [];
+const crashing = client.createFunction(
+  {
+    id: 'crashing',
+    retries: 1,
+    triggers: [eventType('test/crash-loop', { schema: z.object({ key: z.string() }) })],
+    onFailure: async ({ error }) => {
+      crashFailures.push(error.message);
+    },
+  },
+  async ({ event, step }) => {
+    await step.run('takes-the-process-down', async () => {
+      bump(`${event.data.key}:entered`);
+      // Every attempt hangs, like a page that runs the process out of memory each time it is converted.
+      await new Promise(() => {});
+    });
+  },
+);
+
 let handle: DatabaseHandle;
 const runners: LocalRunner[] = [];
 beforeAll(async () => {
@@ -70,6 +89,33 @@ describe('local runner recovery', () => {
       expect(seen('crash:three')).toBe(1);
     } finally {
       await second.stop(200);
+    }
+  });
+
+  it('counts a run interrupted by a dying process as an attempt, and gives up after its retries rather than crash-looping', async () => {
+    const crash = async () => {
+      const runner = startTestRunner(handle.db, client, [crashing], { leaseMs: 10_000 });
+      bind(runner);
+      await runner.start();
+      return runner;
+    };
+    let runner = await crash();
+    await client.send({ name: 'test/crash-loop', data: { key: 'loop' } });
+    // retries: 1 is two attempts, each ended by the process dying (its lease then lapses).
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      await waitForRuns(handle.db, 'recovery-crashing', () => seen('loop:entered') === attempt);
+      runner.abandon();
+      await handle.db.update(runnerRuns).set({ leaseUntil: sql`now()` }).where(eq(runnerRuns.leaseOwner, runner.owner));
+      runner = await crash();
+    }
+    try {
+      const [run] = await waitForRuns(handle.db, 'recovery-crashing', (rs) => rs.some((r) => r.status === 'failed'), 5_000);
+      expect(seen('loop:entered')).toBe(2);
+      expect((run!.error as { message: string }).message).toMatch(/after 2 attempts: .*process running it stopped/);
+      await waitForRuns(handle.db, 'recovery-crashing', () => crashFailures.length === 1);
+      expect(crashFailures[0]).toMatch(/after 2 attempts: .*process running it stopped/);
+    } finally {
+      await runner.stop(200);
     }
   });
 

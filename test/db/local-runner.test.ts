@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { eventType, NonRetriableError, RetryAfterError } from 'inngest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -105,11 +105,27 @@ const limited = client.createFunction(
       active -= 1;
     }),
 );
+// Its own gate, so that a key's backlog is held while another key's run goes through.
+const backlogHeld = new Set<string>();
+let openBacklog = () => {};
+const backlogGate = new Promise<void>((r) => (openBacklog = r));
+const backlogged = client.createFunction(
+  {
+    id: 'backlogged',
+    concurrency: { limit: 1, key: 'event.data.group' },
+    triggers: [eventType('test/backlogged', { schema: z.object({ group: z.string() }) })],
+  },
+  async ({ event, step }) =>
+    step.run('hold', async () => {
+      backlogHeld.add(event.data.group);
+      if (event.data.group === 'busy') await backlogGate;
+    }),
+);
 const waiting = client.createFunction({ id: 'waiting', triggers: [eventType('test/wait')] }, async ({ step }) => {
   await step.waitForEvent('reply', { event: 'test/reply', timeout: '1m' });
 });
 
-const functions = [parent, childFn, sleeper, flaky, politely, doomed, cancellable, limited, waiting];
+const functions = [parent, childFn, sleeper, flaky, politely, doomed, cancellable, limited, backlogged, waiting];
 let handle: DatabaseHandle;
 let runner: LocalRunner;
 beforeAll(async () => {
@@ -240,6 +256,24 @@ describe('local runner', () => {
     openGate();
     await waitForRuns(handle.db, 'test-app-limited', (rs) => rs.length === 9 && rs.every((r) => r.status === 'completed'));
     expect(peak).toBe(3);
+  });
+
+  it('runs a key with a free slot while another key has more runs waiting than one claim looks at', async () => {
+    // A crawl of 1,200 pages queues 60 batches behind its limit of two; another crawl started meanwhile must not wait for them.
+    await client.send(Array.from({ length: 60 }, () => ({ name: 'test/backlogged', data: { group: 'busy' } })));
+    await waitFor(() => backlogHeld.has('busy'), 15_000, "the busy key's first run");
+    await client.send({ name: 'test/backlogged', data: { group: 'idle' } });
+    try {
+      await waitFor(() => backlogHeld.has('idle'), 5_000, "the idle key's run, with 59 of the busy key's waiting");
+    } finally {
+      // The backlog has made its point: dropped rather than run one by one.
+      await handle.db
+        .update(runnerRuns)
+        .set({ status: 'cancelled' })
+        .where(and(eq(runnerRuns.functionId, 'test-app-backlogged'), eq(runnerRuns.status, 'queued')));
+      openBacklog();
+    }
+    await waitForRuns(handle.db, 'test-app-backlogged', (rs) => rs.filter((r) => r.status === 'completed').length === 2);
   });
 
   it('delivers an event id once', async () => {
