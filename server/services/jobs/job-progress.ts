@@ -46,10 +46,25 @@ const EVENT_LOCK = 0x4a4f42; // "JOB"
 // Archon v1 kept at most 200 log lines per operation; so does this.
 const MAX_LOGS_PER_JOB = 200;
 
+// PostgreSQL stores neither a NUL nor a lone UTF-16 surrogate (half an emoji, left by cutting a string to a length) in
+// text or JSON: such a message or error would fail the write, and with it the job's end, which would then stay running.
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const storableText = (text: string) => text.replace(UNSTORABLE, '\uFFFD');
+function storable(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(storable);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableText(k), storable(v)]));
+  return value;
+}
+
 /** Appends to the job's event stream and notifies on commit. Every job event is written here; call inside a transaction. */
 export async function appendJobEvent(tx: Database, jobId: string, kind: 'status' | 'progress' | 'log', payload: Record<string, unknown>) {
   await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOCK})`);
-  const [row] = await tx.insert(jobEvents).values({ jobId, kind, payload }).returning({ id: jobEvents.id });
+  const [row] = await tx
+    .insert(jobEvents)
+    .values({ jobId, kind, payload: storable(payload) as Record<string, unknown> })
+    .returning({ id: jobEvents.id });
   await notify(tx, CHANNELS.jobs, { key: jobId, id: row!.id });
 }
 
@@ -118,7 +133,7 @@ export async function setJobStatus(db: Database, jobId: string, status: JobStatu
         ...(status === 'running' ? { startedAt: now } : {}),
         ...(isTerminal(status) ? { finishedAt: now } : {}),
         ...(status === 'cancelled' ? { cancelRequestedAt: now } : {}),
-        ...(error !== undefined ? { error } : {}),
+        ...(error !== undefined ? { error: error === null ? null : storableText(error) } : {}),
       })
       .where(eq(jobs.id, jobId))
       .returning(jobColumns);
