@@ -103,14 +103,17 @@ async function migrate(o: { check?: boolean }, command: Command) {
 async function status(command: Command) {
   await withArchon(command, {}, async (conn, out) => {
     const { api } = conn;
-    const [health, me, info, active, sources] = await Promise.all([
+    // Counted by the listings' totals: the running jobs are often older than a page of queued ones.
+    const [health, me, info, runningJobs, queuedJobs, sources] = await Promise.all([
       api.system.health.query(),
       api.auth.me.query(),
       api.system.info.query(),
-      api.jobs.list.query({ status: ['queued', 'running'], limit: 100 }),
+      api.jobs.list.query({ status: 'running', limit: 1 }),
+      api.jobs.list.query({ status: 'queued', limit: 1 }),
       api.knowledge.sources.query({ limit: 1 }),
     ]);
-    const running = active.items.filter((j) => j.status === 'running').length;
+    const running = runningJobs.total;
+    const queued = queuedJobs.total;
     const value = {
       mode: conn.mode,
       where: conn.where,
@@ -118,7 +121,7 @@ async function status(command: Command) {
       me,
       runner: info.runner,
       sources: sources.total,
-      jobs: { running, queued: active.total - running },
+      jobs: { running, queued },
     };
     out.result(value, () => {
       const db = health.database;
@@ -133,7 +136,7 @@ async function status(command: Command) {
         `  at:        ${conn.mode === 'remote' ? conn.where : `${conn.where} (local)`}`,
         `  database:  ${db.mode}${db.serverVersion ? `, PostgreSQL ${db.serverVersion}` : ''}${db.pgvector ? `, pgvector ${db.pgvector}` : ''}; ${migrations}${db.error ? `; ${db.error}` : ''}`,
         `  up:        ${formatDuration(health.uptimeSeconds)}`,
-        `  jobs:      ${running} running, ${active.total - running} queued (${info.runner} runner${info.inngest ? `, ${info.inngest.url}` : ''})`,
+        `  jobs:      ${running} running, ${queued} queued (${info.runner} runner${info.inngest ? `, ${info.inngest.url}` : ''})`,
         `  sources:   ${sources.total}`,
         `  acting as: ${who} (${me.role}; ${me.capabilities.join(', ')})`,
       ].join('\n');

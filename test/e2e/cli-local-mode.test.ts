@@ -88,3 +88,20 @@ describe('archon --no-wait on the local database', () => {
     }
   });
 });
+
+describe('archon status with more jobs waiting than one page of the job list', () => {
+  it('counts the running and the queued jobs, not the running among the newest hundred', async () => {
+    const { openEmbedded } = await import('../../db/pglite');
+    const { jobs } = await import('../../db/schema');
+    const handle = await openEmbedded(dataDir);
+    try {
+      // One crawl running for a while, then an upload of many files queued as many jobs after it.
+      await handle.db.insert(jobs).values({ kind: 'crawl', status: 'running', createdAt: new Date(Date.now() - 3_600_000) });
+      await handle.db.insert(jobs).values(Array.from({ length: 120 }, () => ({ kind: 'upload' as const, status: 'queued' as const })));
+    } finally {
+      await handle.close();
+    }
+    const status = await run(['--json', 'status']);
+    expect(JSON.parse(status.stdout).jobs).toEqual({ running: 1, queued: 120 });
+  });
+});
