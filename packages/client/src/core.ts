@@ -79,15 +79,22 @@ export class ArchonHttpError extends Error {
   }
 }
 
+/** A subscription in a runtime with no WebSocket and none passed as `ws`: nothing was asked of Archon. */
+class NoWebSocketError extends Error {
+  override name = 'NoWebSocketError';
+}
+
 /**
  * The code of any error the client throws: a tRPC procedure's (NOT_FOUND,
- * UNAUTHORIZED, …), a plain route's, or NETWORK when Archon could not be reached.
+ * UNAUTHORIZED, …), a plain route's, NETWORK when Archon could not be reached,
+ * or NO_WEBSOCKET for a subscription with no WebSocket to use (pass `ws`).
  */
 export function errorCode(err: unknown): string {
   if (err instanceof ArchonHttpError) return err.code;
   if (err instanceof TRPCClientError) {
     const code = (err.data as { code?: string } | undefined)?.code;
-    return code ?? 'NETWORK';
+    if (code) return code;
+    return err.cause instanceof NoWebSocketError ? 'NO_WEBSOCKET' : 'NETWORK';
   }
   if (err instanceof TypeError && /fetch failed|Failed to fetch|NetworkError/i.test(err.message)) return 'NETWORK';
   return 'UNKNOWN';
@@ -115,7 +122,9 @@ const noWebSocket: TRPCLink<AppRouter> = () => () =>
   observable((observer) => {
     observer.error(
       TRPCClientError.from(
-        new Error("Subscriptions need a WebSocket, and this runtime has none: pass `ws` (import WebSocket from 'ws') to createArchonClient"),
+        new NoWebSocketError(
+          "Subscriptions need a WebSocket, and this runtime has none: pass `ws` (import WebSocket from 'ws') to createArchonClient",
+        ),
       ),
     );
   });
