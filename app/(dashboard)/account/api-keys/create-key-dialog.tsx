@@ -61,6 +61,17 @@ function expiryDate(expiry: Expiry, date: string): Date | undefined | 'invalid' 
  * warning that only its prefix is ever shown again.
  */
 export function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogContent size="md" data-testid="create-key-dialog">
+        {/* Mounted only while the dialog is open: each opening starts empty, and the key leaves memory with the dialog. */}
+        <CreateKeyBody />
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function CreateKeyBody() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { can } = useSession();
@@ -72,21 +83,6 @@ export function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenC
   const [errors, setErrors] = useState<{ name?: string; expiresAt?: string; form?: string }>({});
   const [created, setCreated] = useState<Created | null>(null);
   const create = useMutation(trpc.auth.apiKeys.create.mutationOptions());
-
-  const reset = () => {
-    setName('');
-    setAccess(levels.at(-1) ?? 'read');
-    setExpiry('never');
-    setDate('');
-    setErrors({});
-    setCreated(null);
-    create.reset();
-  };
-  const change = (next: boolean) => {
-    onOpenChange(next);
-    // The key leaves memory with the dialog: it is not kept anywhere else.
-    if (!next) setTimeout(reset, 200);
-  };
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -110,106 +106,98 @@ export function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenC
     }
   }
 
-  return (
-    <Dialog open={open} onOpenChange={change}>
-      <DialogContent size="md" data-testid="create-key-dialog">
-        {created ? (
-          <>
-            <DialogHeader>
-              <DialogTitle>Copy your new key</DialogTitle>
-              <DialogDescription>
-                “{created.apiKey.name}”, {ACCESS[access].label.toLowerCase()} access
-                {created.apiKey.expiresAt ? `, until ${formatDateTime(created.apiKey.expiresAt)}` : ', no expiry'}.
-              </DialogDescription>
-            </DialogHeader>
-            <DialogBody className="grid gap-4 pb-3">
-              <OneTimeSecret
-                label="API key"
-                value={created.key}
-                warning="This is the only time the key is shown. Copy it now and keep it somewhere safe; afterwards only its prefix is."
-              />
-              <div className="grid gap-1.5 text-sm text-muted-foreground">
-                <p>
-                  Send it as{' '}
-                  <code className="rounded bg-muted px-1 py-0.5 font-mono text-[12.5px] text-foreground">
-                    Authorization: Bearer {created.apiKey.prefix}_…
-                  </code>{' '}
-                  to the tRPC API or the MCP endpoint.
-                </p>
-                <p>
-                  <Link href="/connect" className="focus-ring rounded-sm font-medium text-accent-text underline-offset-2 hover:underline">
-                    Connect a coding assistant
-                  </Link>{' '}
-                  shows the setup for each client.
-                </p>
-              </div>
-            </DialogBody>
-            <DialogFooter>
-              <DialogClose asChild>
-                <Button variant="primary">Done</Button>
-              </DialogClose>
-            </DialogFooter>
-          </>
-        ) : (
-          <form onSubmit={submit} noValidate className="contents">
-            <DialogHeader>
-              <DialogTitle>Create an API key</DialogTitle>
-              <DialogDescription>
-                For a script, a tRPC client or an MCP client. It acts as you, never with more than your role allows.
-              </DialogDescription>
-            </DialogHeader>
-            <DialogBody className="grid gap-4 pb-3">
-              {errors.form && <Alert variant="destructive">{errors.form}</Alert>}
-              <Field label="Name" required hint="Where the key is used, so you recognise it in the list." error={errors.name}>
-                <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} placeholder="CI on build-server" autoFocus />
-              </Field>
-              <Field label="Access" hint={ACCESS[access].description}>
-                <Select value={access} onValueChange={(v) => setAccess(v as Access)}>
-                  <SelectTrigger>
-                    <SelectValue />
-                  </SelectTrigger>
-                  <SelectContent>
-                    {levels.map((level) => (
-                      <SelectItem key={level} value={level}>
-                        {ACCESS[level].label}
-                      </SelectItem>
-                    ))}
-                  </SelectContent>
-                </Select>
-              </Field>
-              <div className="grid gap-4 sm:grid-cols-2">
-                <Field label="Expires" error={expiry === 'date' ? undefined : errors.expiresAt}>
-                  <Select value={expiry} onValueChange={(v) => setExpiry(v as Expiry)}>
-                    <SelectTrigger>
-                      <SelectValue />
-                    </SelectTrigger>
-                    <SelectContent>
-                      {EXPIRY.map((e) => (
-                        <SelectItem key={e.value} value={e.value}>
-                          {e.label}
-                        </SelectItem>
-                      ))}
-                    </SelectContent>
-                  </Select>
-                </Field>
-                {expiry === 'date' && (
-                  <Field label="Expiry date" error={errors.expiresAt}>
-                    <Input type="date" value={date} min={tomorrow()} max="9999-12-31" onChange={(e) => setDate(e.target.value)} />
-                  </Field>
-                )}
-              </div>
-            </DialogBody>
-            <DialogFooter>
-              <DialogClose asChild>
-                <Button>Cancel</Button>
-              </DialogClose>
-              <Button type="submit" variant="primary" loading={create.isPending}>
-                Create key
-              </Button>
-            </DialogFooter>
-          </form>
-        )}
-      </DialogContent>
-    </Dialog>
+  return created ? (
+    <>
+      <DialogHeader>
+        <DialogTitle>Copy your new key</DialogTitle>
+        <DialogDescription>
+          “{created.apiKey.name}”, {ACCESS[access].label.toLowerCase()} access
+          {created.apiKey.expiresAt ? `, until ${formatDateTime(created.apiKey.expiresAt)}` : ', no expiry'}.
+        </DialogDescription>
+      </DialogHeader>
+      <DialogBody className="grid gap-4 pb-3">
+        <OneTimeSecret
+          label="API key"
+          value={created.key}
+          warning="This is the only time the key is shown. Copy it now and keep it somewhere safe; afterwards only its prefix is."
+        />
+        <div className="grid gap-1.5 text-sm text-muted-foreground">
+          <p>
+            Send it as{' '}
+            <code className="rounded bg-muted px-1 py-0.5 font-mono text-[12.5px] text-foreground">
+              Authorization: Bearer {created.apiKey.prefix}_…
+            </code>{' '}
+            to the tRPC API or the MCP endpoint.
+          </p>
+          <p>
+            <Link href="/connect" className="focus-ring rounded-sm font-medium text-accent-text underline-offset-2 hover:underline">
+              Connect a coding assistant
+            </Link>{' '}
+            shows the setup for each client.
+          </p>
+        </div>
+      </DialogBody>
+      <DialogFooter>
+        <DialogClose asChild>
+          <Button variant="primary">Done</Button>
+        </DialogClose>
+      </DialogFooter>
+    </>
+  ) : (
+    <form onSubmit={submit} noValidate className="contents">
+      <DialogHeader>
+        <DialogTitle>Create an API key</DialogTitle>
+        <DialogDescription>For a script, a tRPC client or an MCP client. It acts as you, never with more than your role allows.</DialogDescription>
+      </DialogHeader>
+      <DialogBody className="grid gap-4 pb-3">
+        {errors.form && <Alert variant="destructive">{errors.form}</Alert>}
+        <Field label="Name" required hint="Where the key is used, so you recognise it in the list." error={errors.name}>
+          <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={100} placeholder="CI on build-server" autoFocus />
+        </Field>
+        <Field label="Access" hint={ACCESS[access].description}>
+          <Select value={access} onValueChange={(v) => setAccess(v as Access)}>
+            <SelectTrigger>
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              {levels.map((level) => (
+                <SelectItem key={level} value={level}>
+                  {ACCESS[level].label}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+        </Field>
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field label="Expires" error={expiry === 'date' ? undefined : errors.expiresAt}>
+            <Select value={expiry} onValueChange={(v) => setExpiry(v as Expiry)}>
+              <SelectTrigger>
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                {EXPIRY.map((e) => (
+                  <SelectItem key={e.value} value={e.value}>
+                    {e.label}
+                  </SelectItem>
+                ))}
+              </SelectContent>
+            </Select>
+          </Field>
+          {expiry === 'date' && (
+            <Field label="Expiry date" error={errors.expiresAt}>
+              <Input type="date" value={date} min={tomorrow()} max="9999-12-31" onChange={(e) => setDate(e.target.value)} />
+            </Field>
+          )}
+        </div>
+      </DialogBody>
+      <DialogFooter>
+        <DialogClose asChild>
+          <Button>Cancel</Button>
+        </DialogClose>
+        <Button type="submit" variant="primary" loading={create.isPending}>
+          Create key
+        </Button>
+      </DialogFooter>
+    </form>
   );
 }

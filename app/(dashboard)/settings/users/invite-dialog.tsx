@@ -30,6 +30,17 @@ import { INVITABLE, type InvitableRole, ROLES } from './roles';
  * stays listed, without it, until it is accepted, withdrawn or expires.
  */
 export function InviteDialog({ open, onOpenChange, origin }: { open: boolean; onOpenChange: (open: boolean) => void; origin: string | null }) {
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogContent size="md" data-testid="invite-dialog">
+        {/* Mounted only while the dialog is open: each opening starts empty, and the link leaves memory with the dialog. */}
+        <InviteBody origin={origin} />
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function InviteBody({ origin }: { origin: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
@@ -37,17 +48,6 @@ export function InviteDialog({ open, onOpenChange, origin }: { open: boolean; on
   const [errors, setErrors] = useState<{ email?: string; role?: string; form?: string }>({});
   const [link, setLink] = useState<{ url: string; email: string; role: InvitableRole; expiresAt: Date } | null>(null);
   const invite = useMutation(trpc.users.invite.mutationOptions());
-
-  const change = (next: boolean) => {
-    onOpenChange(next);
-    if (!next)
-      setTimeout(() => {
-        setEmail('');
-        setRole('member');
-        setErrors({});
-        setLink(null);
-      }, 200);
-  };
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -70,67 +70,61 @@ export function InviteDialog({ open, onOpenChange, origin }: { open: boolean; on
     }
   }
 
-  return (
-    <Dialog open={open} onOpenChange={change}>
-      <DialogContent size="md" data-testid="invite-dialog">
-        {link ? (
-          <>
-            <DialogHeader>
-              <DialogTitle>Send the invitation link</DialogTitle>
-              <DialogDescription>
-                {link.email} joins as {ROLES[link.role].article} {ROLES[link.role].label.toLowerCase()} by opening it and choosing a password.
-              </DialogDescription>
-            </DialogHeader>
-            <DialogBody className="pb-3">
-              <OneTimeSecret
-                label="Invitation link"
-                value={link.url}
-                warning={`Archon sends no email: send this link yourself. It works once, until ${formatDateTime(link.expiresAt)}, and is not shown again.`}
-              />
-            </DialogBody>
-            <DialogFooter>
-              <DialogClose asChild>
-                <Button variant="primary">Done</Button>
-              </DialogClose>
-            </DialogFooter>
-          </>
-        ) : (
-          <form onSubmit={submit} noValidate className="contents">
-            <DialogHeader>
-              <DialogTitle>Invite someone</DialogTitle>
-              <DialogDescription>You get a one-time link to send them. They choose their own name and password.</DialogDescription>
-            </DialogHeader>
-            <DialogBody className="grid gap-4 pb-3">
-              {errors.form && <Alert variant="destructive">{errors.form}</Alert>}
-              <Field label="Email" required error={errors.email}>
-                <Input type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="off" spellCheck={false} autoFocus />
-              </Field>
-              <Field label="Role" hint={ROLES[role].description} error={errors.role}>
-                <Select value={role} onValueChange={(v) => setRole(v as InvitableRole)}>
-                  <SelectTrigger>
-                    <SelectValue />
-                  </SelectTrigger>
-                  <SelectContent>
-                    {INVITABLE.map((r) => (
-                      <SelectItem key={r} value={r}>
-                        {ROLES[r].label}
-                      </SelectItem>
-                    ))}
-                  </SelectContent>
-                </Select>
-              </Field>
-            </DialogBody>
-            <DialogFooter>
-              <DialogClose asChild>
-                <Button>Cancel</Button>
-              </DialogClose>
-              <Button type="submit" variant="primary" loading={invite.isPending}>
-                Create invitation
-              </Button>
-            </DialogFooter>
-          </form>
-        )}
-      </DialogContent>
-    </Dialog>
+  return link ? (
+    <>
+      <DialogHeader>
+        <DialogTitle>Send the invitation link</DialogTitle>
+        <DialogDescription>
+          {link.email} joins as {ROLES[link.role].article} {ROLES[link.role].label.toLowerCase()} by opening it and choosing a password.
+        </DialogDescription>
+      </DialogHeader>
+      <DialogBody className="pb-3">
+        <OneTimeSecret
+          label="Invitation link"
+          value={link.url}
+          warning={`Archon sends no email: send this link yourself. It works once, until ${formatDateTime(link.expiresAt)}, and is not shown again.`}
+        />
+      </DialogBody>
+      <DialogFooter>
+        <DialogClose asChild>
+          <Button variant="primary">Done</Button>
+        </DialogClose>
+      </DialogFooter>
+    </>
+  ) : (
+    <form onSubmit={submit} noValidate className="contents">
+      <DialogHeader>
+        <DialogTitle>Invite someone</DialogTitle>
+        <DialogDescription>You get a one-time link to send them. They choose their own name and password.</DialogDescription>
+      </DialogHeader>
+      <DialogBody className="grid gap-4 pb-3">
+        {errors.form && <Alert variant="destructive">{errors.form}</Alert>}
+        <Field label="Email" required error={errors.email}>
+          <Input type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="off" spellCheck={false} autoFocus />
+        </Field>
+        <Field label="Role" hint={ROLES[role].description} error={errors.role}>
+          <Select value={role} onValueChange={(v) => setRole(v as InvitableRole)}>
+            <SelectTrigger>
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              {INVITABLE.map((r) => (
+                <SelectItem key={r} value={r}>
+                  {ROLES[r].label}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+        </Field>
+      </DialogBody>
+      <DialogFooter>
+        <DialogClose asChild>
+          <Button>Cancel</Button>
+        </DialogClose>
+        <Button type="submit" variant="primary" loading={invite.isPending}>
+          Create invitation
+        </Button>
+      </DialogFooter>
+    </form>
   );
 }
