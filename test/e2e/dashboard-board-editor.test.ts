@@ -6,7 +6,8 @@ import { waitFor } from '../helpers/wait';
 /**
  * The task editor and the table in Chromium against the built server: the
  * editor with subtasks and links, inline edits and a conflicting one in the
- * table, a viewer, inert XSS payloads, axe and screenshots in both themes.
+ * table, a viewer, inert XSS payloads, axe and screenshots in both themes;
+ * leaving the editor (focus, Escape in an unsaved field, the history).
  */
 
 let app: Dashboard;
@@ -326,5 +327,124 @@ describe('who may do what, and untrusted text', () => {
     }));
     expect(active).toEqual({ xss: null, scripts: 0, jsLinks: [], handlers: 0, iframes: 0 });
     await page.close();
+  });
+});
+
+describe('leaving the task editor', () => {
+  const focusedName = (page: import('playwright-core').Page) =>
+    page.evaluate(() => {
+      const a = document.activeElement;
+      return a && a !== document.body ? `${a.tagName.toLowerCase()} ${a.textContent?.trim()}` : 'body';
+    });
+
+  it('gives focus back to the card or the row it was opened from, on Escape and on the close button', async () => {
+    const page = await app.signedInPage();
+    const p = await seedProject(page, 'Focus board', [{ title: 'Sand the shelf' }, { title: 'Oil the shelf' }]);
+    const [sand] = p.tasks as [Task, Task];
+    await openBoard(page, p.id);
+    const editor = page.getByTestId('task-editor');
+    const title = card(page, sand.id).getByTestId('card-title');
+    await title.focus();
+    const opener = await focusedName(page);
+    expect(opener).toContain('Sand the shelf');
+    await page.keyboard.press('Enter');
+    await editor.waitFor();
+    await page.keyboard.press('Escape');
+    await editor.waitFor({ state: 'detached' });
+    await expect.poll(() => focusedName(page)).toBe(opener);
+
+    await page.goto(`${app.url}/projects/${p.id}/table`);
+    await waitForLive(page);
+    const row = page.getByTestId('row-title').filter({ hasText: 'Oil the shelf' });
+    await row.focus();
+    const rowOpener = await focusedName(page);
+    await page.keyboard.press('Enter');
+    await editor.waitFor();
+    await editor.getByRole('button', { name: 'Close the task' }).click();
+    await editor.waitFor({ state: 'detached' });
+    await expect.poll(() => focusedName(page)).toBe(rowOpener);
+  });
+
+  it('leaves no entry in the history for a task opened and closed: Back then leaves the board instead of reopening it', async () => {
+    const page = await app.signedInPage();
+    const p = await seedProject(page, 'History board', [{ title: 'Wax the floor' }, { title: 'Mop the floor' }]);
+    const [wax, mop] = p.tasks as [Task, Task];
+    await page.goto(`${app.url}/projects`);
+    await page.getByRole('link', { name: 'History board' }).first().click();
+    await page.waitForURL(/\/board$/);
+    await waitForLive(page);
+    const boardUrl = page.url();
+    const editor = page.getByTestId('task-editor');
+
+    // Opened and closed twice, by Escape and by the close button.
+    await card(page, wax.id).getByTestId('card-title').click();
+    await editor.waitFor();
+    await page.keyboard.press('Escape');
+    await editor.waitFor({ state: 'detached' });
+    await card(page, mop.id).getByTestId('card-title').click();
+    await editor.waitFor();
+    await editor.getByRole('button', { name: 'Close the task' }).click();
+    await editor.waitFor({ state: 'detached' });
+    await expect.poll(() => page.url()).toBe(boardUrl);
+
+    await page.goBack();
+    await page.waitForURL(`${app.url}/projects`);
+    expect(await editor.count()).toBe(0);
+    // Forward comes back to the board, with no task open.
+    await page.goForward();
+    await page.waitForURL(boardUrl);
+    await card(page, wax.id).waitFor();
+    await page.waitForTimeout(300);
+    expect(await editor.count()).toBe(0);
+
+    // Back while a task is open still closes it, and the next Back leaves.
+    await card(page, wax.id).getByTestId('card-title').click();
+    await editor.waitFor();
+    await page.goBack();
+    await editor.waitFor({ state: 'detached' });
+    expect(page.url()).toBe(boardUrl);
+  });
+
+  it('keeps a description being written when Escape is pressed in it; a typed subtask is cleared and a changed title put back, without closing', async () => {
+    const page = await app.signedInPage();
+    const p = await seedProject(page, 'Escape board', [{ title: 'Label the jars' }]);
+    const [task] = p.tasks as [Task];
+    await openBoard(page, p.id);
+    const editor = page.getByTestId('task-editor');
+    await card(page, task.id).getByTestId('card-title').click();
+    await editor.waitFor();
+
+    await editor.getByTestId('edit-description').click();
+    await editor.locator('.cm-content').click();
+    await page.keyboard.type('Use the round labels, not the square ones.');
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(300);
+    expect(await editor.isVisible(), 'Escape in the description closed the editor').toBe(true);
+    await expect(editor.locator('.cm-content').textContent()).resolves.toContain('Use the round labels');
+    await editor.getByTestId('save-description').click();
+    await expect
+      .poll(async () => (await api(page).query('tasks.byId', { id: task.id })).description)
+      .toBe('Use the round labels, not the square ones.');
+
+    // A subtask being typed: Escape clears it and leaves the editor open.
+    const subtask = editor.getByTestId('new-subtask');
+    await subtask.fill('Buy round labels');
+    await subtask.press('Escape');
+    await page.waitForTimeout(300);
+    expect(await editor.isVisible(), 'Escape in a subtask being typed closed the editor').toBe(true);
+    await expect(subtask.inputValue()).resolves.toBe('');
+
+    // The title: Escape puts the typed change back and leaves the editor open; a second one closes it.
+    const titleField = editor.getByTestId('editor-title');
+    await titleField.click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' tomorrow');
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(300);
+    expect(await editor.isVisible(), 'Escape in a changed title closed the editor').toBe(true);
+    await expect(titleField.inputValue()).resolves.toBe('Label the jars');
+    await page.keyboard.press('Escape');
+    await editor.waitFor({ state: 'detached' });
+    expect((await api(page).query('tasks.byId', { id: task.id })).title).toBe('Label the jars');
   });
 });

@@ -12,7 +12,7 @@ export function useUrlState() {
   const params = useSearchParams();
   const pathname = usePathname();
   const set = useCallback(
-    (patch: Record<string, string | string[] | null | undefined>, opts: { push?: boolean } = {}) => {
+    (patch: Record<string, string | string[] | null | undefined>, opts: { push?: boolean; state?: Record<string, unknown> } = {}) => {
       const next = new URLSearchParams(window.location.search);
       for (const [key, value] of Object.entries(patch)) {
         next.delete(key);
@@ -21,8 +21,10 @@ export function useUrlState() {
       }
       const qs = next.toString();
       const url = `${pathname}${qs ? `?${qs}` : ''}`;
-      if (opts.push) window.history.pushState(null, '', url);
-      else window.history.replaceState(null, '', url);
+      // A page's own entries in history.state (not Next.js's, which it copies itself) stay on a replace.
+      const { __NA, __PRIVATE_NEXTJS_INTERNALS_TREE, ...own } = (window.history.state ?? {}) as Record<string, unknown>;
+      if (opts.push) window.history.pushState(opts.state ?? null, '', url);
+      else window.history.replaceState({ ...own, ...opts.state }, '', url);
     },
     [pathname],
   );

@@ -41,6 +41,18 @@ const contentVariants = cva(
   { variants: { size: { sm: 'max-w-sm', md: 'max-w-lg', lg: 'max-w-2xl', xl: 'max-w-4xl' } }, defaultVariants: { size: 'md' } },
 );
 
+/**
+ * A dialog's (or panel's) onCloseAutoFocus: Radix gives focus back to a DialogTrigger; a dialog opened otherwise
+ * (from the URL, by a button of its own) left it on the body. This gives it to what opened it.
+ */
+export function returnFocus(e: Event) {
+  if (e.defaultPrevented) return;
+  const id = e.currentTarget instanceof HTMLElement ? e.currentTarget.id : '';
+  if (id && document.querySelector(`[aria-controls="${CSS.escape(id)}"]`)?.isConnected) return;
+  e.preventDefault();
+  restoreFocus('dialog');
+}
+
 export function DialogContent({
   className,
   children,
@@ -56,12 +68,7 @@ export function DialogContent({
         className={cn(contentVariants({ size }), className)}
         onCloseAutoFocus={(e) => {
           onCloseAutoFocus?.(e);
-          if (e.defaultPrevented) return;
-          // Radix gives focus back to a DialogTrigger; a dialog opened otherwise (from the URL, by a button of its own) left it on the body.
-          const id = e.currentTarget instanceof HTMLElement ? e.currentTarget.id : '';
-          if (id && document.querySelector(`[aria-controls="${CSS.escape(id)}"]`)?.isConnected) return;
-          e.preventDefault();
-          restoreFocus('dialog');
+          returnFocus(e);
         }}
         {...props}
       >

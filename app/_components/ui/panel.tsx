@@ -4,13 +4,15 @@ import { X } from 'lucide-react';
 import { Dialog as D } from 'radix-ui';
 import type { ComponentProps } from 'react';
 import { cn } from '../../_lib/cn';
-import { DialogOverlay } from './dialog';
+import { DialogOverlay, returnFocus } from './dialog';
 
 /**
  * A dialog that takes the right side of the screen, full height: for editing
  * one record beside the list it came from (a task next to its board). Same
  * parts and behaviour as Dialog (focus trap, Escape, focus return); every
- * panel needs a PanelTitle.
+ * panel needs a PanelTitle. Escape inside an element marked
+ * `data-keeps-escape` (a field with unsaved edits, which uses Escape itself)
+ * leaves the panel open.
  *
  *   <Panel open={open} onOpenChange={setOpen}>
  *     <PanelContent aria-describedby={undefined}>
@@ -28,7 +30,14 @@ export function PanelTitle({ className, ...props }: ComponentProps<typeof D.Titl
   return <D.Title className={cn('text-lg font-semibold tracking-tight', className)} {...props} />;
 }
 
-export function PanelContent({ className, children, closeLabel = 'Close', ...props }: ComponentProps<typeof D.Content> & { closeLabel?: string }) {
+export function PanelContent({
+  className,
+  children,
+  closeLabel = 'Close',
+  onCloseAutoFocus,
+  onEscapeKeyDown,
+  ...props
+}: ComponentProps<typeof D.Content> & { closeLabel?: string }) {
   return (
     <D.Portal>
       <DialogOverlay />
@@ -37,6 +46,15 @@ export function PanelContent({ className, children, closeLabel = 'Close', ...pro
           'fixed inset-y-0 right-0 z-50 flex w-full max-w-3xl flex-col border-l border-border bg-surface text-foreground shadow-lg outline-none animate-fade-in sm:w-[min(48rem,calc(100vw-3rem))]',
           className,
         )}
+        onCloseAutoFocus={(e) => {
+          onCloseAutoFocus?.(e);
+          returnFocus(e);
+        }}
+        onEscapeKeyDown={(e) => {
+          onEscapeKeyDown?.(e);
+          // Radix listens on the document before the field sees the key: a field's own Escape (putting back a change) must not also lose the panel.
+          if (e.target instanceof Element && e.target.closest('[data-keeps-escape]')) e.preventDefault();
+        }}
         {...props}
       >
         {children}

@@ -65,7 +65,8 @@ export function Description({ task, description, canWrite }: { task: BoardTask; 
 
   if (editing)
     return (
-      <div className="grid gap-2">
+      // Unsaved text stays on Escape: it does not close the editor around it.
+      <div className="grid gap-2" data-keeps-escape={draft !== base?.text || undefined}>
         {conflict && (
           <Alert variant="warning" title="Someone else changed the description while you were editing" data-testid="description-conflict">
             <p>Their version is below; yours is still in the editor. Save yours over theirs, or take theirs.</p>

@@ -190,6 +190,11 @@ export function Subtasks({ parent, canWrite }: { parent: BoardTask; canWrite: bo
           <Input
             value={title}
             onChange={(e) => setTitle(e.target.value)}
+            // Escape clears what was typed, and only then closes the editor.
+            data-keeps-escape={title !== '' || undefined}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' && title !== '') setTitle('');
+            }}
             placeholder="Add a subtask…"
             aria-label="New subtask"
             maxLength={500}

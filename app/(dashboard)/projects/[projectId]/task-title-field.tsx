@@ -49,6 +49,7 @@ export function TitleField({ task, canWrite, onSave }: { task: BoardTask; canWri
         }}
         className="focus-ring -mx-1.5 w-[calc(100%+0.75rem)] resize-none overflow-hidden rounded-md bg-transparent px-1.5 py-0.5 text-xl font-semibold leading-7 tracking-tight hover:bg-muted/60 focus:bg-muted/60"
         data-testid="editor-title"
+        data-keeps-escape={text !== task.title || undefined}
       />
     </div>
   );
