@@ -312,6 +312,35 @@ describe('the board', () => {
     await expect.poll(() => order(page, 'review')).toEqual([lima]);
     await page.close();
   });
+  it('moves the top card of a full column to the next one with a single ArrowRight, and back with ArrowLeft', async () => {
+    const page = await app.signedInPage();
+    const p = await seedProject(page, 'Sideways board', [
+      { title: 'Oscar' },
+      { title: 'Papa' },
+      { title: 'Quebec' },
+      { title: 'Romeo', status: 'doing' },
+    ]);
+    const [oscar, papa, quebec, romeo] = p.tasks.map((t) => t.id) as [string, string, string, string];
+    await openBoard(page, p.id);
+    await card(page, oscar).getByRole('button', { name: 'Move “Oscar”' }).focus();
+    await dragKey(page, 'Space');
+    await page.locator('[data-testid=board][data-dragging=true]').waitFor();
+    await dragKey(page, 'ArrowRight');
+    await expect.poll(() => liveRegion(page).textContent()).toMatch(/^“Oscar” is over Doing, position \d of 2\.$/);
+    await dragKey(page, 'Space');
+    await expect.poll(() => serverOrder(page, p.id, 'doing')).toEqual(expect.arrayContaining([oscar, romeo]));
+    expect(await serverOrder(page, p.id, 'todo')).toEqual([papa, quebec]);
+
+    // And back: Left from Doing lands in To do, not on the card beside it in Doing.
+    await card(page, oscar).getByRole('button', { name: 'Move “Oscar”' }).focus();
+    await dragKey(page, 'Space');
+    await page.locator('[data-testid=board][data-dragging=true]').waitFor();
+    await dragKey(page, 'ArrowLeft');
+    await expect.poll(() => liveRegion(page).textContent()).toMatch(/^“Oscar” is over To do, position \d of 3\.$/);
+    await dragKey(page, 'Space');
+    await expect.poll(() => serverOrder(page, p.id, 'doing')).toEqual([romeo]);
+    await page.close();
+  });
 });
 
 describe('a long column', () => {

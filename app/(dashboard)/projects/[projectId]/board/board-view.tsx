@@ -9,6 +9,7 @@ import {
   type DragOverEvent,
   DragOverlay,
   type DragStartEvent,
+  type KeyboardCoordinateGetter,
   KeyboardSensor,
   MeasuringStrategy,
   PointerSensor,
@@ -123,10 +124,22 @@ export function BoardView() {
   const topLevel = useMemo(() => STATUSES.flatMap((s) => view.columns[s]), [view]);
   const shownCount = STATUSES.reduce((n, s) => n + shownColumns[s].length, 0);
 
-  const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: sortableKeyboardCoordinates }),
-  );
+  // Left and Right go to another column. dnd-kit counts a card as "to the right" when its left edge is right of the
+  // dragged one's, and the tilted overlay's box starts a pixel left of its own column: Right moved the top card down.
+  const coordinateGetter: KeyboardCoordinateGetter = useCallback((event, args) => {
+    const cols = columnsRef.current;
+    const col = cols && args.context.active ? findColumn(cols, args.context.active.id) : undefined;
+    if (!cols || !col || (event.code !== 'ArrowLeft' && event.code !== 'ArrowRight')) return sortableKeyboardCoordinates(event, args);
+    const all = args.context.droppableContainers;
+    const elsewhere = (id: UniqueIdentifier) => findColumn(cols, id) !== col;
+    // Only get and getEnabled are read from the map.
+    const droppableContainers = Object.assign(Object.create(all) as typeof all, {
+      get: (id: UniqueIdentifier | null | undefined) => all.get(id),
+      getEnabled: () => all.getEnabled().filter((c) => elsewhere(c.id)),
+    });
+    return sortableKeyboardCoordinates(event, { ...args, context: { ...args.context, droppableContainers } });
+  }, []);
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 4 } }), useSensor(KeyboardSensor, { coordinateGetter }));
 
   const titleOf = useCallback((id: UniqueIdentifier) => view.byId.get(String(id))?.title ?? 'the task', [view]);
   const where = useCallback((activeId: UniqueIdentifier, overId: UniqueIdentifier | undefined) => {
