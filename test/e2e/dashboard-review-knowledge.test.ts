@@ -7,7 +7,8 @@ import { waitFor } from '../helpers/wait';
  * Regressions from the dashboard review of the knowledge pages, each in
  * Chromium against the built server: search results that outlive their
  * source, a source's settings form left unsaved after a save, a search as
- * long as the box takes failing.
+ * long as the box takes failing; a source's pages tab losing its filter
+ * and page on Back.
  */
 
 let app: Dashboard;
@@ -151,5 +152,44 @@ describe('knowledge review', () => {
     await page.locator('[data-testid=search-results], [data-testid=results-summary], main :text("Search failed")').first().waitFor();
     expect(await page.getByText('Search failed').count()).toBe(0);
     expect(refused).toEqual([]);
+  });
+});
+
+describe("a source's pages tab", () => {
+  it('keeps its filter and page when a page is opened and Back is pressed, and after a reload', async () => {
+    const page = await app.signedInPage();
+    const api = trpcAs(page.context(), app.url);
+    const files = Array.from({ length: 55 }, (_, i) => {
+      const n = String(i + 1).padStart(2, '0');
+      return { name: `ledger-${n}.md`, contentBase64: Buffer.from(`# Ledger entry ${n}\n\nThe ledger entry numbered ${n}.\n`).toString('base64') };
+    });
+    files.push({ name: 'preface.md', contentBase64: Buffer.from('# Preface\n\nWhat the ledger is for.\n').toString('base64') });
+    const job = await api.mutate<{ id: string; sourceId: string }>('knowledge.upload', { files, title: 'Ledger' });
+    await waitFor(async () => (await api.query('jobs.get', { id: job.id })).finishedAt, 60_000, 'the ledger upload');
+
+    await page.goto(`${app.url}/knowledge/sources/${job.sourceId}`);
+    await waitForPageReady(page);
+    const filter = page.getByRole('searchbox', { name: 'Filter pages by title or URL' });
+    const pager = page.getByRole('navigation', { name: 'Pages pages' });
+    await expect.poll(() => pager.textContent()).toContain('of 56');
+    await filter.fill('Ledger entry');
+    await expect.poll(() => pager.textContent()).toContain('of 55');
+    await page.getByRole('button', { name: 'Next page of pages' }).click();
+    await expect.poll(() => page.getByTestId('page-row').count()).toBe(5);
+    const rows = () => page.getByTestId('page-row').getByRole('link').allTextContents();
+    const shown = await rows();
+
+    await page.getByTestId('page-row').getByRole('link').first().click();
+    await page.waitForURL(/\/knowledge\/pages\//);
+    await waitForPageReady(page);
+    await page.goBack();
+    await page.waitForURL(/\/knowledge\/sources\//);
+    await expect.poll(rows).toEqual(shown);
+    await expect(filter.inputValue()).resolves.toBe('Ledger entry');
+
+    await page.reload();
+    await waitForPageReady(page);
+    await expect.poll(rows).toEqual(shown);
+    await expect(filter.inputValue()).resolves.toBe('Ledger entry');
   });
 });

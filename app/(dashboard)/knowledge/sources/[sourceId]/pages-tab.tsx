@@ -3,7 +3,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { ExternalLink, FileText } from 'lucide-react';
 import Link from 'next/link';
-import { useState } from 'react';
 import { EmptyState } from '../../../../_components/ui/empty-state';
 import { ErrorState } from '../../../../_components/ui/error-state';
 import { Pagination } from '../../../../_components/ui/pagination';
@@ -12,30 +11,27 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '.
 import { cn } from '../../../../_lib/cn';
 import { useTRPC } from '../../../../_lib/trpc';
 import { formatCount, formatDateTime, formatRelative } from '../../format';
+import { useUrlState } from '../../url-state';
 import { TabSearch } from './tab-search';
 
 const LIMIT = 50;
 
-/** The source's pages, each opening in the page viewer; external ones also link to the original. */
+/**
+ * The source's pages, each opening in the page viewer; external ones also link to the original. The filter and
+ * the page number are in the URL (`q`, `page`), so Back from a page, or a reload, shows the same list.
+ */
 export function PagesTab({ sourceId }: { sourceId: string }) {
   const trpc = useTRPC();
-  const [query, setQuery] = useState('');
-  const [offset, setOffset] = useState(0);
+  const { params, set } = useUrlState();
+  const query = params.get('q') ?? '';
+  const offset = (Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1) - 1) * LIMIT;
   const pages = useQuery({
     ...trpc.knowledge.listPages.queryOptions({ sourceId, limit: LIMIT, offset, ...(query ? { query } : {}) }),
     placeholderData: keepPreviousData,
   });
   return (
     <div className="grid grid-cols-1 gap-3">
-      <TabSearch
-        label="Filter pages by title or URL"
-        placeholder="Filter pages…"
-        value={query}
-        onChange={(q) => {
-          setQuery(q);
-          setOffset(0);
-        }}
-      />
+      <TabSearch label="Filter pages by title or URL" placeholder="Filter pages…" value={query} onChange={(q) => set({ q, page: null })} />
       {pages.isPending ? (
         <TableSkeleton rows={6} columns={4} label="Loading pages" />
       ) : pages.isError ? (
@@ -96,7 +92,13 @@ export function PagesTab({ sourceId }: { sourceId: string }) {
               })}
             </TableBody>
           </Table>
-          <Pagination total={pages.data.total} offset={offset} limit={LIMIT} onChange={setOffset} label="Pages" />
+          <Pagination
+            total={pages.data.total}
+            offset={offset}
+            limit={LIMIT}
+            onChange={(o) => set({ page: o === 0 ? null : String(o / LIMIT + 1) }, { push: true })}
+            label="Pages"
+          />
         </>
       )}
     </div>

@@ -173,7 +173,7 @@ export function SourceDetail({ initial }: { initial: Source }) {
       )}
       <Overview source={s} />
       <LiveJob sourceId={s.id} />
-      <Tabs value={tab} onValueChange={(v) => set({ tab: v === 'pages' ? null : v })}>
+      <Tabs value={tab} onValueChange={(v) => set({ tab: v === 'pages' ? null : v, q: null, page: null })}>
         <TabsList aria-label="Source sections" className="overflow-x-auto">
           <TabsTrigger value="pages">
             Pages <Count n={s.pageCount} />
