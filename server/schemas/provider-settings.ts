@@ -16,6 +16,8 @@ const baseUrlSchema = z
   .string({ message: 'must be text' })
   .trim()
   .max(2000, 'must be at most 2000 characters')
+  // The URL parser would take `/v1 trailing` as `/v1%20trailing`: a space in the address is a typo, not a path.
+  .refine((s) => !/\s/.test(s), 'must not contain spaces or line breaks')
   .refine((s) => {
     try {
       const u = new URL(s);

@@ -180,6 +180,7 @@ describe('provider settings', () => {
       [{ embedding: { baseUrl: 'ftp://example.com' } }, /embedding\.baseUrl: must be an http/],
       [{ embedding: { baseUrl: 'not a url' } }, /embedding\.baseUrl: must be an http/],
       [{ chat: { baseUrl: 'javascript:alert(1)' } }, /chat\.baseUrl: must be an http/],
+      [{ embedding: { baseUrl: 'http://example.com/v1 trailing' } }, /embedding\.baseUrl: must not contain spaces/],
       [{ chat: { baseUrl: `https://user:${CANARY}@example.com` } }, /chat\.baseUrl: must not contain a user name or password/],
       [{ embedding: { model: '' } }, /embedding\.model: must not be empty/],
       [{ embedding: { model: '   ' } }, /embedding\.model: must not be empty/],
