@@ -10,6 +10,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Server-process tests boot Next.js and a database; on a loaded 2-core CI machine that alone can take 30 s.
     testTimeout: 90_000,
+    // A page or a job answers in well under a second alone, and in seconds on that machine with both workers busy.
+    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 180_000,
     pool: 'forks',
     // Jobs run in the built-in runner even if the shell has Inngest variables set.

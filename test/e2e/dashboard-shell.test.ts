@@ -289,6 +289,7 @@ describe('dashboard shell', () => {
     expect(await during()).toEqual(['connected', 'reconnecting', 'reconnected', 'connected']);
   });
 
+  // Every section, twice (both themes), each with axe and a screenshot: minutes on a loaded 2-core machine.
   it('has no serious axe findings on any shell page, in both themes, and saves their screenshots', async () => {
     const seed = await signedIn();
     viewerPath = await seedPage(seed.context());
@@ -333,7 +334,7 @@ describe('dashboard shell', () => {
       await mobile.waitForURL(`${app.url}/jobs`);
       await sheet.waitFor({ state: 'hidden' });
     }
-  });
+  }, 240_000);
 
   it('keeps the page viewer safe and its URL, and asks strangers to sign in', async () => {
     expect(viewerPath).toMatch(/^\/knowledge\/pages\/[0-9a-f-]{36}$/);

@@ -135,21 +135,24 @@ function TagFilter({ selected, onChange }: { selected: string[]; onChange: (tags
 /** A text box that writes to the URL once typing pauses. */
 function SearchBox({ value, onChange }: { value: string; onChange: (q: string) => void }) {
   const [text, setText] = useState(value);
-  // The filter this box last wrote. The URL answers it a moment later (Next.js renders the new address in a transition),
-  // and letters typed meanwhile must stay: only another value there (Clear, the back button, a link) replaces the text.
-  const sent = useRef(value);
+  // The filters this box wrote that the URL has not answered yet. The URL answers a moment later (Next.js renders the
+  // new address in a transition), on a slow machine after the next letters were sent too; letters typed meanwhile must
+  // stay. Only a value this box did not write (Clear, the back button, a link) replaces the text.
+  const sent = useRef<string[]>([]);
   useEffect(() => {
-    if (value !== sent.current) setText(value);
-    sent.current = value;
+    const answered = sent.current.indexOf(value);
+    if (answered === -1) setText(value);
+    sent.current = answered === -1 ? [] : sent.current.slice(answered + 1);
   }, [value]);
   const send = (next: string) => {
-    sent.current = next;
+    if (next === value) return;
+    sent.current.push(next);
     onChange(next);
   };
   useEffect(() => {
     if (text === value) return;
     const t = setTimeout(() => {
-      sent.current = text;
+      sent.current.push(text);
       onChange(text);
     }, 250);
     return () => clearTimeout(t);
