@@ -72,10 +72,12 @@ async function examplesToRestore(
     set.add(r.exampleIndex);
     storedOf.set(r.pageId, set);
   }
+  // In page-URL order across batches too: of equal copies, the first page's is stored.
   const counted = await db
     .select({ id: pages.id, count: pages.codeExampleCount })
     .from(pages)
-    .where(and(eq(pages.sourceId, sourceId), gt(pages.codeExampleCount, 0)));
+    .where(and(eq(pages.sourceId, sourceId), gt(pages.codeExampleCount, 0)))
+    .orderBy(asc(pages.url));
   const short = counted.filter((p) => p.count > (storedOf.get(p.id)?.size ?? 0)).map((p) => p.id);
   if (short.length === 0) return [];
   const keptHashes = new Set(kept.map((r) => r.contentHash));
